@@ -1,0 +1,50 @@
+# gridmap: `make run` sets everything up and serves on http://127.0.0.1:$(PORT);
+# `make test` runs the whole suite against a throw-away PostGIS it starts itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: run stop test bench lint setup vendor clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+static/vendor/.installed: package.json scripts/vendor-assets.sh
+	bash scripts/vendor-assets.sh
+
+setup: $(VENV)/.runtime static/vendor/.installed
+
+vendor: static/vendor/.installed
+
+run: setup
+	bash scripts/run.sh
+
+stop:
+	@if [ -d var/pg ]; then $(BIN)/python scripts/pgcluster.py stop var/pg && echo "local PostGIS stopped"; \
+	else echo "no local cluster under var/pg"; fi
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev static/vendor/.installed
+	bash scripts/ensure-postgis.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	bash scripts/ensure-postgis.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) static/vendor var/npm

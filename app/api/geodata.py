@@ -1,0 +1,3 @@
+from flask_smorest import Blueprint
+
+blp = Blueprint("geodata", __name__, url_prefix="/api/v1")

@@ -1,0 +1,46 @@
+"""Settings. Defaults here; environment overrides them (``GRIDMAP_*`` and ``DATABASE_URL``).
+
+Every setting is documented in the README's "Settings" table.
+"""
+
+import os
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://postgres@127.0.0.1:54329/gridmap"
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        # Recover by itself when the database restarts: test each pooled connection first.
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "connect_args": {"connect_timeout": 5,
+                         "options": "-c statement_timeout=15000 -c timezone=UTC"},
+    }
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    JSON_SORT_KEYS = False
+    SECRET_KEY = None
+
+    ASSIGN_SNAP_METERS = 50.0
+    API_PAGE_LIMIT_DEFAULT = 100
+    API_PAGE_LIMIT_MAX = 1000
+    BUILDINGS_LIMIT_MAX = 5000
+    # Coordinates sent to lookups must fall inside this lon/lat box (China and its seas);
+    # anything else is a typo or swapped axes, answered with a 400 and a hint.
+    SERVICE_AREA = (73.0, 3.0, 136.0, 54.0)
+
+    API_TITLE = "gridmap API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+def database_url_from_env() -> str | None:
+    """``DATABASE_URL`` as SQLAlchemy wants it (``postgres://`` and ``postgresql://`` accepted)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url

@@ -1,0 +1,96 @@
+"""One place that turns errors into JSON ``{"error": {code, message, details}}`` responses."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from geo.errors import Conflict, GridmapError, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409}
+
+
+def error_response(status: int, code: str, message: str, details=None, headers=None):
+    body = {"error": {"code": code, "message": message}}
+    if details is not None:
+        body["error"]["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _http_code(status: int) -> str:
+    return {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+            413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
+            429: "too_many_requests"}.get(status, "http_error")
+
+
+def handle_http(err: HTTPException):
+    status = err.code or 500
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages")
+    headers = dict(err.get_headers())  # keeps Allow on 405, Retry-After on 429
+    headers.pop("Content-Type", None)
+    if messages:
+        # webargs validation: {"query": {"lon": ["..."]}} → name the parameters.
+        fields = {name: msgs for loc in messages.values() for name, msgs in loc.items()}
+        first = next(iter(fields.items()))
+        message = f"invalid parameter '{first[0]}': {_first_text(first[1])}"
+        return error_response(400, "invalid_parameter", message, fields, headers)
+    message = err.description or err.name
+    return error_response(status, _http_code(status), message, headers=headers)
+
+
+def _first_text(msgs) -> str:
+    if isinstance(msgs, list | tuple) and msgs:
+        return str(msgs[0])
+    if isinstance(msgs, dict) and msgs:
+        return _first_text(next(iter(msgs.values())))
+    return str(msgs)
+
+
+def handle_gridmap(err: GridmapError):
+    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+    details = err.details
+    if isinstance(err, InvalidInput) and err.param and details is None:
+        details = {"param": err.param}
+    return error_response(status, err.code, err.message, details)
+
+
+def handle_db_down(err: DBAPIError):
+    _rollback()
+    if isinstance(err, OperationalError) or err.connection_invalidated:
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, err.orig)
+        return error_response(503, "database_unavailable",
+                              "the database is unavailable; try again shortly",
+                              headers={"Retry-After": "5"})
+    return handle_unexpected(err)
+
+
+def handle_unexpected(err: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    _rollback()
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+def _rollback() -> None:
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; nothing more to undo
+        log.debug("rollback after error failed", exc_info=True)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(GridmapError, handle_gridmap)
+    app.register_error_handler(DBAPIError, handle_db_down)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,271 @@
+"""Database tables (SQLAlchemy 2.0 typed style). See DESIGN.md "Data model".
+
+Every geometry is stored in EPSG:4326 with exactly one GiST index (GeoAlchemy2's
+``spatial_index=True``); polygon columns also carry ``CHECK (ST_IsValid(geom))`` so that
+no invalid polygon can reach a spatial operation later. Codes follow the national pattern
+(``geo.codes``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _polygons():
+    return Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
+
+
+def _valid(table: str) -> CheckConstraint:
+    return CheckConstraint("ST_IsValid(geom)", name=f"ck_{table}_geom_valid")
+
+
+def _one_of(table: str, column: str, values: tuple[str, ...]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
+
+
+MEMBER_ROLES = ("grid_chief", "full_time", "part_time", "building_head")
+PARTY_ORG_LEVELS = ("community_committee", "grid_branch", "building_group")
+PARTY_MEMBER_KINDS = ("resident", "in_service")
+INCIDENT_STATUSES = (
+    "reported", "accepted", "rejected", "dispatched", "in_progress",
+    "resolved", "returned", "reopened", "closed",
+)
+INCIDENT_SOURCES = ("hotline", "patrol", "resident", "other")
+# How an incident's location was matched to a grid (geo.assign): not yet, inside a grid,
+# snapped to a grid within ASSIGN_SNAP_METERS, or outside every grid.
+ASSIGN_STATES = ("pending", "covered", "snapped", "out_of_area")
+PLAN_STATUSES = ("draft", "published", "discarded")
+USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    __table_args__ = (_valid("communities"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    street_name: Mapped[str | None] = mapped_column(String(200))
+    street_code: Mapped[str | None] = mapped_column(String(9))
+    households: Mapped[int | None] = mapped_column(Integer)
+    office_address: Mapped[str | None] = mapped_column(String(300))
+    geom = mapped_column(_polygons(), nullable=False)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (_one_of("plans", "status", PLAN_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Grid(Base):
+    """One version of a grid boundary; the current version has ``valid_to`` NULL."""
+
+    __tablename__ = "grids"
+    __table_args__ = (
+        _valid("grids"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_grids_validity"),
+        # Codes are unique among current grids; older versions keep theirs.
+        Index("uq_grids_current_code", "code", unique=True,
+              postgresql_where=text("valid_to IS NULL")),
+        Index("ix_grids_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(200))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    households: Mapped[int | None] = mapped_column(Integer)
+    geom = mapped_column(_polygons(), nullable=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date, server_default=func.current_date())
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+    __table_args__ = (
+        _valid("buildings"),
+        CheckConstraint("households >= 0", name="ck_buildings_households"),
+        CheckConstraint("residents >= 0", name="ck_buildings_residents"),
+        Index("ix_buildings_grid_id", "grid_id"),
+        Index("ix_buildings_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(19), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    geom = mapped_column(_polygons(), nullable=False)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+
+
+class GridMember(Base):
+    """A grid worker (网格员): ``public_phone`` may be shown to residents, ``private_phone`` never."""
+
+    __tablename__ = "grid_members"
+    __table_args__ = (
+        _one_of("grid_members", "role", MEMBER_ROLES),
+        Index("ix_grid_members_grid_id", "grid_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    public_phone: Mapped[str | None] = mapped_column(String(30))
+    private_phone: Mapped[str | None] = mapped_column(String(30))
+    service_hours: Mapped[str | None] = mapped_column(String(100))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PartyOrg(Base):
+    __tablename__ = "party_orgs"
+    __table_args__ = (_one_of("party_orgs", "level", PARTY_ORG_LEVELS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(30))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+
+
+class PartyMember(Base):
+    """A party member (党员). Personal data: never leaves the server except as counts."""
+
+    __tablename__ = "party_members"
+    __table_args__ = (_one_of("party_members", "kind", PARTY_MEMBER_KINDS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id"))
+    home_building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    serving_grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    households_linked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Incident(Base):
+    """An incident (事件). ``grid_id`` is the grid version in force when it was located."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        _one_of("incidents", "status", INCIDENT_STATUSES),
+        _one_of("incidents", "source", INCIDENT_SOURCES),
+        _one_of("incidents", "assign_state", ASSIGN_STATES),
+        Index("ix_incidents_reported_at", "reported_at"),
+        Index("uq_incidents_external_id", "external_id", unique=True,
+              postgresql_where=text("external_id IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    address: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(20), default="other")
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    status: Mapped[str] = mapped_column(String(20), default="reported")
+    priority: Mapped[int] = mapped_column(Integer, default=2)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    assign_state: Mapped[str] = mapped_column(String(12), default="pending")
+    snap_distance_m: Mapped[float | None] = mapped_column(Float)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("grid_members.id"))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class IncidentEvent(Base):
+    """Append-only history of every change to an incident."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (Index("ix_incident_events_incident_id", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanGrid(Base):
+    __tablename__ = "plan_grids"
+    __table_args__ = (_valid("plan_grids"), Index("ix_plan_grids_plan_id", "plan_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(200))
+    geom = mapped_column(_polygons(), nullable=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (_one_of("users", "role", USER_ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LayerImport(Base):
+    """One row per ``layers import`` run: what was loaded, from where, by whom."""
+
+    __tablename__ = "layer_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rows_repaired: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

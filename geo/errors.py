@@ -1,0 +1,40 @@
+"""The errors ``geo`` raises. ``app.errors`` maps each class to one HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GridmapError(Exception):
+    """Base class: ``str(err)`` is a message fit to show the user."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(GridmapError, ValueError):
+    """A value the caller sent is wrong; ``param`` names it when there is one."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, param: str | None = None, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.param = param
+
+
+class InvalidFile(InvalidInput):
+    """A file cannot be read as the layer it claims to be."""
+
+    code = "invalid_file"
+
+
+class NotFound(GridmapError):
+    code = "not_found"
+
+
+class Conflict(GridmapError):
+    code = "conflict"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Start gridmap: a local PostGIS under var/pg (unless DATABASE_URL is set), migrations,
+# the demo city when the database is empty, then gunicorn on 127.0.0.1:$PORT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PORT:-5000}"
+if [ -z "${DATABASE_URL:-}" ]; then
+    bash scripts/ensure-postgis.sh
+    PGPORT="${GRIDMAP_PGPORT:-54329}"
+    DATABASE_URL=$($BIN/python scripts/pgcluster.py start var/pg --port "$PGPORT")
+    echo "gridmap: local PostGIS in var/pg on port $PGPORT (make stop stops it)" >&2
+else
+    echo "gridmap: using DATABASE_URL; no local cluster started" >&2
+fi
+export DATABASE_URL
+$BIN/flask --app wsgi db upgrade 2>&1 | grep -v "^INFO  \[alembic.runtime" >&2 || true
+$BIN/flask --app wsgi db current >/dev/null
+# Loads the small demo city only when the database holds no communities yet.
+$BIN/flask --app wsgi demo --size small --if-empty
+echo "gridmap: serving on http://127.0.0.1:$PORT" >&2
+exec $BIN/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fetch the map assets from the npm registry and copy what pages load into static/vendor/.
+# Nothing here reaches a CDN at run time; pages load these files from our own server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/npm
+cp package.json var/npm/package.json
+(cd var/npm && npm install --no-package-lock --no-audit --no-fund --loglevel=error >&2) || {
+    echo "vendor-assets: npm install failed; map pages need these assets (see package.json)" >&2
+    exit 1
+}
+NM=var/npm/node_modules
+OUT=static/vendor
+rm -rf "$OUT"; mkdir -p "$OUT"
+cp -r "$NM/leaflet/dist" "$OUT/leaflet"
+mkdir -p "$OUT/jquery" && cp "$NM/jquery/dist/jquery.min.js" "$OUT/jquery/"
+mkdir -p "$OUT/bootstrap" && cp "$NM/bootstrap/dist/js/bootstrap.bundle.min.js" \
+    "$NM/bootstrap/dist/css/bootstrap.min.css" "$OUT/bootstrap/"
+cp -r "$NM/leaflet.awesome-markers/dist" "$OUT/awesome-markers"
+mkdir -p "$OUT/fontawesome"
+cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free/webfonts" "$OUT/fontawesome/"
+touch "$OUT/.installed"
+echo "vendor-assets: map assets in $OUT" >&2
