@@ -4,4 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from app import cli_assign, cli_demo, cli_layers
+
+    app.cli.add_command(cli_layers.layers)
+    app.cli.add_command(cli_demo.demo)
+    app.cli.add_command(cli_assign.assign)

@@ -2,6 +2,7 @@
 
 Every geometry column is typed (SRID 4326) with one GiST index; polygon columns are
 checked with ST_IsValid; grid codes are unique among current grids (valid_to IS NULL).
+Incident locations (grid, community, how matched) live in their own narrow table.
 
 Revision ID: 0001
 Revises:
@@ -146,21 +147,14 @@ def upgrade():
     sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('grid_id', sa.Integer(), nullable=True),
-    sa.Column('community_id', sa.Integer(), nullable=True),
-    sa.Column('assign_state', sa.String(length=12), nullable=False),
-    sa.Column('snap_distance_m', sa.Float(), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reporter_name', sa.String(length=100), nullable=True),
     sa.Column('reporter_phone', sa.String(length=30), nullable=True),
-    sa.CheckConstraint("assign_state IN ('pending', 'covered', 'snapped', 'out_of_area')", name='ck_incidents_assign_state'),
     sa.CheckConstraint("source IN ('hotline', 'patrol', 'resident', 'other')", name='ck_incidents_source'),
     sa.CheckConstraint("status IN ('reported', 'accepted', 'rejected', 'dispatched', 'in_progress', 'resolved', 'returned', 'reopened', 'closed')", name='ck_incidents_status'),
     sa.ForeignKeyConstraint(['assignee_id'], ['grid_members.id'], ),
-    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ),
-    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_geospatial_index('idx_incidents_geom', 'incidents', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
@@ -192,6 +186,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_incident_events_incident_id', 'incident_events', ['incident_id'], unique=False)
+    op.create_table('incident_locations',
+    sa.Column('incident_id', sa.BigInteger(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('community_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('snap_distance_m', sa.Float(), nullable=True),
+    sa.Column('located_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("(state = 'out_of_area') = (grid_id IS NULL)", name='ck_incident_locations_grid'),
+    sa.CheckConstraint("(state = 'snapped') = (snap_distance_m IS NOT NULL)", name='ck_incident_locations_snap'),
+    sa.CheckConstraint("state IN ('covered', 'snapped', 'out_of_area')", name='ck_incident_locations_state'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], ),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
+    sa.PrimaryKeyConstraint('incident_id')
+    )
+    op.create_index('ix_incident_locations_grid_id', 'incident_locations', ['grid_id'], unique=False)
     op.create_table('party_members',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -210,6 +220,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('party_members')
+    op.drop_index('ix_incident_locations_grid_id', table_name='incident_locations')
+    op.drop_table('incident_locations')
     op.drop_index('ix_incident_events_incident_id', table_name='incident_events')
     op.drop_table('incident_events')
     op.drop_table('party_orgs')

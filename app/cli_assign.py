@@ -1,0 +1,8 @@
+"""``flask --app wsgi assign``."""
+
+import click
+
+
+@click.command("assign")
+def assign():
+    raise click.ClickException("not implemented yet")

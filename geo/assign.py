@@ -1,0 +1,207 @@
+"""Assigning things to grids: the one rule, and the SQL that applies it.
+
+The rule (DESIGN.md "Assigning things to grids")
+-------------------------------------------------
+A point (an incident, a lookup) is located against the **current** grids
+(``valid_to IS NULL``):
+
+1. **covered**: the grid that covers it (``ST_Covers``, so a point on an edge or a vertex
+   counts as inside). A point on a shared edge or vertex is covered by several grids; it
+   goes to the one with the **lowest grid code**, the same one every time.
+2. **snapped**: otherwise, when a grid lies within ``snap_meters`` (``ASSIGN_SNAP_METERS``,
+   default 50 m, measured on the spheroid), the nearest such grid (lowest code on a tie);
+   the distance is recorded.
+3. **out_of_area**: otherwise no grid; the community that covers the point (lowest code)
+   is still recorded when there is one. Such a point is kept, never dropped.
+
+A building goes to the grid that holds the largest part of its footprint (lowest code
+on a tie); buildings that touch no grid keep only their community (largest overlap).
+
+Bulk work is set-based: one statement per rule step for the whole table, driven by
+the grids (each grid probes the GiST index on the points once), which is several times
+faster than letting every point probe the grids. Incident locations are *appended* to the
+narrow ``incident_locations`` table rather than written into the wide incident rows; an
+incident with no location row has not been located yet, so re-running is a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+DEFAULT_SNAP_METERS = 50.0
+
+# Grid bounding boxes are compared in degrees before the exact distance on the spheroid;
+# this box must hold every point within snap metres: metres per degree of latitude is at
+# least 110,574 and of longitude 111,320 * cos(lat) (1 % margin for safety).
+_EXPAND = ("ST_Expand({p}, 1.01 * :snap / (111320 * cos(radians(ST_Y({p})))), "
+           "1.01 * :snap / 110574)")
+
+# One point → its location. UNION ALL + LIMIT 1 runs the branches in order and stops at
+# the first that yields a row, so the snapping and community branches cost nothing for
+# the common case of a covered point.
+_LOCATE = """
+    (SELECT g.id AS grid_id, g.community_id, 'covered' AS state, NULL::float8 AS distance_m
+       FROM grids g
+      WHERE g.valid_to IS NULL AND ST_Covers(g.geom, {p})
+      ORDER BY g.code LIMIT 1)
+    UNION ALL
+    (SELECT g.id, g.community_id, 'snapped',
+            ST_Distance(g.geom::geography, {p}::geography) AS distance_m
+       FROM grids g
+      WHERE g.valid_to IS NULL AND g.geom && {expand}
+        AND ST_DWithin(g.geom::geography, {p}::geography, :snap)
+      ORDER BY distance_m, g.code LIMIT 1)
+    UNION ALL
+    (SELECT NULL::int, c.id, 'out_of_area', NULL::float8
+       FROM communities c WHERE ST_Covers(c.geom, {p}) ORDER BY c.code LIMIT 1)
+    UNION ALL
+    (SELECT NULL::int, NULL::int, 'out_of_area', NULL::float8)
+    LIMIT 1
+"""
+
+
+def locate_sql(point: str) -> str:
+    """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound)."""
+    return _LOCATE.format(p=point, expand=_EXPAND.format(p=point))
+
+
+@dataclass(frozen=True)
+class Location:
+    grid_id: int | None
+    community_id: int | None
+    state: str  # covered | snapped | out_of_area
+    distance_m: float | None
+
+
+def locate_point(conn: Connection, lon: float, lat: float,
+                 snap_meters: float = DEFAULT_SNAP_METERS) -> Location:
+    """Locate one WGS-84 point by the rule above.
+
+    >>> # covered point: Location(grid_id=7, community_id=2, state='covered', distance_m=None)
+    """
+    point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+    row = conn.execute(text(f"SELECT * FROM ({locate_sql(point)}) loc"),
+                       {"lon": lon, "lat": lat, "snap": snap_meters}).one()
+    return Location(row.grid_id, row.community_id, row.state, row.distance_m)
+
+
+_PENDING = ("NOT EXISTS (SELECT 1 FROM incident_locations l WHERE l.incident_id = i.id)"
+            " {scope}")
+
+# Step 1, covered: grid-driven. The OFFSET 0 fence stops the planner from flattening the
+# LATERAL into a point-driven loop (it does so by itself at 1M rows, ~5x slower).
+# DISTINCT ON keeps the lowest grid code for points on shared edges.
+_ASSIGN_COVERED = """
+    INSERT INTO incident_locations (incident_id, grid_id, community_id, state)
+    SELECT DISTINCT ON (i.id) i.id, g.id, g.community_id, 'covered'
+      FROM grids g
+      CROSS JOIN LATERAL (
+            SELECT i.id FROM incidents i
+             WHERE ST_Covers(g.geom, i.geom) AND {pending}
+            OFFSET 0) i
+     WHERE g.valid_to IS NULL
+     ORDER BY i.id, g.code
+"""
+
+# Steps 2 and 3 for what is left (a few per cent): point-driven through the same rule.
+_ASSIGN_REST = """
+    INSERT INTO incident_locations (incident_id, grid_id, community_id, state, snap_distance_m)
+    SELECT i.id, loc.grid_id, loc.community_id, loc.state, loc.distance_m
+      FROM incidents i
+      CROSS JOIN LATERAL ({locate}) loc
+     WHERE i.geom IS NOT NULL AND {pending}
+"""
+
+
+def assign_incidents(conn: Connection, *, snap_meters: float = DEFAULT_SNAP_METERS,
+                     only_pending: bool = True, ids: Sequence[int] | None = None) -> dict:
+    """Locate incidents that have no location yet; return counts per state.
+
+    ``ids`` limits the work to those incidents. ``only_pending=False`` first forgets
+    the existing locations of the incidents in scope and locates them again (for
+    repairs; a redraw re-locates open incidents through the plan publisher instead).
+    Idempotent: a second call finds nothing pending and writes nothing.
+    """
+    scope = "AND i.id = ANY(:ids)" if ids is not None else ""
+    params = {"snap": snap_meters, "ids": list(ids) if ids is not None else None}
+    if not only_pending:
+        where = "WHERE incident_id = ANY(:ids)" if ids is not None else ""
+        conn.execute(text(f"DELETE FROM incident_locations {where}"), params)
+    pending = _PENDING.format(scope=scope)
+    steps = [_ASSIGN_REST.format(locate=locate_sql("i.geom"), pending=pending)]
+    if ids is None or len(ids) > 1000:  # a handful of points is cheaper point by point
+        steps.insert(0, _ASSIGN_COVERED.format(pending=pending))
+    counts = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
+    for step in steps:
+        counted = (f"WITH ins AS ({step} RETURNING state)"
+                   " SELECT state, count(*) FROM ins GROUP BY state")
+        for state, n in conn.execute(text(counted), params).all():
+            counts[state] += n
+    return counts
+
+
+# Largest overlap. Most buildings lie wholly inside one grid: ST_CoveredBy settles those
+# without computing an intersection. Parts are ranked by their share of the footprint,
+# rounded to a millionth so that halves which differ only in the last bits of floating
+# point tie and fall to the lowest code. (A share is the same in square degrees as in
+# square metres: the scale factor is constant across one building.)
+_SHARE = ("round((CASE WHEN ST_CoveredBy(b.geom, {a}.geom) THEN 1.0 ELSE"
+          " ST_Area(ST_Intersection(b.geom, {a}.geom)) / NULLIF(ST_Area(b.geom), 0) END"
+          ")::numeric, 6)")
+
+_BUILDING_GRIDS = """
+    SELECT DISTINCT ON (b.id) b.id AS building_id, g.id AS grid_id, g.community_id
+      FROM buildings b
+      JOIN grids g ON g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom)
+     WHERE TRUE {scope}
+     ORDER BY b.id, SHARE DESC NULLS LAST, g.code
+""".replace("SHARE", _SHARE.format(a="g"))
+
+_BUILDING_COMMUNITIES = """
+    SELECT DISTINCT ON (b.id) b.id AS building_id, NULL::int AS grid_id, c.id AS community_id
+      FROM buildings b
+      JOIN communities c ON ST_Intersects(c.geom, b.geom)
+     WHERE NOT EXISTS (SELECT 1 FROM grids g
+                        WHERE g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom)) {scope}
+     ORDER BY b.id, SHARE DESC NULLS LAST, c.code
+""".replace("SHARE", _SHARE.format(a="c"))
+
+# Rows whose assignment did not change are not rewritten: a second run writes nothing.
+_UPDATE_BUILDINGS = """
+    WITH best AS ({best})
+    UPDATE buildings b SET grid_id = best.grid_id, community_id = best.community_id
+      FROM best
+     WHERE b.id = best.building_id
+       AND (b.grid_id IS DISTINCT FROM best.grid_id
+            OR b.community_id IS DISTINCT FROM best.community_id)
+"""
+
+_CLEAR_BUILDINGS = """
+    UPDATE buildings b SET grid_id = NULL, community_id = NULL
+     WHERE (b.grid_id IS NOT NULL OR b.community_id IS NOT NULL) {scope}
+       AND NOT EXISTS (SELECT 1 FROM communities c WHERE ST_Intersects(c.geom, b.geom))
+       AND NOT EXISTS (SELECT 1 FROM grids g
+                        WHERE g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom))
+"""
+
+
+def assign_buildings(conn: Connection, community_ids: Sequence[int] | None = None) -> int:
+    """Point every building at the current grid holding its largest part; return rows changed.
+
+    ``community_ids`` limits the work to buildings touching those communities.
+    """
+    scope = ""
+    params: dict = {}
+    if community_ids is not None:
+        scope = ("AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = ANY(:cids)"
+                 " AND ST_Intersects(sc.geom, b.geom))")
+        params["cids"] = list(community_ids)
+    changed = 0
+    for best in (_BUILDING_GRIDS, _BUILDING_COMMUNITIES):
+        sql = _UPDATE_BUILDINGS.format(best=best.format(scope=scope))
+        changed += conn.execute(text(sql), params).rowcount
+    changed += conn.execute(text(_CLEAR_BUILDINGS.format(scope=scope)), params).rowcount
+    return changed
