@@ -34,10 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     errors.init_app(app)
 
-    from app.api import geodata, health, lookup
+    from app.api import buildings, communities, grids, health, lookup
 
     app.register_blueprint(health.bp)
-    for module in (lookup, geodata):
+    for module in (lookup, communities, grids, buildings):
         api.register_blueprint(module.blp)
     cli.init_app(app)
     return app

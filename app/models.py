@@ -138,7 +138,8 @@ class Building(Base):
 
 
 class GridMember(Base):
-    """A grid worker (网格员): ``public_phone`` may be shown to residents, ``private_phone`` never."""
+    """A grid worker (网格员): ``public_phone`` may be shown to residents; ``private_phone``
+    never leaves the server on public routes."""
 
     __tablename__ = "grid_members"
     __table_args__ = (

@@ -1,0 +1,151 @@
+"""Read queries: one named function per question asked of PostGIS.
+
+GeoJSON is assembled inside PostgreSQL (``json_build_object``/``json_agg``) and handed
+back as text: the server builds it faster than Python could re-encode it, and output
+follows RFC 7946 (lon/lat, counter-clockwise exteriors via ``ST_ForcePolygonCCW``, no
+``crs`` member, 7 decimals ≈ 1 cm). Every read goes through the connection it is given,
+so read-only paths can be pointed at a replica in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, text
+
+from geo.assign import locate_sql
+from geo.params import Box
+
+PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "service_hours")
+
+# The lookup is the hottest query; it is PREPAREd once per database connection, which
+# saves the planning of its four-branch rule on every request.
+_LOOKUP = """
+    SELECT loc.state, loc.distance_m,
+           (SELECT json_build_object('code', c.code, 'name', c.name,
+                                     'street_name', c.street_name, 'street_code', c.street_code,
+                                     'office_address', c.office_address)
+              FROM communities c WHERE c.id = loc.community_id) AS community,
+           (SELECT json_build_object('id', g.id, 'code', g.code, 'name', g.name)
+              FROM grids g WHERE g.id = loc.grid_id) AS grid,
+           (SELECT coalesce(json_agg(json_build_object(
+                        'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
+                        'service_hours', m.service_hours)
+                      ORDER BY array_position(
+                        ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
+                      m.id), '[]'::json)
+              FROM grid_members m WHERE m.grid_id = loc.grid_id AND m.active) AS workers
+      FROM ({locate}) loc
+"""
+_LOOKUP_NAME = "gridmap_lookup_v1"
+_PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
+            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"))
+            .replace(":snap", "$3"))
+
+
+def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> dict:
+    """Community, grid and workers' public fields for a WGS-84 point (see geo.assign)."""
+    if not conn.info.get(_LOOKUP_NAME):
+        conn.exec_driver_sql(_PREPARE)
+        conn.info[_LOOKUP_NAME] = True
+    row = conn.exec_driver_sql(f"EXECUTE {_LOOKUP_NAME} (%s, %s, %s)",
+                               (lon, lat, snap_meters)).one()
+    return {"community": row.community, "grid": row.grid,
+            "workers": row.workers if row.grid else [],
+            "snapped": row.state == "snapped",
+            "distance_m": round(row.distance_m, 1) if row.distance_m is not None else None}
+
+
+def _feature_collection(conn: Connection, alias: str, props: str, from_where: str,
+                        params: dict) -> str:
+    """Features ``alias.id``/``alias.geom``/``props`` of ``FROM from_where``, by code, paged."""
+    sql = f"""
+        WITH page AS (
+            SELECT {alias}.id AS id, {alias}.geom AS geom, {props} AS props,
+                   row_number() OVER (ORDER BY {alias}.code) AS ord
+              FROM {from_where}
+             ORDER BY {alias}.code LIMIT :limit OFFSET :offset)
+        SELECT json_build_object(
+                 'type', 'FeatureCollection',
+                 'numberMatched', (SELECT count(*) FROM {from_where}),
+                 'numberReturned', count(id),
+                 'features', coalesce(json_agg(json_build_object(
+                     'type', 'Feature', 'id', id,
+                     'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7)::json,
+                     'properties', props) ORDER BY ord) FILTER (WHERE id IS NOT NULL),
+                   '[]'::json))::text
+          FROM page
+    """
+    return conn.execute(text(sql), {"offset": 0, **params}).scalar_one()
+
+
+def communities(conn: Connection, *, box: Box | None, limit: int, offset: int) -> str:
+    where, params = _bbox_filter("c", box)
+    props = """json_build_object('code', c.code, 'name', c.name, 'street_name', c.street_name,
+                                 'street_code', c.street_code, 'households', c.households,
+                                 'office_address', c.office_address)"""
+    return _feature_collection(conn, "c", props, f"communities c WHERE {where}",
+                               {**params, "limit": limit, "offset": offset})
+
+
+_GRID_PROPS = """json_build_object(
+        'code', g.code, 'name', g.name, 'community_code', c.code, 'community_name', c.name,
+        'households', coalesce(g.households, (SELECT sum(b.households)::int FROM buildings b
+                                               WHERE b.grid_id = g.id)),
+        'valid_from', g.valid_from, 'valid_to', g.valid_to)"""
+
+
+def grids(conn: Connection, *, community: str | None, box: Box | None, at: dt.date | None,
+          limit: int, offset: int) -> str:
+    """Grids in force on ``at`` (current ones when None), optionally by community and bbox."""
+    where, params = _bbox_filter("g", box)
+    if at is None:
+        where += " AND g.valid_to IS NULL"
+    else:
+        # A version is in force from valid_from (inclusive) until valid_to (exclusive).
+        where += " AND g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+        params["at"] = at
+    if community:
+        where += " AND c.code = :community"
+        params["community"] = community
+    from_where = f"grids g JOIN communities c ON c.id = g.community_id WHERE {where}"
+    return _feature_collection(conn, "g", _GRID_PROPS, from_where,
+                               {**params, "limit": limit, "offset": offset})
+
+
+def grid(conn: Connection, grid_id: int) -> str | None:
+    """One grid version as a GeoJSON Feature, with its workers' public fields."""
+    sql = f"""
+        SELECT json_build_object(
+                 'type', 'Feature', 'id', g.id,
+                 'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 7)::json,
+                 'properties', ({_GRID_PROPS}::jsonb || jsonb_build_object(
+                     'area_m2', round(ST_Area(g.geom::geography)::numeric, 1),
+                     'workers', (SELECT coalesce(json_agg(json_build_object(
+                                    'name', m.name, 'role', m.role,
+                                    'public_phone', m.public_phone,
+                                    'service_hours', m.service_hours) ORDER BY m.id), '[]')
+                                   FROM grid_members m WHERE m.grid_id = g.id AND m.active))
+                 ))::text
+          FROM grids g JOIN communities c ON c.id = g.community_id
+         WHERE g.id = :id"""
+    return conn.execute(text(sql), {"id": grid_id}).scalar()
+
+
+def buildings(conn: Connection, *, box: Box, limit: int) -> str:
+    where, params = _bbox_filter("b", box)
+    props = """json_build_object('code', b.code, 'name', b.name, 'address', b.address,
+                                 'households', b.households, 'grid_code', g.code,
+                                 'community_code', c.code)"""
+    from_where = f"""buildings b LEFT JOIN grids g ON g.id = b.grid_id
+                     LEFT JOIN communities c ON c.id = b.community_id WHERE {where}"""
+    return _feature_collection(conn, "b", props, from_where, {**params, "limit": limit})
+
+
+def _bbox_filter(alias: str, box: Box | None) -> tuple[str, dict]:
+    if box is None:
+        return "TRUE", {}
+    # && uses the GiST index; ST_Intersects then drops features whose box merely touches.
+    return (f"{alias}.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+            f" AND ST_Intersects({alias}.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))",
+            dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)))
