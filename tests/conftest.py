@@ -25,8 +25,9 @@ import pgcluster  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 APP_TABLES = (
-    "incident_events", "incident_locations", "party_members", "party_orgs", "incidents", "grid_members",
-    "buildings", "plan_grids", "grids", "plans", "users", "communities", "layer_imports",
+    "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
+    "grid_members", "buildings", "plan_grids", "grids", "plans", "users", "communities",
+    "layer_imports",
 )
 
 

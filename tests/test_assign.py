@@ -65,7 +65,7 @@ def test_bulk_assignment_matches_single_lookups_and_is_idempotent(conn, town):
     assert counts == {"covered": 7, "snapped": 2, "out_of_area": 2}
     rows = {r.incident_id: r for r in conn.execute(text("SELECT * FROM incident_locations"))}
     assert len(rows) == len(CASES)
-    for name, x, y, grid, state, community in CASES:
+    for name, _x, _y, grid, state, community in CASES:
         row = rows[ids[name]]
         assert (row.grid_id, row.state) == (town[grid] if grid else None, state), name
         assert row.community_id == (town[community] if community else None), name

@@ -52,7 +52,8 @@ def test_migrations_upgrade_downgrade_upgrade(pg_cluster):
     try:
         with app.app_context():
             upgrade()
-            assert {"grids", "incident_locations", "users"} <= set(inspect(engine).get_table_names())
+            tables = set(inspect(engine).get_table_names())
+            assert {"grids", "incident_locations", "users"} <= tables
             downgrade(revision="base")
             tables = set(inspect(engine).get_table_names())
             assert tables <= {"alembic_version", "spatial_ref_sys"}
@@ -75,8 +76,8 @@ def test_models_and_migrations_agree(app):
 def test_polygon_columns_refuse_invalid_geometry(conn):
     bowtie = "MULTIPOLYGON(((116.39 39.9,116.4 39.91,116.4 39.9,116.39 39.91,116.39 39.9)))"
     with pytest.raises(Exception, match="ck_communities_geom_valid"):
-        conn.execute(text("INSERT INTO communities (code, name, geom)"
-                          " VALUES ('110101001001', 'x', ST_GeomFromText(:w, 4326))"), {"w": bowtie})
+        conn.execute(text("INSERT INTO communities (code, name, geom) VALUES"
+                          " ('110101001001', 'x', ST_GeomFromText(:w, 4326))"), {"w": bowtie})
 
 
 def test_current_grid_codes_are_unique_but_old_versions_may_repeat_them(conn):
