@@ -146,3 +146,21 @@ def test_buildings_follow_a_redraw(conn, town):
     assert assign_buildings(conn, community_ids=[town["C2"]]) == 1
     assert conn.execute(text("SELECT grid_id FROM buildings WHERE id = :b"),
                         {"b": b}).scalar() == new
+
+
+def test_assign_command_locates_pending_incidents_and_buildings(runner, conn, town):
+    insert_incident(conn, 1, 1)
+    insert_incident(conn, 20, 1)
+    _building(conn, "1101010010010010001", (0.5, 0.5, 0.7, 0.7))
+    result = runner.invoke(args=["assign"])
+    assert result.exit_code == 0, result.output
+    assert "1 in a grid, 0 snapped, 1 out of area" in result.output
+    assert "buildings re-assigned: 1" in result.output
+    again = runner.invoke(args=["assign"])
+    assert "0 in a grid, 0 snapped, 0 out of area" in again.output
+    assert "buildings re-assigned: 0" in again.output
+
+
+def test_assign_command_rejects_a_bad_snap_distance(runner, town):
+    result = runner.invoke(args=["assign", "--snap-meters", "-5"])
+    assert result.exit_code == 2 and "snap-meters" in result.output
