@@ -44,6 +44,7 @@ test: $(VENV)/.dev static/vendor/.installed
 
 bench: $(VENV)/.dev
 	bash scripts/ensure-postgis.sh
+	bash scripts/ensure-bench-tools.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -50,8 +50,8 @@ def lon_lat(args: Mapping[str, str], service_area: Box | None = None) -> tuple[f
     >>> try:
     ...     lon_lat({"lon": "39.9", "lat": "116.4"})
     ... except InvalidInput as err:
-    ...     print(err)
-    parameter 'lat' is 116.4, outside -90..90; latitude and longitude look swapped (send lon=116.4&lat=39.9)  # noqa: E501
+    ...     print(err.param, "look swapped (send lon=116.4&lat=39.9)" in str(err))
+    lat True
     """
     lon, lat = number(args, "lon"), number(args, "lat")
     swapped = f"latitude and longitude look swapped (send lon={lat:g}&lat={lon:g})"

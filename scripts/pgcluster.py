@@ -103,6 +103,11 @@ def init(datadir: Path, port: int, fast: bool = False) -> None:
     if owner := _owner():
         os.chown(datadir, *owner)
     os.chmod(datadir, 0o700)
+    reach = subprocess.run([*_run_as(), "test", "-w", str(datadir)], capture_output=True)
+    if reach.returncode != 0:
+        raise ClusterError(f"the PostgreSQL user cannot reach {datadir} (a parent folder is "
+                           "private); check the project out where that user can read, "
+                           "or set DATABASE_URL to an existing PostGIS")
     args = ["-D", str(datadir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
     _pg("initdb", *args, *(["--no-sync"] if fast else []))
     conf = datadir / "postgresql.auto.conf"
@@ -127,7 +132,7 @@ def running(datadir: Path) -> bool:
 
 
 def start(datadir: Path, port: int | None = None, db: str = "gridmap", fast: bool = False) -> str:
-    """Initialise (first time) and start the cluster; create ``db`` with PostGIS. Returns its URL."""
+    """Initialise (first time), start, and create ``db`` with PostGIS; return its URL."""
     datadir = datadir.resolve()
     if not (datadir / "PG_VERSION").exists():
         init(datadir, port or free_port(), fast=fast)

@@ -1,0 +1,50 @@
+"""Assign 1,000,000 stored incidents to 10,000 grids: gridmap vs the naive UPDATE."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from bench.common import Row, median, timed
+from geo.assign import assign_incidents
+
+NAIVE_SETUP = """
+    DROP TABLE IF EXISTS naive_incidents;
+    CREATE TABLE naive_incidents (LIKE incidents INCLUDING DEFAULTS INCLUDING INDEXES);
+    ALTER TABLE naive_incidents ADD COLUMN grid_id int, ADD COLUMN community_id int;
+    INSERT INTO naive_incidents SELECT * FROM incidents;
+    VACUUM ANALYZE naive_incidents;
+"""
+# The obvious statement: every point probes the grids, every row is rewritten in place.
+NAIVE = """
+    UPDATE naive_incidents i SET grid_id = g.id, community_id = g.community_id
+      FROM grids g WHERE g.valid_to IS NULL AND ST_Covers(g.geom, i.geom)
+"""
+
+
+def _autocommit(engine: Engine, sql: str) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for statement in filter(str.strip, sql.split(";")):
+            conn.exec_driver_sql(statement)
+
+
+def run(engine: Engine, reps: int) -> Row:
+    n = engine.connect().execute(text("SELECT count(*) FROM incidents")).scalar_one()
+    ours, naive, counts = [], [], {}
+    for _ in range(reps):
+        _autocommit(engine, "TRUNCATE incident_locations; VACUUM ANALYZE incidents; CHECKPOINT")
+
+        def assign() -> None:
+            with engine.begin() as conn:
+                counts.update(assign_incidents(conn))
+
+        ours.append(timed(assign))
+        _autocommit(engine, NAIVE_SETUP + "; CHECKPOINT")
+        naive.append(timed(lambda: _autocommit(engine, NAIVE)))
+    _autocommit(engine, "DROP TABLE IF EXISTS naive_incidents")
+    ratio = median(naive) / median(ours)
+    return Row(
+        task=f"assign {n:,} stored incidents (flask assign)",
+        ours=f"{median(ours):.1f} s", plain=f"{median(naive):.1f} s (naive UPDATE…ST_Covers)",
+        ratio=f"{ratio:.1f}x faster", target=">= 2.5x faster", ok=ratio >= 2.5,
+        notes=[f"runs: ours {', '.join(f'{t:.1f}' for t in ours)} s; naive "
+               f"{', '.join(f'{t:.1f}' for t in naive)} s; located {counts}"])

@@ -1,0 +1,84 @@
+"""Shared benchmark plumbing: the bench cluster, the city data, timing and the table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import pgcluster  # noqa: E402
+
+DATADIR = ROOT / "var" / "bench-pg"
+PORT = int(os.environ.get("GRIDMAP_BENCH_PGPORT", "54339"))
+DB = "gridmap_bench"
+OUT = ROOT / "bench" / "out"
+
+
+def database_url(db: str = DB) -> str:
+    return pgcluster.url(PORT, db)
+
+
+def flask(*args: str, db: str = DB, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url(db)}
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args],
+                          cwd=ROOT, env=env, check=check, capture_output=True, text=True)
+
+
+def start_cluster() -> None:
+    """A production-like cluster (fsync on), kept under var/ between runs."""
+    pgcluster.start(DATADIR, port=PORT, db=DB, fast=False)
+
+
+def ensure_city() -> None:
+    """Migrate and load the ``city`` demo once; later runs reuse it."""
+    flask("db", "upgrade")
+    result = flask("demo", "--size", "city", "--if-empty")
+    if result.stderr.strip():
+        print(result.stderr.strip().splitlines()[-1], file=sys.stderr)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+@dataclass
+class Row:
+    task: str
+    ours: str
+    plain: str
+    ratio: str
+    target: str
+    ok: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def print_table(rows: list[Row]) -> str:
+    header = ("task", "gridmap", "plain tool, same run", "ratio", "target", "met")
+    lines = [header] + [(r.task, r.ours, r.plain, r.ratio, r.target,
+                         {True: "yes", False: "NO", None: "-"}[r.ok]) for r in rows]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    text = []
+    for i, line in enumerate(lines):
+        text.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True))
+                    + " |")
+        if i == 0:
+            text.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        for note in r.notes:
+            text.append(f"  {r.task}: {note}")
+    table = "\n".join(text)
+    print(table)
+    return table
