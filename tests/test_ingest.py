@@ -74,7 +74,7 @@ def test_gbk_files_and_gcj02_points(tmp_path, conn, town):
 
     lon, lat = from_wgs84(*xy(1, 1), "gcj02")
     path = tmp_path / "gbk.csv"
-    path.write_bytes(("category,lon,lat\n噪音扰民,%r,%r\n" % (lon, lat)).encode("gbk"))
+    path.write_bytes(f"category,lon,lat\n噪音扰民,{lon!r},{lat!r}\n".encode("gbk"))
     with pytest.raises(InvalidFile):
         ingest_csv(conn, path)  # not UTF-8
     result = ingest_csv(conn, path, encoding="gbk", crs="gcj02")
