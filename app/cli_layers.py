@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
 from geo import layers as files
 from geo import layerstore
@@ -62,6 +64,8 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     from app.extensions import db
 
     report = report or Path(f"{kind}-import-report.csv")
+    if not os.access(report.resolve().parent, os.W_OK):
+        raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
     fields = _fields(code_field, name_field, parent_field, households_field, extra)
     options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
                "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid}
@@ -84,6 +88,9 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
                                    f"are listed in {report}.") from err
     except GridmapError as err:
         raise click.ClickException(err.message) from err
+    except DBAPIError as err:  # rolled back: a constraint, a lost connection, a timeout
+        raise click.ClickException(f"the database refused the import, nothing was written: "
+                                   f"{str(err.orig).strip()}") from err
     if result.issues:
         files.write_report(report, result.issues)
     click.echo(_summary(result, file, report))

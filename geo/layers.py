@@ -17,6 +17,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ MAX_ZIP_ENTRIES = 50
 MAX_UNZIPPED_BYTES = 1 << 30  # 300,000 buildings are ~150 MB of .shp + .dbf
 SHAPEFILE_PARTS = ("shp", "shx", "dbf")
 WORLD = (-180.0, -90.0, 180.0, 90.0)
+MAX_COUNT = 2**31 - 1  # households and residents are PostgreSQL integers
 WGS84 = CRS.from_epsg(4326)
 
 
@@ -247,7 +249,10 @@ def unpack_shapefile(path: Path, layer: str | None, dest: Path) -> tuple[Path, s
         shapefiles = _group_parts(infos)
         parts = _choose_shapefile(path.name, shapefiles, layer)
         for ext, info in parts.items():
-            _extract(archive, info, dest / f"layer.{ext}", path.name)
+            try:
+                _extract(archive, info, dest / f"layer.{ext}", path.name)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
+                raise InvalidFile(f"{path.name}: cannot unpack {info.filename!r}: {err}") from err
     return dest / "layer.shp", set(parts) - set(SHAPEFILE_PARTS)
 
 
@@ -367,7 +372,7 @@ def _crs_member(path: Path) -> Any:
 
 def _is_wgs84(value: Any) -> bool:
     try:
-        return CRS.from_user_input(value).equals(WGS84, ignore_axis_order=True)
+        return CRS.from_user_input(value).to_2d().equals(WGS84, ignore_axis_order=True)
     except CRSError:
         return False
 
@@ -457,47 +462,56 @@ def map_fields(raw: RawLayer, kind: str, fields: Mapping[str, str]) -> dict[str,
 def check_attributes(columns: Mapping[str, np.ndarray], kind: str,
                      rows: range) -> tuple[dict[str, list], list[list[str]]]:
     """Clean values per column for ``rows``, and each row's list of reasons to reject it."""
-    spec = KINDS[kind]
-    code_re = re.compile(rf"\d{{{spec.code_digits}}}")
     sliced = {name: column[rows.start:rows.stop].tolist() for name, column in columns.items()}
     values: dict[str, list] = {name: [] for name in (*sliced, "parent", "street_code")}
     reasons: list[list[str]] = []
     for k in range(len(rows)):
-        row = {name: column[k] for name, column in sliced.items()}
-        problems: list[str] = []
-        code = _text(row.get("code"))
-        valid_code = code is not None and code_re.fullmatch(code) is not None
-        if code is None:
-            problems.append("missing code")
-        elif not valid_code:
-            problems.append(f"code {code!r} does not match the {kind} pattern "
-                            f"({spec.code_digits} digits: {spec.pattern})")
-        clean = {"code": code}
-        for name, limit in spec.texts.items():
-            clean[name] = _text(row.get(name))
-            if clean[name] is not None and len(clean[name]) > limit:
-                problems.append(f"{name} is longer than {limit} characters")
-        for name in spec.required:
-            if clean[name] is None:
-                problems.append(f"missing {name}")
-        for name in spec.counts:
-            try:
-                clean[name] = _count(row.get(name))
-            except ValueError:
-                problems.append(f"{name} {row.get(name)!r} is not a whole number >= 0")
-        if spec.parent_digits:
-            clean["parent"] = _text(row.get("parent")) or (code[:12] if valid_code else None)
-            if clean["parent"] and not _is_code(clean["parent"], spec.parent_digits):
-                problems.append(f"parent code {clean['parent']!r} is not a code of "
-                                f"{' or '.join(map(str, spec.parent_digits))} digits")
-        if kind == "communities":
-            clean["street_code"] = clean["street_code"] or (code[:9] if valid_code else None)
-            if clean["street_code"] and not _is_code(clean["street_code"], (9,)):
-                problems.append(f"street_code {clean['street_code']!r} is not 9 digits")
+        clean, problems = _check_row({name: column[k] for name, column in sliced.items()}, kind)
         for name in values:
             values[name].append(clean.get(name))
         reasons.append(problems)
     return values, reasons
+
+
+def _check_row(row: Mapping[str, Any], kind: str) -> tuple[dict[str, Any], list[str]]:
+    spec = KINDS[kind]
+    code, problems = _check_code(row.get("code"), kind)
+    # Codes derived from the code's prefix: a grid's community, a community's street.
+    prefix = None if problems else code[:12]
+    clean: dict[str, Any] = {"code": code}
+    for name, limit in spec.texts.items():
+        clean[name] = _text(row.get(name))
+        if clean[name] is not None and len(clean[name]) > limit:
+            problems.append(f"{name} is longer than {limit} characters")
+    problems += [f"missing {name}" for name in spec.required if clean[name] is None]
+    for name in spec.counts:
+        try:
+            clean[name] = _count(row.get(name))
+        except ValueError:
+            problems.append(f"{name} {row.get(name)!r} is not a whole number "
+                            f"from 0 to {MAX_COUNT}")
+    name, digits, default = (("parent", spec.parent_digits, prefix) if spec.parent_digits
+                             else ("street_code", (9,), prefix and prefix[:9]))
+    clean[name] = _text(row.get(name)) or default
+    if clean[name] and not _is_code(clean[name], digits):
+        label = "parent code" if name == "parent" else "street code"
+        problems.append(f"{label} {clean[name]!r} is not a code of "
+                        f"{' or '.join(map(str, digits))} digits")
+    return clean, problems
+
+
+def _check_code(value: Any, kind: str) -> tuple[str | None, list[str]]:
+    spec = KINDS[kind]
+    code = _text(value)
+    if code is None:
+        return None, ["missing code"]
+    if isinstance(value, float) and abs(value) >= 2**53:
+        return code, [f"code {code!r} was stored as a floating-point number and has lost "
+                      "digits; store codes as text"]
+    if not _is_code(code, (spec.code_digits,)):
+        return code, [f"code {code!r} does not match the {kind} pattern "
+                      f"({spec.code_digits} digits: {spec.pattern})"]
+    return code, []
 
 
 def _reject_duplicates(good: dict[str, list], issues: list[Issue]) -> None:
@@ -536,7 +550,7 @@ def _count(value: Any) -> int | None:
     if text is None:
         return None
     number = int(text)
-    if number < 0:
+    if not 0 <= number <= MAX_COUNT:
         raise ValueError(text)
     return number
 
@@ -554,7 +568,7 @@ def check_geometries(geoms: np.ndarray, source_crs: Any, make_valid: bool, force
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     has_z = shapely.has_z(geoms)
-    for i in np.flatnonzero(missing | ~polygonal | (has_z & ~force_2d)):
+    for i in np.flatnonzero(missing | ~polygonal | (has_z & (not force_2d))):
         if missing[i]:
             reject[i] = "empty or missing geometry"
         elif not polygonal[i]:

@@ -31,6 +31,7 @@ UPSERT_COLUMNS = {
     "buildings": ("name", "address", "households", "residents"),
 }
 COPY_CHUNK = 20_000
+ANALYZE_AFTER = 1_000
 # A redraw moves a boundary by more than this (degrees, about 1 cm): smaller differences
 # are the rounding of an export (7 decimals) read back in, not a new version.
 REDRAW_TOLERANCE = 1e-7
@@ -98,10 +99,12 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
                           previous_import=_previous_import(conn, sha256))
     UPSERTS[prepared.kind](conn, prepared.present, result)
     result.loaded = result.inserted + result.redrawn + result.updated + result.unchanged
-    if prepared.kind in ("grids", "buildings") and result.loaded:
-        from geo.assign import assign_buildings
-
-        result.reassigned = assign_buildings(conn)
+    if result.inserted + result.redrawn > ANALYZE_AFTER:
+        # Fresh statistics before assign_buildings plans its joins: autovacuum cannot see
+        # rows this transaction has not committed, and stale counts pick nested loops.
+        conn.execute(text(f"ANALYZE {prepared.kind}"))
+    if prepared.kind in ("grids", "buildings"):
+        result.reassigned = _reassign_buildings(conn, result)
     _record(conn, result, source, sha256, options)
     return result
 
@@ -218,13 +221,9 @@ def _upsert_communities(conn: Connection, present: frozenset[str],
 
 
 def _upsert_buildings(conn: Connection, present: frozenset[str], result: ImportResult) -> None:
-    # NOT NULL counts default to 0; the parent gives a first grid/community that
-    # assign_buildings then recomputes from the geometry.
-    extra = {"households": "coalesce(s.households, 0)", "residents": "coalesce(s.residents, 0)",
-             "grid_id": "(SELECT id FROM grids WHERE code = s.parent AND valid_to IS NULL)",
-             "community_id": """coalesce(
-                 (SELECT community_id FROM grids WHERE code = s.parent AND valid_to IS NULL),
-                 (SELECT id FROM communities WHERE code = s.parent))"""}
+    # The counts are NOT NULL (0 when the file has none); grid_id and community_id are
+    # left to assign_buildings, which goes by the geometry, not by the code.
+    extra = {"households": "coalesce(s.households, 0)", "residents": "coalesce(s.residents, 0)"}
     _upsert_by_code(conn, "buildings", present, result, extra)
 
 
@@ -261,6 +260,23 @@ def _upsert_grids(conn: Connection, present: frozenset[str], result: ImportResul
     total = conn.execute(text("SELECT count(*) FROM layer_stage")).scalar()
     result.unchanged = total - inserted - result.updated
     _follow_redraws(conn)
+
+
+def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
+    """Buildings follow the current grids: re-assign those in the communities touched."""
+    from geo.assign import assign_buildings
+
+    if result.inserted + result.redrawn + result.updated == 0:
+        return 0
+    redrawn = """
+        UNION SELECT c.id FROM layer_redrawn r JOIN grids g ON g.id = r.old_id
+        JOIN communities c ON ST_Intersects(c.geom, g.geom)""" if result.kind == "grids" else ""
+    # Driven by the staged rows: each probes the GiST index on communities once.
+    scope = conn.execute(text(f"""
+        SELECT DISTINCT c.id FROM layer_stage s JOIN communities c ON ST_Intersects(c.geom, s.geom)
+        {redrawn}""")).scalars().all()
+    everywhere = conn.execute(text("SELECT count(*) FROM communities")).scalar()
+    return assign_buildings(conn, None if len(scope) == everywhere else scope)
 
 
 def _follow_redraws(conn: Connection) -> None:
