@@ -1,11 +1,12 @@
 """The SQL that loads layers into PostGIS and reads them back out.
 
-:func:`import_layer` takes rows already checked by :func:`geo.layers.prepare` and, inside the
-caller's transaction: COPYs them into a TEMP staging table, lets PostGIS (the authority on
-validity: its GEOS differs from shapely's) and the parent tables reject more rows, then
-upserts with set-based statements and records the run in ``layer_imports``. If a row is
-rejected and ``skip_invalid`` is false it raises :class:`geo.layers.RowsRejected` before
-touching any table, so the caller's rollback leaves nothing behind.
+:func:`import_layer` takes rows already checked by :func:`geo.layerprep.prepare` and, inside
+the caller's transaction: COPYs them into a TEMP staging table, lets PostGIS (the authority
+on validity: its GEOS differs from shapely's) and the parent tables reject more rows, then
+upserts with set-based statements (:mod:`geo.layerupsert`), re-assigns buildings and
+records the run in ``layer_imports``. If a row is rejected and ``skip_invalid`` is false it
+raises :class:`geo.layerprep.RowsRejected` before touching any table, so the caller's
+rollback leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -20,25 +21,20 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo.layers import Issue, PreparedLayer, RowsRejected
+from geo.layercheck import Issue
+from geo.layerprep import PreparedLayer, RowsRejected
+from geo.layerupsert import upsert
 
 STAGE_COLUMNS = ("row", "code", "name", "parent", "street_name", "street_code",
                  "office_address", "address", "households", "residents", "geom")
-# Table column → staging column, per kind; only columns the file provides are updated.
-UPSERT_COLUMNS = {
-    "communities": ("name", "street_name", "street_code", "households", "office_address"),
-    "grids": ("name", "households"),
-    "buildings": ("name", "address", "households", "residents"),
-}
 COPY_CHUNK = 20_000
 ANALYZE_AFTER = 1_000
-# A redraw moves a boundary by more than this (degrees, about 1 cm): smaller differences
-# are the rounding of an export (7 decimals) read back in, not a new version.
-REDRAW_TOLERANCE = 1e-7
 
 
 @dataclass
 class ImportResult:
+    """What an import did: counts by outcome, the per-row issues, and any earlier import."""
+
     kind: str
     loaded: int = 0
     inserted: int = 0
@@ -69,7 +65,7 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     conn : Connection
         In a transaction (``engine.begin()``): the staging table is dropped at commit.
     prepared : PreparedLayer
-        From :func:`geo.layers.prepare`.
+        From :func:`geo.layerprep.prepare`.
     source, sha256, options
         Recorded in ``layer_imports``.
     skip_invalid : bool
@@ -95,10 +91,10 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     issues.sort()
     if any(i.status == "rejected" for i in issues) and not skip_invalid:
         raise RowsRejected(issues, prepared.total)
-    result = ImportResult(prepared.kind, issues=issues,
-                          previous_import=_previous_import(conn, sha256))
-    UPSERTS[prepared.kind](conn, prepared.present, result)
-    result.loaded = result.inserted + result.redrawn + result.updated + result.unchanged
+    previous = _previous_import(conn, sha256)
+    counts = upsert(conn, prepared.kind, prepared.present)
+    result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
+                          issues=issues, previous_import=previous)
     if result.inserted + result.redrawn > ANALYZE_AFTER:
         # Fresh statistics before assign_buildings plans its joins: autovacuum cannot see
         # rows this transaction has not committed, and stale counts pick nested loops.
@@ -189,79 +185,6 @@ def _previous_import(conn: Connection, sha256: str) -> dt.datetime | None:
                         {"sha": sha256}).scalar()
 
 
-def _set_list(kind: str, present: frozenset[str]) -> list[str]:
-    return [c for c in UPSERT_COLUMNS[kind] if c in present]
-
-
-def _upsert_by_code(conn: Connection, kind: str, present: frozenset[str],
-                    result: ImportResult, extra: Mapping[str, str]) -> None:
-    """INSERT … ON CONFLICT (code) for communities and buildings; unchanged rows untouched."""
-    cols = _set_list(kind, present)
-    insert = {**{c: f"s.{c}" for c in cols}, **extra, "code": "s.code", "geom": "s.geom"}
-    changed = ["geom", *cols]
-    existing = conn.execute(text(
-        f"SELECT count(*) FROM layer_stage s JOIN {kind} t USING (code)")).scalar()
-    # Column names come from the fixed lists above, never from the file.
-    touched = conn.execute(text(f"""
-        INSERT INTO {kind} AS t ({', '.join(insert)})
-        SELECT {', '.join(insert.values())} FROM layer_stage s
-        ON CONFLICT (code) DO UPDATE
-        SET {', '.join(f'{c} = EXCLUDED.{c}' for c in changed)}
-        WHERE ({', '.join(f't.{c}' for c in changed)})
-              IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in changed)})""")).rowcount
-    total = conn.execute(text("SELECT count(*) FROM layer_stage")).scalar()
-    result.inserted = total - existing
-    result.updated = touched - result.inserted
-    result.unchanged = existing - result.updated
-
-
-def _upsert_communities(conn: Connection, present: frozenset[str],
-                        result: ImportResult) -> None:
-    _upsert_by_code(conn, "communities", present, result, {})
-
-
-def _upsert_buildings(conn: Connection, present: frozenset[str], result: ImportResult) -> None:
-    # The counts are NOT NULL (0 when the file has none); grid_id and community_id are
-    # left to assign_buildings, which goes by the geometry, not by the code.
-    extra = {"households": "coalesce(s.households, 0)", "residents": "coalesce(s.residents, 0)"}
-    _upsert_by_code(conn, "buildings", present, result, extra)
-
-
-def _upsert_grids(conn: Connection, present: frozenset[str], result: ImportResult) -> None:
-    """New version for a moved boundary, in-place update for attributes, insert new codes."""
-    conn.execute(text("CREATE TEMP TABLE layer_redrawn (old_id integer, code text) "
-                      "ON COMMIT DROP"))
-    # The exact comparison first: Hausdorff only runs on geometries that differ at all.
-    result.redrawn = conn.execute(text("""
-        WITH closed AS (
-            UPDATE grids g SET valid_to = CURRENT_DATE
-            FROM layer_stage s
-            WHERE g.code = s.code AND g.valid_to IS NULL
-              AND CASE WHEN g.geom = s.geom THEN false
-                       ELSE ST_HausdorffDistance(g.geom, s.geom) > :tol END
-            RETURNING g.id, g.code)
-        INSERT INTO layer_redrawn SELECT id, code FROM closed"""),
-        {"tol": REDRAW_TOLERANCE}).rowcount
-    cols = ["community_id", *_set_list("grids", present)]
-    values = {"community_id": "c.id", **{c: f"s.{c}" for c in cols[1:]}}
-    result.updated = conn.execute(text(f"""
-        UPDATE grids g SET {', '.join(f'{c} = {values[c]}' for c in cols)}
-        FROM layer_stage s JOIN communities c ON c.code = s.parent
-        WHERE g.code = s.code AND g.valid_to IS NULL
-          AND ({', '.join(f'g.{c}' for c in cols)})
-              IS DISTINCT FROM ({', '.join(values[c] for c in cols)})""")).rowcount
-    inserted = conn.execute(text("""
-        INSERT INTO grids (code, name, community_id, households, geom, valid_from)
-        SELECT s.code, s.name, c.id, s.households, s.geom, CURRENT_DATE
-        FROM layer_stage s JOIN communities c ON c.code = s.parent
-        WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = s.code AND g.valid_to IS NULL)
-    """)).rowcount
-    result.inserted = inserted - result.redrawn
-    total = conn.execute(text("SELECT count(*) FROM layer_stage")).scalar()
-    result.unchanged = total - inserted - result.updated
-    _follow_redraws(conn)
-
-
 def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
     """Buildings follow the current grids: re-assign those in the communities touched."""
     from geo.assign import assign_buildings
@@ -277,20 +200,6 @@ def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
         {redrawn}""")).scalars().all()
     everywhere = conn.execute(text("SELECT count(*) FROM communities")).scalar()
     return assign_buildings(conn, None if len(scope) == everywhere else scope)
-
-
-def _follow_redraws(conn: Connection) -> None:
-    """People and organisations serve the grid, not one version of its boundary."""
-    for table, column in (("grid_members", "grid_id"), ("party_orgs", "grid_id"),
-                          ("party_members", "serving_grid_id")):
-        conn.execute(text(f"""
-            UPDATE {table} t SET {column} = g.id
-            FROM layer_redrawn r JOIN grids g ON g.code = r.code AND g.valid_to IS NULL
-            WHERE t.{column} = r.old_id"""))
-
-
-UPSERTS = {"communities": _upsert_communities, "grids": _upsert_grids,
-           "buildings": _upsert_buildings}
 
 
 def _record(conn: Connection, result: ImportResult, source: str, sha256: str,
