@@ -1,8 +1,49 @@
-"""``flask --app wsgi demo``."""
+"""``flask --app wsgi demo``: load the demo city (``geo.demo``) into the database."""
+
+import time
 
 import click
+from flask import current_app
+
+from geo import demo as demo_city
+from geo import demostore
 
 
 @click.command("demo")
-def demo():
-    raise click.ClickException("not implemented yet")
+@click.option("--size", type=click.Choice(list(demo_city.SIZES)), default="small",
+              show_default=True,
+              help="small: ~10 communities, 100 grids; city: ~200 communities, 10,000 grids.")
+@click.option("--seed", type=int, default=demo_city.DEFAULT_SEED, show_default=True,
+              help="Random seed: the same seed gives the same city.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has a city.")
+@click.option("--replace", is_flag=True, help="Delete the current city first.")
+def demo(size: str, seed: int, if_empty: bool, replace: bool) -> None:
+    """Load a demo city in Beijing (Chinese names, 90 days of incidents) in one transaction."""
+    from app.extensions import db
+
+    if if_empty and replace:
+        raise click.UsageError("--if-empty and --replace exclude each other")
+    with db.engine.connect() as conn:
+        loaded = demostore.has_communities(conn)
+    if loaded and if_empty:
+        click.echo("demo: the database already holds communities; nothing loaded", err=True)
+        return
+    if loaded and not replace:
+        raise click.ClickException("the database already holds communities; use --replace "
+                                   "to delete them and load the demo city instead")
+
+    def say(line: str) -> None:
+        click.echo(f"demo: {line}", err=True)
+
+    start = time.perf_counter()
+    say(f"generating and loading the demo city (size {size}, seed {seed})")
+    with db.engine.begin() as conn:
+        if replace:
+            demostore.clear(conn)
+        elif demostore.has_communities(conn):  # loaded by someone else meanwhile
+            raise click.ClickException("the database already holds communities")
+        report = demostore.load(conn, demo_city.iter_tables(size, seed),
+                                snap_meters=current_app.config["ASSIGN_SNAP_METERS"],
+                                progress=say)
+    say(f"done in {time.perf_counter() - start:.1f} s (waited "
+        f"{report.seconds['waiting for the generator']:.1f} s for the generator)")
