@@ -10,7 +10,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geo import demo, demostore
+from geo import copyio, demo, demostore
 from geo.errors import InvalidInput
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -201,7 +201,7 @@ def test_copy_text_escapes_and_writes_nulls():
         "n": pd.array([None, 3], dtype="Int64"),
         "kind": pd.Categorical(["x", None]),
     })
-    columns, data = demostore.copy_text(frame)
+    columns, data = copyio.copy_text(frame)
     assert columns == ["id", "name", "n", "kind"]
     assert data == b"1\ta\\tb\\\\c\t\\N\tx\n2\t\\N\t3\t\\N\n"
 
