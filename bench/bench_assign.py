@@ -28,7 +28,8 @@ def _autocommit(engine: Engine, sql: str) -> None:
 
 
 def run(engine: Engine, reps: int) -> Row:
-    n = engine.connect().execute(text("SELECT count(*) FROM incidents")).scalar_one()
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM incidents")).scalar_one()
     ours, naive, counts = [], [], {}
     for _ in range(reps):
         _autocommit(engine, "TRUNCATE incident_locations; VACUUM ANALYZE incidents; CHECKPOINT")

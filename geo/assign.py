@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geo.bulk import foreign_keys_checked_once, indexes_rebuilt
+
 DEFAULT_SNAP_METERS = 50.0
 
 # Grid bounding boxes are compared in degrees before the exact distance on the spheroid;
@@ -132,14 +134,23 @@ def assign_incidents(conn: Connection, *, snap_meters: float = DEFAULT_SNAP_METE
         conn.execute(text(f"DELETE FROM incident_locations {where}"), params)
     pending = _PENDING.format(scope=scope)
     steps = [_ASSIGN_REST.format(locate=locate_sql("i.geom"), pending=pending)]
-    if ids is None or len(ids) > 1000:  # a handful of points is cheaper point by point
-        steps.insert(0, _ASSIGN_COVERED.format(pending=pending))
+    if ids is not None and len(ids) <= 1000:  # a handful of points: point by point
+        return _run_steps(conn, steps, params)
+    steps.insert(0, _ASSIGN_COVERED.format(pending=pending))
+    # Set-based: sort in memory, and check foreign keys once at the end, not per row.
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    with foreign_keys_checked_once(conn, "incident_locations"):
+        return _run_steps(conn, steps, params)
+
+
+def _run_steps(conn: Connection, steps: list[str], params: dict) -> dict:
     counts = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
     for step in steps:
         counted = (f"WITH ins AS ({step} RETURNING state)"
                    " SELECT state, count(*) FROM ins GROUP BY state")
         for state, n in conn.execute(text(counted), params).all():
             counts[state] += n
+        conn.exec_driver_sql("ANALYZE incident_locations")  # the next step's anti-join
     return counts
 
 
@@ -152,46 +163,63 @@ _SHARE = ("round((CASE WHEN ST_CoveredBy(b.geom, {a}.geom) THEN 1.0 ELSE"
           " ST_Area(ST_Intersection(b.geom, {a}.geom)) / NULLIF(ST_Area(b.geom), 0) END"
           ")::numeric, 6)")
 
-_BUILDING_GRIDS = """
-    SELECT DISTINCT ON (b.id) b.id AS building_id, g.id AS grid_id, g.community_id
-      FROM buildings b
-      JOIN grids g ON g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom)
-     WHERE TRUE {scope}
-     ORDER BY b.id, SHARE DESC NULLS LAST, g.code
-""".replace("SHARE", _SHARE.format(a="g"))
-
-_BUILDING_COMMUNITIES = """
-    SELECT DISTINCT ON (b.id) b.id AS building_id, NULL::int AS grid_id, c.id AS community_id
-      FROM buildings b
-      JOIN communities c ON ST_Intersects(c.geom, b.geom)
-     WHERE NOT EXISTS (SELECT 1 FROM grids g
-                        WHERE g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom)) {scope}
-     ORDER BY b.id, SHARE DESC NULLS LAST, c.code
-""".replace("SHARE", _SHARE.format(a="c"))
-
-# Rows whose assignment did not change are not rewritten: a second run writes nothing.
-_UPDATE_BUILDINGS = """
-    WITH best AS ({best})
+# One statement. Candidate grids per building, grid-driven (each grid probes the
+# buildings' GiST index once and PostGIS reuses the grid's prepared geometry; OFFSET 0
+# keeps the planner from turning it around). Most buildings touch one grid and need no
+# areas at all; shares are computed only for the others. The largest community is
+# looked up only for buildings no grid touches; then one UPDATE rewrites only rows whose
+# answer changed (a second run writes nothing) and clears buildings that touch neither.
+_ASSIGN_BUILDINGS = """
+    WITH pairs AS MATERIALIZED (
+        SELECT x.building_id, g.id AS grid_id, g.community_id, g.code,
+               count(*) OVER (PARTITION BY x.building_id) AS candidates
+          FROM grids g
+          CROSS JOIN LATERAL (
+                SELECT b.id AS building_id FROM buildings b
+                 WHERE ST_Intersects(g.geom, b.geom) {scope}
+                OFFSET 0) x
+         WHERE g.valid_to IS NULL),
+    by_grid AS MATERIALIZED (
+        SELECT building_id, grid_id, community_id FROM pairs WHERE candidates = 1
+        UNION ALL
+        (SELECT DISTINCT ON (p.building_id) p.building_id, p.grid_id, p.community_id
+           FROM pairs p
+           JOIN buildings b ON b.id = p.building_id
+           JOIN grids g ON g.id = p.grid_id
+          WHERE p.candidates > 1
+          ORDER BY p.building_id, SHARE_G DESC NULLS LAST, p.code)),
+    by_community AS (
+        -- only for buildings that no grid touches (usually none): filter first
+        SELECT b.id AS building_id, c.community_id
+          FROM (SELECT b.id, b.geom FROM buildings b
+                 WHERE NOT EXISTS (SELECT 1 FROM by_grid x WHERE x.building_id = b.id) {scope}
+                OFFSET 0) b
+          CROSS JOIN LATERAL (
+                SELECT c.id AS community_id FROM communities c
+                 WHERE ST_Intersects(c.geom, b.geom)
+                 ORDER BY SHARE_C DESC NULLS LAST, c.code LIMIT 1) c),
+    best AS (
+        SELECT b.id, bg.grid_id, coalesce(bg.community_id, bc.community_id) AS community_id
+          FROM buildings b
+          LEFT JOIN by_grid bg ON bg.building_id = b.id
+          LEFT JOIN by_community bc ON bc.building_id = b.id
+         WHERE TRUE {scope})
     UPDATE buildings b SET grid_id = best.grid_id, community_id = best.community_id
       FROM best
-     WHERE b.id = best.building_id
+     WHERE b.id = best.id
        AND (b.grid_id IS DISTINCT FROM best.grid_id
             OR b.community_id IS DISTINCT FROM best.community_id)
-"""
-
-_CLEAR_BUILDINGS = """
-    UPDATE buildings b SET grid_id = NULL, community_id = NULL
-     WHERE (b.grid_id IS NOT NULL OR b.community_id IS NOT NULL) {scope}
-       AND NOT EXISTS (SELECT 1 FROM communities c WHERE ST_Intersects(c.geom, b.geom))
-       AND NOT EXISTS (SELECT 1 FROM grids g
-                        WHERE g.valid_to IS NULL AND ST_Intersects(g.geom, b.geom))
-"""
+""".replace("SHARE_G", _SHARE.format(a="g")).replace("SHARE_C", _SHARE.format(a="c"))
 
 
 def assign_buildings(conn: Connection, community_ids: Sequence[int] | None = None) -> int:
     """Point every building at the current grid holding its largest part; return rows changed.
 
-    ``community_ids`` limits the work to buildings touching those communities.
+    ``community_ids`` limits the work to buildings touching those communities. Without
+    it (the whole city), the indexes on grid_id/community_id are rebuilt after the update
+    instead of maintained row by row, so that rows are rewritten within their pages
+    (buildings keep half of each page free for that); this holds an exclusive lock on
+    buildings for the few seconds it takes.
     """
     scope = ""
     params: dict = {}
@@ -199,9 +227,13 @@ def assign_buildings(conn: Connection, community_ids: Sequence[int] | None = Non
         scope = ("AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = ANY(:cids)"
                  " AND ST_Intersects(sc.geom, b.geom))")
         params["cids"] = list(community_ids)
-    changed = 0
-    for best in (_BUILDING_GRIDS, _BUILDING_COMMUNITIES):
-        sql = _UPDATE_BUILDINGS.format(best=best.format(scope=scope))
-        changed += conn.execute(text(sql), params).rowcount
-    changed += conn.execute(text(_CLEAR_BUILDINGS.format(scope=scope)), params).rowcount
-    return changed
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    sql = text(_ASSIGN_BUILDINGS.format(scope=scope))
+    with foreign_keys_checked_once(conn, "buildings"):
+        if community_ids is not None:
+            return conn.execute(sql, params).rowcount
+        with indexes_rebuilt(conn, "buildings", _BUILDING_ASSIGNMENT_INDEXES):
+            return conn.execute(sql, params).rowcount
+
+
+_BUILDING_ASSIGNMENT_INDEXES = ("ix_buildings_community_id", "ix_buildings_grid_id")

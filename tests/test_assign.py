@@ -164,3 +164,20 @@ def test_assign_command_locates_pending_incidents_and_buildings(runner, conn, to
 def test_assign_command_rejects_a_bad_snap_distance(runner, town):
     result = runner.invoke(args=["assign", "--snap-meters", "-5"])
     assert result.exit_code == 2 and "snap-meters" in result.output
+
+
+def test_bulk_foreign_key_check_refuses_orphans_and_writes_nothing(app, town):
+    from app.extensions import db
+    from geo.bulk import IntegrityViolation, foreign_keys_checked_once
+
+    incident = None
+    with db.engine.connect() as conn:
+        incident = insert_incident(conn, 1, 1)
+        conn.commit()
+        with pytest.raises(IntegrityViolation, match="incident_locations_grid_id_fkey"):
+            with conn.begin(), foreign_keys_checked_once(conn, "incident_locations"):
+                conn.execute(text("INSERT INTO incident_locations (incident_id, grid_id, state)"
+                                  " VALUES (:i, 999999, 'covered')"), {"i": incident})
+        role = conn.execute(text("SHOW session_replication_role")).scalar()
+        assert role == "origin"
+        assert conn.execute(text("SELECT count(*) FROM incident_locations")).scalar() == 0

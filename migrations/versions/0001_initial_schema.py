@@ -119,6 +119,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
+    op.execute("ALTER TABLE buildings SET (fillfactor = 50)")  # HOT re-assignment
     op.create_geospatial_index('idx_buildings_geom', 'buildings', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index('ix_buildings_community_id', 'buildings', ['community_id'], unique=False)
     op.create_index('ix_buildings_grid_id', 'buildings', ['grid_id'], unique=False)
