@@ -119,13 +119,16 @@ _ASSIGN_REST = """
 
 
 def assign_incidents(conn: Connection, *, snap_meters: float = DEFAULT_SNAP_METERS,
-                     only_pending: bool = True, ids: Sequence[int] | None = None) -> dict:
+                     only_pending: bool = True, ids: Sequence[int] | None = None,
+                     grid_driven: bool | None = None) -> dict:
     """Locate incidents that have no location yet; return counts per state.
 
     ``ids`` limits the work to those incidents. ``only_pending=False`` first forgets
     the existing locations of the incidents in scope and locates them again (for
     repairs; a redraw re-locates open incidents through the plan publisher instead).
     Idempotent: a second call finds nothing pending and writes nothing.
+    ``grid_driven`` forces (True) or skips (False) the grid-driven first step; by
+    default it runs for the whole table or more than 1,000 ids.
     """
     scope = "AND i.id = ANY(:ids)" if ids is not None else ""
     params = {"snap": snap_meters, "ids": list(ids) if ids is not None else None}
@@ -134,7 +137,9 @@ def assign_incidents(conn: Connection, *, snap_meters: float = DEFAULT_SNAP_METE
         conn.execute(text(f"DELETE FROM incident_locations {where}"), params)
     pending = _PENDING.format(scope=scope)
     steps = [_ASSIGN_REST.format(locate=locate_sql("i.geom"), pending=pending)]
-    if ids is not None and len(ids) <= 1000:  # a handful of points: point by point
+    if grid_driven is None:
+        grid_driven = ids is None or len(ids) > 1000
+    if not grid_driven:  # a handful of points: point by point
         return _run_steps(conn, steps, params)
     steps.insert(0, _ASSIGN_COVERED.format(pending=pending))
     # Set-based: sort in memory, and check foreign keys once at the end, not per row.

@@ -16,6 +16,7 @@ skipped as duplicates, so loading the same file twice creates nothing new.
 from __future__ import annotations
 
 import io
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geo.assign import DEFAULT_SNAP_METERS, assign_incidents
+from geo.bulk import foreign_keys_checked_once, indexes_rebuilt
+from geo.copyio import copy_frame
 from geo.crs import parse_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 
@@ -44,10 +47,9 @@ class IngestResult:
 def read_csv(path: str | Path, *, encoding: str = "utf-8", crs: str | None = None,
              ) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Read and validate an incident CSV; return (valid rows in WGS-84, rejected rows)."""
-    try:
-        frame = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InvalidFile(f"{path}: not a readable {encoding} CSV file ({err})") from None
+    data = Path(path).read_bytes()
+    has_nul = b"\x00" in data
+    frame = _parse(data, path, encoding)
     missing = {"category", "lon", "lat"} - set(frame.columns)
     if missing:
         raise InvalidFile(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
@@ -77,8 +79,9 @@ def read_csv(path: str | Path, *, encoding: str = "utf-8", crs: str | None = Non
     reported = pd.to_datetime(frame["reported_at"].replace("", None), errors="coerce", utc=True,
                               format="ISO8601")
     reject(reported.isna() & (frame["reported_at"] != ""), "reported_at is not an ISO date")
-    nul = frame.apply(lambda col: col.str.contains("\x00", regex=False)).any(axis=1)
-    reject(nul, "contains a NUL character")
+    if has_nul:  # rare: look for the rows only when the file holds a NUL byte at all
+        nul = frame.apply(lambda col: col.str.contains("\x00", regex=False)).any(axis=1)
+        reject(nul, "contains a NUL character")
     dup = frame["external_id"].ne("") & frame["external_id"].duplicated(keep="first")
     reject(dup, "external_id repeated in the file")
 
@@ -91,6 +94,21 @@ def read_csv(path: str | Path, *, encoding: str = "utf-8", crs: str | None = Non
     good["lon"], good["lat"] = to_wgs84(lon[~bad].to_numpy(), lat[~bad].to_numpy(),
                                         parse_crs(crs))
     return good, rejected
+
+
+def _parse(data: bytes, path, encoding: str) -> pd.DataFrame:
+    """The CSV as text columns, except lon/lat parsed as numbers when they all are."""
+    def read(dtype):
+        return pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=dtype,
+                           keep_default_na=False)
+
+    try:
+        try:  # most files: numbers are numbers, parsed natively (several times faster)
+            return read({**dict.fromkeys(COLUMNS, str), "lon": float, "lat": float})
+        except ValueError:  # a non-number somewhere: read as text, reject row by row
+            return read(str)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InvalidFile(f"{path}: not a readable {encoding} CSV file ({err})") from None
 
 
 def locate_in_process(conn: Connection, lon: np.ndarray, lat: np.ndarray,
@@ -117,14 +135,23 @@ def locate_in_process(conn: Connection, lon: np.ndarray, lat: np.ndarray,
     return grid_id, community_id
 
 
+# A load this large (and this large a share of the table) rebuilds the incidents'
+# secondary indexes instead of maintaining them row by row: building a GiST index over a
+# million points takes about 2 s, inserting into it row by row several times that.
+_REBUILD_ROWS, _REBUILD_SHARE = 100_000, 0.2
+_SECONDARY_INDEXES = {"incidents": ("idx_incidents_geom", "ix_incidents_reported_at"),
+                      "incident_locations": ("ix_incident_locations_grid_id",),
+                      "incident_events": ("ix_incident_events_incident_id",)}
+
+
 def load(conn: Connection, frame: pd.DataFrame, *, snap_meters: float = DEFAULT_SNAP_METERS,
          actor: str = "import") -> IngestResult:
     """Write validated rows (from ``read_csv``) located, in the caller's transaction."""
     result = IngestResult()
     frame = _drop_stored_duplicates(conn, frame, result)
     n = len(frame)
+    result.located = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
     if n == 0:
-        result.located = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
         return result
     lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     grid_id, community_id = locate_in_process(conn, lon, lat)
@@ -132,39 +159,63 @@ def load(conn: Connection, frame: pd.DataFrame, *, snap_meters: float = DEFAULT_
         "SELECT setval('incidents_id_seq', nextval('incidents_id_seq') + :n - 1) - :n + 1"),
         {"n": n}).scalar_one()
     ids = np.arange(first_id, first_id + n, dtype=np.int64)
-    geoms = shapely.to_wkb(shapely.set_srid(shapely.points(lon, lat), 4326), hex=True,
-                           include_srid=True)
-    out = pd.DataFrame({
-        "id": ids, "category": frame["category"].to_numpy(),
-        "description": frame["description"].to_numpy(), "geom": geoms,
-        "address": frame["address"].to_numpy(), "source": frame["source"].to_numpy(),
-        "external_id": frame["external_id"].to_numpy(),
-        "reported_at": frame["reported_at"].dt.strftime("%Y-%m-%d %H:%M:%S+00").to_numpy(),
-        "priority": frame["priority"].to_numpy(), "status": "reported"})
-    _copy(conn, "incidents", out)
     covered = grid_id >= 0
-    _copy(conn, "incident_locations", pd.DataFrame({
-        "incident_id": ids[covered], "grid_id": grid_id[covered],
-        "community_id": community_id[covered], "state": "covered"}))
-    _copy(conn, "incident_events", pd.DataFrame({
-        "incident_id": ids, "at": out["reported_at"], "actor": actor, "action": "report",
-        "to_status": "reported"}))
+    with ExitStack() as stack:
+        for table in ("incidents", "incident_locations", "incident_events"):
+            stack.enter_context(foreign_keys_checked_once(conn, table))
+        if n >= _REBUILD_ROWS and n >= _REBUILD_SHARE * _estimated_rows(conn, "incidents"):
+            for table, indexes in _SECONDARY_INDEXES.items():
+                stack.enter_context(indexes_rebuilt(conn, table, indexes))
+        copy_frame(conn, "incidents", _incident_rows(frame, ids, lon, lat))
+        copy_frame(conn, "incident_locations", pd.DataFrame({
+            "incident_id": ids[covered], "grid_id": grid_id[covered],
+            "community_id": community_id[covered],
+            "state": pd.Categorical(["covered"] * int(covered.sum()))}))
+        copy_frame(conn, "incident_events", pd.DataFrame({
+            "incident_id": ids, "at": frame["reported_at"].array,
+            "actor": pd.Categorical([actor] * n), "action": pd.Categorical(["report"] * n),
+            "to_status": pd.Categorical(["reported"] * n)}))
     rest = ids[~covered].tolist()
-    located = assign_incidents(conn, snap_meters=snap_meters, ids=rest) if rest else {}
-    located["covered"] = located.get("covered", 0) + int(covered.sum())
-    result.located = {k: located.get(k, 0) for k in ("covered", "snapped", "out_of_area")}
+    if rest:  # no grid covers these: only the snapping and out-of-area steps
+        for state, count in assign_incidents(conn, snap_meters=snap_meters, ids=rest,
+                                             grid_driven=False).items():
+            result.located[state] += count
+    result.located["covered"] += int(covered.sum())
     result.loaded = n
     return result
+
+
+def _incident_rows(frame: pd.DataFrame, ids: np.ndarray, lon: np.ndarray,
+                   lat: np.ndarray) -> pd.DataFrame:
+    def nullable(column: str) -> pd.Series:
+        return frame[column].replace("", None)
+
+    return pd.DataFrame({
+        "id": ids, "category": frame["category"].to_numpy(),
+        "description": nullable("description").to_numpy(),
+        "geom": shapely.points(lon, lat), "address": nullable("address").to_numpy(),
+        "source": pd.Categorical(frame["source"].to_numpy()),
+        "external_id": nullable("external_id").to_numpy(),
+        "reported_at": frame["reported_at"].array,
+        "priority": frame["priority"].to_numpy(np.int32),
+        "status": pd.Categorical(["reported"] * len(ids))})
+
+
+def _estimated_rows(conn: Connection, table: str) -> float:
+    return conn.execute(text("SELECT greatest(reltuples, 0) FROM pg_class"
+                             " WHERE oid = CAST(:t AS regclass)"), {"t": table}).scalar_one()
 
 
 def _drop_stored_duplicates(conn: Connection, frame: pd.DataFrame,
                             result: IngestResult) -> pd.DataFrame:
     with_id = frame["external_id"] != ""
-    if not with_id.any():
+    stored_any = conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM incidents WHERE external_id IS NOT NULL)")).scalar()
+    if not with_id.any() or not stored_any:
         return frame
     conn.exec_driver_sql("DROP TABLE IF EXISTS ingest_ids")
     conn.exec_driver_sql("CREATE TEMP TABLE ingest_ids (external_id text)")
-    _copy(conn, "ingest_ids", frame.loc[with_id, ["external_id"]])
+    copy_frame(conn, "ingest_ids", frame.loc[with_id, ["external_id"]])
     stored = {r[0] for r in conn.execute(text(
         "SELECT s.external_id FROM ingest_ids s JOIN incidents i USING (external_id)"))}
     conn.exec_driver_sql("DROP TABLE ingest_ids")
@@ -173,20 +224,6 @@ def _drop_stored_duplicates(conn: Connection, frame: pd.DataFrame,
     duplicate = frame["external_id"].isin(stored)
     result.duplicates = int(duplicate.sum())
     return frame[~duplicate]
-
-
-def _copy(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    """COPY a frame into ``table`` (columns by name); empty strings are stored as NULL."""
-    buf = io.StringIO()
-    # CSV quoting copes with commas, quotes and newlines inside descriptions.
-    frame.to_csv(buf, index=False, header=False)
-    buf.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN"
-                           " WITH (FORMAT csv)", buf)
-    finally:
-        cursor.close()
 
 
 def ingest_csv(conn: Connection, path: str | Path, *, encoding: str = "utf-8",

@@ -14,8 +14,7 @@ else
     echo "gridmap: using DATABASE_URL; no local cluster started" >&2
 fi
 export DATABASE_URL
-$BIN/flask --app wsgi db upgrade 2>&1 | grep -v "^INFO  \[alembic.runtime" >&2 || true
-$BIN/flask --app wsgi db current >/dev/null
+$BIN/flask --app wsgi db upgrade
 # Loads the small demo city only when the database holds no communities yet.
 $BIN/flask --app wsgi demo --size small --if-empty
 echo "gridmap: serving on http://127.0.0.1:$PORT" >&2

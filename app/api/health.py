@@ -9,6 +9,13 @@ from app.extensions import db
 bp = Blueprint("health", __name__)
 
 
+@bp.get("/")
+def index():
+    """Where things are, for someone who opens the server's address."""
+    return jsonify({"name": "gridmap", "api": "/api/v1/openapi.json",
+                    "lookup": "/api/v1/lookup?lon=116.397&lat=39.909", "health": "/healthz"})
+
+
 @bp.get("/healthz")
 def healthz():
     """200 with the PostGIS version when the database answers, else 503 with the reason."""

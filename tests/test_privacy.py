@@ -1,0 +1,53 @@
+"""No route returns private data: every API route is called and its answer inspected."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from tests.geometries import box_wkt, build_town, insert_incident, xy
+
+PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash"]
+
+
+@pytest.fixture
+def town(conn):
+    ids = build_town(conn)
+    conn.execute(text(
+        "INSERT INTO grid_members (name, role, public_phone, private_phone, grid_id, active)"
+        " VALUES ('张伟', 'full_time', '010-65001111', :p, :g, true)"),
+        {"p": PRIVATE[0], "g": ids["A"]})
+    incident = insert_incident(conn, 1, 1)
+    conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p"
+                      " WHERE id = :i"), {"n": PRIVATE[1], "p": PRIVATE[2], "i": incident})
+    conn.execute(text(
+        "INSERT INTO buildings (code, name, geom, households, residents, grid_id)"
+        " VALUES ('1101010010010010001', '1号楼', ST_GeomFromText(:w, 4326), 20, 50, :g)"),
+        {"w": box_wkt(0.5, 0.5, 0.7, 0.7), "g": ids["A"]})
+    building = conn.execute(text("SELECT id FROM buildings")).scalar()
+    conn.execute(text("INSERT INTO party_members (name, kind, home_building_id,"
+                      " serving_grid_id, households_linked) VALUES (:n, 'resident', :b, :g, 3)"),
+                 {"n": PRIVATE[3], "b": building, "g": ids["A"]})
+    conn.execute(text("INSERT INTO users (username, password_hash, role, active)"
+                      " VALUES ('admin', :h, 'admin', true)"), {"h": PRIVATE[4]})
+    return ids
+
+
+def test_no_route_returns_private_fields(app, client, town):
+    box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
+    lon, lat = xy(1, 1)
+    filled = {"grid_id": str(town["A"])}
+    query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}"}
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: filled[m.group(1)], str(rule))
+        response = client.get(path + query.get(str(rule), ""))
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:200])
+        body = response.get_data(as_text=True)
+        for value in PRIVATE:
+            assert value not in body, f"{path} leaks {value}"
+        assert "private_phone" not in body and "reporter" not in body, path
+        seen += 1
+    assert seen >= 8  # /, /healthz, the OpenAPI document and the five API routes
