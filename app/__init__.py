@@ -11,7 +11,7 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, then environment, then ``config``."""
-    from app import cli, errors
+    from app import cli, errors, readdb
     from app.config import Defaults, database_url_from_env
     from app.extensions import api, db, migrate
     from app.jsonprovider import StrictJSONProvider
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     db.init_app(app)
+    readdb.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     api.init_app(app)
     errors.init_app(app)

@@ -33,6 +33,28 @@ def test_healthz_is_503_while_the_database_is_down_and_recovers_by_itself():
         pgcluster.destroy(datadir)
 
 
+def test_reads_recover_after_a_database_restart_without_pre_ping():
+    from flask_migrate import upgrade
+
+    datadir = Path(tempfile.mkdtemp(prefix="gridmap-read-pg-"))
+    try:
+        url = pgcluster.start(datadir, db="reads", fast=True)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
+        with app.app_context():
+            upgrade()
+        client = app.test_client()
+        lookup = "/api/v1/lookup?lon=116.4&lat=39.9"
+        assert client.get(lookup).status_code == 404  # empty city: the query ran
+        pgcluster.stop(datadir)
+        assert client.get(lookup).status_code == 503
+        pgcluster.start(datadir, db="reads", fast=True)
+        # The pooled connections are dead; the first read retries on a fresh one.
+        assert client.get(lookup).status_code == 404
+        assert client.get(lookup).status_code == 404
+    finally:
+        pgcluster.destroy(datadir)
+
+
 def test_api_is_503_json_when_the_database_is_unreachable():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://postgres@127.0.0.1:1/x",
                       "SECRET_KEY": "t"})

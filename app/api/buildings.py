@@ -11,8 +11,8 @@ from app.api.common import (
     geojson_response,
     ok,
     query_param,
-    read_connection,
 )
+from app.readdb import read
 from geo import params, repo
 
 blp = Blueprint("buildings", __name__, url_prefix="/api/v1", description="Buildings (楼栋)")
@@ -31,5 +31,4 @@ def list_buildings():
     params.check_known(args, ("bbox", "limit"))
     box = params.bbox(args, required=True)
     limit = params.integer(args, "limit", default=cap, minimum=1, maximum=cap)
-    with read_connection() as conn:
-        return geojson_response(repo.buildings(conn, box=box, limit=limit))
+    return geojson_response(read(lambda conn: repo.buildings(conn, box=box, limit=limit)))

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.extensions import db
+from app.readdb import read
 
 GEOJSON = "application/geo+json"
-
-
-def read_connection():
-    """The connection every read-only query goes through (one place to point at a replica)."""
-    return db.engine.connect()
+__all__ = ["read"]
 
 
 def geojson_response(body: str) -> Response:

@@ -11,8 +11,8 @@ from app.api.common import (
     geojson_response,
     ok,
     paging,
-    read_connection,
 )
+from app.readdb import read
 from geo import params, repo
 
 blp = Blueprint("communities", __name__, url_prefix="/api/v1", description="Communities (社区)")
@@ -30,5 +30,5 @@ def list_communities():
     limit = params.integer(args, "limit", default=cfg["API_PAGE_LIMIT_DEFAULT"], minimum=1,
                            maximum=cfg["API_PAGE_LIMIT_MAX"])
     offset = params.integer(args, "offset", default=0)
-    with read_connection() as conn:
-        return geojson_response(repo.communities(conn, box=box, limit=limit, offset=offset))
+    return geojson_response(
+        read(lambda conn: repo.communities(conn, box=box, limit=limit, offset=offset)))

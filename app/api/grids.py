@@ -12,8 +12,8 @@ from app.api.common import (
     ok,
     paging,
     query_param,
-    read_connection,
 )
+from app.readdb import read
 from geo import params, repo
 from geo.errors import NotFound
 
@@ -40,8 +40,7 @@ def list_grids():
         limit=params.integer(args, "limit", default=cfg["API_PAGE_LIMIT_DEFAULT"], minimum=1,
                              maximum=cfg["API_PAGE_LIMIT_MAX"]),
         offset=params.integer(args, "offset", default=0))
-    with read_connection() as conn:
-        return geojson_response(repo.grids(conn, **query))
+    return geojson_response(read(lambda conn: repo.grids(conn, **query)))
 
 
 @blp.route("/grids/<int:grid_id>", methods=["GET"])
@@ -51,8 +50,7 @@ def list_grids():
 def get_grid(grid_id: int):
     """One grid (any version) as a GeoJSON Feature with its workers' public contact."""
     params.check_known(request.args, ())
-    with read_connection() as conn:
-        feature = repo.grid(conn, grid_id)
+    feature = read(lambda conn: repo.grid(conn, grid_id))
     if feature is None:
         raise NotFound(f"no grid with id {grid_id}")
     return geojson_response(feature)

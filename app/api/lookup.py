@@ -1,9 +1,9 @@
 """``GET /api/v1/lookup``: which community, grid and workers own a point."""
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from app.api.common import error, ok, query_param, read_connection
+from app.api.common import error, ok, query_param, read
 from geo import params, repo
 from geo.crs import CRS_NAMES, parse_crs, to_wgs84
 from geo.errors import NotFound
@@ -44,9 +44,9 @@ def lookup():
     params.check_known(args, ("lon", "lat", "crs"))
     crs = parse_crs(args.get("crs"))
     lon, lat = to_wgs84(*params.lon_lat(args, current_app.config["SERVICE_AREA"]), crs)
-    with read_connection() as conn:
-        result = repo.lookup(conn, lon, lat, current_app.config["ASSIGN_SNAP_METERS"])
-    if result["community"] is None and result["grid"] is None:
+    snap = current_app.config["ASSIGN_SNAP_METERS"]
+    body = read(lambda conn: repo.lookup(conn, lon, lat, snap))
+    if body is None:
         raise NotFound(f"no community or grid at lon={lon:.6f}, lat={lat:.6f}; "
                        "the point is outside the area this service covers")
-    return jsonify(result)
+    return Response(body, mimetype="application/json")
