@@ -36,8 +36,12 @@ class Defaults:
 
 
 def database_url_from_env() -> str | None:
-    """``DATABASE_URL`` as SQLAlchemy wants it (``postgres://`` and ``postgresql://`` accepted)."""
-    url = os.environ.get("DATABASE_URL")
+    """``DATABASE_URL`` as SQLAlchemy wants it (see ``normalize_url``)."""
+    return normalize_url(os.environ.get("DATABASE_URL"))
+
+
+def normalize_url(url: str | None) -> str | None:
+    """``postgres://`` and ``postgresql://`` URLs use psycopg2, the driver we install."""
     if not url:
         return None
     for prefix in ("postgres://", "postgresql://"):

@@ -22,7 +22,10 @@ KEY = "gridmap_read_engine"
 
 
 def init_app(app: Flask) -> None:
-    url = app.config.get("READ_DATABASE_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
+    from app.config import normalize_url
+
+    url = (normalize_url(app.config.get("READ_DATABASE_URL"))
+           or app.config["SQLALCHEMY_DATABASE_URI"])
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     app.extensions[KEY] = create_engine(
         url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,

@@ -171,3 +171,11 @@ def test_good_json_passes_and_output_keeps_chinese(echo_client):
     response = echo_client.post("/echo", json={"name": "网格"})
     assert response.status_code == 200
     assert "网格" in response.get_data(as_text=True)
+
+
+def test_plain_postgresql_urls_use_the_installed_driver(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:1/a")
+    monkeypatch.setenv("GRIDMAP_READ_DATABASE_URL", "postgresql://u@127.0.0.1:1/b")
+    app = create_app({"SECRET_KEY": "t"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg2://")
+    assert str(app.extensions["gridmap_read_engine"].url).startswith("postgresql+psycopg2://")
