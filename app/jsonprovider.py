@@ -18,6 +18,8 @@ def _depth_ok(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     """True when brackets nest at most ``limit`` deep (cheap scan, strings ignored)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    if text.count("[") + text.count("{") <= limit:  # too few brackets to nest that deep
+        return True
     depth, in_string, escaped = 0, False, False
     for ch in text:
         if in_string:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from bench.common import Row, median, timed
+from bench.common import Row, median, run_sql, timed
 from geo.assign import assign_incidents
 
 NAIVE_SETUP = """
@@ -21,27 +21,21 @@ NAIVE = """
 """
 
 
-def _autocommit(engine: Engine, sql: str) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for statement in filter(str.strip, sql.split(";")):
-            conn.exec_driver_sql(statement)
-
-
 def run(engine: Engine, reps: int) -> Row:
     with engine.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM incidents")).scalar_one()
     ours, naive, counts = [], [], {}
     for _ in range(reps):
-        _autocommit(engine, "TRUNCATE incident_locations; VACUUM ANALYZE incidents; CHECKPOINT")
+        run_sql(engine, "TRUNCATE incident_locations; VACUUM ANALYZE incidents; CHECKPOINT")
 
         def assign() -> None:
             with engine.begin() as conn:
                 counts.update(assign_incidents(conn))
 
         ours.append(timed(assign))
-        _autocommit(engine, NAIVE_SETUP + "; CHECKPOINT")
-        naive.append(timed(lambda: _autocommit(engine, NAIVE)))
-    _autocommit(engine, "DROP TABLE IF EXISTS naive_incidents")
+        run_sql(engine, NAIVE_SETUP + "; CHECKPOINT")
+        naive.append(timed(lambda: run_sql(engine, NAIVE)))
+    run_sql(engine, "DROP TABLE IF EXISTS naive_incidents")
     ratio = median(naive) / median(ours)
     return Row(
         task=f"assign {n:,} stored incidents (flask assign)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from bench.common import Row, median, timed
+from bench.common import Row, median, run_sql, timed
 from geo.assign import assign_buildings
 
 # The best plain form measured (perf-anchors §3c): DISTINCT ON with the ST_CoveredBy
@@ -23,10 +23,8 @@ def run(engine: Engine, reps: int) -> Row:
         n = conn.execute(text("SELECT count(*) FROM buildings")).scalar_one()
     ours, plain, changed = [], [], []
     for _ in range(reps):
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("UPDATE buildings SET grid_id = NULL, community_id = NULL")
-            conn.exec_driver_sql("VACUUM ANALYZE buildings")
-            conn.exec_driver_sql("CHECKPOINT")
+        run_sql(engine, "UPDATE buildings SET grid_id = NULL, community_id = NULL;"
+                        " VACUUM ANALYZE buildings; CHECKPOINT")
 
         def assign() -> None:
             with engine.begin() as conn:

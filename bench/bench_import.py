@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import Engine
 
-from bench.common import OUT, Row, flask
+from bench.common import OUT, Row, flask, run_sql
 
 
 def run(engine: Engine, reps: int) -> Row:
@@ -28,8 +28,7 @@ def run(engine: Engine, reps: int) -> Row:
         started = time.perf_counter()
         result = flask("layers", "import", "grids", str(grids), db=db)
         times.append(time.perf_counter() - started)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{db}"')
+        run_sql(engine, f'DROP DATABASE "{db}"')
     times.sort()
     return Row(task="import the city grids layer from GeoPackage (CLI, empty database)",
                ours=f"{times[len(times) // 2]:.1f} s", plain="-", ratio="-",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.common import OUT, Row, database_url, median, timed
+from bench.common import OUT, Row, database_url, median, run_sql, timed
 from geo.ingest import ingest_csv
 
 DB = "gridmap_bench_ingest"
@@ -59,12 +59,6 @@ def prepare(main: Engine) -> Engine:
     return engine
 
 
-def _sql(engine: Engine, sql: str) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for statement in filter(str.strip, sql.split(";")):
-            conn.exec_driver_sql(statement)
-
-
 def _naive(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         cursor = conn.connection.dbapi_connection.cursor()
@@ -80,7 +74,7 @@ def run(main: Engine, reps: int) -> Row:
     rows = sum(1 for _ in CSV.open(encoding="utf-8")) - 1
     ours, naive, located = [], [], {}
     for _ in range(reps):
-        _sql(engine, "TRUNCATE incident_events, incident_locations, incidents;"
+        run_sql(engine, "TRUNCATE incident_events, incident_locations, incidents;"
                      " DROP TABLE IF EXISTS naive_incidents; CHECKPOINT")
 
         def ingest() -> None:
@@ -88,9 +82,9 @@ def run(main: Engine, reps: int) -> Row:
                 located.update(ingest_csv(conn, CSV).located)
 
         ours.append(timed(ingest))
-        _sql(engine, NAIVE_TABLE + "; CHECKPOINT")
+        run_sql(engine, NAIVE_TABLE + "; CHECKPOINT")
         naive.append(timed(lambda: _naive(engine)))
-    _sql(engine, "DROP TABLE IF EXISTS naive_incidents")
+    run_sql(engine, "DROP TABLE IF EXISTS naive_incidents")
     engine.dispose()
     ratio = median(naive) / median(ours)
     return Row(

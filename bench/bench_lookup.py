@@ -13,7 +13,7 @@ import urllib.request
 
 from sqlalchemy import Engine, text
 
-from bench.common import OUT, ROOT, Row, database_url
+from bench.common import OUT, ROOT, Row, database_url, run_sql
 
 DURATION = int(os.environ.get("GRIDMAP_BENCH_SECONDS", "15"))
 
@@ -72,9 +72,7 @@ def run(engine: Engine, reps: int) -> Row:
     points.write_text("".join(f"lon={x:.7f}&lat={y:.7f}\n" for x, y in rows))
     # The benchmarks before this one write millions of rows: let autovacuum's work and
     # the checkpoint happen now rather than during the measurement.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE")
-        conn.exec_driver_sql("CHECKPOINT")
+    run_sql(engine, "VACUUM ANALYZE; CHECKPOINT")
     url = database_url()
     env = {**os.environ, "DATABASE_URL": url,
            "BARE_DSN": url.replace("postgresql+psycopg2://", "postgresql://")}

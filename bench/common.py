@@ -44,6 +44,13 @@ def ensure_city() -> None:
         print(result.stderr.strip().splitlines()[-1], file=sys.stderr)
 
 
+def run_sql(engine, sql: str) -> None:
+    """Run ';'-separated statements in autocommit (VACUUM, CHECKPOINT and DDL need it)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for statement in filter(str.strip, sql.split(";")):
+            conn.exec_driver_sql(statement)
+
+
 def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()

@@ -145,17 +145,19 @@ def assign_incidents(conn: Connection, *, snap_meters: float = DEFAULT_SNAP_METE
     # Set-based: sort in memory, and check foreign keys once at the end, not per row.
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     with foreign_keys_checked_once(conn, "incident_locations"):
-        return _run_steps(conn, steps, params)
+        return _run_steps(conn, steps, params, analyze_between=True)
 
 
-def _run_steps(conn: Connection, steps: list[str], params: dict) -> dict:
+def _run_steps(conn: Connection, steps: list[str], params: dict,
+               analyze_between: bool = False) -> dict:
     counts = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
-    for step in steps:
+    for i, step in enumerate(steps):
+        if analyze_between and i:  # the bulk step just added ~1M rows the anti-join must see
+            conn.exec_driver_sql("ANALYZE incident_locations")
         counted = (f"WITH ins AS ({step} RETURNING state)"
                    " SELECT state, count(*) FROM ins GROUP BY state")
         for state, n in conn.execute(text(counted), params).all():
             counts[state] += n
-        conn.exec_driver_sql("ANALYZE incident_locations")  # the next step's anti-join
     return counts
 
 

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -86,20 +86,6 @@ def conn(app):
 
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         yield c
-
-
-@pytest.fixture(scope="session")
-def make_engine():
-    engines = []
-
-    def make(url):
-        engine = create_engine(url)
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 @pytest.fixture

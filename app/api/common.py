@@ -1,13 +1,10 @@
-"""Helpers shared by the API blueprints: the read connection and OpenAPI fragments."""
+"""Helpers shared by the API blueprints: GeoJSON responses and OpenAPI fragments."""
 
 from __future__ import annotations
 
 from flask import Response
 
-from app.readdb import read
-
 GEOJSON = "application/geo+json"
-__all__ = ["read"]
 
 
 def geojson_response(body: str) -> Response:

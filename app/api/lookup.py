@@ -3,7 +3,8 @@
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from app.api.common import error, ok, query_param, read
+from app.api.common import error, ok, query_param
+from app.readdb import read
 from geo import params, repo
 from geo.crs import CRS_NAMES, parse_crs, to_wgs84
 from geo.errors import NotFound
