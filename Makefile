@@ -9,7 +9,8 @@ export PORT
 .PHONY: run stop test bench lint setup vendor clean
 
 $(BIN)/activate:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "gridmap: '$(PYTHON) -m venv' failed;" \
+	  "install Python 3.11+ with venv (Debian: sudo apt-get install python3-venv)" >&2; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/activate
