@@ -40,6 +40,7 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev static/vendor/.installed
 	bash scripts/ensure-postgis.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
