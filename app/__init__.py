@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+_ROOT = Path(__file__).resolve().parent.parent
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, then environment, then ``config``."""
-    from app import cli, errors, readdb
+    from app import auth, cli, errors, headers, limits, readdb, web
+    from app.api.common import SECURITY_SCHEMES
     from app.config import Defaults, database_url_from_env
     from app.extensions import api, db, migrate
     from app.jsonprovider import StrictJSONProvider
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=str(_ROOT / "static"))
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.config.from_object(Defaults)
@@ -26,25 +30,32 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
-        # A per-process key: fine until sessions exist (issue 3 makes it a required setting).
+        if app.config["ENV"] == "production":
+            raise RuntimeError("GRIDMAP_SECRET_KEY must be set when GRIDMAP_ENV=production "
+                               "(sessions and CSRF tokens are signed with it)")
+        # Development: a per-process key (make run keeps one in var/secret-key instead).
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     db.init_app(app)
     readdb.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     api.init_app(app)
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     errors.init_app(app)
+    headers.init_app(app)
+    limits.init_app(app)  # first: a flood is counted even when CSRF or auth refuse it
+    auth.init_app(app)
 
-    from app.api import buildings, communities, grids, health, lookup
+    from app.api import audit, buildings, communities, grids, health, incidents, lookup
 
     app.register_blueprint(health.bp)
-    for module in (lookup, communities, grids, buildings):
+    for module in (lookup, communities, grids, buildings, incidents, audit):
         api.register_blueprint(module.blp)
+    web.init_app(app)
     cli.init_app(app)
     return app
 
 
 def _migrations_dir() -> str:
-    from pathlib import Path
-
-    return str(Path(__file__).resolve().parent.parent / "migrations")
+    return str(_ROOT / "migrations")

@@ -5,6 +5,7 @@ import time
 import click
 from flask import current_app
 
+from app import audit
 from app.extensions import db
 from geo.assign import assign_buildings, assign_incidents
 
@@ -26,11 +27,14 @@ def assign(incidents: bool, buildings: bool, relocate_all: bool, snap_meters: fl
         if incidents:
             started = time.perf_counter()
             counts = assign_incidents(conn, snap_meters=snap, only_pending=not relocate_all)
+            audit.record("incidents.locate", conn=conn,
+                         after={**counts, "relocate_all": relocate_all, "snap_meters": snap})
             click.echo(f"incidents located: {counts['covered']} in a grid, "
                        f"{counts['snapped']} snapped, {counts['out_of_area']} out of area "
                        f"({time.perf_counter() - started:.1f} s)")
         if buildings:
             started = time.perf_counter()
             changed = assign_buildings(conn)
+            audit.record("buildings.assign", conn=conn, after={"changed": changed})
             click.echo(f"buildings re-assigned: {changed} "
                        f"({time.perf_counter() - started:.1f} s)")

@@ -19,6 +19,7 @@ from geo import demostore
 @click.option("--replace", is_flag=True, help="Delete the current city first.")
 def demo(size: str, seed: int, if_empty: bool, replace: bool) -> None:
     """Load a demo city in Beijing (Chinese names, 90 days of incidents) in one transaction."""
+    from app import accounts, audit
     from app.extensions import db
 
     if if_empty and replace:
@@ -39,11 +40,15 @@ def demo(size: str, seed: int, if_empty: bool, replace: bool) -> None:
     say(f"generating and loading the demo city (size {size}, seed {seed})")
     with db.engine.begin() as conn:
         if replace:
+            if disabled := accounts.detach_from_city(conn):
+                say(f"disabled accounts limited to the old city: {', '.join(disabled)}")
             demostore.clear(conn)
         elif demostore.has_communities(conn):  # loaded by someone else meanwhile
             raise click.ClickException("the database already holds communities")
         report = demostore.load(conn, demo_city.iter_tables(size, seed),
                                 snap_meters=current_app.config["ASSIGN_SNAP_METERS"],
                                 progress=say)
+        audit.record("demo.load", conn=conn,
+                     after={"size": size, "seed": seed, "replaced": replace})
     say(f"done in {time.perf_counter() - start:.1f} s (waited "
         f"{report.seconds['waiting for the generator']:.1f} s for the generator)")

@@ -61,6 +61,7 @@ def _fields(code, name, parent, households, extra) -> dict[str, str]:
 def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_field,
             households_field, extra, make_valid, force_2d, skip_invalid, report):
     """Import FILE (GeoJSON, GeoPackage or zipped Shapefile) as KIND, all rows or none."""
+    from app import audit
     from app.extensions import db
 
     report = report or Path(f"{kind}-import-report.csv")
@@ -74,12 +75,17 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
         with _progress(len(raw), f"checking {file.name}") as step:
             prepared = files.prepare(raw, kind, fields=fields, make_valid=make_valid,
                                      force_2d=force_2d, progress=step,
-                                     bounds=current_app.config["SERVICE_AREA"])
+                                     bounds=current_app.config["SERVICE_AREA"],
+                                     max_vertices=current_app.config["MAX_GEOMETRY_VERTICES"])
         with db.engine.begin() as conn, _progress(len(prepared), "loading") as step:
             result = layerstore.import_layer(
                 conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
                 options=options, skip_invalid=skip_invalid, make_valid=make_valid,
                 progress=step)
+            audit.record("layers.import", kind, None, conn=conn, after={
+                "file": str(file.resolve()), "inserted": result.inserted,
+                "redrawn": result.redrawn, "updated": result.updated,
+                "rejected": result.rejected, "repaired": result.repaired})
     except files.RowsRejected as err:
         files.write_report(report, err.issues)
         shown = "\n".join(f"  row {i.row} ({i.code or 'no code'}): {i.reason}"

@@ -19,6 +19,37 @@ class Defaults:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     JSON_SORT_KEYS = False
     SECRET_KEY = None
+    # "production" makes GRIDMAP_SECRET_KEY required and refuses demo accounts.
+    ENV = "development"
+    # Number of trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host/-Port/-Prefix);
+    # 0 trusts none. Client addresses (rate limits, audit) and https detection depend on it.
+    PROXY_FIX_HOPS = 0
+
+    # Sessions: HttpOnly, SameSite=Lax, Secure whenever the request came over HTTPS.
+    SESSION_COOKIE_NAME = "gridmap_session"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Checked by app.auth, only for cookie-authenticated writes (bearer tokens carry no cookie).
+    WTF_CSRF_CHECK_DEFAULT = False
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_SECONDS = 15 * 60
+    PASSWORD_MIN_LENGTH = 10
+    API_TOKEN_DAYS = 90
+
+    # Rate limits (Flask-Limiter syntax). Counters live in RATELIMIT_STORAGE_URI: memory://
+    # is per process; use redis://host:6379 when several workers or machines serve.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_PUBLIC = "300 per minute"
+    RATELIMIT_LOGIN = "20 per minute"
+    RATELIMIT_ENABLED = True
+
+    MAX_GEOMETRY_VERTICES = 100_000
+    # Basemap tiles: origins are allowed by the Content-Security-Policy (img-src).
+    BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    BASEMAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
     ASSIGN_SNAP_METERS = 50.0
     API_PAGE_LIMIT_DEFAULT = 100

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, has_request_context, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,18 +17,30 @@ STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409}
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):
-    body = {"error": {"code": code, "message": message}}
-    if details is not None:
-        body["error"]["details"] = details
-    response = jsonify(body)
+    """JSON for the API; a small HTML page for errors raised by page views."""
+    if _on_page():
+        response = current_app.make_response(render_template(
+            "error.html", status=status, title=code.replace("_", " "), message=message))
+    else:
+        body = {"error": {"code": code, "message": message}}
+        if details is not None:
+            body["error"]["details"] = details
+        response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
+def _on_page() -> bool:
+    from app.web import PAGE_BLUEPRINTS
+
+    return has_request_context() and request.blueprint in PAGE_BLUEPRINTS
+
+
 def _http_code(status: int) -> str:
-    return {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed",
             413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
             429: "too_many_requests"}.get(status, "http_error")
 
@@ -54,6 +67,12 @@ def _first_text(msgs) -> str:
     if isinstance(msgs, dict) and msgs:
         return _first_text(next(iter(msgs.values())))
     return str(msgs)
+
+
+def handle_csrf(err: CSRFError):
+    # Flask-WTF says 400; a missing or wrong CSRF token is a refusal, not bad syntax.
+    return error_response(403, "csrf_failed", f"{err.description} Reload the page and retry; "
+                          "scripts should use an API token instead of a session cookie.")
 
 
 def handle_gridmap(err: GridmapError):
@@ -90,6 +109,7 @@ def _rollback() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(GridmapError, handle_gridmap)
     app.register_error_handler(DBAPIError, handle_db_down)

@@ -54,9 +54,20 @@ def has_communities(conn: Connection) -> bool:
     return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM communities)")).scalar())
 
 
+# Accounts refer to workers and communities, so TRUNCATE ... CASCADE would follow those
+# keys and empty the accounts and the audit log too. The tables accounts can reach are
+# emptied with DELETE instead, after every table that refers to them.
+_TRUNCATED = ("incident_events", "incident_locations", "party_members", "party_orgs",
+              "incidents", "buildings", "plan_grids")
+_DELETED = ("grid_members", "grids", "plans", "communities")
+assert set(_TRUNCATED + _DELETED) == set(DEMO_TABLES)
+
+
 def clear(conn: Connection) -> None:
-    """Empty :data:`DEMO_TABLES` (and restart their ids)."""
-    conn.execute(text(f"TRUNCATE {', '.join(DEMO_TABLES)} RESTART IDENTITY CASCADE"))
+    """Empty :data:`DEMO_TABLES`; accounts must not refer to their rows any more."""
+    conn.execute(text(f"TRUNCATE {', '.join(_TRUNCATED)} RESTART IDENTITY"))
+    for table in _DELETED:
+        conn.execute(text(f"DELETE FROM {table}"))
 
 
 def load(conn: Connection, tables: Iterable[tuple[str, pd.DataFrame]], *,

@@ -195,8 +195,11 @@ def reject_duplicates(good: dict[str, list], issues: list[Issue]) -> None:
 
 # --- geometries ---------------------------------------------------------------------------
 
+MAX_VERTICES = 100_000
+
 def check_geometries(geoms: np.ndarray, source_crs: Any, make_valid: bool, force_2d: bool,
-                     bounds: Sequence[float]) -> tuple[list, list, list]:
+                     bounds: Sequence[float], max_vertices: int = MAX_VERTICES,
+                     ) -> tuple[list, list, list]:
     """Hex EWKB MultiPolygons in EPSG:4326, and per row a reject reason or a repair note.
 
     Parameters
@@ -209,8 +212,11 @@ def check_geometries(geoms: np.ndarray, source_crs: Any, make_valid: bool, force
         Repair invalid polygons (:func:`polygonal_parts`); drop Z. Otherwise reject the row.
     bounds : (minx, miny, maxx, maxy)
         Where lon/lat must fall after reprojection.
+    max_vertices : int
+        More vertices than this in one geometry is refused (a runaway digitisation or a
+        hostile file would otherwise cost every later spatial query).
     """
-    reject = _reject_unfit(geoms, force_2d)
+    reject = _reject_unfit(geoms, force_2d, max_vertices)
     repair: list[str | None] = [None] * len(geoms)
     ok = np.flatnonzero(np.array([r is None for r in reject], dtype=bool))
     g = geoms[ok]
@@ -225,14 +231,19 @@ def check_geometries(geoms: np.ndarray, source_crs: Any, make_valid: bool, force
     return out.tolist(), reject, repair
 
 
-def _reject_unfit(geoms: np.ndarray, force_2d: bool) -> list[str | None]:
-    """Missing, empty, not polygonal or (without ``force_2d``) 3D: rejected outright."""
+def _reject_unfit(geoms: np.ndarray, force_2d: bool, max_vertices: int) -> list[str | None]:
+    """Missing, empty, not polygonal, too many vertices or (without ``force_2d``) 3D."""
     reject: list[str | None] = [None] * len(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     has_z = shapely.has_z(geoms)
-    for i in np.flatnonzero(missing | ~polygonal | (has_z & (not force_2d))):
-        if missing[i]:
+    vertices = shapely.get_num_coordinates(geoms)
+    too_big = vertices > max_vertices
+    for i in np.flatnonzero(missing | ~polygonal | too_big | (has_z & (not force_2d))):
+        if too_big[i]:
+            reject[i] = (f"{vertices[i]} vertices; at most {max_vertices} are allowed per "
+                         "geometry (simplify it, or raise MAX_GEOMETRY_VERTICES)")
+        elif missing[i]:
             reject[i] = "empty or missing geometry"
         elif not polygonal[i]:
             reject[i] = (f"geometry type {geoms[i].geom_type} is not allowed "

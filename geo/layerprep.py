@@ -17,6 +17,7 @@ import numpy as np
 from geo.errors import InvalidFile, InvalidInput
 from geo.layercheck import (
     KINDS,
+    MAX_VERTICES,
     WORLD,
     Issue,
     check_attributes,
@@ -56,7 +57,7 @@ class PreparedLayer:
 def prepare(raw: RawLayer, kind: str, *, fields: Mapping[str, str] | None = None,
             make_valid: bool = False, force_2d: bool = False,
             bounds: Sequence[float] = WORLD, progress: Callable[[int], None] | None = None,
-            chunk: int = 10_000) -> PreparedLayer:
+            chunk: int = 10_000, max_vertices: int = MAX_VERTICES) -> PreparedLayer:
     """Map fields and check every row of a raw layer.
 
     The checks (:mod:`geo.layercheck`): code pattern, duplicates, parent code, geometry
@@ -79,6 +80,8 @@ def prepare(raw: RawLayer, kind: str, *, fields: Mapping[str, str] | None = None
         Where lon/lat must fall after reprojection.
     progress : callable, optional
         Called with the number of rows done after each chunk.
+    max_vertices : int
+        Geometries with more vertices are rejected.
     """
     if len(raw) == 0:
         raise InvalidFile(f"{raw.name} has no features")
@@ -90,7 +93,7 @@ def prepare(raw: RawLayer, kind: str, *, fields: Mapping[str, str] | None = None
         rows = range(start, min(start + chunk, len(raw)))
         values, reasons = check_attributes(columns, kind, rows)
         geometry = check_geometries(raw.geoms[start:rows.stop], raw.crs, make_valid,
-                                    force_2d, bounds)
+                                    force_2d, bounds, max_vertices)
         _keep(rows, values, reasons, geometry, good, issues)
         if progress:
             progress(len(rows))

@@ -136,3 +136,24 @@ def code(args: Mapping[str, str], name: str, digits: int) -> str | None:
         raise InvalidInput(f"parameter '{name}' must be a {digits}-digit code, got {raw[:40]!r}",
                            param=name)
     return raw
+
+
+def choice(args: Mapping[str, str], name: str, allowed: Iterable[str]) -> str | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    allowed = tuple(allowed)
+    if raw not in allowed:
+        raise InvalidInput(f"parameter '{name}' must be one of {', '.join(allowed)}, "
+                           f"got {raw[:40]!r}", param=name)
+    return raw
+
+
+def short_text(args: Mapping[str, str], name: str, max_length: int = 100) -> str | None:
+    raw = args.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    if len(raw) > max_length or not raw.isprintable():
+        raise InvalidInput(f"parameter '{name}' must be printable text of at most "
+                           f"{max_length} characters", param=name)
+    return raw.strip()

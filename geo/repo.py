@@ -142,7 +142,7 @@ def grid(conn: Connection, grid_id: int) -> str | None:
 def buildings(conn: Connection, *, box: Box, limit: int) -> str:
     where, params = _bbox_filter("b", box)
     props = """json_build_object('code', b.code, 'name', b.name, 'address', b.address,
-                                 'households', b.households, 'grid_code', g.code,
+                                 'grid_code', g.code,
                                  'community_code', c.code)"""
     from_where = f"""buildings b LEFT JOIN grids g ON g.id = b.grid_id
                      LEFT JOIN communities c ON c.id = b.community_id WHERE {where}"""
@@ -156,3 +156,26 @@ def _bbox_filter(alias: str, box: Box | None) -> tuple[str, dict]:
     return (f"{alias}.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
             f" AND ST_Intersects({alias}.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))",
             dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)))
+
+
+def community_choices(conn: Connection, scope: frozenset[int] | None) -> list[dict]:
+    """Communities (id, code, name, street) a staff member may pick, by code."""
+    sql = """SELECT id, code, name, street_name FROM communities
+              WHERE CAST(:scope AS int[]) IS NULL OR id = ANY(:scope) ORDER BY code"""
+    rows = conn.execute(text(sql), {"scope": sorted(scope) if scope is not None else None})
+    return [dict(row._mapping) for row in rows]
+
+
+def grid_workers(conn: Connection, community_id: int) -> dict[str, list[dict]]:
+    """Active workers of the community's current grids, by grid code (public fields)."""
+    sql = """SELECT g.code, m.name, m.role, m.public_phone
+               FROM grids g JOIN grid_members m ON m.grid_id = g.id AND m.active
+              WHERE g.community_id = :community AND g.valid_to IS NULL
+              ORDER BY g.code, array_position(
+                  ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
+                  m.id"""
+    workers: dict[str, list[dict]] = {}
+    for code, *fields in conn.execute(text(sql), {"community": community_id}):
+        workers.setdefault(code, []).append(dict(zip(("name", "role", "public_phone"),
+                                                     fields, strict=True)))
+    return workers

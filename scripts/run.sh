@@ -14,8 +14,19 @@ else
     echo "gridmap: using DATABASE_URL; no local cluster started" >&2
 fi
 export DATABASE_URL
+if [ -z "${GRIDMAP_SECRET_KEY:-}" ]; then
+    # Sessions survive restarts: one key per checkout, kept out of git under var/.
+    mkdir -p var
+    [ -s var/secret-key ] || (umask 077 && $BIN/python -c "import secrets; print(secrets.token_hex(32))" > var/secret-key)
+    GRIDMAP_SECRET_KEY=$(cat var/secret-key)
+    export GRIDMAP_SECRET_KEY
+fi
 $BIN/flask --app wsgi db upgrade
 # Loads the small demo city only when the database holds no communities yet.
 $BIN/flask --app wsgi demo --size small --if-empty
+if [ "${GRIDMAP_ENV:-development}" != production ]; then
+    # One account per role, printed once, when there are no accounts yet (development only).
+    $BIN/flask --app wsgi users demo --if-empty
+fi
 echo "gridmap: serving on http://127.0.0.1:$PORT" >&2
 exec $BIN/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app

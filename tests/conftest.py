@@ -27,7 +27,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 APP_TABLES = (
     "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
     "grid_members", "buildings", "plan_grids", "grids", "plans", "users", "communities",
-    "layer_imports",
+    "layer_imports", "audit_log", "api_tokens", "user_communities",
 )
 
 
@@ -51,8 +51,10 @@ def _app(database_url):
 
     from app import create_app
 
+    # Rate limits high enough for the whole suite; tests/test_limits.py lowers them.
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "SECRET_KEY": "test"})
+                      "SECRET_KEY": "test", "RATELIMIT_PUBLIC": "100000 per minute",
+                      "RATELIMIT_LOGIN": "100000 per minute"})
     with app.app_context():
         upgrade()
     return app
@@ -89,6 +91,35 @@ def conn(app):
 
 
 @pytest.fixture
+def make_user(app):
+    """``make_user(name, role, communities=(codes))`` → (name, password), committed."""
+    from app import accounts
+    from app.extensions import db
+
+    def make(name: str, role: str, communities=(), password: str = "correct-horse-1"):
+        ids = accounts.community_ids(communities)
+        accounts.create_user(name, role, password=password, communities=ids, min_length=10)
+        db.session.commit()
+        return name, password
+
+    return make
+
+
+@pytest.fixture
+def make_token(app):
+    """``make_token(username)`` → the secret of a new token, committed."""
+    from app import accounts
+    from app.extensions import db
+
+    def make(username: str, days: int | None = 30) -> str:
+        _, secret = accounts.create_token(username, "test", days)
+        db.session.commit()
+        return secret
+
+    return make
+
+
+@pytest.fixture
 def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"third-party data folder {SHARED_DATA} is absent")
@@ -114,3 +145,53 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nFAIL: {len(_forbidden_skips)} test(s) skipped that must run "
               f"(PostGIS/browser tests may not skip): {_forbidden_skips[:10]}")
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def live_server(_app):
+    """The test app served over HTTP on a free port from a thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, _app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+CHROMIUM = os.environ.get("GRIDMAP_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (nothing downloads a browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/ensure-browser.sh "
+                    "(make test does) or set GRIDMAP_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) at desktop size; console errors collected."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  base_url=live_server, locale="zh-CN")
+    # Basemap tiles would come from the internet; the tests run without it.
+    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
+        live_server) else route.continue_())
+    tab = context.new_page()
+    tab.console_errors = []
+    tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
+    yield tab
+    context.close()

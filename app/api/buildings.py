@@ -12,6 +12,7 @@ from app.api.common import (
     ok,
     query_param,
 )
+from app.limits import public
 from app.readdb import read
 from geo import params, repo
 
@@ -25,6 +26,7 @@ blp = Blueprint("buildings", __name__, url_prefix="/api/v1", description="Buildi
                                  "BUILDINGS_LIMIT_MAX, 5000)", {"type": "integer"})],
          responses={"200": ok("buildings", FEATURE_COLLECTION, GEOJSON),
                     "400": error("missing or bad bbox, limit above the cap")})
+@public
 def list_buildings():
     """Buildings intersecting a bbox; numberMatched tells when the limit cut the answer."""
     args, cap = request.args, current_app.config["BUILDINGS_LIMIT_MAX"]

@@ -46,3 +46,13 @@ def paging(default: int, maximum: int) -> list[dict]:
     return [query_param("limit", f"page size (default {default}, at most {maximum})",
                         {"type": "integer", "minimum": 1, "maximum": maximum}),
             query_param("offset", "rows to skip", {"type": "integer", "minimum": 0})]
+
+# OpenAPI: staff endpoints take a session cookie (pages) or a bearer token (scripts).
+STAFF = [{"bearerAuth": []}, {"sessionCookie": []}]
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "an API token made by an admin (flask tokens create)"},
+    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "gridmap_session",
+                      "description": "the signed-in session of the web pages; writes "
+                                     "also need the X-CSRFToken header"},
+}

@@ -12,6 +12,7 @@ from app.api.common import (
     ok,
     paging,
 )
+from app.limits import public
 from app.readdb import read
 from geo import params, repo
 
@@ -22,6 +23,7 @@ blp = Blueprint("communities", __name__, url_prefix="/api/v1", description="Comm
 @blp.doc(summary="List communities", parameters=[BBOX, *paging(100, 1000)],
          responses={"200": ok("communities", FEATURE_COLLECTION, GEOJSON),
                     "400": error("bad parameter")})
+@public
 def list_communities():
     """Communities as a GeoJSON FeatureCollection, ordered by code."""
     args, cfg = request.args, current_app.config

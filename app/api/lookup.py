@@ -4,6 +4,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from app.api.common import error, ok, query_param
+from app.limits import public
 from app.readdb import read
 from geo import params, repo
 from geo.crs import CRS_NAMES, parse_crs, to_wgs84
@@ -39,6 +40,7 @@ LOOKUP_RESULT = {"type": "object", "properties": {
     responses={"200": ok("the place", LOOKUP_RESULT),
                "400": error("missing, non-numeric or out-of-range coordinates"),
                "404": error("outside every community and grid")})
+@public
 def lookup():
     """Locate a point."""
     args = request.args

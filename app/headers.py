@@ -1,0 +1,80 @@
+"""Security headers on every response, and the session cookie's Secure flag.
+
+Pages get a Content-Security-Policy whose scripts and styles must come from this server
+or carry the request's nonce (``csp_nonce()`` in templates; map pages add it to every
+inline block Folium renders). Inline event handlers (``onerror=...``) therefore never run,
+which backs up the escaping of user-entered text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def csp_nonce() -> str:
+    """This request's nonce, made on first use."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def policy(nonce: str | None, tile_origin: str) -> str:
+    own = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return "; ".join((
+        "default-src 'self'", f"script-src {own}", f"style-src {own}",
+        # Leaflet and Folium's tooltips set style attributes; attributes cannot run code.
+        "style-src-attr 'unsafe-inline'",
+        f"img-src 'self' data: {tile_origin}".rstrip(), "font-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
+        "form-action 'self'", "frame-ancestors 'none'"))
+
+
+def tile_origin(url: str) -> str:
+    """``https://{s}.tile.example/{z}/..`` → ``https://*.tile.example`` for img-src."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}.", "*.").replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    nonce = g.get("csp_nonce")
+    cfg = current_app.config
+    response.headers["Content-Security-Policy"] = (
+        policy(nonce, tile_origin(cfg["BASEMAP_URL"])) if nonce else cfg["_CSP_NO_NONCE"])
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        secure = super().get_cookie_secure(app)
+        return secure or (has_request_context() and request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    app.config["_CSP_NO_NONCE"] = policy(None, tile_origin(app.config["BASEMAP_URL"]))
+    app.session_interface = SessionInterface()
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.after_request(_add_headers)
+    if hops := int(app.config["PROXY_FIX_HOPS"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)

@@ -1,0 +1,59 @@
+"""The grid overview map: a community's current grids with code, name and workers."""
+
+from __future__ import annotations
+
+from html import escape
+
+import folium
+from shapely.geometry import shape
+
+ROLE_NAMES = {"grid_chief": "网格长", "full_time": "专职网格员", "part_time": "兼职网格员",
+              "building_head": "楼栋长"}
+TOOLTIP_FIELDS = {"code": "网格编码 Code", "name": "网格名称 Name",
+                  "community_name": "社区 Community", "households": "户数 Households",
+                  "workers": "网格员 Workers"}
+
+
+def build_grid_map(collection: dict, workers: dict[str, list[dict]], *, tiles: str,
+                   attribution: str) -> folium.Map:
+    """A map of ``collection`` (grid features) with one tooltip per grid.
+
+    Every text shown is HTML-escaped here: Folium's tooltips insert property values as
+    HTML, so a grid named ``<img src=x onerror=...>`` must arrive as ``&lt;img ...``.
+    """
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    folium.TileLayer(tiles, attr=attribution, name="basemap", max_zoom=19).add_to(m)
+    features = [_shown(f, workers.get(f["properties"]["code"], []))
+                for f in collection["features"]]
+    if not features:  # Folium's tooltip refuses a layer without the fields it names
+        m.location, m.options["zoom"] = [35.0, 105.0], 4
+        return m
+    layer = {"type": "FeatureCollection", "features": features}
+    folium.GeoJson(
+        layer, name="grids",
+        style_function=lambda _: {"color": "#1f5fbf", "weight": 2, "fillOpacity": 0.12},
+        highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.3},
+        tooltip=folium.GeoJsonTooltip(list(TOOLTIP_FIELDS), aliases=list(
+            TOOLTIP_FIELDS.values()), sticky=True, max_width=360,
+            style="white-space: normal;"),
+    ).add_to(m)
+    m.fit_bounds(_bounds(features))
+    return m
+
+
+def _shown(feature: dict, grid_workers: list[dict]) -> dict:
+    props = feature["properties"]
+    names = "、".join(f"{w['name']}（{ROLE_NAMES.get(w['role'], w['role'])}）"
+                     for w in grid_workers) or "—"
+    shown = {key: escape(str(props.get(key) if props.get(key) is not None else "—"))
+             for key in TOOLTIP_FIELDS if key != "workers"}
+    shown["workers"] = escape(names)
+    return {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"],
+            "properties": shown}
+
+
+def _bounds(features: list[dict]) -> list[list[float]]:
+    boxes = [shape(f["geometry"]).bounds for f in features]
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return [[south, west], [north, east]]

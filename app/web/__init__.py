@@ -1,0 +1,15 @@
+"""Server-rendered pages (staff login, administration, maps). JSON APIs live in ``app.api``."""
+
+# Blueprints whose errors are shown as HTML pages rather than JSON.
+PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps"})
+
+
+def init_app(app) -> None:
+    import json
+
+    from app.web import admin, maps, pages
+
+    for module in (pages, admin, maps):
+        app.register_blueprint(module.bp)
+    app.jinja_env.filters["tojson_pretty"] = lambda value: json.dumps(
+        value, ensure_ascii=False, indent=1, sort_keys=True, default=str)

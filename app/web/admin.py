@@ -1,0 +1,101 @@
+"""Administration pages: accounts, API tokens, the audit log (admin role)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app import accounts
+from app import audit as audit_log
+from app.auth import require
+from app.extensions import db
+from app.models import USER_ROLES
+from geo.errors import GridmapError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@require("users:admin")
+def users():
+    """Accounts with their role, community limits and state."""
+    return render_template("admin/users.html", rows=accounts.users_with_scope(),
+                           roles=USER_ROLES, new_password=None)
+
+
+@bp.post("/users")
+@require("users:admin")
+def create_user():
+    """Add an account; a generated password is shown once."""
+    form = request.form
+    try:
+        ids = accounts.community_ids(form.get("communities", "").split())
+        password = accounts.create_user(
+            form.get("username", "").strip(), form.get("role", ""),
+            password=form.get("password") or None, communities=ids,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    except GridmapError as err:
+        db.session.rollback()
+        flash(f"未创建 Not created: {err.message}")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    shown = None if form.get("password") else password
+    return render_template("admin/users.html", rows=accounts.users_with_scope(),
+                           roles=USER_ROLES, new_password=shown,
+                           new_user=form.get("username", "").strip())
+
+
+@bp.post("/users/<username>/<any(disable, enable):change>")
+@require("users:admin")
+def set_active(username: str, change: str):
+    """Disable (ends its sessions, stops its tokens) or enable an account."""
+    accounts.set_active(username, change == "enable")
+    db.session.commit()
+    flash(f"{username}: {'已启用 enabled' if change == 'enable' else '已停用 disabled'}")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/tokens")
+@require("users:admin")
+def tokens():
+    """API tokens: who holds them, until when, last use."""
+    return render_template("admin/tokens.html", rows=accounts.tokens_with_owner(),
+                           usernames=[u.username for u, _ in accounts.users_with_scope()],
+                           secret=None)
+
+
+@bp.post("/tokens")
+@require("users:admin")
+def create_token():
+    """A new token; its secret is shown once and never again."""
+    form = request.form
+    try:
+        days = int(form["days"]) if form.get("days") else None
+        token, secret = accounts.create_token(form.get("username", ""), form.get("name", ""),
+                                              days)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(f"未创建 Not created: {getattr(err, 'message', 'days must be a whole number')}")
+        return redirect(url_for("admin.tokens"))
+    db.session.commit()
+    return render_template("admin/tokens.html", rows=accounts.tokens_with_owner(),
+                           usernames=[u.username for u, _ in accounts.users_with_scope()],
+                           secret=secret, token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require("users:admin")
+def revoke_token(token_id: int):
+    accounts.revoke_token(token_id)
+    db.session.commit()
+    flash(f"令牌 {token_id} 已吊销 Token {token_id} revoked")
+    return redirect(url_for("admin.tokens"))
+
+
+@bp.get("/audit")
+@require("audit:read")
+def audit():
+    """The newest audit entries, filtered by entity, id, actor or action."""
+    keys = ("entity", "entity_id", "actor", "action")
+    filters = {k: request.args.get(k, "").strip()[:120] or None for k in keys}
+    return render_template("admin/audit.html", rows=audit_log.entries(**filters, limit=200),
+                           filters=filters)
