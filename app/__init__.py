@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api.spec.components.security_scheme(name, scheme)
     errors.init_app(app)
     headers.init_app(app)
-    limits.init_app(app)  # first: a flood is counted even when CSRF or auth refuse it
+    limits.init_app(app)
     auth.init_app(app)
 
     from app.api import audit, buildings, communities, grids, health, incidents, lookup

@@ -15,12 +15,12 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-STATIC_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
+STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
 
 
 def csp_nonce() -> str:
@@ -51,11 +51,12 @@ def tile_origin(url: str) -> str:
 
 
 def _add_headers(response: Response) -> Response:
-    for name, value in STATIC_HEADERS.items():
-        response.headers.setdefault(name, value)
+    # On every response, the public lookup included: kept to a few list appends.
+    headers = response.headers
+    headers.extend(STATIC_HEADERS)
     nonce = g.get("csp_nonce")
     cfg = current_app.config
-    response.headers["Content-Security-Policy"] = (
+    headers["Content-Security-Policy"] = (
         policy(nonce, tile_origin(cfg["BASEMAP_URL"])) if nonce else cfg["_CSP_NO_NONCE"])
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
@@ -63,7 +64,14 @@ def _add_headers(response: Response) -> Response:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS."""
+    """Marks the session cookie Secure whenever the request came over HTTPS, and skips
+    building a signing serializer for requests that carry no session cookie (most API
+    calls)."""
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         secure = super().get_cookie_secure(app)
