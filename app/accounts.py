@@ -132,6 +132,7 @@ def authenticate(username: str, password: str, *, max_failures: int,
     now = _now()
     if user is None or not user.password_hash:
         _verify(_DUMMY_HASH, password)
+        audit.record("login.failed", "user", None, actor=f"login:{username[:100]}")
         raise LoginRefused()
     if user.locked_until and user.locked_until > now:
         raise LoginRefused(int((user.locked_until - now).total_seconds()) + 1)
@@ -233,6 +234,14 @@ def users_with_scope() -> list[tuple[User, list[str]]]:
         codes.setdefault(user_id, []).append(code)
     users = db.session.scalars(select(User).order_by(User.username)).all()
     return [(u, codes.get(u.id, [])) for u in users]
+
+
+def token_state(token: ApiToken) -> str:
+    if token.revoked_at:
+        return "revoked"
+    if token.expires_at and token.expires_at <= _now():
+        return "expired"
+    return "live"
 
 
 def tokens_with_owner() -> list[tuple[ApiToken, str]]:

@@ -117,7 +117,7 @@ def _forget_previous_request() -> None:
 def _csrf_guard() -> None:
     """Forms always need the token; API writes need it when a session cookie comes along
     (that cookie is the ambient authority CSRF abuses). Token calls carry no cookie."""
-    if request.method not in UNSAFE or "Authorization" in request.headers:
+    if request.method not in UNSAFE or _bearer() is not None:
         return
     if request.endpoint in CSRF_IN_VIEW:
         return

@@ -157,6 +157,6 @@ def revoke(token_id: int):
 def list_tokens():
     """Tokens with their owner, expiry and state (never the secrets)."""
     for token, username in accounts.tokens_with_owner():
-        state = "revoked" if token.revoked_at else "live"
+        state = accounts.token_state(token)
         until = token.expires_at.strftime("%Y-%m-%d") if token.expires_at else "never"
         click.echo(f"{token.id}\t{username}\t{token.name}\t{state}\texpires {until}")

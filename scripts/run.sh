@@ -22,10 +22,10 @@ if [ -z "${GRIDMAP_SECRET_KEY:-}" ]; then
     export GRIDMAP_SECRET_KEY
 fi
 $BIN/flask --app wsgi db upgrade
-# Loads the small demo city only when the database holds no communities yet.
-$BIN/flask --app wsgi demo --size small --if-empty
 if [ "${GRIDMAP_ENV:-development}" != production ]; then
-    # One account per role, printed once, when there are no accounts yet (development only).
+    # Development only: the small demo city when the database holds no communities yet,
+    # and one account per role, printed once, when there are no accounts yet.
+    $BIN/flask --app wsgi demo --size small --if-empty
     $BIN/flask --app wsgi users demo --if-empty
 fi
 echo "gridmap: serving on http://127.0.0.1:$PORT" >&2

@@ -41,6 +41,8 @@ def test_account_changes_and_sign_ins_are_recorded(client, conn, runner, make_us
     actions = [(e["actor"], e["action"]) for e in _entries(conn)]
     assert actions[0][1] == "user.create" and actions[0][0].startswith("cli:")
     assert ("login:wang", "login.failed") in actions
+    login(client, "nobody", "wrong-password")
+    assert ("login:nobody", "login.failed") in [(e["actor"], e["action"]) for e in _entries(conn)]
     assert ("wang", "login") in actions
     assert actions[-1][1] == "user.disable"
     assert "pass-word-123" not in str(_entries(conn))

@@ -106,3 +106,21 @@ def test_non_admins_cannot_manage_tokens(client, make_user):
     response = client.post("/admin/tokens", data={"username": "wang", "name": "mine",
                                                    "csrf_token": csrf_token(client)})
     assert response.status_code == 403
+
+
+def test_lists_say_when_a_token_has_expired(runner, conn, make_user, make_token):
+    make_user("hotline", "dispatcher")
+    make_token("hotline")
+    conn.execute(text("UPDATE api_tokens SET expires_at = now() - interval '1 day'"))
+    listed = runner.invoke(args=["tokens", "list"]).output
+    assert "\texpired\t" in listed
+
+
+def test_a_non_bearer_authorization_header_does_not_skip_csrf(client, conn, make_user):
+    ids = build_town(conn)
+    name, password = make_user("planner", "planner")
+    login(client, name, password)
+    response = client.patch(f"/api/v1/grids/{ids['A']}", json={"name": "x"},
+                            headers={"Authorization": "Basic Zm9vOmJhcg=="})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf_failed"

@@ -11,5 +11,8 @@ def init_app(app) -> None:
 
     for module in (pages, admin, maps):
         app.register_blueprint(module.bp)
+    from app.accounts import token_state
+
+    app.jinja_env.globals["token_state"] = token_state
     app.jinja_env.filters["tojson_pretty"] = lambda value: json.dumps(
         value, ensure_ascii=False, indent=1, sort_keys=True, default=str)

@@ -69,7 +69,7 @@ def create_token():
     """A new token; its secret is shown once and never again."""
     form = request.form
     try:
-        days = int(form["days"]) if form.get("days") else None
+        days = int(form["days"]) if form.get("days") else current_app.config["API_TOKEN_DAYS"]
         token, secret = accounts.create_token(form.get("username", ""), form.get("name", ""),
                                               days)
     except (GridmapError, ValueError) as err:
