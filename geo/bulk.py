@@ -44,18 +44,24 @@ def _may_skip_triggers(conn: Connection) -> bool:
 
 
 @contextmanager
-def foreign_keys_checked_once(conn: Connection, table: str) -> Iterator[None]:
-    """Within the block, check ``table``'s foreign keys set-based at the end (see above)."""
+def foreign_keys_checked_once(conn: Connection, table: str) -> Iterator[bool]:
+    """Within the block, check ``table``'s foreign keys set-based at the end (see above).
+
+    Yields whether the checks wait for the end of the block: only in a transaction and
+    for a role that may turn the row-by-row checks off. Otherwise (autocommit, an
+    ordinary role) each row is checked as it is written, so referenced rows go first.
+    """
     if not _may_skip_triggers(conn):
-        yield
+        yield False
         return
     keys = conn.execute(text(_FOREIGN_KEYS), {"t": table}).all()
     conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    deferred = conn.exec_driver_sql("SHOW session_replication_role").scalar() == "replica"
     try:
-        yield
+        yield deferred
     finally:
         conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
-    for name, col, ref_table, ref_col in keys:
+    for name, col, ref_table, ref_col in keys if deferred else ():
         orphan = conn.execute(text(
             f"SELECT t.{col} FROM {table} t WHERE t.{col} IS NOT NULL AND NOT EXISTS"
             f" (SELECT 1 FROM {ref_table} r WHERE r.{ref_col} = t.{col}) LIMIT 1")).first()

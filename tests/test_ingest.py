@@ -86,3 +86,81 @@ def test_missing_columns_are_named(tmp_path, conn, town):
     path.write_text("category,longitude,latitude\n环境卫生,116.4,39.9\n")
     with pytest.raises(InvalidFile, match="lat, lon"):
         ingest_csv(conn, path)
+
+
+def test_a_row_holding_a_nul_character_is_rejected(tmp_path, conn, town):
+    path = tmp_path / "nul.csv"
+    path.write_text(HEADER + row("T1", 1, 1, description="a\x00b") + row("T2", 1, 1),
+                    encoding="utf-8")
+    with pytest.raises(InvalidInput, match="row 1: contains a NUL character"):
+        ingest_csv(conn, path)
+    result = ingest_csv(conn, path, skip_invalid=True)
+    assert result.loaded == 1 and result.rejected == [(1, "contains a NUL character")]
+
+
+def test_a_bulk_load_in_a_transaction_gives_the_same_rows(tmp_path, app, town, monkeypatch):
+    """Keys checked once at the end, secondary indexes rebuilt, events written first."""
+    from app.extensions import db
+    from geo import ingest
+
+    monkeypatch.setattr(ingest, "_REBUILD_ROWS", 1)  # the path a million-row load takes
+    path = tmp_path / "hotline.csv"
+    path.write_text("category,lon,lat,external_id,address\n"  # another column order
+                    + "".join(f"环境卫生,{xy(1, 1)[0]},{xy(1, 1)[1]},X{i},\n" for i in range(3))
+                    + f"噪音扰民,{xy(7.5, 1)[0]},{xy(7.5, 1)[1]},,东华门大街1号\n",
+                    encoding="utf-8")
+    with db.engine.connect() as c, c.begin() as transaction:
+        result = ingest_csv(c, path)
+        assert result.located == {"covered": 3, "snapped": 0, "out_of_area": 1}
+        assert located(c) == {"X0": "covered:110101001001001", "X1": "covered:110101001001001",
+                              "X2": "covered:110101001001001", None: "out_of_area:-"}
+        rows = c.execute(text(
+            "SELECT i.address, e.at = i.reported_at, e.actor, i.status FROM incidents i"
+            " JOIN incident_events e ON e.incident_id = i.id ORDER BY i.id")).all()
+        assert [tuple(r) for r in rows] == [(None, True, "import", "reported")] * 3 + [
+            ("东华门大街1号", True, "import", "reported")]
+        indexes = c.execute(text("SELECT indexname FROM pg_indexes WHERE tablename"
+                                 " IN ('incidents', 'incident_events', 'incident_locations')"))
+        assert {name for (name,) in indexes} >= {
+            name for names in ingest._SECONDARY_INDEXES.values() for name in names}
+        assert c.execute(text("SHOW session_replication_role")).scalar() == "origin"
+        transaction.rollback()
+
+
+def test_copy_writes_text_categories_timestamps_and_geometry_in_binary(conn):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from geo import copyio
+
+    conn.exec_driver_sql("CREATE TEMP TABLE copied (id bigint, name text, kind varchar(10),"
+                         " at timestamptz, geom geometry(Geometry, 4326))")
+    frame = pd.DataFrame({
+        "id": [1, 2, 3], "name": pd.array(["a\tb\\c", None, "井盖 破损"], dtype="str"),
+        "kind": pd.Categorical(["x", None, "yy"]),
+        "at": pd.to_datetime(["2026-11-20T08:30:00+08:00"] * 3, utc=True),
+        "geom": [shapely.Point(116.4, 39.9), None, shapely.box(116.0, 39.0, 116.5, 39.5)]})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        encoded = copyio.encode_frame(conn, "copied", frame, pool, chunk=2)
+        assert encoded.binary
+        copyio.copy_encoded(conn, encoded)
+        # points given as coordinates, written as the geom column
+        xy = np.array([[116.4, 39.9], [116.5, 40.0]])
+        copyio.copy_encoded(conn, copyio.encode_frame(
+            conn, "copied", frame[["id", "name"]].iloc[:2].assign(id=[4, 5]), pool, points=xy))
+    rows = conn.execute(text(
+        "SELECT id, name, kind, at = '2026-11-20 00:30:00+00', ST_AsText(geom), ST_SRID(geom)"
+        " FROM copied ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "a\tb\\c", "x", True, "POINT(116.4 39.9)", 4326),
+        (2, None, None, True, None, None),
+        (3, "井盖 破损", "yy", True,
+         "POLYGON((116.5 39,116.5 39.5,116 39.5,116 39,116.5 39))", 4326),
+        (4, "a\tb\\c", None, None, "POINT(116.4 39.9)", 4326),
+        (5, None, None, None, "POINT(116.5 40)", 4326)]
+    with pytest.raises(ValueError, match="NUL"):
+        copyio.copy_frame(conn, "copied", frame.assign(name=pd.array(["a\x00"] * 3, dtype="str")))
+    conn.exec_driver_sql("DROP TABLE copied")
