@@ -6,6 +6,8 @@ the same rule as ``geo.assign`` — covered, lowest grid code on shared edges), 
 rows are written once, already located, with COPY. Only the points that no grid covers
 (usually well under 1 %) go through the SQL rule for snapping and out-of-area. Writing
 each row once is what makes this several times faster than loading and then updating.
+Python and PostgreSQL work side by side (see :func:`load`): while the server takes in
+one table, a worker thread parses the free text, encodes the next rows and locates.
 
 Validation is all-or-nothing: any bad row aborts the load (nothing written) unless
 ``skip_invalid`` is set, and every rejected row is reported with its row number
@@ -53,7 +55,7 @@ def read_csv(path: str | Path, *, encoding: str = "utf-8", crs: str | None = Non
              ) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Read and validate an incident CSV; return (valid rows in WGS-84, rejected rows)."""
     frame, rejected, later = _read(path, encoding, crs)
-    return (frame if later is None else frame.join(later(frame.index))), rejected
+    return (frame if later is None else frame.join(later(frame.index)))[list(COLUMNS)], rejected
 
 
 def _read(path: str | Path, encoding: str, crs: str | None,
@@ -67,7 +69,7 @@ def _read(path: str | Path, encoding: str, crs: str | None,
     failed, reasons, values = _validate(frame, has_nul)
     bad = failed > 0
     rejected = [(int(i) + 1, reasons[failed[i] - 1]) for i in np.flatnonzero(bad)]
-    good = frame[~bad] if bad.any() else frame  # (copy-on-write: the caller's rows stay)
+    good = frame[~bad] if bad.any() else frame
     good["source"] = values["source"][~bad]
     good["priority"] = values["priority"][~bad].astype(int)
     reported = values["reported_at"][~bad]
@@ -112,8 +114,8 @@ def _validate(frame: pd.DataFrame, has_nul: bool) -> tuple[np.ndarray, list[str]
                               format="ISO8601")
     reject(reported.isna() & given, "reported_at is not an ISO date")
     if has_nul:  # rare: look for the rows only when the file holds a NUL byte at all
-        text = frame.select_dtypes(exclude="number")
-        reject(text.apply(lambda col: col.str.contains("\x00", regex=False)).any(axis=1),
+        strings = frame.select_dtypes(exclude="number")
+        reject(strings.apply(lambda col: col.str.contains("\x00", regex=False)).any(axis=1),
                "contains a NUL character")
     reject(frame["external_id"].notna() & frame["external_id"].duplicated(keep="first"),
            "external_id repeated in the file")
@@ -212,6 +214,7 @@ def locate_in_process(grids: tuple[np.ndarray, np.ndarray, np.ndarray], lon: np.
 # A load this large (and this large a share of the table) rebuilds the incidents'
 # secondary indexes instead of maintaining them row by row: building a GiST index over a
 # million points takes about 1.5 s, inserting into it row by row several times that.
+# Rebuilding the unique index on external ids checks them all again at the end.
 _REBUILD_ROWS, _REBUILD_SHARE = 100_000, 0.2
 _SECONDARY_INDEXES = {"incidents": ("idx_incidents_geom", "ix_incidents_reported_at",
                                     "uq_incidents_external_id"),
@@ -223,22 +226,37 @@ def load(conn: Connection, frame: pd.DataFrame, *, snap_meters: float = DEFAULT_
          actor: str = "import", later: Callable | None = None) -> IngestResult:
     """Write validated rows (from ``read_csv``) located, in the caller's transaction.
 
-    Python and the server work side by side: one worker thread makes and encodes the
-    rows and then locates the points, while this thread COPYs what is ready and the
-    server builds indexes. ``later``, when given, is called on the worker with the
-    frame's index for the description and address the frame lacks; when foreign keys
-    are checked at the end, the events go in first, while the worker makes those.
+    ``later``, when given, is called on a worker thread with the frame's index and
+    returns the description and address the frame lacks (see :func:`_write`).
     """
     result = IngestResult(located=dict.fromkeys(("covered", "snapped", "out_of_area"), 0))
     frame = _drop_stored_duplicates(conn, frame, result)
-    n = len(frame)
-    if n == 0:
+    if frame.empty:
         return result
+    ids = _reserve_ids(conn, "incidents", len(frame))
+    covered = _write(conn, frame, ids, actor, later)
+    rest = ids[~covered].tolist()
+    if rest:  # no grid covers these: only the snapping and out-of-area steps
+        for state, count in assign_incidents(conn, snap_meters=snap_meters, ids=rest,
+                                             grid_driven=False).items():
+            result.located[state] += count
+    result.located["covered"] += int(covered.sum())
+    result.loaded = len(frame)
+    return result
+
+
+def _write(conn: Connection, frame: pd.DataFrame, ids: np.ndarray, actor: str,
+           later: Callable | None) -> np.ndarray:
+    """COPY the incidents, their events and the covered points' locations; return which
+    points a grid covers. One worker thread makes and encodes the rows, then locates the
+    points, while this thread COPYs what is ready and the server builds indexes. When
+    foreign keys are checked at the end, the events go in first, while the worker makes
+    the incidents' rows."""
     lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     grids = current_grids(conn)
-    ids = _reserve_ids(conn, "incidents", n)
-    events = _event_rows(frame, ids, _reserve_ids(conn, "incident_events", n), actor)
-    rebuild = n >= _REBUILD_ROWS and n >= _REBUILD_SHARE * _estimated_rows(conn, "incidents")
+    events = _event_rows(frame, ids, _reserve_ids(conn, "incident_events", len(ids)), actor)
+    rebuild = (len(ids) >= _REBUILD_ROWS
+               and len(ids) >= _REBUILD_SHARE * _estimated_rows(conn, "incidents"))
     with ThreadPoolExecutor(max_workers=1) as worker, ExitStack() as checks:
         deferred = all([checks.enter_context(foreign_keys_checked_once(conn, table))
                         for table in _SECONDARY_INDEXES])
@@ -256,14 +274,7 @@ def load(conn: Connection, frame: pd.DataFrame, *, snap_meters: float = DEFAULT_
         covered = grid_id >= 0
         locations = _location_rows(ids[covered], grid_id[covered], community_id[covered])
         _copy(conn, encode_frame(conn, "incident_locations", locations, worker), rebuild)
-    rest = ids[~covered].tolist()
-    if rest:  # no grid covers these: only the snapping and out-of-area steps
-        for state, count in assign_incidents(conn, snap_meters=snap_meters, ids=rest,
-                                             grid_driven=False).items():
-            result.located[state] += count
-    result.located["covered"] += int(covered.sum())
-    result.loaded = n
-    return result
+    return covered
 
 
 def _copy(conn: Connection, encoded: Encoded, rebuild: bool) -> None:
