@@ -65,14 +65,11 @@ def community_ids(codes: Iterable[str], street_codes: Iterable[str] = ()) -> lis
         select(Community.code, Community.id).where(Community.code.in_(codes))).all())
     if missing := [c for c in codes if c not in found]:
         raise InvalidInput(f"no community with code {', '.join(missing)}", param="community")
-    ids = set(found.values())
-    for street in street_codes:
-        street_ids = db.session.scalars(
-            select(Community.id).where(Community.street_code == street)).all()
-        if not street_ids:
-            raise InvalidInput(f"no community in street {street}", param="street")
-        ids.update(street_ids)
-    return sorted(ids)
+    by_street = db.session.execute(select(Community.street_code, Community.id)
+                                   .where(Community.street_code.in_(street_codes))).all()
+    if empty := [s for s in street_codes if s not in {street for street, _ in by_street}]:
+        raise InvalidInput(f"no community in street {', '.join(empty)}", param="street")
+    return sorted(set(found.values()) | {community for _, community in by_street})
 
 
 def create_user(username: str, role: str, *, password: str | None, min_length: int,
@@ -242,6 +239,10 @@ def token_state(token: ApiToken) -> str:
     if token.expires_at and token.expires_at <= _now():
         return "expired"
     return "live"
+
+
+def usernames() -> list[str]:
+    return list(db.session.scalars(select(User.username).order_by(User.username)))
 
 
 def tokens_with_owner() -> list[tuple[ApiToken, str]]:

@@ -10,7 +10,7 @@ import getpass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from app.extensions import db
 from app.models import AuditEntry
@@ -60,8 +60,6 @@ def entries(*, entity: str | None = None, entity_id: str | None = None,
             actor: str | None = None, action: str | None = None, limit: int = 100,
             offset: int = 0) -> list[AuditEntry]:
     """Newest first, filtered by exact values."""
-    from sqlalchemy import select
-
     query = select(AuditEntry)
     for column, value in ((AuditEntry.entity, entity), (AuditEntry.entity_id, entity_id),
                           (AuditEntry.actor, actor), (AuditEntry.action, action)):

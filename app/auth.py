@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from app import accounts
+from app.extensions import db
+from app.models import User
 from app.roles import PERMISSIONS
 
 login_manager = LoginManager()
@@ -77,11 +80,6 @@ def staff_of(user, token_id: int | None = None) -> Staff:
 def _from_session(session_key: str) -> Staff | None:
     if _bearer() is not None:
         return None  # a request with a token is judged by its token alone
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import User
-
     user = db.session.scalar(select(User).where(User.session_key == session_key,
                                                 User.active.is_(True)))
     return staff_of(user) if user else None
@@ -121,8 +119,6 @@ def _csrf_guard() -> None:
         return
     if request.endpoint in CSRF_IN_VIEW:
         return
-    from flask import current_app
-
     has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
     if has_cookie or not request.path.startswith("/api/"):
         csrf.protect()

@@ -25,6 +25,11 @@ def _run(change):
         raise click.ClickException(err.message) from None
 
 
+def _piped_password() -> str | None:
+    """The first line of stdin when a password is piped in (never a prompt)."""
+    return None if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n") or None
+
+
 @click.group("users")
 def users():
     """Staff accounts."""
@@ -39,7 +44,7 @@ def users():
               help="Limit the account to every community of this 9-digit street.")
 def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[str, ...]):
     """Add an account. The password is read from stdin when piped, else generated."""
-    given = None if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+    given = _piped_password()
 
     def change():
         ids = accounts.community_ids(communities, streets)
@@ -74,7 +79,7 @@ def enable(name: str):
 @click.argument("name")
 def password(name: str):
     """Set a new password read from stdin (or generated and printed); ends sessions."""
-    given = None if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+    given = _piped_password()
     new = given or accounts.new_password()
     _run(lambda: accounts.set_password(name, new, current_app.config["PASSWORD_MIN_LENGTH"]))
     click.echo(f"password of {name} changed" + ("" if given else f": {new}"))

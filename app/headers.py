@@ -55,9 +55,8 @@ def _add_headers(response: Response) -> Response:
     headers = response.headers
     headers.extend(STATIC_HEADERS)
     nonce = g.get("csp_nonce")
-    cfg = current_app.config
-    headers["Content-Security-Policy"] = (
-        policy(nonce, tile_origin(cfg["BASEMAP_URL"])) if nonce else cfg["_CSP_NO_NONCE"])
+    csp = current_app.extensions["gridmap_csp"]
+    headers["Content-Security-Policy"] = policy(nonce, csp["tiles"]) if nonce else csp["plain"]
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
@@ -79,7 +78,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    app.config["_CSP_NO_NONCE"] = policy(None, tile_origin(app.config["BASEMAP_URL"]))
+    tiles = tile_origin(app.config["BASEMAP_URL"])
+    app.extensions["gridmap_csp"] = {"tiles": tiles, "plain": policy(None, tiles)}
     app.session_interface = SessionInterface()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(_add_headers)

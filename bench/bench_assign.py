@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from bench.common import Row, median, run_sql, timed
+from bench.common import Row, run_sql, speedup_row, timed
 from geo.assign import assign_incidents
 
 NAIVE_SETUP = """
@@ -36,10 +36,5 @@ def run(engine: Engine, reps: int) -> Row:
         run_sql(engine, NAIVE_SETUP + "; CHECKPOINT")
         naive.append(timed(lambda: run_sql(engine, NAIVE)))
     run_sql(engine, "DROP TABLE IF EXISTS naive_incidents")
-    ratio = median(naive) / median(ours)
-    return Row(
-        task=f"assign {n:,} stored incidents (flask assign)",
-        ours=f"{median(ours):.1f} s", plain=f"{median(naive):.1f} s (naive UPDATE…ST_Covers)",
-        ratio=f"{ratio:.1f}x faster", target=">= 2.5x faster", ok=ratio >= 2.5,
-        notes=[f"runs: ours {', '.join(f'{t:.1f}' for t in ours)} s; naive "
-               f"{', '.join(f'{t:.1f}' for t in naive)} s; located {counts}"])
+    return speedup_row(f"assign {n:,} stored incidents (flask assign)", ours, naive,
+                       "naive UPDATE…ST_Covers", 2.5, f"located {counts}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.common import OUT, Row, database_url, median, run_sql, timed
+from bench.common import OUT, Row, database_url, run_sql, speedup_row, timed
 from geo.ingest import ingest_csv
 
 DB = "gridmap_bench_ingest"
@@ -86,10 +86,5 @@ def run(main: Engine, reps: int) -> Row:
         naive.append(timed(lambda: _naive(engine)))
     run_sql(engine, "DROP TABLE IF EXISTS naive_incidents")
     engine.dispose()
-    ratio = median(naive) / median(ours)
-    return Row(
-        task=f"load {rows:,} incidents from CSV, located (end to end)",
-        ours=f"{median(ours):.1f} s", plain=f"{median(naive):.1f} s (COPY + naive UPDATE)",
-        ratio=f"{ratio:.1f}x faster", target=">= 3x faster", ok=ratio >= 3,
-        notes=[f"runs: ours {', '.join(f'{t:.1f}' for t in ours)} s; plain "
-               f"{', '.join(f'{t:.1f}' for t in naive)} s; located {located}"])
+    return speedup_row(f"load {rows:,} incidents from CSV, located (end to end)", ours, naive,
+                       "COPY + naive UPDATE", 3, f"located {located}")

@@ -68,6 +68,17 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
+def speedup_row(task: str, ours: list[float], plain: list[float], plain_label: str,
+                target: float, detail: str) -> Row:
+    """A row for "ours is at least ``target`` times faster than the plain tool"."""
+    ratio = median(plain) / median(ours)
+    return Row(
+        task=task, ours=f"{median(ours):.1f} s", plain=f"{median(plain):.1f} s ({plain_label})",
+        ratio=f"{ratio:.1f}x faster", target=f">= {target:g}x faster", ok=ratio >= target,
+        notes=[f"runs: ours {', '.join(f'{t:.1f}' for t in ours)} s; plain "
+               f"{', '.join(f'{t:.1f}' for t in plain)} s; {detail}"])
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

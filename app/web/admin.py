@@ -59,7 +59,7 @@ def set_active(username: str, change: str):
 def tokens():
     """API tokens: who holds them, until when, last use."""
     return render_template("admin/tokens.html", rows=accounts.tokens_with_owner(),
-                           usernames=[u.username for u, _ in accounts.users_with_scope()],
+                           usernames=accounts.usernames(),
                            secret=None)
 
 
@@ -78,7 +78,7 @@ def create_token():
         return redirect(url_for("admin.tokens"))
     db.session.commit()
     return render_template("admin/tokens.html", rows=accounts.tokens_with_owner(),
-                           usernames=[u.username for u, _ in accounts.users_with_scope()],
+                           usernames=accounts.usernames(),
                            secret=secret, token=token)
 
 

@@ -29,14 +29,13 @@ def grids():
         choices[0] if choices else None)
     if code and chosen is None:
         raise NotFound(f"no community {code} among those you may see")
+    cfg = current_app.config
     collection, workers = {"features": []}, {}
     if chosen:
-        cfg = current_app.config
         collection = json.loads(read(lambda conn: repo.grids(
             conn, community=chosen["code"], box=None, at=None, offset=0,
             limit=cfg["API_PAGE_LIMIT_MAX"])))
         workers = read(lambda conn: repo.grid_workers(conn, chosen["id"]))
-    cfg = current_app.config
     m = build_grid_map(collection, workers, tiles=cfg["BASEMAP_URL"],
                        attribution=cfg["BASEMAP_ATTRIBUTION"])
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
