@@ -47,10 +47,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     auth.init_app(app)
 
-    from app.api import audit, buildings, communities, grids, health, incidents, lookup
+    from app.api import (
+        audit,
+        buildings,
+        categories,
+        communities,
+        geocode,
+        grids,
+        health,
+        incidents,
+        lookup,
+    )
 
     app.register_blueprint(health.bp)
-    for module in (lookup, communities, grids, buildings, incidents, audit):
+    for module in (lookup, geocode, communities, grids, buildings, incidents,
+                   categories, audit):
         api.register_blueprint(module.blp)
     web.init_app(app)
     cli.init_app(app)

@@ -52,6 +52,17 @@ class Defaults:
     BASEMAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
     ASSIGN_SNAP_METERS = 50.0
+    # Incidents within this distance of another grid are flagged for the dispatcher.
+    BOUNDARY_METERS = 20.0
+    # Same category, this close and this recent, open: flagged as a possible duplicate.
+    DUPLICATE_METERS = 50.0
+    DUPLICATE_HOURS = 72
+    # Working-hours clocks (categories with clock=working): local time zone, the day's
+    # working periods and the working weekdays (ISO: 1 = Monday); the holidays table
+    # adds days off and working weekend days (调休).
+    TIMEZONE = "Asia/Shanghai"
+    WORK_HOURS = "08:30-12:00,13:30-17:30"
+    WORK_WEEKDAYS = "1,2,3,4,5"
     API_PAGE_LIMIT_DEFAULT = 100
     API_PAGE_LIMIT_MAX = 1000
     BUILDINGS_LIMIT_MAX = 5000

@@ -9,11 +9,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import Conflict, GridmapError, InvalidInput, NotFound
+from geo.errors import Conflict, Forbidden, GridmapError, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409}
+STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):
@@ -76,6 +76,7 @@ def handle_csrf(err: CSRFError):
 
 
 def handle_gridmap(err: GridmapError):
+    _rollback()  # nothing of a refused request stays in the session
     status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
     details = err.details
     if isinstance(err, InvalidInput) and err.param and details is None:

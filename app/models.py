@@ -55,9 +55,19 @@ INCIDENT_STATUSES = (
     "resolved", "returned", "reopened", "closed",
 )
 INCIDENT_SOURCES = ("hotline", "patrol", "resident", "other")
+# Work not finished: listed in queues, counted as overdue past its due time.
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "returned", "reopened")
+OPEN_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 # How an incident's location was matched to a grid (geo.assign): inside a grid, snapped to a
-# grid within ASSIGN_SNAP_METERS, or outside every grid. No incident_locations row = not yet.
-ASSIGN_STATES = ("covered", "snapped", "out_of_area")
+# grid within ASSIGN_SNAP_METERS, outside every grid, or moved to a grid by a dispatcher.
+# No incident_locations row = not located yet.
+ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
+# Who an incident was routed to (geo.intake): the grid's on-duty full-time worker, its
+# chief when none is on duty, the community office (a category override), or nobody.
+ROUTES = ("full_time", "grid_chief", "community_office", "unassigned", "manual")
+CLOCKS = ("calendar", "working")
+CATEGORY_ROUTES = ("grid", "community_office")
+HOLIDAY_KINDS = ("holiday", "workday")
 PLAN_STATUSES = ("draft", "published", "discarded")
 USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer")
 
@@ -125,6 +135,11 @@ class Building(Base):
         CheckConstraint("residents >= 0", name="ck_buildings_residents"),
         Index("ix_buildings_grid_id", "grid_id"),
         Index("ix_buildings_community_id", "community_id"),
+        # geo.geocode: partial matches in Chinese text (trigrams hash CJK characters too).
+        Index("ix_buildings_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
+        Index("ix_buildings_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
         # Half of each page stays free so that re-assigning buildings after a redraw
         # rewrites rows within their pages (HOT updates; see geo.assign.assign_buildings).
         {"postgresql_with": {"fillfactor": 50}},
@@ -159,6 +174,8 @@ class GridMember(Base):
     service_hours: Mapped[str | None] = mapped_column(String(100))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Off duty (leave, sick): routing passes over the worker; still listed publicly.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class PartyOrg(Base):
@@ -198,6 +215,14 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("uq_incidents_external_id", "external_id", unique=True,
               postgresql_where=text("external_id IS NOT NULL")),
+        Index("ix_incidents_assignee_id", "assignee_id"),
+        # The work queue: open incidents by deadline (a few per cent of the table).
+        Index("ix_incidents_open_due", "due_at", postgresql_where=text(OPEN_WHERE)),
+        # Self-references: without these, changing an incident's key scans the table.
+        Index("ix_incidents_duplicate_of_id", "duplicate_of_id",
+              postgresql_where=text("duplicate_of_id IS NOT NULL")),
+        Index("ix_incidents_merged_into_id", "merged_into_id",
+              postgresql_where=text("merged_into_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -215,6 +240,16 @@ class Incident(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_phone: Mapped[str | None] = mapped_column(String(30))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    response_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    routed_to: Mapped[str | None] = mapped_column(String(20))
+    # Another current grid within BOUNDARY_METERS of the point: the dispatcher may move it.
+    boundary_grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    boundary_distance_m: Mapped[float | None] = mapped_column(Float)
+    # An earlier open incident of the same category nearby (DUPLICATE_METERS/_HOURS).
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentLocation(Base):
@@ -259,6 +294,39 @@ class IncidentEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    details = mapped_column(JSONB)  # what else changed: grid moved, assignee, merge target
+
+
+class Category(Base):
+    """An incident category with its time limits (admin-edited) and routing override."""
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        _one_of("categories", "clock", CLOCKS),
+        _one_of("categories", "route_to", CATEGORY_ROUTES),
+        CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
+                        name="ck_categories_hours"),
+    )
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    response_hours: Mapped[float] = mapped_column(Float)
+    resolve_hours: Mapped[float] = mapped_column(Float)
+    clock: Mapped[str] = mapped_column(String(10), default="working")
+    route_to: Mapped[str] = mapped_column(String(20), default="grid")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class Holiday(Base):
+    """A day off on a weekday (holiday) or a working weekend day (调休 workday)."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (_one_of("holidays", "kind", HOLIDAY_KINDS),)
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str | None] = mapped_column(String(100))
 
 
 class PlanGrid(Base):

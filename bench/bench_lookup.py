@@ -41,14 +41,15 @@ def _serve(app: str, port: int, env: dict) -> subprocess.Popen:
     raise RuntimeError(f"{app} did not start on port {port}")
 
 
-def _wrk(port: int, points: str, seconds: int) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from wrk --latency."""
+def _wrk(port: int, points: str, seconds: int, script: str = "lookup.lua",
+         env: dict | None = None) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk --latency at 8 connections."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench/lookup.lua"),
-         f"http://127.0.0.1:{port}"], env={**os.environ, "POINTS": points},
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench" / script),
+         f"http://127.0.0.1:{port}"], env={**os.environ, "POINTS": points, **(env or {})},
         capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
-        raise RuntimeError(f"lookup answered errors under load:\n{out}")
+        raise RuntimeError(f"the server answered errors under load:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def pct(p: str) -> float:

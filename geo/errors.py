@@ -38,3 +38,15 @@ class NotFound(GridmapError):
 
 class Conflict(GridmapError):
     code = "conflict"
+
+
+class Forbidden(GridmapError):
+    """The caller may not do this to this thing (e.g. outside their communities)."""
+
+    code = "forbidden"
+
+
+class IllegalTransition(Conflict):
+    """A workflow action not allowed in the incident's status; details list the allowed."""
+
+    code = "illegal_transition"

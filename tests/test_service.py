@@ -1,6 +1,7 @@
 """Service-level behaviour: health and recovery, migrations, OpenAPI, error format, JSON."""
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_current_grid_codes_are_unique_but_old_versions_may_repeat_them(conn):
 def test_openapi_describes_every_api_route(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = set(spec["paths"])
-    routes = {str(rule).replace("<int:", "{").replace(">", "}")
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule))
               for rule in app.url_map.iter_rules()
               if str(rule).startswith("/api/v1/") and not str(rule).endswith("openapi.json")}
     assert routes and routes <= documented
