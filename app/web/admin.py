@@ -1,14 +1,18 @@
-"""Administration pages: accounts, API tokens, the audit log (admin role)."""
+"""Administration pages: accounts, API tokens, the audit log, incident categories and
+holidays (admin role)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from app import accounts
+from app import accounts, worktables
 from app import audit as audit_log
 from app.auth import require
 from app.extensions import db
-from app.models import USER_ROLES
+from app.models import CATEGORY_ROUTES, CLOCKS, USER_ROLES
+from app.readdb import read
 from geo.errors import GridmapError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,3 +103,54 @@ def audit():
     filters = {k: request.args.get(k, "").strip()[:120] or None for k in keys}
     return render_template("admin/audit.html", rows=audit_log.entries(**filters, limit=200),
                            filters=filters)
+
+
+@bp.get("/categories")
+@require("users:admin")
+def categories():
+    """Incident categories with their time limits and routing, and the holiday calendar."""
+    return render_template("admin/categories.html", rows=read(worktables.categories),
+                           days=read(worktables.holidays), clocks=CLOCKS,
+                           routes=CATEGORY_ROUTES)
+
+
+@bp.post("/categories")
+@require("users:admin")
+def save_category():
+    """Create or change one category from the form (the same checks as the API)."""
+    form = request.form
+    fields = {"name_en": form.get("name_en", "").strip() or None,
+              "clock": form.get("clock", ""), "route_to": form.get("route_to", ""),
+              "active": form.get("active") == "on"}
+    try:
+        for key in ("response_hours", "resolve_hours"):
+            fields[key] = float(form.get(key, ""))
+        worktables.put_category(form.get("code", ""), fields)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(f"未保存 Not saved: {getattr(err, 'message', 'hours must be numbers')}")
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(f"{form.get('code', '').strip()}: 已保存 saved")
+    return redirect(url_for("admin.categories"))
+
+
+@bp.post("/holidays")
+@require("users:admin")
+def save_day():
+    """Mark a day as a holiday or a working day (调休), or clear it."""
+    form = request.form
+    try:
+        day = dt.date.fromisoformat(form.get("day", ""))
+        if form.get("kind") == "clear":
+            worktables.clear_day(day)
+        else:
+            worktables.put_day(day, {"kind": form.get("kind"),
+                                     "name": form.get("name", "").strip() or None})
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(f"未保存 Not saved: {getattr(err, 'message', 'the day must be YYYY-MM-DD')}")
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(f"{day}: 已保存 saved")
+    return redirect(url_for("admin.categories"))
