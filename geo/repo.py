@@ -179,3 +179,17 @@ def grid_workers(conn: Connection, community_id: int) -> dict[str, list[dict]]:
         workers.setdefault(code, []).append(dict(zip(("name", "role", "public_phone"),
                                                      fields, strict=True)))
     return workers
+
+
+def communities_extent(conn: Connection,
+                       scope: frozenset[int] | None) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the communities in ``scope`` (None: all).
+
+    A city has a few hundred communities and ST_Extent needs only their bounding boxes:
+    cheap enough to run on every page load, so nothing is cached.
+    """
+    row = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e"
+        " FROM communities WHERE CAST(:scope AS int[]) IS NULL OR id = ANY(:scope)) x"),
+        {"scope": sorted(scope) if scope is not None else None}).one()
+    return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]

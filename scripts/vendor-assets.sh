@@ -17,6 +17,10 @@ mkdir -p "$OUT/jquery" && cp "$NM/jquery/dist/jquery.min.js" "$OUT/jquery/"
 mkdir -p "$OUT/bootstrap" && cp "$NM/bootstrap/dist/js/bootstrap.bundle.min.js" \
     "$NM/bootstrap/dist/css/bootstrap.min.css" "$OUT/bootstrap/"
 cp -r "$NM/leaflet.awesome-markers/dist" "$OUT/awesome-markers"
+# the version folium.plugins.MarkerCluster names (folium 0.20: 1.1.0)
+mkdir -p "$OUT/markercluster" && cp "$NM/leaflet.markercluster/dist/leaflet.markercluster.js" \
+    "$NM/leaflet.markercluster/dist/MarkerCluster.css" \
+    "$NM/leaflet.markercluster/dist/MarkerCluster.Default.css" "$OUT/markercluster/"
 mkdir -p "$OUT/fontawesome"
 cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free/webfonts" "$OUT/fontawesome/"
 touch "$OUT/.installed"

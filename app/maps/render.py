@@ -25,6 +25,9 @@ LOCAL_ASSETS = {
     "awesome_markers_font_css": "fontawesome/css/all.min.css",
     "awesome_markers_css": "awesome-markers/leaflet.awesome-markers.css",
     "awesome_rotate_css": None,
+    "markerclusterjs": "markercluster/leaflet.markercluster.js",
+    "markerclustercss": "markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "markercluster/MarkerCluster.Default.css",
 }
 _INLINE = re.compile(r"<(script|style)(?=[\s>])")
 
