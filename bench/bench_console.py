@@ -1,0 +1,100 @@
+"""The dispatcher console's first load on the `city` demo (1,000,000 incidents): every byte
+the browser receives (headless Chromium, cache off) until the page is idle, for a
+city-wide dispatcher and for one limited to a street; against the GeoJSON of the open
+incidents alone, which a page that embeds its data would carry before any asset.
+
+Basemap tiles are not counted: the machine has no internet (they come from the browser
+cache or the tile server, outside gridmap).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from sqlalchemy import Engine, text
+
+from bench.bench_lookup import _free_port, _serve
+from bench.common import ROOT, Row, database_url
+
+PASSWORD = "bench-console-1"
+LIMIT = 1_000_000  # bytes
+
+
+def run(engine: Engine, reps: int) -> Row:
+    from playwright.sync_api import sync_playwright
+
+    with engine.connect() as conn:
+        street = conn.execute(text("SELECT min(street_code) FROM communities")).scalar()
+        open_geojson = conn.execute(text(
+            "SELECT length(json_build_object('type', 'FeatureCollection', 'features',"
+            " json_agg(json_build_object('type', 'Feature', 'id', id, 'geometry',"
+            " ST_AsGeoJSON(geom, 6)::json, 'properties', json_build_object("
+            " 'category', category, 'status', status, 'due_at', due_at))))::text)"
+            " FROM incidents WHERE status IN ('reported', 'accepted', 'dispatched',"
+            " 'in_progress', 'returned', 'reopened')")).scalar()
+    users = {"bench-console-city": [], "bench-console-street": ["--street", street]}
+    for name, limit in users.items():
+        _user(name, limit)
+    env = {**os.environ, "DATABASE_URL": database_url(), "GRIDMAP_SECRET_KEY": "bench",
+           "GRIDMAP_RATELIMIT_LOGIN": "1000 per minute"}
+    port = _free_port()
+    server = _serve("wsgi:app", port, env)
+    sizes: dict[str, list[int]] = {name: [] for name in users}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get(
+                "GRIDMAP_CHROMIUM", "/usr/bin/chromium"))
+            for name in users:
+                for _ in range(max(reps, 1)):
+                    sizes[name].append(_first_load(browser, port, name))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    worst = max(max(v) for v in sizes.values())
+    return Row(
+        task="/dispatch first load, 1M incidents (Chromium, cache off)",
+        ours=", ".join(f"{name.rsplit('-', 1)[1]} {max(v) / 1e6:.2f} MB"
+                       for name, v in sizes.items()),
+        plain=f"{open_geojson / 1e6:.1f} MB (GeoJSON of the open incidents alone)",
+        ratio=f"{open_geojson / worst:.0f}x less", target="< 1 MB", ok=worst < LIMIT,
+        notes=["bytes are response bodies + headers as received (gunicorn sends them "
+               "uncompressed); tiles blocked and not counted"])
+
+
+def _user(name: str, limit: list[str]) -> None:
+    flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    subprocess.run([*flask, "users", "create", name, "--role", "dispatcher", *limit],
+                   input=PASSWORD + "\n", cwd=ROOT, env=env, capture_output=True, text=True)
+    subprocess.run([*flask, "users", "password", name], input=PASSWORD + "\n", cwd=ROOT,
+                   env=env, capture_output=True, text=True, check=True)
+
+
+def _first_load(browser, port: int, name: str) -> int:
+    """Bytes received loading /dispatch signed in (the sign-in itself not counted)."""
+    base = f"http://127.0.0.1:{port}"
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
+        base) else route.continue_())
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button.btn-primary[type=submit]")
+    page.wait_for_load_state("networkidle")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    received: dict[str, int] = {}
+    cdp.on("Network.loadingFinished",
+           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    page.goto(f"{base}/dispatch")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    markers = page.evaluate("document.querySelectorAll('.leaflet-marker-icon').length")
+    context.close()
+    if not received or not markers:
+        raise RuntimeError(f"the console of {name} drew no incidents ({markers} markers)")
+    return sum(received.values())
