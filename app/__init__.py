@@ -55,12 +55,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         geocode,
         grids,
         health,
+        incident_import,
         incidents,
         lookup,
     )
 
     app.register_blueprint(health.bp)
-    for module in (lookup, geocode, communities, grids, buildings, incidents,
+    for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit):
         api.register_blueprint(module.blp)
     web.init_app(app)

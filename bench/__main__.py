@@ -1,6 +1,7 @@
 """``make bench``: measure gridmap against the plain tools on the `city` demo, print a table.
 
-    python -m bench [--only assign,ingest,lookup,buildings,import] [--reps N]
+    python -m bench [--only assign,ingest,lookup,buildings,import,hotline,intake,console]
+                     [--reps N]
 
 Runs on its own production-like PostGIS cluster under var/bench-pg (fsync on; kept
 between runs so the city is generated once; ``make stop`` does not touch it, and
@@ -19,7 +20,7 @@ from sqlalchemy import create_engine
 
 from bench.common import OUT, database_url, ensure_city, print_table, start_cluster
 
-BENCHES = ("assign", "ingest", "lookup", "buildings", "import")
+BENCHES = ("assign", "ingest", "lookup", "buildings", "import", "hotline", "intake", "console")
 
 
 def main() -> None:
@@ -39,7 +40,8 @@ def main() -> None:
     for name in chosen:
         module = importlib.import_module(f"bench.bench_{name}")
         print(f"bench: {name} ...", flush=True)
-        rows.append(module.run(engine, args.reps))
+        result = module.run(engine, args.reps)  # one row, or a list of rows
+        rows.extend(result if isinstance(result, list) else [result])
     engine.dispose()
     stamp = f"{dt.datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, reps={args.reps}"
     table = print_table(rows)
