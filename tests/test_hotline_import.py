@@ -306,6 +306,19 @@ def test_a_dispatcher_limited_to_communities_imports_only_theirs(client, conn, t
     assert set(stored(conn)) == {"C1"}
 
 
+def test_the_api_in_strict_mode_imports_nothing(client, conn, town, make_user, make_token):
+    make_user("disp", "dispatcher")
+    response = client.post("/api/v1/incidents/import", headers=bearer(make_token("disp")),
+                           data=upload(csv_bytes(*DIRTY), map=json.dumps(COLUMNS),
+                                       strict="true"))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert "9 of 14 rows rejected" in error["message"]
+    assert error["details"]["rejected_count"] == 9
+    assert error["details"]["rejected"][0]["row"] == 2
+    assert conn.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+
+
 @pytest.mark.parametrize("body, form, message", [
     (b"\xff\xfe\x00garbage", {}, "not a readable utf-8 CSV"),
     (b"{not json", {"format": "geojson"}, "not a readable GeoJSON"),
