@@ -55,7 +55,7 @@ _DUPLICATE = """
        AND d.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'returned',
                         'reopened')
        AND d.merged_into_id IS NULL
-       AND d.reported_at >= s.reported_at - make_interval(hours => :dup_h)
+       AND d.reported_at >= s.reported_at - make_interval(secs => :dup_h * 3600.0)
        AND (d.reported_at, d.id) < (s.reported_at, s.id)  -- earlier ones only: no cycles
        AND ST_DWithin(d.geom::geography, s.geom::geography, :dup_m)
      ORDER BY ST_Distance(d.geom::geography, s.geom::geography), d.reported_at DESC

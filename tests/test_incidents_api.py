@@ -287,3 +287,13 @@ def test_new_workers_change_routing(client, dispatcher, town, conn):
     body = report(client, dispatcher, **at(3, 0.5)).get_json()
     assert body["routed_to"] == "full_time" and body["assignee_name"] == "钱七"
     assert body["grid_code"] == GRID_B
+
+
+def test_fractional_duplicate_window(app, client, dispatcher, town):
+    app.config["DUPLICATE_HOURS"] = 1.5
+    try:
+        first = report(client, dispatcher, **at(1, 1)).get_json()
+        second = report(client, dispatcher, **at(1, 1)).get_json()
+        assert second["duplicate_of_id"] == first["id"]
+    finally:
+        app.config["DUPLICATE_HOURS"] = 72
