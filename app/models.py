@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from geo.incidents import OPEN_SQL
+
 
 class Base(DeclarativeBase):
     pass
@@ -56,8 +58,7 @@ INCIDENT_STATUSES = (
 )
 INCIDENT_SOURCES = ("hotline", "patrol", "resident", "other")
 # Work not finished: listed in queues, counted as overdue past its due time.
-OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "returned", "reopened")
-OPEN_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+OPEN_WHERE = f"status IN {OPEN_SQL}"
 # How an incident's location was matched to a grid (geo.assign): inside a grid, snapped to a
 # grid within ASSIGN_SNAP_METERS, outside every grid, or moved to a grid by a dispatcher.
 # No incident_locations row = not located yet.

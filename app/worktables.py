@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 from app import audit
 from app.extensions import db
 from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS, Category, Holiday
+from geo import params
 from geo.errors import InvalidInput, NotFound
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active")
@@ -31,9 +32,7 @@ def put_category(code: str, body) -> dict:
         raise InvalidInput("a category code is printable text of at most 50 characters")
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object with the fields to set")
-    if unknown := sorted(set(body) - set(_CATEGORY_FIELDS)):
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; fields are "
-                           f"{', '.join(_CATEGORY_FIELDS)}", param=unknown[0])
+    params.check_fields(body, _CATEGORY_FIELDS)
     category = db.session.get(Category, code)
     before = _category_dict(category) if category else None
     if category is None:
@@ -84,8 +83,7 @@ def put_day(day: dt.date, body) -> dict:
     if not isinstance(body, dict) or body.get("kind") not in HOLIDAY_KINDS:
         raise InvalidInput(f"send {{\"kind\": one of {', '.join(HOLIDAY_KINDS)}, "
                            "\"name\": ...}", param="kind")
-    if unknown := sorted(set(body) - {"kind", "name"}):
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}", param=unknown[0])
+    params.check_fields(body, ("kind", "name"))
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or len(name) > 100):
         raise InvalidInput("'name' must be text of at most 100 characters", param="name")

@@ -47,7 +47,7 @@ from geo.crs import parse_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 from geo.intake import _TEXT_LIMITS, SOURCES, Rules, categories, due_times
 from geo.params import Box
-from geo.routing import duplicates_sql, routed_select
+from geo.routing import duplicates_sql, report_details, routed_select
 
 FIELDS = ("external_id", "category", "description", "address", "building", "lon", "lat",
           "source", "priority", "reported_at", "reporter_name", "reporter_phone")
@@ -490,17 +490,13 @@ _EVENTS = """
     WITH ev AS (
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
                                      details)
-        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported',
-               jsonb_strip_nulls(jsonb_build_object(
-                   'routed_to', r.routed_to, 'assignee_id', r.assignee_id,
-                   'located', r.state, 'boundary_grid_id', r.boundary_grid_id,
-                   'duplicate_of_id', i.duplicate_of_id))
+        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
           FROM hotline_routed r JOIN incidents i ON i.id = r.id
         RETURNING details)
     SELECT details->>'located', details->>'routed_to', details->'boundary_grid_id' IS NOT NULL,
            details->'duplicate_of_id' IS NOT NULL, count(*)
       FROM ev GROUP BY 1, 2, 3, 4
-"""
+""".replace("DETAILS", report_details("r", "i"))
 
 
 def import_rows(conn: Connection, rows: Rows, who: Importer, *, strict: bool = False,

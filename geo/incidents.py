@@ -19,8 +19,8 @@ from geo.params import Box
 
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
 OPEN = ("reported", "accepted", "dispatched", "in_progress", "returned", "reopened")
-_OPEN_SQL = "('reported', 'accepted', 'dispatched', 'in_progress', 'returned', 'reopened')"
-OVERDUE_SQL = (f"(i.status IN {_OPEN_SQL} AND (i.due_at < now()"
+OPEN_SQL = "({})".format(", ".join(f"'{s}'" for s in OPEN))
+OVERDUE_SQL = (f"(i.status IN {OPEN_SQL} AND (i.due_at < now()"
                " OR (i.status = 'reported' AND i.response_due_at < now())))")
 ORDERS = {
     "newest": "i.reported_at DESC, i.id DESC",
@@ -118,7 +118,7 @@ def counts(conn: Connection, scope: frozenset[int] | None) -> dict:
     rows = conn.execute(text(f"""
         SELECT i.status, count(*) AS n, count(*) FILTER (WHERE {OVERDUE_SQL}) AS overdue
           FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
-         WHERE i.status IN {_OPEN_SQL}
+         WHERE i.status IN {OPEN_SQL}
            AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
          GROUP BY i.status"""), {"scope": _scope(scope)})
     by_status = {status: {"count": 0, "overdue": 0} for status in OPEN}
@@ -141,7 +141,7 @@ def open_points(conn: Connection, scope: frozenset[int] | None, box: Box | None,
         SELECT i.id, round(ST_X(i.geom)::numeric, 6)::float8,
                round(ST_Y(i.geom)::numeric, 6)::float8, i.status, {OVERDUE_SQL}
           FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
-         WHERE i.status IN {_OPEN_SQL} AND i.geom IS NOT NULL {where}
+         WHERE i.status IN {OPEN_SQL} AND i.geom IS NOT NULL {where}
            AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
          ORDER BY {ORDERS['due']} LIMIT :limit + 1"""), values).all()
     return {"points": [list(r) for r in rows[:limit]], "truncated": len(rows) > limit}

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from geo import geocode, params, worktime
 from geo.crs import parse_crs, to_wgs84
 from geo.errors import Forbidden, InvalidInput, NotFound
-from geo.routing import routed_select
+from geo.routing import report_details, routed_select
 
 SOURCES = ("hotline", "patrol", "resident", "other")
 FIELDS = ("category", "description", "lon", "lat", "crs", "building", "address", "source",
@@ -109,9 +109,7 @@ def check_report(body, cats: dict[str, Category], now: dt.datetime,
     """The report's fields, checked; ``InvalidInput`` naming the first bad one."""
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object describing the incident")
-    if unknown := sorted(set(body) - set(FIELDS)):
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; fields are "
-                           f"{', '.join(FIELDS)}", param=unknown[0])
+    params.check_fields(body, FIELDS)
     category = body.get("category")
     if not isinstance(category, str) or category.strip() not in cats:
         raise InvalidInput(f"'category' must be one of {', '.join(cats)}", param="category")
@@ -207,14 +205,10 @@ _STORE = """
     event AS (
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
                                      details)
-        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported',
-               jsonb_strip_nulls(jsonb_build_object(
-                   'routed_to', r.routed_to, 'assignee_id', r.assignee_id,
-                   'located', r.state, 'boundary_grid_id', r.boundary_grid_id,
-                   'duplicate_of_id', r.duplicate_of_id))
+        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
           FROM r JOIN ins USING (id))
     SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
-"""
+""".replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
 
 
 def store(conn: Connection, report: dict, cats: dict[str, Category], rules: Rules, *,
@@ -245,7 +239,7 @@ def store(conn: Connection, report: dict, cats: dict[str, Category], rules: Rule
     values = {key: report[key] for key in (
         "category", "description", "address", "source", "external_id", "priority",
         "reporter_name", "reporter_phone", "reported_at")}
-    row = conn.execute(text(_STORE.format(routed=routed_select("s"))), {
+    row = conn.execute(text(_STORE), {
         **values, **rules.params(), "lon": lon, "lat": lat, "building_id": building_id,
         "route_to": category.route_to, "actor": actor, "user_id": user_id,
         "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0])}).one()

@@ -24,6 +24,14 @@ def check_known(args: Mapping[str, str], allowed: Iterable[str]) -> None:
             param=unknown[0])
 
 
+def check_fields(body: Mapping, allowed: Iterable[str]) -> None:
+    """Unknown fields of a JSON body are refused, naming the ones accepted."""
+    allowed = tuple(allowed)
+    if unknown := sorted(set(body) - set(allowed)):
+        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; fields are "
+                           f"{', '.join(allowed)}", param=unknown[0])
+
+
 def number(args: Mapping[str, str], name: str, *, required: bool = True,
            default: float | None = None) -> float | None:
     raw = args.get(name)

@@ -19,6 +19,7 @@ either way, each a LATERAL subquery that probes a GiST index.
 from __future__ import annotations
 
 from geo.assign import locate_sql
+from geo.incidents import OPEN_SQL
 
 # Metres as a degree box around a point, for the && index test before the exact distance
 # (same margin reasoning as geo.assign).
@@ -52,15 +53,24 @@ _DUPLICATE = """
             OFFSET 0) d  -- the GiST index alone: ANDing the status or time indexes with
                          -- it costs ~10 ms a probe on a million incidents
      WHERE d.category = s.category
-       AND d.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'returned',
-                        'reopened')
+       AND d.status IN OPEN_SQL
        AND d.merged_into_id IS NULL
        AND d.reported_at >= s.reported_at - make_interval(secs => :dup_h * 3600.0)
        AND (d.reported_at, d.id) < (s.reported_at, s.id)  -- earlier ones only: no cycles
        AND ST_DWithin(d.geom::geography, s.geom::geography, :dup_m)
      ORDER BY ST_Distance(d.geom::geography, s.geom::geography), d.reported_at DESC
      LIMIT 1
-"""
+""".replace("OPEN_SQL", OPEN_SQL)
+
+
+def report_details(routed: str, flagged: str) -> str:
+    """The ``details`` of an incident's 'report' event: how ``routed`` (a row of
+    :func:`routed_select`) was routed, with ``flagged``'s duplicate flag."""
+    return f"""jsonb_strip_nulls(jsonb_build_object(
+                   'routed_to', {routed}.routed_to, 'assignee_id', {routed}.assignee_id,
+                   'located', {routed}.state, 'boundary_grid_id', {routed}.boundary_grid_id,
+                   'duplicate_of_id', {flagged}.duplicate_of_id))"""
+
 
 ROUTED_COLUMNS = ("grid_id", "community_id", "state", "distance_m", "assignee_id",
                   "routed_to", "boundary_grid_id", "boundary_distance_m", "duplicate_of_id")

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from geo import params
 from geo.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from geo.incidents import OPEN
 from geo.routing import assignee_sql
 
-OPEN = ("reported", "accepted", "dispatched", "in_progress", "returned", "reopened")
 FINISHED = ("closed", "rejected")
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -73,9 +74,7 @@ def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
 def check_action(body) -> dict:
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object: {\"action\": ..., \"note\": ...}")
-    if unknown := sorted(set(body) - set(ACTION_FIELDS)):
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; fields are "
-                           f"{', '.join(ACTION_FIELDS)}", param=unknown[0])
+    params.check_fields(body, ACTION_FIELDS)
     action = body.get("action")
     if action not in TRANSITIONS:
         raise InvalidInput(f"'action' must be one of {', '.join(TRANSITIONS)}", param="action")
@@ -103,7 +102,7 @@ def check_action(body) -> dict:
     return out
 
 
-_LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.boundary_grid_id,
+_LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
                   i.duplicate_of_id, l.grid_id, l.community_id
              FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
             WHERE i.id = :id FOR UPDATE OF i"""
@@ -128,7 +127,7 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None
     sets = {}
     if action == "dispatch":
         assignee = request.get("assignee", row.assignee_id)
-        if assignee is None and not _office_routed(conn, incident_id):
+        if assignee is None and row.routed_to != "community_office":
             raise InvalidInput("no worker is assigned: name one with 'assignee'",
                                param="assignee")
         if assignee is not None and assignee != row.assignee_id:
@@ -148,11 +147,6 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None
     _update(conn, incident_id, to_status, sets)
     _event(conn, incident_id, actor, action, row.status, to_status or row.status,
            request["note"], details)
-
-
-def _office_routed(conn: Connection, incident_id: int) -> bool:
-    return conn.execute(text("SELECT routed_to = 'community_office' FROM incidents"
-                             " WHERE id = :id"), {"id": incident_id}).scalar()
 
 
 def _check_worker(conn: Connection, member_id: int, actor: Actor) -> None:
