@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import pgcluster  # noqa: E402
 
-DATADIR = ROOT / "var" / "bench-pg"
+DATADIR = Path(os.environ.get("GRIDMAP_BENCH_PGDATA", ROOT / "var" / "bench-pg"))
 PORT = int(os.environ.get("GRIDMAP_BENCH_PGPORT", "54339"))
-DB = "gridmap_bench"
+DB = os.environ.get("GRIDMAP_BENCH_DB", "gridmap_bench")
 OUT = ROOT / "bench" / "out"
 
 
