@@ -194,23 +194,57 @@ def revoke_token(token_id: int) -> ApiToken:
     return token
 
 
-def token_owner(secret: str) -> tuple[User, ApiToken] | None:
-    """The active user and live token for a presented secret, or None."""
-    row = db.session.execute(
-        select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(secret))).first()
+@dataclass(frozen=True)
+class Account:
+    """Who a request acts for, read in one statement (see ``token_owner``, ``session_owner``)."""
+
+    id: int
+    username: str
+    role: str
+    session_key: str
+    grid_member_id: int | None
+    communities: frozenset[int] | None  # None: not limited to some communities
+    token_id: int | None = None
+
+
+# An account with its community scope, in one round trip: this runs on every request.
+_ACCOUNT = """
+    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id,
+           (SELECT array_agg(uc.community_id) FROM user_communities uc
+             WHERE uc.user_id = u.id) AS communities{extra}
+      FROM users u {join}
+     WHERE {where}"""
+_BY_TOKEN = _ACCOUNT.format(
+    extra=", u.active, t.id AS token_id, t.revoked_at, t.expires_at, t.last_used_at",
+    join="JOIN api_tokens t ON t.user_id = u.id", where="t.token_hash = :hash")
+_BY_SESSION = _ACCOUNT.format(extra="", join="", where="u.session_key = :key AND u.active")
+
+
+def _account(row, token_id: int | None = None) -> Account:
+    return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
+                   frozenset(row.communities) if row.communities else None, token_id)
+
+
+def token_owner(secret: str) -> Account | None:
+    """The active account behind a presented live token secret, or None."""
+    row = db.session.execute(text(_BY_TOKEN), {"hash": hash_token(secret)}).first()
     if row is None:
         return None
-    user, token = row
     now = _now()
-    if token.revoked_at or (token.expires_at and token.expires_at <= now) or not user.active:
+    if row.revoked_at or (row.expires_at and row.expires_at <= now) or not row.active:
         return None
     # Record use at most every five minutes: a busy client must not write on every call.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
                            .values(last_used_at=now))
         db.session.commit()
-    return user, token
+    return _account(row, row.token_id)
+
+
+def session_owner(session_key: str) -> Account | None:
+    """The active account a login session belongs to, or None."""
+    row = db.session.execute(text(_BY_SESSION), {"key": session_key}).first()
+    return _account(row) if row else None
 
 
 def scope_of(user_id: int) -> frozenset[int] | None:

@@ -15,12 +15,10 @@ from functools import wraps
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from app import accounts
-from app.extensions import db
 from app.models import User
 from app.roles import PERMISSIONS
 
@@ -71,18 +69,23 @@ class Anonymous(AnonymousUserMixin):
         return False
 
 
-def staff_of(user, token_id: int | None = None) -> Staff:
+def staff_of(user: User) -> Staff:
+    """The account just signed in (``User``) as views see it."""
     return Staff(user.id, user.username, user.role, user.session_key,
-                 accounts.scope_of(user.id), user.grid_member_id, token_id)
+                 accounts.scope_of(user.id), user.grid_member_id)
+
+
+def _staff(account: accounts.Account) -> Staff:
+    return Staff(account.id, account.username, account.role, account.session_key,
+                 account.communities, account.grid_member_id, account.token_id)
 
 
 @login_manager.user_loader
 def _from_session(session_key: str) -> Staff | None:
     if _bearer() is not None:
         return None  # a request with a token is judged by its token alone
-    user = db.session.scalar(select(User).where(User.session_key == session_key,
-                                                User.active.is_(True)))
-    return staff_of(user) if user else None
+    account = accounts.session_owner(session_key)
+    return _staff(account) if account else None
 
 
 @login_manager.request_loader
@@ -90,12 +93,11 @@ def _from_token(_request) -> Staff | None:
     secret = _bearer()
     if secret is None:
         return None
-    found = accounts.token_owner(secret)
-    if found is None:
+    account = accounts.token_owner(secret)
+    if account is None:
         raise Unauthorized("the bearer token is unknown, revoked or expired",
                            www_authenticate=WWWAuthenticate("bearer", {"error": "invalid_token"}))
-    user, token = found
-    return staff_of(user, token.id)
+    return _staff(account)
 
 
 def _bearer() -> str | None:

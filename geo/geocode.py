@@ -20,27 +20,33 @@ import unicodedata
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput, NotFound
+from geo.prepared import Prepared
 
 MAX_QUERY = 100
 _CANDIDATES = 200
 
+# Ranked first, then the point and the names for the few kept: a point on the surface of
+# every candidate would cost more than the search.
 _RESULT = """
     SELECT b.id, b.code, b.name, b.address,
            round(ST_X(p.geom)::numeric, 7)::float8 AS lon,
            round(ST_Y(p.geom)::numeric, 7)::float8 AS lat,
            g.code AS grid_code, g.name AS grid_name,
            c.code AS community_code, c.name AS community_name
-      FROM ({candidates}) b
+      FROM (SELECT b.*, row_number() OVER (
+                       ORDER BY {rank}, length(b.address) NULLS LAST, b.code) AS place
+              FROM ({candidates}) b
+             ORDER BY place LIMIT :limit) b
       CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.geom) AS geom) p
       LEFT JOIN grids g ON g.id = b.grid_id
       LEFT JOIN communities c ON c.id = b.community_id
-     ORDER BY {rank}, length(b.address) NULLS LAST, b.code
-     LIMIT :limit
+     ORDER BY b.place
 """
 
-_BY_CODE = """SELECT * FROM buildings WHERE code >= :q AND code < :q_end ORDER BY code
+_COLUMNS = "id, code, name, address, geom, grid_id, community_id"
+_BY_CODE = f"""SELECT {_COLUMNS} FROM buildings WHERE code >= :q AND code < :q_end ORDER BY code
               LIMIT :limit"""
-_BY_TEXT = """SELECT * FROM buildings WHERE {where} LIMIT {n}"""
+_BY_TEXT = f"SELECT {_COLUMNS} FROM buildings WHERE {{where}} LIMIT {{n}}"
 _TEXT_RANK = ("b.code = :q DESC, coalesce(b.address = :q, false) DESC, "
               "coalesce(b.name = :q, false) DESC, "
               "coalesce(starts_with(b.address, :q), false) DESC, "
@@ -64,21 +70,31 @@ def _like(word: str, prefix: bool) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
+def _text_sql(words: int) -> str:
+    clauses = [f"(address LIKE :w{n} OR name LIKE :w{n} OR code = :q)" for n in range(words)]
+    candidates = _BY_TEXT.format(where=" AND ".join(clauses), n=_CANDIDATES)
+    return _RESULT.format(candidates=candidates, rank=_TEXT_RANK)
+
+
+# The two shapes nearly every search has (a code; one word) are prepared once per
+# connection: planning the ranked statement costs about as much as running it.
+_TYPES = {"q": "text", "q_end": "text", "w0": "text", "limit": "int"}
+_CODE_PREPARED = Prepared.of("gridmap_geocode_code_v1", _RESULT.format(
+    candidates=_BY_CODE, rank="b.code = :q DESC"), _TYPES)
+_WORD_PREPARED = Prepared.of("gridmap_geocode_word_v1", _text_sql(1), _TYPES)
+
+
 def search(conn: Connection, q: str, limit: int = 10) -> list[dict]:
     """Buildings matching ``q`` (already normalised), best first, with point and grid."""
     if q.isdigit() and len(q) >= 4:
-        sql = _RESULT.format(candidates=_BY_CODE, rank="b.code = :q DESC")
-        params = {"q": q, "q_end": q[:-1] + chr(ord(q[-1]) + 1)}
+        rows = _CODE_PREPARED.run(conn, {"q": q, "q_end": q[:-1] + chr(ord(q[-1]) + 1),
+                                         "limit": limit})
     else:
         words = q.split(" ")
-        clauses, params = [], {"q": q}
-        for n, word in enumerate(words):
-            pattern = _like(word, prefix=len(q) < 3)
-            params[f"w{n}"] = pattern
-            clauses.append(f"(address LIKE :w{n} OR name LIKE :w{n} OR code = :q)")
-        candidates = _BY_TEXT.format(where=" AND ".join(clauses), n=_CANDIDATES)
-        sql = _RESULT.format(candidates=candidates, rank=_TEXT_RANK)
-    rows = conn.execute(text(sql), {**params, "limit": limit})
+        params = {"q": q, "limit": limit, **{
+            f"w{n}": _like(word, prefix=len(q) < 3) for n, word in enumerate(words)}}
+        rows = (_WORD_PREPARED.run(conn, params) if len(words) == 1
+                else conn.execute(text(_text_sql(len(words))), params))
     return [_shown(row._mapping) for row in rows]
 
 

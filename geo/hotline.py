@@ -45,7 +45,7 @@ from sqlalchemy import Connection, text
 from geo.copyio import copy_frame
 from geo.crs import parse_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
-from geo.intake import _TEXT_LIMITS, SOURCES, Rules, categories, due_times
+from geo.intake import _TEXT_LIMITS, SOURCES, Rules, calendar, categories, due_times
 from geo.params import Box
 from geo.routing import duplicates_sql, report_details, routed_select
 
@@ -538,7 +538,7 @@ def _staged(conn: Connection, valid: pd.DataFrame, cats: Mapping, rules: Rules):
     """The rows as the staging table takes them, with their deadlines."""
     rows_cats = [cats[c] for c in valid["category"]]
     reported = [_EPOCH + dt.timedelta(microseconds=int(us)) for us in valid["reported_at"]]
-    response, resolve = due_times(conn, rules, rows_cats, reported)
+    response, resolve = due_times(calendar(conn, rules), rows_cats, reported)
     return valid.assign(
         reported_at=_timestamps(valid["reported_at"].to_numpy()),
         route_to=[c.route_to for c in rows_cats],

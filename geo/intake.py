@@ -11,7 +11,11 @@ unique index decides, ``ON CONFLICT DO NOTHING``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from sqlalchemy import Connection, text
@@ -19,6 +23,7 @@ from sqlalchemy import Connection, text
 from geo import geocode, params, worktime
 from geo.crs import parse_crs, to_wgs84
 from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.prepared import Prepared
 from geo.routing import report_details, routed_select
 
 SOURCES = ("hotline", "patrol", "resident", "other")
@@ -61,31 +66,50 @@ class Category:
     route_to: str
 
 
-def categories(conn: Connection) -> dict[str, Category]:
+# Categories and holidays are read on every intake (an admin may have changed them a
+# moment ago, in any server process) but parsed only when their text differs from the
+# last seen: both tables are small (the holidays a few dozen days a year).
+_CATEGORIES = """SELECT json_agg(json_build_array(code, response_hours, resolve_hours, clock,
+                                                  route_to) ORDER BY code)::text
+                    FROM categories WHERE active"""
+_HOLIDAYS = "SELECT json_agg(json_build_array(day, kind) ORDER BY day)::text FROM holidays"
+
+
+def categories(conn: Connection) -> Mapping[str, Category]:
     """Active categories by code."""
-    rows = conn.execute(text("SELECT code, response_hours, resolve_hours, clock, route_to"
-                             " FROM categories WHERE active"))
-    return {row.code: Category(*row) for row in rows}
+    return _categories_of(conn.execute(text(_CATEGORIES)).scalar())
 
 
-def calendar(conn: Connection, rules: Rules, first: dt.date,
-             last: dt.date) -> worktime.WorkCalendar:
-    """The working calendar with the holidays table's days from ``first`` a while on."""
-    rows = conn.execute(text("SELECT day, kind FROM holidays WHERE day BETWEEN :a AND :b"),
-                        {"a": first - dt.timedelta(days=2),
-                         "b": last + dt.timedelta(days=3 * 366)})
+def calendar(conn: Connection, rules: Rules) -> worktime.WorkCalendar:
+    """The working calendar of ``rules`` with the holidays table's days."""
+    return _calendar_of(rules, conn.execute(text(_HOLIDAYS)).scalar())
+
+
+def settings(conn: Connection, rules: Rules) -> tuple[Mapping[str, Category],
+                                                      worktime.WorkCalendar]:
+    """(``categories``, ``calendar``) in one round trip."""
+    cats, days = conn.execute(text(f"SELECT ({_CATEGORIES}), ({_HOLIDAYS})")).one()
+    return _categories_of(cats), _calendar_of(rules, days)
+
+
+@functools.lru_cache(maxsize=8)
+def _categories_of(rows: str | None) -> Mapping[str, Category]:
+    return MappingProxyType({row[0]: Category(*row) for row in json.loads(rows or "[]")})
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_of(rules: Rules, rows: str | None) -> worktime.WorkCalendar:
+    days = {dt.date.fromisoformat(day): kind for day, kind in json.loads(rows or "[]")}
     return worktime.WorkCalendar.from_settings(rules.work_hours, rules.work_weekdays,
-                                               rules.timezone, dict(rows.all()))
+                                               rules.timezone, days)
 
 
-def due_times(conn: Connection, rules: Rules, category: Category | list[Category],
+def due_times(cal: worktime.WorkCalendar, category: Category | list[Category],
               reported: list[dt.datetime]) -> tuple[np.ndarray, np.ndarray]:
     """(response due, resolution due) as UTC epoch seconds, one per reported time."""
     cats = category if isinstance(category, list) else [category] * len(reported)
     starts = np.array([r.timestamp() for r in reported], np.float64)
     working = np.array([c.clock == "working" for c in cats])
-    cal = calendar(conn, rules, min(reported).date(), max(reported).date()) if working.any() \
-        else None
     response = worktime.deadlines(starts, [c.response_hours for c in cats], working, cal)
     resolve = worktime.deadlines(starts, [c.resolve_hours for c in cats], working, cal)
     return response, resolve
@@ -209,10 +233,17 @@ _STORE = """
           FROM r JOIN ins USING (id))
     SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
 """.replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
+_STORE_PREPARED = Prepared.of("gridmap_intake_v1", _STORE, {
+    **dict.fromkeys(("lon", "lat", "snap", "boundary", "dup_m", "dup_h"), "float8"),
+    **dict.fromkeys(("category", "description", "address", "source", "external_id",
+                     "reporter_name", "reporter_phone", "route_to", "actor"), "text"),
+    **dict.fromkeys(("reported_at", "due_at", "response_due_at"), "timestamptz"),
+    **dict.fromkeys(("building_id", "user_id", "priority"), "int")})
 
 
-def store(conn: Connection, report: dict, cats: dict[str, Category], rules: Rules, *,
-          actor: str, user_id: int | None, scope: frozenset[int] | None) -> tuple[int, bool]:
+def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: Rules,
+          cal: worktime.WorkCalendar, *, actor: str, user_id: int | None,
+          scope: frozenset[int] | None) -> tuple[int, bool]:
     """Store a checked report (``check_report``) in the caller's transaction.
 
     Returns (incident id, created): a repeated ``external_id`` gives the stored incident
@@ -235,11 +266,11 @@ def store(conn: Connection, report: dict, cats: dict[str, Category], rules: Rule
     else:
         lon, lat = report["lon"], report["lat"]
     category = cats[report["category"]]
-    response_due, due = due_times(conn, rules, category, [report["reported_at"]])
+    response_due, due = due_times(cal, category, [report["reported_at"]])
     values = {key: report[key] for key in (
         "category", "description", "address", "source", "external_id", "priority",
         "reporter_name", "reporter_phone", "reported_at")}
-    row = conn.execute(text(_STORE), {
+    row = _STORE_PREPARED.run(conn, {
         **values, **rules.params(), "lon": lon, "lat": lat, "building_id": building_id,
         "route_to": category.route_to, "actor": actor, "user_id": user_id,
         "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0])}).one()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -59,6 +59,9 @@ class WorkCalendar:
     weekdays: frozenset[int]
     holidays: Mapping[dt.date, str]  # day → "holiday" | "workday"
     tz: ZoneInfo
+    # Working periods already laid out, by (first day, days): a calendar kept between
+    # requests computes each span once.
+    _spans: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, work_hours: str, weekdays: str, timezone: str,
@@ -102,6 +105,14 @@ class WorkCalendar:
     def _intervals(self, first: dt.date, days: int) -> tuple[np.ndarray, ...]:
         """Working periods from ``first`` for ``days`` days: (start, end, working seconds
         before the start), in UTC epoch seconds."""
+        found = self._spans.get((first, days))
+        if found is None:
+            if len(self._spans) >= 64:
+                self._spans.clear()
+            found = self._spans[first, days] = self._lay_out(first, days)
+        return found
+
+    def _lay_out(self, first: dt.date, days: int) -> tuple[np.ndarray, ...]:
         begin, end = [], []
         for n in range(days):
             day = first + dt.timedelta(days=n)

@@ -79,17 +79,18 @@ def _json_body():
 @require("incidents:write")
 def create_incident():
     config = current_app.config
+    rules = intake.Rules.from_config(config)
     conn = db.session.connection()
-    cats = intake.categories(conn)
+    cats, cal = intake.settings(conn, rules)
     report = intake.check_report(_json_body(), cats, dt.datetime.now(dt.UTC),
                                  config["SERVICE_AREA"])
     incident_id, created = intake.store(
-        conn, report, cats, intake.Rules.from_config(config), actor=current_user.username,
+        conn, report, cats, rules, cal, actor=current_user.username,
         user_id=current_user.id, scope=current_user.communities)
-    db.session.commit()
-    found = _one(db.session.connection(), incident_id)
+    found = _one(conn, incident_id)  # read in the same transaction: one round trip fewer
     if found is None:  # stored earlier under this ticket, outside the caller's communities
         raise Forbidden("this external_id belongs to an incident outside your communities")
+    db.session.commit()
     return jsonify(found), 201 if created else 200
 
 
