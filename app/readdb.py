@@ -9,6 +9,7 @@ connection dead (SQLAlchemy then discards the whole stale pool).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
 KEY = "gridmap_read_engine"
+_held = threading.local()
 
 
 def init_app(app: Flask) -> None:
@@ -44,21 +46,47 @@ def read(query: Callable[[Connection], T]) -> T:
     return _run(engine, query)
 
 
+def read_held(query: Callable[[Connection], T]) -> T:
+    """``read`` on a connection this thread keeps between requests: for the hottest
+    public query, where checking a connection out of the pool and back in costs a
+    noticeable share of the request. Same retry when the connection has died."""
+    engine = current_app.extensions[KEY]
+    for attempt in (1, 2):
+        conn = getattr(_held, "conn", None)
+        if conn is None or conn.engine is not engine or conn.closed:
+            if conn is not None:
+                conn.close()
+            conn = _held.conn = engine.connect()
+        try:
+            return _guarded(conn, engine, query)
+        except DBAPIError as err:
+            _held.conn = None
+            conn.close()
+            if attempt == 2 or not err.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _run(engine, query: Callable[[Connection], T]) -> T:
     with engine.connect() as conn:
-        try:
-            return query(conn)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
-            # Raised by a query that used the driver's cursor directly: do what SQLAlchemy
-            # does for its own statements (drop the dead connection, wrap the error).
-            dead = conn.closed or conn.connection.dbapi_connection.closed != 0
-            if dead:  # its pooled siblings are as dead: start a fresh pool
-                conn.invalidate()
-                engine.dispose(close=False)
-            raise DBAPIError.instance(None, None, err, psycopg2.Error,
-                                      connection_invalidated=bool(dead)) from err
+        return _guarded(conn, engine, query)
+
+
+def _guarded(conn: Connection, engine, query: Callable[[Connection], T]) -> T:
+    try:
+        return query(conn)
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
+        # Raised by a query that used the driver's cursor directly: do what SQLAlchemy
+        # does for its own statements (drop the dead connection, wrap the error).
+        dead = conn.closed or conn.connection.dbapi_connection.closed != 0
+        if dead:  # its pooled siblings are as dead: start a fresh pool
+            conn.invalidate()
+            engine.dispose(close=False)
+        raise DBAPIError.instance(None, None, err, psycopg2.Error,
+                                  connection_invalidated=bool(dead)) from err
 
 
 def dispose(app: Flask) -> None:
     """After fork: start with an empty pool (connections never cross fork())."""
+    _held.conn = None
     app.extensions[KEY].dispose(close=False)

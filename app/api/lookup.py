@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from app.api.common import error, ok, query_param
 from app.limits import public
-from app.readdb import read
+from app.readdb import read_held
 from geo import params, repo
 from geo.crs import CRS_NAMES, parse_crs, to_wgs84
 from geo.errors import NotFound
@@ -48,7 +48,7 @@ def lookup():
     crs = parse_crs(args.get("crs"))
     lon, lat = to_wgs84(*params.lon_lat(args, current_app.config["SERVICE_AREA"]), crs)
     snap = current_app.config["ASSIGN_SNAP_METERS"]
-    body = read(lambda conn: repo.lookup(conn, lon, lat, snap))
+    body = read_held(lambda conn: repo.lookup(conn, lon, lat, snap))
     if body is None:
         raise NotFound(f"no community or grid at lon={lon:.6f}, lat={lat:.6f}; "
                        "the point is outside the area this service covers")
