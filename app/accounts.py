@@ -20,6 +20,7 @@ from sqlalchemy import select, text, update
 from app import audit
 from app.extensions import db
 from app.models import USER_ROLES, ApiToken, Community, User, UserCommunity
+from app.readdb import read_primary, write_statements
 from geo.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
@@ -226,8 +227,12 @@ def _account(row, token_id: int | None = None) -> Account:
 
 
 def token_owner(secret: str) -> Account | None:
-    """The active account behind a presented live token secret, or None."""
-    row = db.session.execute(text(_BY_TOKEN), {"hash": hash_token(secret)}).first()
+    """The active account behind a presented live token secret, or None.
+
+    Read outside the request's session transaction (``app.readdb``): a request that
+    writes in one statement then needs no transaction at all."""
+    row = read_primary(lambda conn: conn.execute(
+        text(_BY_TOKEN), {"hash": hash_token(secret)}).first())
     if row is None:
         return None
     now = _now()
@@ -235,15 +240,15 @@ def token_owner(secret: str) -> Account | None:
         return None
     # Record use at most every five minutes: a busy client must not write on every call.
     if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
-                           .values(last_used_at=now))
-        db.session.commit()
+        write_statements(lambda conn: conn.execute(
+            update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now)))
     return _account(row, row.token_id)
 
 
 def session_owner(session_key: str) -> Account | None:
     """The active account a login session belongs to, or None."""
-    row = db.session.execute(text(_BY_SESSION), {"key": session_key}).first()
+    row = read_primary(lambda conn: conn.execute(
+        text(_BY_SESSION), {"key": session_key}).first())
     return _account(row) if row else None
 
 

@@ -1,10 +1,13 @@
-"""The read-only path: one engine every read query goes through (point it at a replica
-with ``READ_DATABASE_URL``).
+"""The one-statement paths: an engine every read query goes through (point it at a
+replica with ``READ_DATABASE_URL``), and one on the primary for requests whose every
+write is a single statement (the account behind a request, an incident's intake).
 
-Reads run in autocommit (no BEGIN, no ROLLBACK on return) and without a pre-ping: on the
-hottest path (the lookup) those are three round trips around the one that matters.
-Recovery after a database restart comes instead from one retry when a query finds its
-connection dead (SQLAlchemy then discards the whole stale pool).
+Both run in autocommit (no BEGIN, no COMMIT or ROLLBACK on return) and without a
+pre-ping: on the hottest paths those are three round trips around the one that matters,
+and a single statement is atomic by itself. Recovery after a database restart comes
+instead from one retry when a query finds its connection dead (SQLAlchemy then discards
+the whole stale pool); a write is never retried (it may have landed before the
+connection died), so a write on a dead connection answers 503.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
 KEY = "gridmap_read_engine"
+PRIMARY = "gridmap_primary_autocommit_engine"
 _held = threading.local()
 
 
@@ -29,21 +33,34 @@ def init_app(app: Flask) -> None:
     url = (normalize_url(app.config.get("READ_DATABASE_URL"))
            or app.config["SQLALCHEMY_DATABASE_URI"])
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    app.extensions[KEY] = create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
-        pool_recycle=options.get("pool_recycle", 1800),
-        connect_args=options.get("connect_args", {}))
+    for key, target in ((KEY, url), (PRIMARY, app.config["SQLALCHEMY_DATABASE_URI"])):
+        app.extensions[key] = create_engine(
+            target, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=8,
+            pool_recycle=options.get("pool_recycle", 1800),
+            connect_args=options.get("connect_args", {}))
 
 
-def read(query: Callable[[Connection], T]) -> T:
+def read(query: Callable[[Connection], T], *, engine_key: str = KEY) -> T:
     """Run ``query(conn)`` on the read engine, once more if the connection was dead."""
-    engine = current_app.extensions[KEY]
+    engine = current_app.extensions[engine_key]
     try:
         return _run(engine, query)
     except DBAPIError as err:
         if not err.connection_invalidated:
             raise
     return _run(engine, query)
+
+
+def read_primary(query: Callable[[Connection], T]) -> T:
+    """``read`` on the primary: for what must see the latest writes (who holds a token)."""
+    return read(query, engine_key=PRIMARY)
+
+
+def write_statements(work: Callable[[Connection], T]) -> T:
+    """Run ``work(conn)`` on the primary in autocommit: each statement it sends commits
+    by itself, so it must make each change in one statement. Not retried."""
+    with current_app.extensions[PRIMARY].connect() as conn:
+        return _guarded(conn, current_app.extensions[PRIMARY], work)
 
 
 def read_held(query: Callable[[Connection], T]) -> T:
@@ -90,3 +107,4 @@ def dispose(app: Flask) -> None:
     """After fork: start with an empty pool (connections never cross fork())."""
     _held.conn = None
     app.extensions[KEY].dispose(close=False)
+    app.extensions[PRIMARY].dispose(close=False)

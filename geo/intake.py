@@ -220,6 +220,7 @@ _STORE = """
                r.routed_to, r.boundary_grid_id, r.boundary_distance_m, r.duplicate_of_id,
                now()
           FROM r
+         WHERE CAST(:scope AS int[]) IS NULL OR r.community_id = ANY(:scope)
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
         RETURNING id),
     located AS (
@@ -233,7 +234,8 @@ _STORE = """
           FROM r JOIN ins USING (id))
     SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
 """.replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
-_STORE_PREPARED = Prepared.of("gridmap_intake_v1", _STORE, {
+_STORE_PREPARED = Prepared.of("gridmap_intake_v2", _STORE, {
+    "scope": "int[]",
     **dict.fromkeys(("lon", "lat", "snap", "boundary", "dup_m", "dup_h"), "float8"),
     **dict.fromkeys(("category", "description", "address", "source", "external_id",
                      "reporter_name", "reporter_phone", "route_to", "actor"), "text"),
@@ -244,10 +246,12 @@ _STORE_PREPARED = Prepared.of("gridmap_intake_v1", _STORE, {
 def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: Rules,
           cal: worktime.WorkCalendar, *, actor: str, user_id: int | None,
           scope: frozenset[int] | None) -> tuple[int, bool]:
-    """Store a checked report (``check_report``) in the caller's transaction.
+    """Store a checked report (``check_report``) in one statement, atomic by itself (the
+    caller may run it in autocommit).
 
     Returns (incident id, created): a repeated ``external_id`` gives the stored incident
-    and False. ``scope`` (community ids, None for all) refuses reports located outside it.
+    and False. ``scope`` (community ids, None for all) refuses reports located outside it:
+    the statement then writes nothing and ``Forbidden`` is raised.
     """
     if report["external_id"]:
         found = _by_external_id(conn, report["external_id"])
@@ -273,11 +277,12 @@ def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: R
     row = _STORE_PREPARED.run(conn, {
         **values, **rules.params(), "lon": lon, "lat": lat, "building_id": building_id,
         "route_to": category.route_to, "actor": actor, "user_id": user_id,
-        "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0])}).one()
+        "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0]),
+        "scope": None if scope is None else sorted(scope)}).one()
+    if scope is not None and row.community_id not in scope:  # refused by the statement
+        raise Forbidden("the incident's location is outside the communities you work in")
     if not row.stored:  # the same ticket arrived at the same moment: theirs won
         return _by_external_id(conn, report["external_id"]), False
-    if scope is not None and row.community_id not in scope:
-        raise Forbidden("the incident's location is outside the communities you work in")
     return row.id, True
 
 
