@@ -64,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit):
         api.register_blueprint(module.blp)
+    from app import ogc
+
+    app.register_blueprint(ogc.bp)
     web.init_app(app)
     cli.init_app(app)
     return app
