@@ -64,9 +64,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit):
         api.register_blueprint(module.blp)
-    from app import ogc
+    from app import ogc, open311
 
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(open311.bp)
     web.init_app(app)
     cli.init_app(app)
     return app

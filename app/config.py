@@ -74,6 +74,10 @@ class Defaults:
     # page served (a larger limit is served as this, as the standard asks).
     OGC_LIMIT_DEFAULT = 100
     OGC_LIMIT_MAX = 10000
+    # Open311 GeoReport v2 (/open311/v2): the jurisdiction_id clients may send (empty: any,
+    # this endpoint serves one city) and the contact shown by discovery.
+    OPEN311_JURISDICTION = ""
+    OPEN311_CONTACT = "gridmap 12345 hotline office"
 
     API_TITLE = "gridmap API"
     API_VERSION = "v1"

@@ -46,7 +46,8 @@ def test_no_route_returns_private_fields(app, client, town):
     lon, lat = xy(1, 1)
     filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
               "username": "admin", "filename": "css/gridmap.css",
-              "collection_id": "grids", "feature_id": str(town["A"])}
+              "collection_id": "grids", "feature_id": str(town["A"]), "fmt": "json",
+              "service_code": "环境卫生", "request_id": "1"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼"}
     public = refused = 0
@@ -69,5 +70,6 @@ def test_no_route_returns_private_fields(app, client, town):
         if path != "/api/v1/openapi.json":  # the schema names fields; it holds no data
             assert "private_phone" not in body and "reporter" not in body, path
     # lookup, geocode, communities, grids, grid, buildings, categories; OGC API: landing,
-    # conformance, api, collections, collection, items, item
-    assert public == 14 and refused >= 6
+    # conformance, api, collections, collection, items, item; Open311: discovery, services,
+    # service, requests, request, token
+    assert public == 20 and refused >= 6
