@@ -249,18 +249,25 @@ def _feature_sql(coll: Collection, lat_first: bool) -> str:
 
 
 def items(conn: Connection, coll: Collection, q: Query) -> tuple[int, int, str]:
-    """(numberMatched, numberReturned, JSON array text of the page's features)."""
+    """(numberMatched, numberReturned, JSON array text of the page's features).
+
+    The page's ids are picked first and only those features built: building every
+    feature up to the offset and dropping all but the last ``limit`` made deep pages of
+    the city's grids twice as slow."""
     where, values = _where(coll, q)
+    alias = coll.id_sql.split(".")[0]
     sql = f"""
-        WITH page AS (
-            SELECT {_feature_sql(coll, q.lat_first)} AS feature,
-                   row_number() OVER (ORDER BY {coll.order_sql}) AS ord
+        WITH page AS MATERIALIZED (
+            SELECT {alias}.id AS pid, row_number() OVER (ORDER BY {coll.order_sql}) AS ord
               FROM {coll.from_sql} WHERE {where}
-             ORDER BY {coll.order_sql} LIMIT :limit OFFSET :offset)
+             ORDER BY {coll.order_sql} LIMIT :limit OFFSET :offset),
+        built AS (
+            SELECT {_feature_sql(coll, q.lat_first)} AS feature, page.ord
+              FROM page, {coll.from_sql} WHERE {alias}.id = page.pid)
         SELECT (SELECT count(*) FROM {coll.from_sql} WHERE {where}),
                (SELECT count(*) FROM page),
                (SELECT '[' || coalesce(string_agg(feature, ',' ORDER BY ord), '') || ']'
-                  FROM page)"""
+                  FROM built)"""
     matched, returned, features = conn.execute(
         text(sql), {**values, "limit": q.limit, "offset": q.offset}).one()
     return matched, returned, features
