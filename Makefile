@@ -49,6 +49,7 @@ test: $(VENV)/.dev static/vendor/.installed
 bench: $(VENV)/.dev
 	bash scripts/ensure-postgis.sh
 	bash scripts/ensure-bench-tools.sh
+	bash scripts/ensure-gdal.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
