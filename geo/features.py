@@ -30,6 +30,8 @@ CRS_LAT_FIRST = ("http://www.opengis.net/def/crs/EPSG/0/4326",
                  "http://www.opengis.net/def/crs/EPSG/0/4490")
 CRS_LIST = (CRS84, *CRS_LAT_FIRST)
 
+MAX_OFFSET = 2**31 - 1  # far past any collection; keeps OFFSET within PostgreSQL's bigint
+
 Interval = tuple[dt.datetime | None, dt.datetime | None]
 
 

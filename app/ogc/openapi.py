@@ -6,7 +6,7 @@ Each collection gets its own paths (``/collections/grids/items`` …), as the OG
 
 from __future__ import annotations
 
-from geo.features import COLLECTIONS, CRS84, CRS_LIST, Collection
+from geo.features import COLLECTIONS, CRS84, CRS_LIST, MAX_OFFSET, Collection
 
 _TEXT = {"type": "string"}
 _FORMAT = {"name": "f", "in": "query", "required": False, "style": "form", "explode": False,
@@ -59,7 +59,7 @@ def items_parameters(coll: Collection, default: int, maximum: int) -> list[dict]
                f"as {maximum})", {"type": "integer", "minimum": 1, "maximum": maximum,
                                   "default": default}),
         _query("offset", "features to skip (the next/prev links carry it)",
-               {"type": "integer", "minimum": 0, "default": 0}),
+               {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     ]
     for name, spec in coll.filters.items():
         schema = ({"type": "string", "pattern": f"^[0-9]{{{spec.digits}}}$"} if spec.digits

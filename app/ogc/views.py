@@ -37,7 +37,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-MAX_OFFSET = 2**31 - 1  # PostgreSQL's OFFSET is a bigint; nobody pages this far
 TITLE = "gridmap 网格化管理 · OGC API – Features"
 
 
@@ -182,7 +181,8 @@ def _query(coll: features.Collection) -> tuple[features.Query, str]:
     query = features.Query(
         box=_bbox(_crs("bbox-crs")[1]), interval=features.parse_datetime(args.get("datetime")),
         filters=features.check_filters(coll, args), limit=limit,
-        offset=params.integer(args, "offset", default=0, maximum=MAX_OFFSET), lat_first=lat_first,
+        offset=params.integer(args, "offset", default=0, maximum=features.MAX_OFFSET),
+        lat_first=lat_first,
         scope=current_user.communities if coll.staff_only else None)
     return query, crs
 
