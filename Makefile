@@ -41,12 +41,15 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev static/vendor/.installed
 	bash scripts/ensure-postgis.sh
 	bash scripts/ensure-browser.sh
+	bash scripts/ensure-gdal.sh
+	bash scripts/ensure-ogctests.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	bash scripts/ensure-postgis.sh
 	bash scripts/ensure-bench-tools.sh
+	bash scripts/ensure-gdal.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         buildings,
         categories,
         communities,
+        exports,
         geocode,
         grids,
         health,
@@ -62,8 +63,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit):
+                   categories, audit, exports):
         api.register_blueprint(module.blp)
+    from app import ogc, open311
+
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(open311.bp)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -70,6 +70,15 @@ class Defaults:
     # anything else is a typo or swapped axes, answered with a 400 and a hint.
     SERVICE_AREA = (73.0, 3.0, 136.0, 54.0)
 
+    # OGC API – Features (/ogc): page size when the client gives no limit, and the largest
+    # page served (a larger limit is served as this, as the standard asks).
+    OGC_LIMIT_DEFAULT = 100
+    OGC_LIMIT_MAX = 10000
+    # Open311 GeoReport v2 (/open311/v2): the jurisdiction_id clients may send (empty: any,
+    # this endpoint serves one city) and the contact shown by discovery.
+    OPEN311_JURISDICTION = ""
+    OPEN311_CONTACT = "gridmap 12345 hotline office"
+
     API_TITLE = "gridmap API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -45,7 +45,9 @@ def test_no_route_returns_private_fields(app, client, town):
     box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
     lon, lat = xy(1, 1)
     filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
-              "username": "admin", "filename": "css/gridmap.css"}
+              "username": "admin", "filename": "css/gridmap.css",
+              "collection_id": "grids", "feature_id": str(town["A"]), "fmt": "json",
+              "service_code": "环境卫生", "request_id": "1", "ext": "csv"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼"}
     public = refused = 0
@@ -67,5 +69,7 @@ def test_no_route_returns_private_fields(app, client, town):
             assert value not in body, f"{path} leaks {value}"
         if path != "/api/v1/openapi.json":  # the schema names fields; it holds no data
             assert "private_phone" not in body and "reporter" not in body, path
-    # lookup, geocode, communities, grids, grid, buildings, categories
-    assert public == 7 and refused >= 6
+    # lookup, geocode, communities, grids, grid, buildings, categories; OGC API: landing,
+    # conformance, api, collections, collection, items, item; Open311: discovery, services,
+    # service, requests, request, token; downloads of communities and grids
+    assert public == 22 and refused >= 6
