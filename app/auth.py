@@ -78,7 +78,8 @@ def staff_of(user: User) -> Staff:
                  accounts.scope_of(user.id), user.grid_member_id)
 
 
-def _staff(account: accounts.Account) -> Staff:
+def account_staff(account: accounts.Account) -> Staff:
+    """The account behind a token or session (``accounts.Account``) as views see it."""
     return Staff(account.id, account.username, account.role, account.session_key,
                  account.communities, account.grid_member_id, account.token_id)
 
@@ -88,7 +89,7 @@ def _from_session(session_key: str) -> Staff | None:
     if _bearer() is not None:
         return None  # a request with a token is judged by its token alone
     account = accounts.session_owner(session_key)
-    return _staff(account) if account else None
+    return account_staff(account) if account else None
 
 
 @login_manager.request_loader
@@ -100,7 +101,7 @@ def _from_token(_request) -> Staff | None:
     if account is None:
         raise Unauthorized("the bearer token is unknown, revoked or expired",
                            www_authenticate=WWWAuthenticate("bearer", {"error": "invalid_token"}))
-    return _staff(account)
+    return account_staff(account)
 
 
 def _bearer() -> str | None:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from app import accounts
-from app.auth import Staff, staff_of
+from app.auth import Staff, account_staff
 from app.errors import STATUS
 from app.extensions import db
 from app.limits import public
@@ -42,10 +42,10 @@ def _key_holder(values, permission: str) -> Staff | None:
     secret = (values.get("api_key") or "").strip()
     if not secret:
         return None
-    found = accounts.token_owner(secret)
-    if found is None:
+    account = accounts.token_owner(secret)
+    if account is None:
         raise Forbidden("api_key is unknown, revoked or expired")
-    staff = staff_of(found[0], found[1].id)
+    staff = account_staff(account)
     if not staff.can(permission):
         raise Forbidden(f"the api_key's account ({staff.role}) may not do this")
     return staff
@@ -152,7 +152,8 @@ def create_request(fmt: str):
         name = OPEN311_NAMES.get(err.param or "", err.param)
         raise InvalidInput(f"{name}: {err.message}", param=name, details=err.details) \
             from None
-    incident_id, _ = intake.store(conn, report, cats, intake.Rules.from_config(config),
+    rules = intake.Rules.from_config(config)
+    incident_id, _ = intake.store(conn, report, cats, rules, intake.calendar(conn, rules),
                                   actor=staff.username, user_id=staff.id,
                                   scope=staff.communities)
     db.session.commit()
