@@ -119,8 +119,11 @@ def test_locate_create_on_the_map_and_work_an_incident_to_closure(console, town,
     report(page, 1.6, 0.3, category="噪音扰民", description="夜间施工噪音", priority=1)
     report(page, 3, 0.5, description="垃圾桶满溢")
     page.click("#queue-refresh")
-    page.wait_for_selector("#queue-rows tr.queue-row.is-overdue")
-    assert page.locator("#queue-rows tr.queue-row").count() == 3
+    # Wait for the three rows themselves: a refresh that ran between the reports may
+    # already show the overdue one alone.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#queue-rows tr.queue-row').length === 3")
+    assert page.locator("#queue-rows tr.queue-row.is-overdue").count() == 1
     page.wait_for_function("() => !document.querySelector('#notice').children.length")
     page.screenshot(path=str(tmp_path / "dispatch-console.png"), full_page=True)
     shutil.copy(tmp_path / "dispatch-console.png", SCREENSHOT)
