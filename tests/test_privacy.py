@@ -12,7 +12,9 @@ from sqlalchemy import text
 
 from tests.geometries import box_wkt, build_town, insert_incident, xy
 
-PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash"]
+PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash",
+           "隐私描述：三楼住户"]
+REFERENCE = "ABCD-EFGH"
 
 
 @pytest.fixture
@@ -23,8 +25,12 @@ def town(conn):
         " VALUES ('张伟', 'full_time', '010-65001111', :p, :g, true)"),
         {"p": PRIVATE[0], "g": ids["A"]})
     incident = insert_incident(conn, 1, 1)
-    conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p"
-                      " WHERE id = :i"), {"n": PRIVATE[1], "p": PRIVATE[2], "i": incident})
+    conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p,"
+                      " description = :d, source = 'resident' WHERE id = :i"),
+                 {"n": PRIVATE[1], "p": PRIVATE[2], "d": PRIVATE[5], "i": incident})
+    conn.execute(text("INSERT INTO resident_reports (reference, incident_id, photo, photo_type)"
+                      " VALUES (:r, :i, '\\xffd8', 'image/jpeg')"),
+                 {"r": REFERENCE, "i": incident})
     conn.execute(text(
         "INSERT INTO buildings (code, name, geom, households, residents, grid_id)"
         " VALUES ('1101010010010010001', '1号楼', ST_GeomFromText(:w, 4326), 20, 50, :g)"),
@@ -45,9 +51,11 @@ def test_no_route_returns_private_fields(app, client, town):
     box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
     lon, lat = xy(1, 1)
     filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
-              "username": "admin", "filename": "css/gridmap.css"}
+              "username": "admin", "filename": "css/gridmap.css",
+              "reference": REFERENCE, "code": "1101010010010010001"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
-             "/api/v1/geocode": "?q=1号楼"}
+             "/api/v1/geocode": "?q=1号楼", "/api/v1/outlines/grids": f"?bbox={box}&zoom=16",
+             "/api/v1/outlines/communities": f"?bbox={box}&zoom=12"}
     public = refused = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
@@ -67,5 +75,6 @@ def test_no_route_returns_private_fields(app, client, town):
             assert value not in body, f"{path} leaks {value}"
         if path != "/api/v1/openapi.json":  # the schema names fields; it holds no data
             assert "private_phone" not in body and "reporter" not in body, path
-    # lookup, geocode, communities, grids, grid, buildings, categories
-    assert public == 7 and refused >= 6
+    # lookup, geocode, communities, grids, grid, buildings, categories; the public map, a
+    # building's page, the report form token, a report's status, grid and community outlines
+    assert public == 13 and refused >= 8
