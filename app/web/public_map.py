@@ -31,7 +31,7 @@ _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 # key → (中文, English)
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("找网格员", "Find your grid worker"),
-    "lang_switch": ("English", "中文"),
+    "lang_switch": ("English", "中文"), "sep": ("：", ": "),
     "search_label": ("地址、小区或楼栋", "Address, compound or building"),
     "search_placeholder": ("输入地址、小区或楼栋名称", "Type an address, compound or building"),
     "suggestions": ("搜索建议", "Suggestions"),
@@ -73,7 +73,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role_part_time": ("兼职网格员", "Part-time"),
     "role_building_head": ("楼栋长", "Building head"),
     "report": ("反映问题", "Report a problem"),
-    "report_here": ("在此位置反映问题", "Report a problem here"),
+    "report_here": ("在此位置反映问题", "Report here"),
     "report_need_place": ("请先选定位置：搜索、定位或点击地图。",
                           "First choose the place: search, locate or tap the map."),
     "report_where": ("位置", "Place"),

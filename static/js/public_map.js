@@ -182,7 +182,7 @@
       el("span", {className: "worker-name"}, w.name),
       el("span", {className: "worker-role"}, roleText(w.role)),
       w.service_hours ? el("span", {className: "worker-hours"},
-                           T.hours + "：" + w.service_hours) : null);
+                           T.hours + T.sep + w.service_hours) : null);
     let contact;
     if (w.public_phone) {
       contact = el("a", {className: "call", href: telHref(w.public_phone),
@@ -217,11 +217,11 @@
     }
     if (p.community) {
       parts.push(el("p", {className: "place-community", id: "place-community"},
-        T.community + "：" + p.community.name +
+        T.community + T.sep + p.community.name +
         (p.community.street_name ? "（" + p.community.street_name + "）" : "")));
       if (p.community.office_address) {
         parts.push(el("p", {className: "place-office", id: "place-office"},
-                      T.office + "：" + p.community.office_address));
+                      T.office + T.sep + p.community.office_address));
       }
     }
     if (p.grid) {
@@ -444,6 +444,15 @@
                            s.state === "closed" ? T.state_closed : T.state_open)),
       el.apply(null, ["dl", {className: "status-table"}].concat(rows)));
   });
+
+  // ---- keep the place in view as the panel grows and shrinks -------------------------
+
+  if (window.ResizeObserver) {
+    new ResizeObserver(debounce(() => {
+      map.invalidateSize({pan: false});
+      if (state.place) map.panTo([state.place.lat, state.place.lon], {animate: false});
+    }, 100)).observe(document.querySelector(".pm-map"));
+  }
 
   // ---- start -------------------------------------------------------------------------
 
