@@ -318,3 +318,18 @@ def test_outlines_are_light_and_public(client, town):
 def test_outlines_refuse_bad_parameters(client, town, query):
     response = client.get(f"/api/v1/outlines/grids?{query}")
     assert response.status_code == 400 and response.is_json
+
+
+def test_a_signed_in_visitor_reports_with_the_pages_csrf_token(client, conn, town, make_user):
+    from tests.auth import CSRF_META, login
+
+    anonymous = client.get("/map").get_data(as_text=True)
+    assert not CSRF_META.search(anonymous)  # no token, and no session, for residents
+    name, password = make_user("staff", "viewer")
+    login(client, name, password)
+    token = CSRF_META.search(client.get("/map").get_data(as_text=True)).group(1)
+    without = post(client, form(client))
+    assert without.status_code == 403  # the session cookie came along: CSRF applies
+    with_token = post(client, form(client), headers={"X-CSRFToken": token})
+    assert with_token.status_code == 201
+    assert count(conn, "incidents") == 1
