@@ -59,11 +59,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        outlines,
+        reports,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, exports):
+                   categories, audit, exports, outlines, reports):
         api.register_blueprint(module.blp)
     from app import ogc, open311
 

@@ -78,6 +78,18 @@ class Defaults:
     # this endpoint serves one city) and the contact shown by discovery.
     OPEN311_JURISDICTION = ""
     OPEN311_CONTACT = "gridmap 12345 hotline office"
+    # The public map (/map) and resident reports: largest photo accepted (bytes, before it
+    # is re-encoded), reports per client address (on top of RATELIMIT_PUBLIC), the least
+    # and most time between opening the report form and sending it (seconds).
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    RATELIMIT_REPORT = "20 per day"
+    REPORT_MIN_SECONDS = 3
+    REPORT_FORM_MAX_AGE = 6 * 3600
+    # A call-relay (privacy) number residents call when a worker has no public phone.
+    PUBLIC_CALL_RELAY = None
+    # Where residents reach the public map (the QR codes point there), e.g.
+    # "https://grid.example.gov.cn"; default: the address the staff page was opened at.
+    PUBLIC_BASE_URL = None
 
     API_TITLE = "gridmap API"
     API_VERSION = "v1"

@@ -9,11 +9,21 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import Conflict, Forbidden, GridmapError, InvalidInput, NotFound
+from geo.errors import (
+    Conflict,
+    Forbidden,
+    GridmapError,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    UnsupportedType,
+)
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
+# Subclasses before their base: the first match wins.
+STATUS = {TooLarge: 413, UnsupportedType: 415, InvalidInput: 400, NotFound: 404,
+          Conflict: 409, Forbidden: 403}
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):

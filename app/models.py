@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -428,3 +429,27 @@ class LayerImport(Base):
     rows_repaired: Mapped[int] = mapped_column(Integer, default=0)
     options: Mapped[str | None] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ResidentReport(Base):
+    """A report made on the public map: its incident, the reference the resident looks it
+    up by, the note staff publish for the resident, and its photo.
+
+    The photo is kept here (bytea, TOASTed out of line) rather than in files: it lands in
+    the same transaction as the incident, goes into every backup and replica with it, and
+    the web processes stay stateless. Photos are re-encoded JPEGs of at most 2 MiB.
+    """
+
+    __tablename__ = "resident_reports"
+    __table_args__ = (CheckConstraint("photo IS NULL OR octet_length(photo) <= 2097152",
+                                      name="ck_resident_reports_photo_size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    public_note: Mapped[str | None] = mapped_column(String(500))
+    public_note_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))

@@ -50,3 +50,15 @@ class IllegalTransition(Conflict):
     """A workflow action not allowed in the incident's status; details list the allowed."""
 
     code = "illegal_transition"
+
+
+class TooLarge(InvalidInput):
+    """A file or value bigger than the documented limit (HTTP 413)."""
+
+    code = "too_large"
+
+
+class UnsupportedType(InvalidInput):
+    """A file of a type this input does not take (HTTP 415)."""
+
+    code = "unsupported_media_type"

@@ -16,7 +16,12 @@ from sqlalchemy import Connection, text
 from geo.assign import locate_sql
 from geo.params import Box
 
-PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "service_hours")
+PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
+# A worker with no public phone is shown with the private one masked (138****1234), so
+# that a resident can tell it is the number the call-relay line puts them through to;
+# shorter numbers would give too much away and are not shown at all.
+MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone) >= 11"
+                    " THEN left(m.private_phone, 3) || '****' || right(m.private_phone, 4) END")
 
 # The lookup is the hottest query; it is PREPAREd once per database connection, which
 # saves the planning of its four-branch rule on every request.
@@ -31,7 +36,7 @@ _LOOKUP = """
                  FROM grids g WHERE g.id = loc.grid_id),
       'workers', (SELECT coalesce(json_agg(json_build_object(
                         'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
-                        'service_hours', m.service_hours)
+                        'masked_phone', {masked}, 'service_hours', m.service_hours)
                       ORDER BY array_position(
                         ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
                       m.id), '[]'::json)
@@ -40,9 +45,10 @@ _LOOKUP = """
       'distance_m', round(loc.distance_m::numeric, 1))::text
       FROM ({locate}) loc
 """
-_LOOKUP_NAME = "gridmap_lookup_v2"
+_LOOKUP_NAME = "gridmap_lookup_v3"
 _PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
-            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"))
+            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
+                             masked=MASKED_PHONE_SQL)
             .replace(":snap", "$3"))
 
 
@@ -193,3 +199,17 @@ def communities_extent(conn: Connection,
         " FROM communities WHERE CAST(:scope AS int[]) IS NULL OR id = ANY(:scope)) x"),
         {"scope": sorted(scope) if scope is not None else None}).one()
     return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]
+
+
+def community_grids(conn: Connection, community_id: int) -> list[dict]:
+    """The community's current grids (id, code, name) by code."""
+    rows = conn.execute(text("SELECT id, code, name FROM grids WHERE community_id = :c"
+                             " AND valid_to IS NULL ORDER BY code"), {"c": community_id})
+    return [dict(row._mapping) for row in rows]
+
+
+def grid_buildings(conn: Connection, grid_id: int) -> list[dict]:
+    """The buildings assigned to a grid (code, name, address) by code."""
+    rows = conn.execute(text("SELECT code, name, address FROM buildings WHERE grid_id = :g"
+                             " ORDER BY code"), {"g": grid_id})
+    return [dict(row._mapping) for row in rows]

@@ -28,6 +28,7 @@ APP_TABLES = (
     "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
     "grid_members", "buildings", "plan_grids", "grids", "plans", "users", "communities",
     "layer_imports", "audit_log", "api_tokens", "user_communities", "holidays",
+    "resident_reports",
 )
 
 
@@ -54,7 +55,8 @@ def _app(database_url):
     # Rate limits high enough for the whole suite; tests/test_limits.py lowers them.
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "SECRET_KEY": "test", "RATELIMIT_PUBLIC": "100000 per minute",
-                      "RATELIMIT_LOGIN": "100000 per minute"})
+                      "RATELIMIT_LOGIN": "100000 per minute",
+                      "RATELIMIT_REPORT": "100000 per day", "REPORT_MIN_SECONDS": 0})
     with app.app_context():
         upgrade()
     return app

@@ -39,7 +39,8 @@ def test_point_inside_a_grid(client, town):
     assert body["snapped"] is False and body["distance_m"] is None
     # active workers only, the grid chief first, public fields only
     assert [w["name"] for w in body["workers"]] == ["李娜", "张伟"]
-    assert set(body["workers"][0]) == {"name", "role", "public_phone", "service_hours"}
+    assert set(body["workers"][0]) == {"name", "role", "public_phone", "masked_phone",
+                                       "service_hours"}
     assert PRIVATE_PHONE not in response.get_data(as_text=True)
     assert "private" not in response.get_data(as_text=True)
 

@@ -12,7 +12,9 @@ from sqlalchemy import text
 
 from tests.geometries import box_wkt, build_town, insert_incident, xy
 
-PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash"]
+PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash",
+           "隐私描述：三楼住户"]
+REFERENCE = "ABCD-EFGH"
 
 
 @pytest.fixture
@@ -23,8 +25,12 @@ def town(conn):
         " VALUES ('张伟', 'full_time', '010-65001111', :p, :g, true)"),
         {"p": PRIVATE[0], "g": ids["A"]})
     incident = insert_incident(conn, 1, 1)
-    conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p"
-                      " WHERE id = :i"), {"n": PRIVATE[1], "p": PRIVATE[2], "i": incident})
+    conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p,"
+                      " description = :d, source = 'resident' WHERE id = :i"),
+                 {"n": PRIVATE[1], "p": PRIVATE[2], "d": PRIVATE[5], "i": incident})
+    conn.execute(text("INSERT INTO resident_reports (reference, incident_id, photo, photo_type)"
+                      " VALUES (:r, :i, '\\xffd8', 'image/jpeg')"),
+                 {"r": REFERENCE, "i": incident})
     conn.execute(text(
         "INSERT INTO buildings (code, name, geom, households, residents, grid_id)"
         " VALUES ('1101010010010010001', '1号楼', ST_GeomFromText(:w, 4326), 20, 50, :g)"),
@@ -47,9 +53,11 @@ def test_no_route_returns_private_fields(app, client, town):
     filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
               "username": "admin", "filename": "css/gridmap.css",
               "collection_id": "grids", "feature_id": str(town["A"]), "fmt": "json",
-              "service_code": "环境卫生", "request_id": "1", "ext": "csv"}
+              "service_code": "环境卫生", "request_id": "1", "ext": "csv",
+              "reference": REFERENCE, "code": "1101010010010010001"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
-             "/api/v1/geocode": "?q=1号楼"}
+             "/api/v1/geocode": "?q=1号楼", "/api/v1/outlines/grids": f"?bbox={box}&zoom=16",
+             "/api/v1/outlines/communities": f"?bbox={box}&zoom=12"}
     public = refused = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
@@ -71,5 +79,7 @@ def test_no_route_returns_private_fields(app, client, town):
             assert "private_phone" not in body and "reporter" not in body, path
     # lookup, geocode, communities, grids, grid, buildings, categories; OGC API: landing,
     # conformance, api, collections, collection, items, item; Open311: discovery, services,
-    # service, requests, request, token; downloads of communities and grids
-    assert public == 22 and refused >= 6
+    # service, requests, request, token; downloads of communities and grids; the public
+    # map, a building's page, the report form token, a report's status, grid and
+    # community outlines
+    assert public == 28 and refused >= 8
