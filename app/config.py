@@ -70,6 +70,15 @@ class Defaults:
     # anything else is a typo or swapped axes, answered with a 400 and a hint.
     SERVICE_AREA = (73.0, 3.0, 136.0, 54.0)
 
+    # Redraw plans (geo.plancheck): households per grid outside this band are a warning;
+    # gaps, overlaps and parts outside the community below PLAN_SLIVER_M2 are slivers
+    # (warnings) rather than errors; Polsby-Popper below PLAN_MIN_COMPACTNESS is a warning.
+    PLAN_HOUSEHOLDS_MIN = 300
+    PLAN_HOUSEHOLDS_MAX = 500
+    PLAN_SLIVER_M2 = 50.0
+    PLAN_MIN_COMPACTNESS = 0.2
+    PLAN_MAX_GRIDS = 2000
+
     API_TITLE = "gridmap API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

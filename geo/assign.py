@@ -46,14 +46,14 @@ _EXPAND = ("ST_Expand({p}, 1.01 * :snap / (111320 * cos(radians(ST_Y({p})))), "
 # the common case of a covered point.
 _LOCATE = """
     (SELECT g.id AS grid_id, g.community_id, 'covered' AS state, NULL::float8 AS distance_m
-       FROM grids g
-      WHERE g.valid_to IS NULL AND ST_Covers(g.geom, {p})
+       FROM {grids}
+      WHERE {version} AND ST_Covers(g.geom, {p})
       ORDER BY g.code LIMIT 1)
     UNION ALL
     (SELECT g.id, g.community_id, 'snapped',
             ST_Distance(g.geom::geography, {p}::geography) AS distance_m
-       FROM grids g
-      WHERE g.valid_to IS NULL AND g.geom && {expand}
+       FROM {grids}
+      WHERE {version} AND g.geom && {expand}
         AND ST_DWithin(g.geom::geography, {p}::geography, :snap)
       ORDER BY distance_m, g.code LIMIT 1)
     UNION ALL
@@ -65,9 +65,21 @@ _LOCATE = """
 """
 
 
-def locate_sql(point: str) -> str:
-    """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound)."""
-    return _LOCATE.format(p=point, expand=_EXPAND.format(p=point))
+CURRENT = "g.valid_to IS NULL"
+# A version is in force from valid_from (inclusive) until valid_to (exclusive).
+IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+
+
+def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> str:
+    """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound).
+
+    ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
+    ``community_id`` and ``geom``), and ``version`` picks the rows of it to use: the
+    current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date, or a
+    redraw plan's grids (``geo.planside``) to see where a point would go.
+    """
+    return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
+                          version=version)
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,12 @@ def _run_steps(conn: Connection, steps: list[str], params: dict,
 _SHARE = ("round((CASE WHEN ST_CoveredBy(b.geom, {a}.geom) THEN 1.0 ELSE"
           " ST_Area(ST_Intersection(b.geom, {a}.geom)) / NULLIF(ST_Area(b.geom), 0) END"
           ")::numeric, 6)")
+
+def share_sql(grid: str) -> str:
+    """The share of building ``b``'s footprint inside ``grid``.geom, rounded as the rule
+    ranks it (for measuring a plan's grids the way publishing will assign)."""
+    return _SHARE.format(a=grid)
+
 
 # One statement. Candidate grids per building, grid-driven (each grid probes the
 # buildings' GiST index once and PostGIS reuses the grid's prepared geometry; OFFSET 0

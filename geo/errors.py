@@ -50,3 +50,15 @@ class IllegalTransition(Conflict):
     """A workflow action not allowed in the incident's status; details list the allowed."""
 
     code = "illegal_transition"
+
+
+class PreconditionFailed(GridmapError):
+    """A write named a version (If-Match) that is no longer the current one."""
+
+    code = "stale_version"
+
+
+class PreconditionRequired(GridmapError):
+    """A write to a versioned thing came without the version it was based on (If-Match)."""
+
+    code = "if_match_required"

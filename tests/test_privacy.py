@@ -44,7 +44,7 @@ OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/login", "/static/<path:filena
 def test_no_route_returns_private_fields(app, client, town):
     box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
     lon, lat = xy(1, 1)
-    filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
+    filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1", "plan_id": "1",
               "username": "admin", "filename": "css/gridmap.css"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼"}
