@@ -145,6 +145,18 @@ def claim(conn: Connection, plan_id: int, seen: int, scope: frozenset[int] | Non
     return PlanRef(row.id, row.community_id, row.code, row.status, row.version)
 
 
+def ref(conn: Connection, plan_id: int, scope: frozenset[int] | None) -> PlanRef:
+    """A plan for reading (nothing locked), or NotFound."""
+    row = conn.execute(text(
+        "SELECT p.id, p.community_id, c.code, p.status, p.version FROM plans p"
+        " JOIN communities c ON c.id = p.community_id WHERE p.id = :id"
+        " AND (CAST(:scope AS int[]) IS NULL OR p.community_id = ANY(:scope))"),
+        {"id": plan_id, "scope": _scope(scope)}).first()
+    if row is None:
+        raise NotFound(f"no plan {plan_id} among the communities you may see")
+    return PlanRef(*row)
+
+
 def etag(plan_id: int, version: int) -> str:
     """The plan's entity tag, quoted as HTTP wants it.
 

@@ -231,3 +231,17 @@ def test_limits_and_roles(client, make_user, make_token, town, conn):
     assert response.status_code == 403
     assert client.get("/api/v1/plans", headers=dispatcher).status_code == 200
     assert client.get("/api/v1/plans").status_code == 401
+
+
+def test_check_route_reports_findings_with_geometry(client, planner):
+    body, etag = new_plan(client, planner)
+    put_grids(client, planner, body["id"], etag, collection(
+        feature(GRID_A, "a", box(0, 0, 2.5, 2)), feature(GRID_B, "b", box(2, 0, 4, 2))))
+    report = client.get(f"/api/v1/plans/{body['id']}/check", headers=planner).get_json()
+    assert report["ok"] is False and report["version"] == 2
+    overlap = [f for f in report["findings"] if f["kind"] == "overlap"]
+    assert overlap[0]["codes"] == [GRID_A, GRID_B] and overlap[0]["unit"] == "m2"
+    assert overlap[0]["geometry"]["type"] == "Polygon"
+    assert {f["kind"] for f in report["findings"]} >= {"overlap", "households"}
+    assert client.get(f"/api/v1/plans/{body['id']}/check?x=1", headers=planner).status_code == 400
+    assert client.get("/api/v1/plans/999/check", headers=planner).status_code == 404
