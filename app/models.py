@@ -190,7 +190,8 @@ class GridMember(Base):
 
 class PartyOrg(Base):
     __tablename__ = "party_orgs"
-    __table_args__ = (_one_of("party_orgs", "level", PARTY_ORG_LEVELS),)
+    __table_args__ = (_one_of("party_orgs", "level", PARTY_ORG_LEVELS),
+                      Index("ix_party_orgs_grid_id", "grid_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -204,7 +205,8 @@ class PartyMember(Base):
     """A party member (党员). Personal data: never leaves the server except as counts."""
 
     __tablename__ = "party_members"
-    __table_args__ = (_one_of("party_members", "kind", PARTY_MEMBER_KINDS),)
+    __table_args__ = (_one_of("party_members", "kind", PARTY_MEMBER_KINDS),
+                      Index("ix_party_members_serving_grid_id", "serving_grid_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -20,6 +20,11 @@ def upgrade():
     op.add_column('plans', sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False))
     op.add_column('plans', sa.Column('source', sa.String(length=20), nullable=True))
     op.create_index('ix_plans_community_id', 'plans', ['community_id'])
+    # Counting and moving the people of a grid (plan impact, publish) looks them up by grid.
+    # IF NOT EXISTS: another branch may add the same index.
+    op.execute("CREATE INDEX IF NOT EXISTS ix_party_members_serving_grid_id"
+               " ON party_members (serving_grid_id)")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_party_orgs_grid_id ON party_orgs (grid_id)")
     op.create_table('plan_buildings',
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('building_id', sa.Integer(), nullable=False),
@@ -32,6 +37,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('plan_buildings')
+    op.execute("DROP INDEX IF EXISTS ix_party_orgs_grid_id")
+    op.execute("DROP INDEX IF EXISTS ix_party_members_serving_grid_id")
     op.drop_index('ix_plans_community_id', table_name='plans')
     op.drop_column('plans', 'source')
     op.drop_column('plans', 'updated_at')
