@@ -58,13 +58,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        plan_buildings,
         plan_review,
         plans,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, plans, plan_review):
+                   categories, audit, plans, plan_review, plan_buildings):
         api.register_blueprint(module.blp)
     web.init_app(app)
     cli.init_app(app)

@@ -30,7 +30,8 @@ WRITE_ERRORS = {"400": error("bad body"), "401": error("not signed in"),
 EDIT_ARGS = ("crs", "make_valid")
 
 
-def _answer(plan_id: int, status: int = 200, *, with_grids: bool = True):
+def plan_answer(plan_id: int, status: int = 200, *, with_grids: bool = True):
+    """The plan as JSON (with its grids) and its ETag header."""
     conn = db.session.connection()
     body = plans.get(conn, plan_id, current_user.communities)
     if with_grids:
@@ -64,7 +65,7 @@ def create_plan():
     else:
         plan_id = planwork.create_from_json(conn, request.get_json(silent=True))
     db.session.commit()
-    response = _answer(plan_id, 201)
+    response = plan_answer(plan_id, 201)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}"
     return response
 
@@ -97,7 +98,7 @@ def list_plans():
 @require("grids:read")
 def get_plan(plan_id: int):
     params.check_known(request.args, ())
-    return _answer(plan_id)
+    return plan_answer(plan_id)
 
 
 @blp.route("/plans/<int:plan_id>", methods=["PATCH"])
@@ -117,7 +118,7 @@ def rename_plan(plan_id: int):
     plans.rename(conn, plan, planwork.name_of(body["name"]))
     audit.record("plan.rename", "plan", plan_id, conn=conn, after={"name": body["name"]})
     db.session.commit()
-    return _answer(plan_id, with_grids=False)
+    return plan_answer(plan_id, with_grids=False)
 
 
 @blp.route("/plans/<int:plan_id>", methods=["DELETE"])
@@ -153,7 +154,7 @@ def replace_grids(plan_id: int):
     audit.record("plan.grids.replace", "plan", plan_id, conn=conn,
                  after={"grids": len(rows), "version": plan.version})
     db.session.commit()
-    return _answer(plan_id)
+    return plan_answer(plan_id)
 
 
 @blp.route("/plans/<int:plan_id>/grids", methods=["PATCH"])
@@ -184,7 +185,7 @@ def patch_grids(plan_id: int):
     audit.record("plan.grids.patch", "plan", plan_id, conn=conn,
                  after={**counts, "version": plan.version})
     db.session.commit()
-    return _answer(plan_id)
+    return plan_answer(plan_id)
 
 
 def _edit_args() -> tuple[str, bool]:
