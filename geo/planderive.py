@@ -75,7 +75,8 @@ def derive(community: shapely.Geometry, buildings: Sequence[shapely.Geometry],
     _absorb_orphans(out, own)
     cleaned = shapely.coverage_clean(np.asarray(list(out.values()), dtype=object),
                                      gap_width=CLEAN_GAP_DEG, snapping_distance=0.0)
-    return {code: polygonal_parts(g) for code, g in zip(out, cleaned, strict=True)}
+    cleaned = {code: polygonal_parts(g) for code, g in zip(out, cleaned, strict=True)}
+    return {code: g for code, g in cleaned.items() if g is not None}
 
 
 # The overlays above leave shared edges that differ in the last bits; coverage_clean makes

@@ -26,7 +26,7 @@ is a new version; history is never rewritten.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
@@ -52,7 +52,6 @@ class Published:
     workers_to_repost: list[dict]
     warnings: int
     open_incidents: int = 0
-    details: dict = field(default_factory=dict)
 
     def answer(self) -> dict:
         return {"plan": self.plan_id, "community": self.community, "status": "published",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from geo.planinput import GridRow
+from geo.planinput import GridRow, default_name
 
 SOURCES = ("current", "empty", "version", "plan")
 STATUSES = ("draft", "published", "discarded")
@@ -199,7 +199,7 @@ def patch_grids(conn: Connection, plan: PlanRef, features: Sequence[tuple],
             if geom is None:
                 raise InvalidInput(f"grid {code} is new to the plan and needs a geometry",
                                    param="features")
-            insert_rows(conn, plan.id, [GridRow(code or "", name or _name(code), geom)])
+            insert_rows(conn, plan.id, [GridRow(code or "", name or default_name(code), geom)])
             counts["added"] += 1
             continue
         conn.execute(text("""
@@ -210,12 +210,6 @@ def patch_grids(conn: Connection, plan: PlanRef, features: Sequence[tuple],
              WHERE id = :id"""), {"id": target, "code": code, "name": name, "geom": geom})
         counts["changed"] += 1
     return counts
-
-
-def _name(code: str | None) -> str:
-    from geo.planinput import default_name
-
-    return default_name(code)
 
 
 def _target(conn: Connection, plan_id: int, fid: int | None, code: str | None) -> int | None:

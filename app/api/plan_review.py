@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app import audit, planwork
 from app.api.common import GEOJSON, STAFF, error, ok, query_param
+from app.api.plans import IF_MATCH
 from app.auth import require
 from app.extensions import db
 from geo import params, plancheck, planimpact, planpublish, plans
@@ -23,10 +24,6 @@ AGAINST = [query_param("against", "id of another plan of the community to compar
                        {"type": "integer"}),
            query_param("at", "compare with the version in force on this date (default: the "
                        "current grids)", {"type": "string", "format": "date"})]
-
-
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "the plan's ETag as last read"}
 
 
 def _plan(plan_id: int):
