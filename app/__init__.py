@@ -60,12 +60,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incidents,
         lookup,
         outlines,
+        plan_buildings,
+        plan_review,
+        plans,
         reports,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, exports, outlines, reports):
+                   categories, audit, exports, outlines, reports, plans, plan_review,
+                   plan_buildings):
         api.register_blueprint(module.blp)
     from app import ogc, open311
 

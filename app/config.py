@@ -90,6 +90,14 @@ class Defaults:
     # Where residents reach the public map (the QR codes point there), e.g.
     # "https://grid.example.gov.cn"; default: the address the staff page was opened at.
     PUBLIC_BASE_URL = None
+    # Redraw plans (geo.plancheck): households per grid outside this band are a warning;
+    # gaps, overlaps and parts outside the community below PLAN_SLIVER_M2 are slivers
+    # (warnings) rather than errors; Polsby-Popper below PLAN_MIN_COMPACTNESS is a warning.
+    PLAN_HOUSEHOLDS_MIN = 300
+    PLAN_HOUSEHOLDS_MAX = 500
+    PLAN_SLIVER_M2 = 50.0
+    PLAN_MIN_COMPACTNESS = 0.2
+    PLAN_MAX_GRIDS = 2000
 
     API_TITLE = "gridmap API"
     API_VERSION = "v1"

@@ -15,6 +15,8 @@ from geo.errors import (
     GridmapError,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     TooLarge,
     UnsupportedType,
 )
@@ -23,7 +25,8 @@ log = logging.getLogger(__name__)
 
 # Subclasses before their base: the first match wins.
 STATUS = {TooLarge: 413, UnsupportedType: 415, InvalidInput: 400, NotFound: 404,
-          Conflict: 409, Forbidden: 403}
+          Conflict: 409, Forbidden: 403, PreconditionFailed: 412,
+          PreconditionRequired: 428}
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):
@@ -50,7 +53,7 @@ def _on_page() -> bool:
 
 def _http_code(status: int) -> str:
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed",
+            405: "method_not_allowed", 412: "stale_version",
             413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
             429: "too_many_requests"}.get(status, "http_error")
 

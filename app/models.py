@@ -93,8 +93,12 @@ class Community(Base):
 
 
 class Plan(Base):
+    """A draft redraw of one community's grids (geo.plans). ``version`` counts writes:
+    it is the plan's ETag, and a write naming an older version is refused."""
+
     __tablename__ = "plans"
-    __table_args__ = (_one_of("plans", "status", PLAN_STATUSES),)
+    __table_args__ = (_one_of("plans", "status", PLAN_STATUSES),
+                      Index("ix_plans_community_id", "community_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
@@ -103,6 +107,11 @@ class Plan(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    # current | empty | version | plan | file | buildings: how the plan was started
+    source: Mapped[str | None] = mapped_column(String(20))
 
 
 class Grid(Base):
@@ -182,7 +191,8 @@ class GridMember(Base):
 
 class PartyOrg(Base):
     __tablename__ = "party_orgs"
-    __table_args__ = (_one_of("party_orgs", "level", PARTY_ORG_LEVELS),)
+    __table_args__ = (_one_of("party_orgs", "level", PARTY_ORG_LEVELS),
+                      Index("ix_party_orgs_grid_id", "grid_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -196,7 +206,8 @@ class PartyMember(Base):
     """A party member (党员). Personal data: never leaves the server except as counts."""
 
     __tablename__ = "party_members"
-    __table_args__ = (_one_of("party_members", "kind", PARTY_MEMBER_KINDS),)
+    __table_args__ = (_one_of("party_members", "kind", PARTY_MEMBER_KINDS),
+                      Index("ix_party_members_serving_grid_id", "serving_grid_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -340,6 +351,18 @@ class PlanGrid(Base):
     code: Mapped[str] = mapped_column(String(15))
     name: Mapped[str] = mapped_column(String(200))
     geom = mapped_column(_polygons(), nullable=False)
+
+
+class PlanBuilding(Base):
+    """Building-based editing: the grid code a plan puts a building in."""
+
+    __tablename__ = "plan_buildings"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15))
 
 
 class User(Base):

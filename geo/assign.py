@@ -46,14 +46,14 @@ _EXPAND = ("ST_Expand({p}, 1.01 * :snap / (111320 * cos(radians(ST_Y({p})))), "
 # the common case of a covered point.
 _LOCATE = """
     (SELECT g.id AS grid_id, g.community_id, 'covered' AS state, NULL::float8 AS distance_m
-       FROM grids g
-      WHERE g.valid_to IS NULL AND ST_Covers(g.geom, {p})
+       FROM {grids}
+      WHERE {version} AND ST_Covers(g.geom, {p})
       ORDER BY g.code LIMIT 1)
     UNION ALL
     (SELECT g.id, g.community_id, 'snapped',
             ST_Distance(g.geom::geography, {p}::geography) AS distance_m
-       FROM grids g
-      WHERE g.valid_to IS NULL AND g.geom && {expand}
+       FROM {grids}
+      WHERE {version} AND g.geom && {expand}
         AND ST_DWithin(g.geom::geography, {p}::geography, :snap)
       ORDER BY distance_m, g.code LIMIT 1)
     UNION ALL
@@ -65,9 +65,21 @@ _LOCATE = """
 """
 
 
-def locate_sql(point: str) -> str:
-    """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound)."""
-    return _LOCATE.format(p=point, expand=_EXPAND.format(p=point))
+CURRENT = "g.valid_to IS NULL"
+# A version is in force from valid_from (inclusive) until valid_to (exclusive).
+IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+
+
+def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> str:
+    """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound).
+
+    ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
+    ``community_id`` and ``geom``), and ``version`` picks the rows of it to use: the
+    current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date, or a
+    redraw plan's grids (``geo.planside``) to see where a point would go.
+    """
+    return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
+                          version=version)
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,12 @@ _SHARE = ("round((CASE WHEN ST_CoveredBy(b.geom, {a}.geom) THEN 1.0 ELSE"
           " ST_Area(ST_Intersection(b.geom, {a}.geom)) / NULLIF(ST_Area(b.geom), 0) END"
           ")::numeric, 6)")
 
+def share_sql(grid: str) -> str:
+    """The share of building ``b``'s footprint inside ``grid``.geom, rounded as the rule
+    ranks it (for measuring a plan's grids the way publishing will assign)."""
+    return _SHARE.format(a=grid)
+
+
 # One statement. Candidate grids per building, grid-driven (each grid probes the
 # buildings' GiST index once and PostGIS reuses the grid's prepared geometry; OFFSET 0
 # keeps the planner from turning it around). Most buildings touch one grid and need no
@@ -180,7 +198,7 @@ _SHARE = ("round((CASE WHEN ST_CoveredBy(b.geom, {a}.geom) THEN 1.0 ELSE"
 # guesses the CTEs above at a few thousand rows and would otherwise probe the primary key
 # once per building (0.7 s of 5 s for the city's 300,000).
 _ASSIGN_BUILDINGS = """
-    WITH pairs AS MATERIALIZED (
+    WITH {scoped}pairs AS MATERIALIZED (
         SELECT x.building_id, g.id AS grid_id, g.community_id, g.code,
                count(*) OVER (PARTITION BY x.building_id) AS candidates
           FROM grids g
@@ -188,7 +206,7 @@ _ASSIGN_BUILDINGS = """
                 SELECT b.id AS building_id FROM buildings b
                  WHERE ST_Intersects(g.geom, b.geom) {scope}
                 OFFSET 0) x
-         WHERE g.valid_to IS NULL),
+         WHERE g.valid_to IS NULL {grid_scope}),
     by_grid AS MATERIALIZED (
         SELECT building_id, grid_id, community_id FROM pairs WHERE candidates = 1
         UNION ALL
@@ -201,8 +219,8 @@ _ASSIGN_BUILDINGS = """
     by_community AS (
         -- only for buildings that no grid touches (usually none): filter first
         SELECT b.id AS building_id, c.community_id
-          FROM (SELECT b.id, b.geom FROM buildings b
-                 WHERE NOT EXISTS (SELECT 1 FROM by_grid x WHERE x.building_id = b.id) {scope}
+          FROM (SELECT b.id, b.geom FROM {buildings} b
+                 WHERE NOT EXISTS (SELECT 1 FROM by_grid x WHERE x.building_id = b.id)
                 OFFSET 0) b
           CROSS JOIN LATERAL (
                 SELECT c.id AS community_id FROM communities c
@@ -210,16 +228,34 @@ _ASSIGN_BUILDINGS = """
                  ORDER BY SHARE_C DESC NULLS LAST, c.code LIMIT 1) c),
     best AS MATERIALIZED (
         SELECT b.id, bg.grid_id, coalesce(bg.community_id, bc.community_id) AS community_id
-          FROM buildings b
+          FROM {buildings} b
           LEFT JOIN by_grid bg ON bg.building_id = b.id
-          LEFT JOIN by_community bc ON bc.building_id = b.id
-         WHERE TRUE {scope})
+          LEFT JOIN by_community bc ON bc.building_id = b.id)
     UPDATE buildings b SET grid_id = best.grid_id, community_id = best.community_id
       FROM best
      WHERE b.id = best.id
        AND (b.grid_id IS DISTINCT FROM best.grid_id
             OR b.community_id IS DISTINCT FROM best.community_id)
 """.replace("SHARE_G", _SHARE.format(a="g")).replace("SHARE_C", _SHARE.format(a="c"))
+
+
+# With a scope: the buildings touching those communities are found once (the communities
+# probe the buildings' index), and only grids meeting the box around them take part.
+# Otherwise every current grid of the city would probe the index, and every building
+# would be tested against the scope (about 3 s on the city demo to re-assign one
+# community after a redraw, instead of a few tens of milliseconds).
+_SCOPED = {
+    "scoped": """scoped AS MATERIALIZED (
+        SELECT DISTINCT ON (nb.id) nb.id, nb.geom
+          FROM communities nc JOIN buildings nb ON ST_Intersects(nc.geom, nb.geom)
+         WHERE nc.id = ANY(:cids)),
+    """,
+    "scope": "AND b.id IN (SELECT id FROM scoped)",
+    "grid_scope": "AND g.geom && (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326)"
+                  " FROM scoped)",
+    "buildings": "scoped",
+}
+_WHOLE_CITY = {"scoped": "", "scope": "", "grid_scope": "", "buildings": "buildings"}
 
 
 def assign_buildings(conn: Connection, community_ids: Sequence[int] | None = None) -> int:
@@ -231,14 +267,13 @@ def assign_buildings(conn: Connection, community_ids: Sequence[int] | None = Non
     (buildings keep half of each page free for that); this holds an exclusive lock on
     buildings for the few seconds it takes.
     """
-    scope = ""
     params: dict = {}
+    parts = _WHOLE_CITY
     if community_ids is not None:
-        scope = ("AND EXISTS (SELECT 1 FROM communities sc WHERE sc.id = ANY(:cids)"
-                 " AND ST_Intersects(sc.geom, b.geom))")
+        parts = _SCOPED
         params["cids"] = list(community_ids)
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    sql = text(_ASSIGN_BUILDINGS.format(scope=scope))
+    sql = text(_ASSIGN_BUILDINGS.format(**parts))
     with foreign_keys_checked_once(conn, "buildings"):
         if community_ids is not None:
             return conn.execute(sql, params).rowcount

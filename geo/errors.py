@@ -62,3 +62,15 @@ class UnsupportedType(InvalidInput):
     """A file of a type this input does not take (HTTP 415)."""
 
     code = "unsupported_media_type"
+
+
+class PreconditionFailed(GridmapError):
+    """A write named a version (If-Match) that is no longer the current one."""
+
+    code = "stale_version"
+
+
+class PreconditionRequired(GridmapError):
+    """A write to a versioned thing came without the version it was based on (If-Match)."""
+
+    code = "if_match_required"

@@ -13,7 +13,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, text
 
-from geo.assign import locate_sql
+from geo.assign import IN_FORCE_AT, locate_sql
 from geo.params import Box
 
 PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
@@ -32,7 +32,7 @@ _LOOKUP = """
                                      'street_name', c.street_name, 'street_code', c.street_code,
                                      'office_address', c.office_address)
               FROM communities c WHERE c.id = loc.community_id),
-      'grid', (SELECT json_build_object('id', g.id, 'code', g.code, 'name', g.name)
+      'grid', (SELECT json_build_object('id', g.id, 'code', g.code, 'name', g.name{grid_extra})
                  FROM grids g WHERE g.id = loc.grid_id),
       'workers', (SELECT coalesce(json_agg(json_build_object(
                         'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
@@ -40,7 +40,7 @@ _LOOKUP = """
                       ORDER BY array_position(
                         ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
                       m.id), '[]'::json)
-              FROM grid_members m WHERE m.grid_id = loc.grid_id AND m.active),
+              FROM grid_members m WHERE m.grid_id = loc.grid_id AND m.active{workers_extra}),
       'snapped', loc.state = 'snapped',
       'distance_m', round(loc.distance_m::numeric, 1))::text
       FROM ({locate}) loc
@@ -48,8 +48,16 @@ _LOOKUP = """
 _LOOKUP_NAME = "gridmap_lookup_v3"
 _PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
             + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
-                             masked=MASKED_PHONE_SQL)
+                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="")
             .replace(":snap", "$3"))
+# On a past date: the version in force then, with its dates. Workers serve the current
+# version of their grid (they follow redraws), so a past version lists none.
+_LOOKUP_AT = _LOOKUP.format(
+    locate=locate_sql("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", version=IN_FORCE_AT),
+    masked=MASKED_PHONE_SQL,
+    grid_extra=", 'valid_from', g.valid_from, 'valid_to', g.valid_to",
+    workers_extra=" AND EXISTS (SELECT 1 FROM grids cg WHERE cg.id = loc.grid_id"
+                  " AND cg.valid_to IS NULL)")
 
 
 def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str | None:
@@ -66,6 +74,14 @@ def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str 
             conn.info[_LOOKUP_NAME] = True
         cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%s, %s, %s)", (lon, lat, snap_meters))
         found, body = cursor.fetchone()
+    return body if found else None
+
+
+def lookup_at(conn: Connection, lon: float, lat: float, snap_meters: float,
+              at: dt.date) -> str | None:
+    """As :func:`lookup`, against the grid versions in force on ``at`` (see geo.assign)."""
+    found, body = conn.execute(text(_LOOKUP_AT), {"lon": lon, "lat": lat, "snap": snap_meters,
+                                                  "at": at}).one()
     return body if found else None
 
 

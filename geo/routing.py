@@ -126,3 +126,9 @@ def assignee_sql() -> str:
     move to another grid. Yields (assignee_id, routed_to) or no row."""
     return (f"SELECT * FROM (SELECT CAST(:grid_id AS int) AS grid_id) loc,"
             f" (SELECT CAST(:route_to AS text) AS route_to) s, LATERAL ({_ASSIGNEE}) a")
+
+
+def assignee_rule() -> str:
+    """The assignee rule as a LATERAL subquery over ``loc.grid_id`` and ``s.route_to``
+    (for re-routing many incidents at once, e.g. after a redraw: ``geo.planmoves``)."""
+    return _ASSIGNEE

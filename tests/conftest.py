@@ -26,7 +26,8 @@ import pgcluster  # noqa: E402
 SHARED_DATA = ROOT.parent / "shared" / "data"
 APP_TABLES = (
     "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
-    "grid_members", "buildings", "plan_grids", "grids", "plans", "users", "communities",
+    "grid_members", "plan_buildings", "buildings", "plan_grids", "grids", "plans", "users",
+    "communities",
     "layer_imports", "audit_log", "api_tokens", "user_communities", "holidays",
     "resident_reports",
 )

@@ -50,7 +50,7 @@ OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/login", "/static/<path:filena
 def test_no_route_returns_private_fields(app, client, town):
     box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
     lon, lat = xy(1, 1)
-    filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1",
+    filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1", "plan_id": "1",
               "username": "admin", "filename": "css/gridmap.css",
               "collection_id": "grids", "feature_id": str(town["A"]), "fmt": "json",
               "service_code": "环境卫生", "request_id": "1", "ext": "csv",

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from app.api.common import error, ok, query_param
 from app.limits import public
-from app.readdb import read_held
+from app.readdb import read, read_held
 from geo import params, repo
 from geo.crs import CRS_NAMES, parse_crs, to_wgs84
 from geo.errors import NotFound
@@ -36,6 +36,9 @@ LOOKUP_RESULT = {"type": "object", "properties": {
         query_param("lat", "latitude, degrees", {"type": "number"}, required=True),
         query_param("crs", "coordinate system of lon/lat (default wgs84)",
                     {"type": "string", "enum": list(CRS_NAMES)}),
+        query_param("at", "date YYYY-MM-DD: locate against the grid versions in force that "
+                    "day (default: the current ones); a past version lists no workers",
+                    {"type": "string", "format": "date"}),
     ],
     responses={"200": ok("the place", LOOKUP_RESULT),
                "400": error("missing, non-numeric or out-of-range coordinates"),
@@ -44,11 +47,15 @@ LOOKUP_RESULT = {"type": "object", "properties": {
 def lookup():
     """Locate a point."""
     args = request.args
-    params.check_known(args, ("lon", "lat", "crs"))
+    params.check_known(args, ("lon", "lat", "crs", "at"))
     crs = parse_crs(args.get("crs"))
     lon, lat = to_wgs84(*params.lon_lat(args, current_app.config["SERVICE_AREA"]), crs)
     snap = current_app.config["ASSIGN_SNAP_METERS"]
-    body = read_held(lambda conn: repo.lookup(conn, lon, lat, snap))
+    at = params.date(args, "at")
+    if at is None:
+        body = read_held(lambda conn: repo.lookup(conn, lon, lat, snap))
+    else:
+        body = read(lambda conn: repo.lookup_at(conn, lon, lat, snap, at))
     if body is None:
         raise NotFound(f"no community or grid at lon={lon:.6f}, lat={lat:.6f}; "
                        "the point is outside the area this service covers")
