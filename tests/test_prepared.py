@@ -30,8 +30,11 @@ def test_prepared_once_per_connection_and_kept_after_rollback(app):
     from app.extensions import db
 
     with app.app_context(), db.engine.connect() as conn:
+        # Only this test's statement: the connection's other prepared statements (and the
+        # flags in conn.info saying they exist) belong to the app.
+        if _prepared_here(conn):
+            conn.exec_driver_sql(f"DEALLOCATE {SUM.name}")
         conn.info.pop(SUM.name, None)
-        conn.exec_driver_sql("DEALLOCATE ALL")
         assert SUM.run(conn, {"a": 2, "b": 40}).one() == (42, 2)
         assert _prepared_here(conn) == ["gridmap_test_sum"]
         conn.rollback()  # PREPARE is not transactional: the statement stays
