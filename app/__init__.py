@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        plan_auto,
         plan_buildings,
         plan_review,
         plans,
@@ -65,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, plans, plan_review, plan_buildings):
+                   categories, audit, plans, plan_review, plan_buildings, plan_auto):
         api.register_blueprint(module.blp)
     web.init_app(app)
     cli.init_app(app)
