@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incidents,
         lookup,
         outlines,
+        plan_auto,
         plan_buildings,
         plan_review,
         plans,
@@ -69,7 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit, exports, outlines, reports, plans, plan_review,
-                   plan_buildings):
+                   plan_buildings, plan_auto):
         api.register_blueprint(module.blp)
     from app import ogc, open311
 
