@@ -58,11 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        stats,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit):
+                   categories, audit, stats):
         api.register_blueprint(module.blp)
     web.init_app(app)
     cli.init_app(app)

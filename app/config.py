@@ -70,6 +70,12 @@ class Defaults:
     # anything else is a typo or swapped axes, answered with a 400 and a hint.
     SERVICE_AREA = (73.0, 3.0, 136.0, 54.0)
 
+    # Party-member coverage (/api/v1/stats/coverage, /maps/coverage): households each
+    # serving member should look after at most, and how far (metres) a building may be
+    # from the home of the nearest serving member before it shows as far.
+    COVERAGE_TARGET_HOUSEHOLDS = 30.0
+    COVERAGE_DISTANCE_METERS = 300.0
+
     API_TITLE = "gridmap API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
