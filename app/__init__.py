@@ -58,12 +58,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        mapdata,
         stats,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, stats):
+                   categories, audit, stats, mapdata):
         api.register_blueprint(module.blp)
     web.init_app(app)
     cli.init_app(app)

@@ -50,6 +50,11 @@ class Defaults:
     # Basemap tiles: origins are allowed by the Content-Security-Policy (img-src).
     BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     BASEMAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+    # The statistics maps (/maps/caseload, /maps/coverage): tile subdomains ({s}) and the
+    # coordinate system the tiles are drawn in: wgs84 (OpenStreetMap, Tianditu) or gcj02
+    # (Amap: the layers are then shifted to match). An empty BASEMAP_URL draws no basemap.
+    BASEMAP_SUBDOMAINS = "abc"
+    BASEMAP_CRS = "wgs84"
 
     ASSIGN_SNAP_METERS = 50.0
     # Incidents within this distance of another grid are flagged for the dispatcher.

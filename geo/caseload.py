@@ -128,6 +128,11 @@ def category_codes(conn: Connection) -> list[str]:
     return list(conn.execute(text("SELECT code FROM categories ORDER BY code")).scalars())
 
 
+def community_id(conn: Connection, code: str) -> int | None:
+    return conn.execute(text("SELECT id FROM communities WHERE code = :c"),
+                        {"c": code}).scalar()
+
+
 def pending(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
 

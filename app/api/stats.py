@@ -18,12 +18,12 @@ from app.auth import require
 from app.extensions import db
 from app.readdb import read
 from geo import caseload, coverage, params, statscsv
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotFound
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1",
                 description="Statistics (统计), for staff")
 
-CASELOAD_ARGS = ("from", "to", "category", "level")
+CASELOAD_ARGS = ("from", "to", "category", "level", "community")
 COVERAGE_ARGS = ("level", "target", "distance", "bbox", "community", "limit")
 PERIOD = [
     query_param("from", "first day (YYYY-MM-DD, local time; default: 30 days before `to`)",
@@ -71,11 +71,22 @@ def caseload_query(args) -> dict:
             "timezone": cfg["TIMEZONE"], "t0": t0, "t1": t1}
 
 
-def caseload_numbers(query: dict, level: str) -> dict:
+def scope_of(args) -> frozenset[int] | None:
+    """The caller's communities, narrowed to ``community`` when one is asked for."""
+    scope, code = current_user.communities, params.code(args, "community", 12)
+    if code is None:
+        return scope
+    found = read(lambda conn: caseload.community_id(conn, code))
+    if found is None or (scope is not None and found not in scope):
+        raise NotFound(f"no community {code} among those you may see")
+    return frozenset({found})
+
+
+def caseload_numbers(query: dict, level: str, scope: frozenset[int] | None) -> dict:
     _refreshed(caseload)
     numbers = read(lambda conn: caseload.caseload(
         conn, level=level, t0=query["t0"], t1=query["t1"], category=query["category"],
-        scope=current_user.communities))
+        scope=scope))
     shown = {k: v for k, v in query.items() if k not in ("t0", "t1")}
     return {**shown, "level": level, **numbers}
 
@@ -83,7 +94,7 @@ def caseload_numbers(query: dict, level: str) -> dict:
 def _caseload() -> dict:
     params.check_known(request.args, CASELOAD_ARGS)
     level = params.choice(request.args, "level", caseload.LEVELS) or "grid"
-    return caseload_numbers(caseload_query(request.args), level)
+    return caseload_numbers(caseload_query(request.args), level, scope_of(request.args))
 
 
 @blp.route("/stats/caseload", methods=["GET"])
@@ -94,7 +105,9 @@ def _caseload() -> dict:
                      "community) the caller may see has a row; `outside` holds incidents "
                      "in no current grid.",
          parameters=[*PERIOD, query_param("level", "grid (default) or community",
-                                          {"type": "string", "enum": list(caseload.LEVELS)})],
+                                          {"type": "string", "enum": list(caseload.LEVELS)}),
+                     query_param("community", "only this community (12-digit code)",
+                                 {"type": "string"})],
          responses={"200": ok("rows, outside, totals and definitions", {"type": "object"}),
                     "400": error("bad parameter"), "401": error("not signed in"),
                     "403": error("role may not read statistics")})
@@ -119,39 +132,55 @@ def caseload_csv():
     return _csv(body, f"caseload-{numbers['level']}-{numbers['from']}-{numbers['to']}.csv")
 
 
-def _coverage() -> dict:
-    args, cfg = request.args, current_app.config
-    params.check_known(args, COVERAGE_ARGS)
-    level = params.choice(args, "level", coverage.LEVELS) or "grid"
-    target = params.number(args, "target", required=False,
-                           default=cfg["COVERAGE_TARGET_HOUSEHOLDS"])
+def distance_param(args, cfg) -> float:
     distance = params.number(args, "distance", required=False,
                              default=cfg["COVERAGE_DISTANCE_METERS"])
-    if not 1 <= target <= 10_000:
-        raise InvalidInput("parameter 'target' must be 1..10000 households", param="target")
     if not 50 <= distance <= coverage.MAX_DISTANCE_M:
         raise InvalidInput(f"parameter 'distance' must be 50..{coverage.MAX_DISTANCE_M:g} "
                            "metres", param="distance")
+    return distance
+
+
+def refresh_coverage() -> None:
+    _refreshed(coverage)
+
+
+def coverage_numbers(args, level: str) -> dict:
+    """Coverage rows per grid or community (``target``/``distance`` from ``args``)."""
+    cfg = current_app.config
+    target = params.number(args, "target", required=False,
+                           default=cfg["COVERAGE_TARGET_HOUSEHOLDS"])
+    if not 1 <= target <= 10_000:
+        raise InvalidInput("parameter 'target' must be 1..10000 households", param="target")
+    distance = distance_param(args, cfg)
+    refresh_coverage()
+    rows = read(lambda conn: coverage.grid_coverage(
+        conn, scope=current_user.communities, target=target, distance=distance))
+    if level == "community":
+        rows = coverage.community_coverage(rows, target)
+    return {"level": level, "target": target, "distance_m": distance, "rows": rows}
+
+
+def _coverage() -> dict:
+    args = request.args
+    params.check_known(args, COVERAGE_ARGS)
+    level = params.choice(args, "level", coverage.LEVELS) or "grid"
     box, community = params.bbox(args), params.code(args, "community", 12)
     limit = params.integer(args, "limit", default=coverage.BUILDING_LIMIT, minimum=1,
                            maximum=coverage.BUILDING_LIMIT)
-    if level == "building" and box is None and community is None:
+    if level != "building":
+        if box or community or "limit" in args:
+            raise InvalidInput("'bbox', 'community' and 'limit' are for level=building",
+                               param="bbox" if box else "community")
+        return coverage_numbers(args, level)
+    if box is None and community is None:
         raise InvalidInput("level=building needs 'bbox' or 'community'", param="bbox")
-    if level != "building" and (box or community or "limit" in args):
-        raise InvalidInput("'bbox', 'community' and 'limit' are for level=building",
-                           param="bbox" if box else "community")
-    _refreshed(coverage)
-    scope = current_user.communities
-    out = {"level": level, "target": target, "distance_m": distance}
-    if level == "building":
-        return {**out, **read(lambda conn: coverage.building_coverage(
-            conn, scope=scope, distance=distance, box=box, community=community,
-            limit=limit))}
-    rows = read(lambda conn: coverage.grid_coverage(conn, scope=scope, target=target,
-                                                    distance=distance))
-    if level == "community":
-        rows = coverage.community_coverage(rows, target)
-    return {**out, "rows": rows}
+    distance = distance_param(args, current_app.config)
+    refresh_coverage()
+    found = read(lambda conn: coverage.building_coverage(
+        conn, scope=current_user.communities, distance=distance, box=box,
+        community=community, limit=limit))
+    return {"level": level, "distance_m": distance, **found}
 
 
 @blp.route("/stats/coverage", methods=["GET"])

@@ -1,15 +1,15 @@
 """Server-rendered pages (staff login, administration, maps). JSON APIs live in ``app.api``."""
 
 # Blueprints whose errors are shown as HTML pages rather than JSON.
-PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch"})
+PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch", "statsmaps"})
 
 
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, dispatch, maps, pages
+    from app.web import admin, dispatch, maps, pages, statsmaps
 
-    for module in (pages, admin, maps, dispatch):
+    for module in (pages, admin, maps, dispatch, statsmaps):
         app.register_blueprint(module.bp)
     from app.accounts import token_state
 
