@@ -31,8 +31,9 @@ to join for a whole city on every request (1.5 s for one month of the ``city`` d
 ``incident_facts`` keeps one narrow row per incident with them. Statement-level triggers
 on ``incidents``, ``incident_events`` and ``incident_locations`` put every changed
 incident into ``stats_dirty`` in the writer's own transaction; ``refresh`` (run before
-each statistics request, and by ``flask stats refresh``) recomputes the facts of those
-incidents, so a request sees every change committed before it. ``open``/``overdue``
+each statistics request, at most 20,000 incidents at a time, and by ``flask stats
+refresh``) recomputes the facts of those incidents, so a request sees every change
+committed before it. ``open``/``overdue``
 depend on the clock, so they are counted live (the open incidents are a few per cent).
 """
 
@@ -79,7 +80,7 @@ _REFRESH = """
 WITH batch AS (
     DELETE FROM stats_dirty WHERE incident_id IN (
         SELECT incident_id FROM stats_dirty ORDER BY incident_id LIMIT :limit
-           FOR UPDATE SKIP LOCKED)
+           FOR UPDATE)
     RETURNING incident_id),
 ev AS (
     SELECT incident_id,
@@ -118,7 +119,9 @@ def refresh(conn: Connection, limit: int = 20_000) -> int:
     """Recompute the facts of at most ``limit`` dirty incidents; how many were done.
 
     Runs in the caller's transaction (commit it). Rows another refresh is working on are
-    skipped, not waited for, so concurrent requests never queue behind each other.
+    waited for (then found done), so that a request never reads facts older than the
+    changes committed before it; more than ``limit`` changes at once (a bulk import)
+    are caught up over the next requests, or at once by ``flask stats refresh``.
     """
     done = conn.execute(text(_REFRESH), {"limit": limit}).rowcount
     return max(done, 0)

@@ -33,13 +33,14 @@ LEVELS = ("grid", "community", "building")
 MAX_DISTANCE_M = 2000.0
 BUILDING_LIMIT = 20_000
 
-_STATE = "SELECT dirty FROM stats_state WHERE name = 'coverage' FOR UPDATE SKIP LOCKED"
+_STATE = "SELECT dirty FROM stats_state WHERE name = 'coverage' FOR UPDATE"
 
 
 def refresh(conn: Connection) -> bool:
     """Recompute every building's distance to the nearest serving member's home if party
     members or buildings changed since the last time; True if it did. Runs in the
-    caller's transaction; a refresh already running elsewhere is not waited for."""
+    caller's transaction; a refresh running elsewhere is waited for, so that no request
+    reads distances older than the changes committed before it."""
     if not conn.execute(text(_STATE)).scalar():
         return False
     conn.execute(text("UPDATE stats_state SET dirty = false WHERE name = 'coverage'"))

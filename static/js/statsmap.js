@@ -18,6 +18,11 @@
   const LOCALE = config.lang === "en" ? "en-GB" : "zh-CN";
   const NO_DATA = "#d9d9d9";
   const renderer = L.canvas({padding: 0.3, tolerance: 3});
+  // Buildings above the grids, in SVG: a canvas on top would take every mouse event
+  // from the grids' canvas below, SVG only those over a building (at most a few
+  // thousand, drawn from zoom 16 on).
+  map.createPane("buildings").style.zIndex = 420;
+  const buildingRenderer = L.svg({padding: 0.3, pane: "buildings"});
   const state = {values: null, index: new Map(), polygons: new Map(), loadedBox: null,
                  loadedZoom: null, cards: new Map(), cardData: new Map(),
                  seq: {grids: 0, values: 0, heat: 0, open: 0, buildings: 0, panel: 0}};
@@ -207,9 +212,13 @@
       const polygon = L.polygon(grid.latlngs, Object.assign({renderer: renderer},
                                                             styleFor(grid.id)));
       polygon.gridId = grid.id;
-      polygon.bindTooltip(() => tooltip(grid.id), {sticky: true, className: "stats-tip"});
-      polygon.on("mouseover", () => hover(polygon));
-      polygon.on("mouseout", () => polygon.setStyle({weight: baseWeight(grid.id)}));
+      polygon.on("mouseover", (event) => hover(polygon, event.latlng));
+      polygon.on("mousemove", (event) => tip.setLatLng(event.latlng));
+      polygon.on("mouseout", () => {
+        map.closeTooltip(tip);
+        state.hovered = null;
+        polygon.setStyle({weight: baseWeight(grid.id)});
+      });
       polygon.on("click", () => showGrid(grid.id));
       H.grids.addLayer(polygon);
       state.polygons.set(grid.id, polygon);
@@ -335,13 +344,23 @@
     return state.cards.get(id);
   }
 
-  async function hover(polygon) {
+  // One tooltip for the whole map: the one of the shape under the mouse.
+  const tip = L.tooltip({sticky: true, direction: "auto", offset: [14, 0]});
+
+  function showTip(latlng, content) {
+    tip.setContent(content);
+    map.openTooltip(tip, latlng);
+  }
+
+  async function hover(polygon, latlng) {
+    state.hovered = polygon;
     polygon.setStyle({weight: 3});
     polygon.bringToFront();
     const id = polygon.gridId;
-    if (state.cards.has(id)) return;
+    showTip(latlng, tooltip(id));
+    if (state.cardData.has(id)) return;
     await card(id);
-    if (polygon.isTooltipOpen()) polygon.setTooltipContent(tooltip(id));
+    if (state.hovered === polygon) tip.setContent(tooltip(id));
   }
 
   function roleText(role) {
@@ -489,14 +508,19 @@
     if (seq !== state.seq.buildings) return;
     H.buildings.clearLayers();
     L.geoJSON(body, {
-      renderer: renderer,
+      renderer: buildingRenderer,
       style: (f) => ({weight: f.properties.far ? 2.5 : 0.5,
                       color: f.properties.far ? "#d7301f" : "#555", fillOpacity: 0.85,
                       fillColor: f.properties.has_group ? "#2b8cbe" : "#fdae6b"}),
-      onEachFeature: (f, layer) => layer.bindTooltip(() => el("div", {className: "stats-tip"},
-        pairs([[T.building, f.properties.building_code], [T.households, number(f.properties.households)],
-               [T.group, f.properties.has_group ? T.yes : T.no],
-               [T.far, f.properties.far ? T.yes : T.no]])), {sticky: true}),
+      onEachFeature: (f, layer) => {
+        layer.on("mouseover", (event) => showTip(event.latlng, el("div", {className: "stats-tip"},
+          pairs([[T.building, f.properties.building_code],
+                 [T.households, number(f.properties.households)],
+                 [T.group, f.properties.has_group ? T.yes : T.no],
+                 [T.far, f.properties.far ? T.yes : T.no]]))));
+        layer.on("mousemove", (event) => tip.setLatLng(event.latlng));
+        layer.on("mouseout", () => map.closeTooltip(tip));
+      },
     }).eachLayer((layer) => H.buildings.addLayer(layer));
   }
 
@@ -508,6 +532,11 @@
   heatPane.style.zIndex = 450;
   heatPane.style.pointerEvents = "none";
   function raiseHeat() { if (H.heat && H.heat._canvas) heatPane.appendChild(H.heat._canvas); }
+  // leaflet.heat fades points below its maxZoom; ours are counted per bin for the zoom,
+  // so keep maxZoom at the current zoom (which also keeps the layer switcher's box live).
+  function heatZoom() { if (H.heat) H.heat.options.maxZoom = map.getZoom(); }
+  heatZoom();
+  map.on("zoomend", heatZoom);
   const overlays = {};
   Object.keys(H.overlays).forEach((key) => { overlays[H.overlays[key]] = H[key]; });
   if (CASELOAD) { H.heat.addTo(map); raiseHeat(); }
