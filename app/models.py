@@ -436,11 +436,15 @@ class IncidentFact(Base):
 
     __tablename__ = "incident_facts"
     __table_args__ = (
-        Index("ix_incident_facts_reported_at", "reported_at"),
+        # Covering: each sum in geo.caseload is an index-only scan.
+        Index("ix_incident_facts_reported_at", "reported_at", postgresql_include=[
+            "grid_id", "community_id", "category", "merged", "response_s"]),
         Index("ix_incident_facts_closed_at", "closed_at",
-              postgresql_where=text("closed_at IS NOT NULL")),
+              postgresql_where=text("closed_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "on_time", "close_s"]),
         Index("ix_incident_facts_resolved_at", "resolved_at",
-              postgresql_where=text("resolved_at IS NOT NULL")),
+              postgresql_where=text("resolved_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "merged", "reworked"]),
     )
 
     incident_id: Mapped[int] = mapped_column(

@@ -1,6 +1,6 @@
 """``make bench``: measure gridmap against the plain tools on the `city` demo, print a table.
 
-    python -m bench [--only assign,ingest,lookup,buildings,import,hotline,intake,console]
+    python -m bench [--only assign,ingest,lookup,buildings,import,hotline,intake,console,maps]
                      [--reps N]
 
 Runs on its own production-like PostGIS cluster under var/bench-pg (fsync on; kept
@@ -20,7 +20,8 @@ from sqlalchemy import create_engine
 
 from bench.common import OUT, database_url, ensure_city, print_table, start_cluster
 
-BENCHES = ("assign", "ingest", "lookup", "buildings", "import", "hotline", "intake", "console")
+BENCHES = ("assign", "ingest", "lookup", "buildings", "import", "hotline", "intake", "console",
+           "maps")
 
 
 def main() -> None:

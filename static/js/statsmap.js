@@ -329,7 +329,7 @@
     paintAll();
     legend();
     summary();
-    loadCommunities();
+    loadCommunities().catch(() => {});
   }
 
   // ---- tooltip and panel ----------------------------------------------------------------
@@ -558,9 +558,11 @@
     }, 120);
   });
 
-  // Numbers and outlines in parallel; the outlines are painted grey until the numbers come.
+  // Numbers and outlines in parallel (outlines are painted grey until the numbers come);
+  // the heatmap and the buildings after the grids, so as not to hold them up.
   loadValues().catch(() => {});
-  loadGrids().catch(() => {});
-  loadHeat().catch(() => {});
-  loadBuildings().catch(() => {});
+  loadGrids().catch(() => {}).then(() => {
+    loadHeat().catch(() => {});
+    loadBuildings().catch(() => {});
+  });
 }());
