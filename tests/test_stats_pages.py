@@ -102,6 +102,10 @@ def test_caseload_page_legend_tooltip_period_and_indicators(page, town, make_use
     assert "事件数\n3" in tip and "每千户事件数\n37.5" in tip and "超期\n1" in tip
     save(page, tmp_path, "caseload-test.png")
 
+    page.check("text=事件热力")  # the heatmap of the period, off at first
+    page.wait_for_function("() => window.gridmapStats.heat._latlngs.length > 0")
+    assert page.evaluate("window.gridmapStats.heat._latlngs.reduce((a, p) => a + p[2], 0)") == 6
+
     page.mouse.click(*screen_point(page, 1, 1.5))  # the grid's indicators in the panel
     page.wait_for_selector("#grid-panel [data-indicator=on_time_rate]")
     assert page.inner_text("#grid-panel [data-indicator=on_time_rate]").startswith("33.3%")

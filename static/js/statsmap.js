@@ -345,7 +345,8 @@
   }
 
   // One tooltip for the whole map: the one of the shape under the mouse.
-  const tip = L.tooltip({sticky: true, direction: "auto", offset: [14, 0]});
+  const tip = L.tooltip({sticky: true, direction: "auto", offset: [14, 0],
+                         className: "stats-tooltip", opacity: 0.95});
 
   function showTip(latlng, content) {
     tip.setContent(content);
@@ -539,7 +540,7 @@
   map.on("zoomend", heatZoom);
   const overlays = {};
   Object.keys(H.overlays).forEach((key) => { overlays[H.overlays[key]] = H[key]; });
-  if (CASELOAD) { H.heat.addTo(map); raiseHeat(); }
+  // The heatmap starts hidden: over a whole city it would cover the choropleth.
   L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
   map.on("overlayadd", (event) => {
     if (event.layer === H.heat) { raiseHeat(); loadHeat().catch(() => {}); }
