@@ -59,18 +59,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         incident_import,
         incidents,
         lookup,
+        mapdata,
         outlines,
         plan_auto,
         plan_buildings,
         plan_review,
         plans,
         reports,
+        stats,
     )
 
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit, exports, outlines, reports, plans, plan_review,
-                   plan_buildings, plan_auto):
+                   plan_buildings, plan_auto, stats, mapdata):
         api.register_blueprint(module.blp)
     from app import ogc, open311
 

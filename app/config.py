@@ -50,6 +50,11 @@ class Defaults:
     # Basemap tiles: origins are allowed by the Content-Security-Policy (img-src).
     BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     BASEMAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+    # The statistics maps (/maps/caseload, /maps/coverage): tile subdomains ({s}) and the
+    # coordinate system the tiles are drawn in: wgs84 (OpenStreetMap, Tianditu) or gcj02
+    # (Amap: the layers are then shifted to match). An empty BASEMAP_URL draws no basemap.
+    BASEMAP_SUBDOMAINS = "abc"
+    BASEMAP_CRS = "wgs84"
 
     ASSIGN_SNAP_METERS = 50.0
     # Incidents within this distance of another grid are flagged for the dispatcher.
@@ -98,6 +103,11 @@ class Defaults:
     PLAN_SLIVER_M2 = 50.0
     PLAN_MIN_COMPACTNESS = 0.2
     PLAN_MAX_GRIDS = 2000
+    # Party-member coverage (/api/v1/stats/coverage, /maps/coverage): households each
+    # serving member should look after at most, and how far (metres) a building may be
+    # from the home of the nearest serving member before it shows as far.
+    COVERAGE_TARGET_HOUSEHOLDS = 30.0
+    COVERAGE_DISTANCE_METERS = 300.0
 
     API_TITLE = "gridmap API"
     API_VERSION = "v1"

@@ -476,3 +476,64 @@ class ResidentReport(Base):
     public_note_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(20))
+
+
+class IncidentFact(Base):
+    """Derived times of one incident for the statistics (``geo.caseload``): recomputed
+    from the incident, its location and its history whenever any of them changes."""
+
+    __tablename__ = "incident_facts"
+    __table_args__ = (
+        # Covering: each sum in geo.caseload is an index-only scan.
+        Index("ix_incident_facts_reported_at", "reported_at", postgresql_include=[
+            "grid_id", "community_id", "category", "merged", "response_s"]),
+        Index("ix_incident_facts_closed_at", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "on_time", "close_s"]),
+        Index("ix_incident_facts_resolved_at", "resolved_at",
+              postgresql_where=text("resolved_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "merged", "reworked"]),
+    )
+
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(50))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    response_s: Mapped[float | None] = mapped_column(Float)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reworked: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    close_s: Mapped[float | None] = mapped_column(Float)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    merged: Mapped[bool] = mapped_column(Boolean)
+
+
+class StatsDirty(Base):
+    """Incidents whose ``incident_facts`` row is out of date (filled by triggers)."""
+
+    __tablename__ = "stats_dirty"
+
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class BuildingCoverage(Base):
+    """Each building's distance to the nearest home of a serving party member (metres;
+    NULL: none within ``geo.coverage.MAX_DISTANCE_M``). Only this number, no person."""
+
+    __tablename__ = "building_coverage"
+
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True)
+    nearest_home_m: Mapped[float | None] = mapped_column(Float)
+
+
+class StatsState(Base):
+    """Flags of derived tables: ``coverage`` is dirty after party members or buildings
+    changed (set by triggers, cleared by ``geo.coverage.refresh``)."""
+
+    __tablename__ = "stats_state"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    dirty: Mapped[bool] = mapped_column(Boolean)

@@ -21,6 +21,8 @@ cp -r "$NM/leaflet.awesome-markers/dist" "$OUT/awesome-markers"
 mkdir -p "$OUT/markercluster" && cp "$NM/leaflet.markercluster/dist/leaflet.markercluster.js" \
     "$NM/leaflet.markercluster/dist/MarkerCluster.css" \
     "$NM/leaflet.markercluster/dist/MarkerCluster.Default.css" "$OUT/markercluster/"
+# the heatmap layer of the caseload map (app/maps/stats_map.py)
+mkdir -p "$OUT/leaflet-heat" && cp "$NM/leaflet.heat/dist/leaflet-heat.js" "$OUT/leaflet-heat/"
 mkdir -p "$OUT/fontawesome"
 cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free/webfonts" "$OUT/fontawesome/"
 touch "$OUT/.installed"

@@ -28,6 +28,7 @@ LOCAL_ASSETS = {
     "markerclusterjs": "markercluster/leaflet.markercluster.js",
     "markerclustercss": "markercluster/MarkerCluster.css",
     "markerclusterdefaultcss": "markercluster/MarkerCluster.Default.css",
+    "leaflet_heat": "leaflet-heat/leaflet-heat.js",
 }
 _INLINE = re.compile(r"<(script|style)(?=[\s>])")
 

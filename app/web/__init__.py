@@ -1,15 +1,16 @@
 """Server-rendered pages (staff login, administration, maps). JSON APIs live in ``app.api``."""
 
 # Blueprints whose errors are shown as HTML pages rather than JSON.
-PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch", "public_map", "qrcodes"})
+PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch", "public_map", "qrcodes",
+                             "statsmaps"})
 
 
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, dispatch, maps, pages, public_map, qrcodes
+    from app.web import admin, dispatch, maps, pages, public_map, qrcodes, statsmaps
 
-    for module in (pages, admin, maps, dispatch, public_map, qrcodes):
+    for module in (pages, admin, maps, dispatch, public_map, qrcodes, statsmaps):
         app.register_blueprint(module.bp)
     from app.accounts import token_state
 

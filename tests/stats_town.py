@@ -1,0 +1,111 @@
+"""The incident town with a month of hand-made history for the statistics tests.
+
+The period is May 2025 in Asia/Shanghai: [2025-04-30T16:00Z, 2025-05-31T16:00Z). Every
+incident's times are chosen so that the expected numbers can be worked out by hand (see
+tests/test_stats_api.py). Households: A 80 (two buildings of 40), B 0, C 0, D 40.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import text
+
+from tests.geometries import xy
+from tests.incident_town import add_building, build_incident_town
+
+FAR = "2099-01-01T00:00:00Z"
+PERIOD = {"from": "2025-05-01", "to": "2025-06-01"}
+
+
+def t(s: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def add_incident(conn, point, grid_id, community_id, *, reported: str, status: str,
+                 due: str | None = FAR, closed: str | None = None, events=(),
+                 category: str = "环境卫生", merged_into: int | None = None) -> int:
+    """An incident located at ``point`` (unit coordinates) with its ``events``
+    (``(action, at)``, after the ``report`` event at ``reported``)."""
+    lon, lat = xy(*point)
+    incident_id = conn.execute(text(
+        "INSERT INTO incidents (category, geom, source, reported_at, status, priority, due_at,"
+        " response_due_at, closed_at, merged_into_id) VALUES (:cat,"
+        " ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 'patrol', :rep, :status, 2, :due,"
+        " :rdue, :closed, :merged) RETURNING id"),
+        {"cat": category, "lon": lon, "lat": lat, "rep": t(reported), "status": status,
+         "due": t(due) if due else None, "rdue": t(due) if due else None,
+         "closed": t(closed) if closed else None, "merged": merged_into}).scalar_one()
+    state = "covered" if grid_id else "out_of_area"
+    conn.execute(text("INSERT INTO incident_locations (incident_id, grid_id, community_id,"
+                      " state) VALUES (:i, :g, :c, :s)"),
+                 {"i": incident_id, "g": grid_id, "c": community_id, "s": state})
+    for action, at in (("report", reported), *events):
+        conn.execute(text("INSERT INTO incident_events (incident_id, at, actor, action)"
+                          " VALUES (:i, :at, 'test', :a)"),
+                     {"i": incident_id, "at": t(at), "a": action})
+    return incident_id
+
+
+def build_stats_town(conn) -> dict[str, int]:
+    ids = build_incident_town(conn)
+    a, b, d, c1, c2 = ids["A"], ids["B"], ids["D"], ids["C1"], ids["C2"]
+    ids["i1"] = add_incident(  # A: responded 1 h, closed on time after 26 h
+        conn, (1, 1), a, c1, reported="2025-05-02T02:00Z", status="closed",
+        due="2025-05-04T00:00Z", closed="2025-05-03T04:00Z",
+        events=[("accept", "2025-05-02T03:00Z"), ("dispatch", "2025-05-02T04:00Z"),
+                ("start", "2025-05-02T05:00Z"), ("resolve", "2025-05-03T02:00Z"),
+                ("close", "2025-05-03T04:00Z")])
+    ids["i2"] = add_incident(  # A: responded 3 h, reworked, closed late after 240 h
+        conn, (1.2, 1), a, c1, reported="2025-05-10T00:00Z", status="closed",
+        due="2025-05-15T00:00Z", closed="2025-05-20T00:00Z",
+        events=[("accept", "2025-05-10T03:00Z"), ("dispatch", "2025-05-10T04:00Z"),
+                ("start", "2025-05-10T05:00Z"), ("resolve", "2025-05-11T00:00Z"),
+                ("reopen", "2025-05-12T00:00Z"), ("dispatch", "2025-05-12T01:00Z"),
+                ("start", "2025-05-12T02:00Z"), ("resolve", "2025-05-13T00:00Z"),
+                ("close", "2025-05-20T00:00Z")])
+    ids["i3"] = add_incident(  # A: still reported, overdue since 2025
+        conn, (1.4, 1), a, c1, reported="2025-05-20T00:00Z", status="reported",
+        due="2025-05-21T00:00Z")
+    add_incident(  # A: merged into i1, not counted anywhere
+        conn, (1, 1.1), a, c1, reported="2025-05-03T00:00Z", status="closed",
+        closed="2025-05-03T02:00Z", merged_into=ids["i1"],
+        events=[("accept", "2025-05-03T01:00Z"), ("merge", "2025-05-03T02:00Z")])
+    add_incident(  # A: reported in April, closed late in May after 288 h
+        conn, (1.6, 1), a, c1, reported="2025-04-20T00:00Z", status="closed",
+        due="2025-04-25T00:00Z", closed="2025-05-02T00:00Z",
+        events=[("accept", "2025-04-20T01:00Z"), ("resolve", "2025-04-25T00:00Z"),
+                ("close", "2025-05-02T00:00Z")])
+    ids["i4"] = add_incident(  # B: accepted after 2 h, open, not due
+        conn, (3, 0.5), b, c1, reported="2025-05-05T00:00Z", status="accepted",
+        category="噪音扰民", events=[("accept", "2025-05-05T02:00Z")])
+    add_incident(  # D: 01:00 on 1 May local time (30 April in UTC); closed, no deadline
+        conn, (5, 1), d, c2, reported="2025-04-30T17:00Z", status="closed", due=None,
+        closed="2025-04-30T19:00Z",
+        events=[("dispatch", "2025-04-30T17:30Z"), ("resolve", "2025-04-30T18:00Z"),
+                ("close", "2025-04-30T19:00Z")])
+    add_incident(  # D: 04:00 on 1 June local time: after the period
+        conn, (5, 1.2), d, c2, reported="2025-05-31T20:00Z", status="reported")
+    add_incident(  # in community 2 but in no grid (the gap): outside at grid level
+        conn, (7, 1), None, c2, reported="2025-05-15T00:00Z", status="reported")
+    return ids
+
+
+def add_party(conn, ids: dict[str, int]) -> dict[str, int]:
+    """Members: two residents of building bA and one in-service member serve A; one
+    resident of bD serves D; B and C have none. A has a branch, bA a building group.
+    A building in C (40 households) is 187 m from the nearest serving home."""
+    ids["bC"] = add_building(conn, "1101010010010030001", "景山东街30号", (2.5, 1.2, 2.7, 1.4),
+                             ids["C"], ids["C1"], "30号楼")
+    for name, kind, home, grid in (("党员甲", "resident", ids["bA"], ids["A"]),
+                                   ("党员乙", "resident", ids["bA"], ids["A"]),
+                                   ("党员丙", "in_service", None, ids["A"]),
+                                   ("党员丁", "resident", ids["bD"], ids["D"])):
+        conn.execute(text("INSERT INTO party_members (name, kind, home_building_id,"
+                          " serving_grid_id, households_linked) VALUES (:n, :k, :h, :g, 5)"),
+                     {"n": name, "k": kind, "h": home, "g": grid})
+    conn.execute(text("INSERT INTO party_orgs (name, level, grid_id) VALUES"
+                      " ('第一网格党支部', 'grid_branch', :g)"), {"g": ids["A"]})
+    conn.execute(text("INSERT INTO party_orgs (name, level, building_id) VALUES"
+                      " ('1号楼党小组', 'building_group', :b)"), {"b": ids["bA"]})
+    return ids
