@@ -131,7 +131,17 @@ def _cells(footprints: np.ndarray, codes: Sequence[str],
     parts = shapely.get_parts(diagram)
     if len(parts) != len(xy):  # GEOS drops coincident seeds: np.unique removed them already
         raise RuntimeError(f"Voronoi returned {len(parts)} cells for {len(xy)} seeds")
-    return {code: shapely.coverage_union_all(parts[label == code]) for code in set(codes)}
+    return {code: _dissolve(parts[label == code]) for code in set(codes)}
+
+
+def _dissolve(cells: np.ndarray) -> shapely.Geometry:
+    """The union of Voronoi cells: the fast coverage union, or the full overlay when the
+    cells do not match edge for edge (cocircular seeds, e.g. the corners of aligned
+    rectangles, can leave GEOS's coverage union with 'mixed-dimension' input)."""
+    try:
+        return shapely.coverage_union_all(cells)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(cells)
 
 
 _INPUT = """

@@ -162,3 +162,26 @@ def test_derive_gives_pieces_cut_off_by_other_buildings_to_a_neighbour():
     assert grids["A"].geom_type == "MultiPolygon" and len(grids["A"].geoms) == 1
     assert grids["A"].contains(a) and grids["B"].contains(wall) and grids["B"].contains(far)
     assert abs(grids["A"].area + grids["B"].area - community.area) < 1e-15
+
+
+def test_derive_survives_cocircular_corners_of_aligned_buildings():
+    """Aligned rectangles put many footprint corners on one circle; GEOS's coverage union
+    of their Voronoi cells then fails ('mixed-dimension'), and derive must not (it was a
+    500 in the plan editor)."""
+    from tests.geometries import xy
+
+    def rect(x0, y0, x1, y1):
+        (a, b), (c, d) = xy(x0, y0), xy(x1, y1)
+        return shapely.box(a, b, c, d)
+
+    boxes = [(0.5, 0.5, 0.7, 0.7), (1.0, 0.5, 1.2, 0.7), (1.4, 1.4, 1.6, 1.6),
+             (3.0, 0.4, 3.2, 0.6), (3.0, 1.4, 3.2, 1.6)]
+    community = rect(0, 0, 4, 2)
+    footprints = [rect(*b) for b in boxes]
+    codes = ["A", "A", "B", "B", "C"]
+    grids = planderive.derive(community, footprints, codes)
+    assert sorted(grids) == ["A", "B", "C"]
+    total = shapely.union_all(list(grids.values()))
+    assert abs(total.area - community.area) < community.area * 1e-9
+    for footprint, code in zip(footprints, codes, strict=True):
+        assert grids[code].buffer(1e-12).contains(footprint)

@@ -16,7 +16,8 @@ blp = Blueprint("plans", __name__, url_prefix="/api/v1",
                 description="Redraw plans (网格调整方案), for planners")
 
 PLAN = {"type": "object", "description": "id, name, status, source, version, etag, community, "
-        "created_by/at, updated_at, published_at, grids (count or FeatureCollection)"}
+        "created_by/at, updated_at, published_at, grids (count or FeatureCollection), "
+        "last_change {actor, action, at} (the latest audit entry of the plan)"}
 FEATURES = {"type": "object", "description": "GeoJSON FeatureCollection; properties code, "
             "name; Polygon/MultiPolygon geometries (crs query parameter: wgs84, cgcs2000, "
             "gcj02, bd09)"}
@@ -36,10 +37,21 @@ def plan_answer(plan_id: int, status: int = 200, *, with_grids: bool = True):
     body = plans.get(conn, plan_id, current_user.communities)
     if with_grids:
         body["grids"] = plans.grids_geojson(conn, plan_id)
+    body["last_change"] = last_change(plan_id)
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = body["etag"]
     return response
+
+
+def last_change(plan_id: int) -> dict | None:
+    """Who wrote to the plan last, what and when (from the audit log): a planner whose save
+    was refused as stale is told this."""
+    entries = audit.entries(entity="plan", entity_id=str(plan_id), limit=1)
+    if not entries:
+        return None
+    entry = entries[0]
+    return {"actor": entry.actor, "action": entry.action, "at": entry.at.isoformat()}
 
 
 @blp.route("/plans", methods=["POST"])

@@ -2,15 +2,15 @@
 
 # Blueprints whose errors are shown as HTML pages rather than JSON.
 PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch", "public_map", "qrcodes",
-                             "statsmaps"})
+                             "statsmaps", "planner"})
 
 
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, dispatch, maps, pages, public_map, qrcodes, statsmaps
+    from app.web import admin, dispatch, maps, pages, planner, public_map, qrcodes, statsmaps
 
-    for module in (pages, admin, maps, dispatch, public_map, qrcodes, statsmaps):
+    for module in (pages, admin, maps, dispatch, public_map, qrcodes, statsmaps, planner):
         app.register_blueprint(module.bp)
     from app.accounts import token_state
 

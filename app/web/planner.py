@@ -1,0 +1,146 @@
+"""The planner's workbench: ``/plans`` (the list, start a plan) and ``/plans/<id>`` (the
+map editor).
+
+Both pages are shells: their scripts (``static/js/plans.js``, ``static/js/plan_editor.js``)
+read and write everything through the plans API (``/api/v1/plans...``) with the session and
+the page's CSRF token, sending the plan's ETag with every write. Every staff role that may
+read grids sees the pages; the editing controls appear only for roles that may write plans
+(planner, admin); the API enforces the same either way.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth import require
+from app.headers import csp_nonce
+from app.readdb import read
+from geo import plans, repo
+
+bp = Blueprint("planner", __name__)
+
+# key → (中文, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("网格调整方案", "Redraw plans"),
+    "lang_switch": ("English", "中文"),
+    "col_id": ("编号", "No."), "col_name": ("方案名称", "Name"), "col_status": ("状态", "Status"),
+    "col_community": ("社区", "Community"), "col_author": ("创建人", "Author"),
+    "col_changed": ("最后修改", "Last change"), "col_grids": ("网格数", "Grids"),
+    "status_draft": ("草案", "Draft"), "status_published": ("已发布", "Published"),
+    "status_discarded": ("已废弃", "Discarded"),
+    "source_current": ("复制现行网格", "Copy of the current grids"),
+    "source_file": ("上传文件", "Upload a file"),
+    "source_auto": ("自动生成草案", "Automatic draft"),
+    "new_plan": ("新建方案", "New plan"), "name": ("方案名称", "Name"),
+    "name_default": ("调整方案", "Redraw"),
+    "community": ("社区", "Community"), "source": ("来源", "Start from"),
+    "file": ("文件（GeoJSON、GeoPackage 或压缩的 Shapefile）",
+             "File (GeoJSON, GeoPackage or zipped Shapefile)"),
+    "code_field": ("编码字段", "Code field"),
+    "auto_by": ("按", "By"), "auto_band": ("每格户数范围", "Households per grid"),
+    "auto_grids": ("网格个数", "Number of grids"),
+    "create": ("创建", "Create"), "creating": ("正在创建…", "Creating…"),
+    "no_plans": ("还没有方案。", "No plans yet."),
+    "read_only": ("您的角色只能查看方案。", "Your role may only look at plans."),
+    "error": ("出错了：", "Error: "), "network": ("无法连接服务器。", "Cannot reach the server."),
+    "signed_out": ("登录已失效，请重新登录。", "Your session has ended; sign in again."),
+    "open": ("打开", "Open"), "back": ("全部方案", "All plans"),
+    "loading": ("加载中…", "Loading…"),
+    # the editor
+    "balance": ("户数平衡", "Balance"), "grid": ("网格", "Grid"),
+    "households": ("户数", "Households"), "deviation": ("偏差", "Deviation"),
+    "compactness": ("紧凑度", "Compactness"), "buildings": ("楼栋", "Buildings"),
+    "band": ("标准 {min}–{max} 户", "Band {min}–{max} households"),
+    "summary": ("共 {grids} 个网格，{households} 户；极差率 {deviation}",
+                "{grids} grids, {households} households; spread {deviation}"),
+    "paint_hint": ("在表中选定网格，再点击楼栋（或框选）把楼栋划入该网格。",
+                   "Pick a grid in the table, then click buildings (or box-select) to move "
+                   "them into it."),
+    "painting": ("正在划入：{grid}", "Painting into: {grid}"),
+    "new_grid": ("新增网格", "New grid"), "box_select": ("框选", "Box select"),
+    "undo": ("撤销", "Undo"), "redo": ("重做", "Redo"),
+    "saving": ("正在保存…", "Saving…"), "saved": ("已保存（版本 {version}）",
+                                                  "Saved (version {version})"),
+    "moved": ("{n} 栋楼划入 {grid}", "{n} building(s) moved to {grid}"),
+    "nothing_to_move": ("所选楼栋已在该网格。", "Those buildings are in that grid already."),
+    "findings": ("检查结果", "Check findings"), "no_findings": ("没有问题。", "No findings."),
+    "sev_error": ("错误", "Error"), "sev_warning": ("警告", "Warning"),
+    "impact": ("影响", "Impact"), "publish": ("发布", "Publish"),
+    "impact_title": ("调整影响（现行 → 方案）", "Impact (current → plan)"),
+    "gstatus_added": ("新增", "added"), "gstatus_removed": ("撤销", "removed"),
+    "gstatus_redrawn": ("调整", "redrawn"), "gstatus_renamed": ("改名", "renamed"),
+    "gstatus_unchanged": ("不变", "unchanged"),
+    "buildings_moved": ("变更网格的楼栋：{n} 栋", "Buildings changing grid: {n}"),
+    "incidents_moved": ("改派的未办结事件：{n} 件", "Open incidents changing grid or worker: {n}"),
+    "before": ("调整前", "Before"), "after": ("调整后", "After"),
+    "publish_confirm": ("确认发布", "Publish now"), "cancel": ("取消", "Cancel"),
+    "publish_title": ("发布方案？发布后立即成为现行网格。",
+                      "Publish this plan? Its grids become the current grids at once."),
+    "published": ("已发布：{changed} 个网格生效，{buildings} 栋楼重新归属，"
+                  "{incidents} 件事件改派。",
+                  "Published: {changed} grids in force, {buildings} buildings re-assigned, "
+                  "{incidents} incidents moved."),
+    "publish_refused": ("未发布：检查发现以下错误。", "Not published: the checks found errors."),
+    "stale": ("保存未执行：该方案已被 {actor} 于 {at} 修改（{action}，现为版本 {version}）。",
+              "Not saved: {actor} changed this plan at {at} ({action}; now version "
+              "{version})."),
+    "stale_unknown": ("保存未执行：该方案已被他人修改（现为版本 {version}）。",
+                      "Not saved: someone changed this plan (now version {version})."),
+    "reload": ("重新加载", "Reload"),
+    "not_draft": ("该方案不是草案，不能编辑。", "This plan is not a draft; it cannot be edited."),
+    "layer_grids": ("方案网格", "Plan grids"), "layer_buildings": ("楼栋", "Buildings"),
+    "layer_findings": ("检查问题", "Findings"),
+    "truncated": ("楼栋过多，仅显示 {n} 栋。", "Too many buildings; showing {n}."),
+    "worker": ("网格员", "Worker"), "none": ("—", "—"),
+}
+
+
+def _texts(lang: str) -> dict[str, str]:
+    return {key: pair[lang == "en"] for key, pair in TEXTS.items()}
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "zh"
+
+
+@bp.get("/plans")
+@require("grids:read")
+def plan_list():
+    """The plans of the caller's communities; start one (planner, admin)."""
+    lang = _lang()
+    t = _texts(lang)
+    choices = read(lambda conn: repo.community_choices(conn, current_user.communities))
+    cfg = current_app.config
+    script = {"lang": lang, "texts": t, "canWrite": current_user.can("plans:write"),
+              "band": [cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]],
+              "editor": url_for("planner.plan_editor", plan_id=0).rsplit("/", 1)[0]}
+    return render_template("plans.html", t=t, lang=lang, choices=choices, script=script,
+                           can_write=script["canWrite"], band=script["band"],
+                           switch_url=request.path + ("?lang=en" if lang == "zh" else ""))
+
+
+@bp.get("/plans/<int:plan_id>")
+@require("grids:read")
+def plan_editor(plan_id: int):
+    """The full-screen map editor of one plan."""
+    lang = _lang()
+    t = _texts(lang)
+    scope = current_user.communities
+
+    def load(conn):
+        plan = plans.get(conn, plan_id, scope)
+        ref = plans.ref(conn, plan_id, scope)
+        return plan, repo.communities_extent(conn, frozenset({ref.community_id}))
+
+    plan, bounds = read(load)
+    cfg = current_app.config
+    script = {"lang": lang, "texts": t, "plan": plan_id, "bounds": bounds,
+              "canWrite": current_user.can("plans:write") and plan["status"] == "draft",
+              "band": [cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]],
+              "tiles": cfg["BASEMAP_URL"], "attribution": cfg["BASEMAP_ATTRIBUTION"],
+              "buildingsMax": cfg["BUILDINGS_LIMIT_MAX"],
+              "listUrl": url_for("planner.plan_list") + ("?lang=en" if lang == "en" else "")}
+    return render_template("plan_editor.html", t=t, lang=lang, plan=plan, script=script,
+                           nonce=csp_nonce(),
+                           switch_url=request.path + ("?lang=en" if lang == "zh" else ""))

@@ -1,0 +1,483 @@
+/* The plan editor (/plans/<id>, app/web/planner.py).
+ *
+ * The map shows the plan's grids and the community's buildings coloured by the grid the
+ * plan puts them in. Painting: pick a grid in the balance table, click buildings (or
+ * box-select them); each paint step is one PATCH of the assignments and one POST derive,
+ * both with the plan's ETag in If-Match, then the grids are redrawn and the checks read
+ * again. Undo/redo replay a step's changes backwards/forwards the same way. A 412 (someone
+ * else wrote meanwhile) tells who, what and when, and offers to reload.
+ *
+ * Texts from the server are placed with textContent only. Plain ES2017, no build step.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("plan-config").textContent);
+  const T = config.texts;
+  const CSRF = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  const LOCALE = config.lang === "en" ? "en-GB" : "zh-CN";
+  const BASE = "/api/v1/plans/" + config.plan;
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    etag: null, version: null, plan: null, community: null, check: null,
+    grids: null, buildings: new Map(), selected: null, extra: new Set(),
+    undo: [], redo: [], busy: false, canWrite: config.canWrite, boxing: false,
+  };
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+    });
+    children.forEach((c) => node.append(c));
+    return node;
+  }
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, key) =>
+      (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
+  }
+
+  function notice(text, kind, extra) {
+    const box = el("div", {class: "msg " + (kind || ""), text});
+    if (extra) box.append(extra);
+    $("notice").replaceChildren(box);
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || String(status));
+      this.status = status;
+      this.body = e;
+    }
+  }
+
+  async function api(path, options) {
+    const opts = Object.assign({credentials: "same-origin"}, options || {});
+    opts.headers = Object.assign({}, opts.headers || {});
+    if (opts.method && opts.method !== "GET") opts.headers["X-CSRFToken"] = CSRF;
+    let response;
+    try {
+      response = await fetch(path, opts);
+    } catch (err) {
+      throw new Error(T.network);
+    }
+    const body = response.status === 204 ? null : await response.json().catch(() => null);
+    if (response.status === 401) throw new Error(T.signed_out);
+    if (!response.ok) throw new ApiError(response.status, body);
+    const tag = response.headers.get("ETag");
+    if (tag && path.startsWith(BASE)) setEtag(tag, body && body.version);
+    return body;
+  }
+
+  function setEtag(tag, version) {
+    state.etag = tag;
+    const m = /-v(\d+)"?$/.exec(tag);
+    state.version = version || (m ? Number(m[1]) : state.version);
+    $("plan-version").textContent = "v" + state.version;
+  }
+
+  function write(path, method, body) {
+    const headers = {"If-Match": state.etag};
+    const opts = {method, headers};
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return api(path, opts);
+  }
+
+  // A grid code's colour: the same code keeps its colour whatever else changes.
+  function colour(code) {
+    if (!code) return "#888";
+    let h = 0;
+    for (const ch of code) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return "hsl(" + ((h * 137.508) % 360).toFixed(0) + ", 70%, 45%)";
+  }
+
+  function pct(x) {
+    return (x * 100).toFixed(1) + "%";
+  }
+
+  // ---- the map ---------------------------------------------------------------------------
+
+  const map = L.map("map", {zoomSnap: 0.25, boxZoom: false});
+  if (config.tiles) {
+    L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);
+  }
+  map.createPane("grids").style.zIndex = 410;
+  map.createPane("findings").style.zIndex = 420;
+  map.createPane("buildings").style.zIndex = 430;
+  const gridLayer = L.geoJSON(null, {pane: "grids", style: (f) => ({
+    color: colour(f.properties.code), weight: f.properties.code === state.selected ? 4 : 2,
+    fillColor: colour(f.properties.code), fillOpacity: 0.12})}).addTo(map);
+  gridLayer.bindTooltip((layer) => layer.feature.properties.code + " " +
+                        (layer.feature.properties.name || ""), {sticky: true});
+  gridLayer.on("click", (e) => {
+    if (!state.boxing) select(e.layer.feature.properties.code);
+  });
+  const findingLayer = L.geoJSON(null, {pane: "findings", interactive: false, style: (f) => ({
+    color: f.properties.severity === "error" ? "#dc2626" : "#f59e0b", weight: 3,
+    dashArray: "6 4", fillOpacity: 0.35})}).addTo(map);
+  const buildingLayer = L.layerGroup().addTo(map);
+  L.control.layers(null, {[T.layer_grids]: gridLayer, [T.layer_buildings]: buildingLayer,
+                          [T.layer_findings]: findingLayer}, {collapsed: true}).addTo(map);
+  if (config.bounds) map.fitBounds(config.bounds); else map.setView([39.9, 116.4], 14);
+
+  function styleBuilding(b) {
+    b.layer.setStyle({color: "#222", weight: 1, fillColor: colour(b.grid), fillOpacity: 0.85});
+  }
+
+  function drawGrids(collection) {
+    state.grids = collection;
+    gridLayer.clearLayers();
+    gridLayer.addData(collection);
+  }
+
+  // ---- loading ---------------------------------------------------------------------------
+
+  async function loadAll() {
+    const plan = await api(BASE);
+    state.plan = plan;
+    state.community = plan.community.code;
+    drawGrids(plan.grids);
+    $("plan-status").textContent = T["status_" + plan.status] || plan.status;
+    if (plan.status !== "draft") setReadOnly();
+    await loadBuildings();
+    await refreshCheck();
+  }
+
+  async function loadBuildings() {
+    const b = config.bounds || (state.grids.features.length ? null : null);
+    const box = b ? [b[0][1], b[0][0], b[1][1], b[1][0]] : null;
+    const [collection, assigned] = await Promise.all([
+      box ? api("/api/v1/buildings?bbox=" + box.join(",") + "&limit=" + config.buildingsMax)
+          : Promise.resolve({features: []}),
+      api(BASE + "/assignments")]);
+    const gridOf = new Map(assigned.assignments.map((a) => [a.building_code, a.grid_code]));
+    buildingLayer.clearLayers();
+    state.buildings.clear();
+    for (const f of collection.features) {
+      if (f.properties.community_code !== state.community) continue;
+      const code = f.properties.code;
+      const layer = L.geoJSON(f, {pane: "buildings"}).getLayers()[0];
+      const b = {code, grid: gridOf.has(code) ? gridOf.get(code) : null, layer, feature: f};
+      layer.options.pane = "buildings";
+      styleBuilding(b);
+      layer.bindTooltip(() => [f.properties.address, f.properties.name, code, b.grid]
+        .filter(Boolean).join(" · "));
+      layer.on("click", (e) => {
+        L.DomEvent.stopPropagation(e);
+        if (!state.boxing) paint([code]);
+      });
+      layer.addTo(buildingLayer);
+      state.buildings.set(code, b);
+    }
+    if (collection.numberMatched > collection.features.length) {
+      notice(fmt(T.truncated, {n: collection.features.length}));
+    }
+  }
+
+  async function refreshCheck() {
+    const report = await api(BASE + "/check");
+    state.check = report;
+    drawBalance();
+    drawFindings();
+  }
+
+  // ---- the balance table -----------------------------------------------------------------
+
+  function drawBalance() {
+    const report = state.check;
+    const [lo, hi] = config.band;
+    $("band").textContent = fmt(T.band, {min: lo, max: hi});
+    const rows = report.grids.map((g) => Object.assign({}, g));
+    const known = new Set(rows.map((g) => g.code));
+    state.extra.forEach((code) => {
+      if (!known.has(code)) rows.push({code, households: 0, buildings: 0, compactness: null});
+    });
+    rows.sort((a, b) => (a.code < b.code ? -1 : 1));
+    const hh = report.summary.households || {};
+    const mean = hh.mean || 0;
+    $("balance-summary").textContent = fmt(T.summary, {
+      grids: rows.length, households: hh.total != null ? hh.total : rows.reduce((s, g) => s + g.households, 0),
+      deviation: hh.deviation != null ? pct(hh.deviation) : T.none});
+    $("balance-rows").replaceChildren(...rows.map((g) => {
+      const off = g.households < lo || g.households > hi;
+      const tr = el("tr", {"data-code": g.code, class: g.code === state.selected ? "is-selected" : "",
+                           "aria-selected": String(g.code === state.selected)},
+        el("td", {}, el("span", {class: "pe-swatch", style: "background:" + colour(g.code)}),
+           el("span", {text: g.code.slice(-3)}), " ", el("small", {class: "pe-muted", text: g.name || ""})),
+        el("td", {class: "households" + (off ? " off-band" : ""), text: String(g.households)}),
+        el("td", {text: mean ? (g.households >= mean ? "+" : "") + pct((g.households - mean) / mean) : T.none}),
+        el("td", {text: g.compactness != null ? g.compactness.toFixed(2) : T.none}),
+        el("td", {text: String(g.buildings != null ? g.buildings : "")}));
+      tr.title = g.code;
+      tr.addEventListener("click", () => select(g.code));
+      return tr;
+    }));
+  }
+
+  function select(code) {
+    state.selected = code;
+    document.querySelectorAll("#balance-rows tr").forEach((tr) => {
+      const on = tr.dataset.code === code;
+      tr.classList.toggle("is-selected", on);
+      tr.setAttribute("aria-selected", String(on));
+    });
+    gridLayer.setStyle((f) => ({weight: f.properties.code === code ? 4 : 2}));
+    if (state.canWrite) $("paint-state").textContent = fmt(T.painting, {grid: code});
+  }
+
+  // ---- findings --------------------------------------------------------------------------
+
+  function drawFindings() {
+    const findings = state.check.findings;
+    findingLayer.clearLayers();
+    findings.forEach((f) => {
+      if (f.geometry) findingLayer.addData({type: "Feature", geometry: f.geometry,
+                                            properties: {severity: f.severity}});
+    });
+    if (!findings.length) {
+      $("findings").replaceChildren(el("li", {class: "pe-muted", text: T.no_findings}));
+      return;
+    }
+    $("findings").replaceChildren(...findings.map((f) => {
+      const li = el("li", {"data-kind": f.kind, tabindex: "0"},
+        el("span", {class: "sev-" + f.severity, text: T["sev_" + f.severity] || f.severity}), " ",
+        el("span", {text: f.message}));
+      const zoom = () => zoomTo(f);
+      li.addEventListener("click", zoom);
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") zoom(); });
+      return li;
+    }));
+  }
+
+  function zoomTo(finding) {
+    let bounds = null;
+    if (finding.geometry) bounds = L.geoJSON(finding.geometry).getBounds();
+    if ((!bounds || !bounds.isValid()) && finding.codes && finding.codes.length) {
+      const layers = gridLayer.getLayers().filter((l) => finding.codes.includes(l.feature.properties.code));
+      if (layers.length) bounds = L.featureGroup(layers).getBounds();
+    }
+    if (bounds && bounds.isValid()) map.fitBounds(bounds, {maxZoom: 19, padding: [40, 40]});
+    if (finding.codes && finding.codes.length === 1) select(finding.codes[0]);
+  }
+
+  // ---- painting, undo, redo --------------------------------------------------------------
+
+  function paint(codes) {
+    if (!state.canWrite || state.busy) return;
+    if (!state.selected) { notice(T.paint_hint); return; }
+    const to = state.selected;
+    const changes = codes.map((c) => state.buildings.get(c))
+      .filter((b) => b && b.grid !== to).map((b) => ({building: b.code, from: b.grid, to}));
+    if (!changes.length) { notice(T.nothing_to_move); return; }
+    run(changes, "do").then((ok) => ok && notice(fmt(T.moved, {n: changes.length, grid: to}), "ok"));
+  }
+
+  // Apply one step: state the buildings' grids, derive the grids, redraw, check again.
+  async function run(changes, how) {
+    state.busy = true;
+    updateButtons();
+    notice(T.saving);
+    const forward = how !== "undo";
+    const assignments = changes.map((c) => ({building: c.building, grid: forward ? c.to : (c.from || "")}));
+    try {
+      await write(BASE + "/assignments", "PATCH", {assignments});
+      const plan = await write(BASE + "/derive", "POST");
+      changes.forEach((c) => {
+        const b = state.buildings.get(c.building);
+        if (b) { b.grid = forward ? c.to : c.from; styleBuilding(b); }
+      });
+      drawGrids(plan.grids);
+      if (how === "do") { state.undo.push(changes); state.redo = []; }
+      else if (how === "undo") state.redo.push(changes);
+      else state.undo.push(changes);
+      await refreshCheck();
+      notice(fmt(T.saved, {version: state.version}), "ok");
+      return true;
+    } catch (err) {
+      await failed(err);
+      return false;
+    } finally {
+      state.busy = false;
+      updateButtons();
+    }
+  }
+
+  function updateButtons() {
+    $("undo").disabled = state.busy || !state.undo.length;
+    $("redo").disabled = state.busy || !state.redo.length;
+  }
+
+  function undo() {
+    const step = state.undo.pop();
+    if (step) run(step, "undo").then((ok) => { if (!ok) state.undo.push(step); });
+  }
+
+  function redo() {
+    const step = state.redo.pop();
+    if (step) run(step, "redo").then((ok) => { if (!ok) state.redo.push(step); });
+  }
+
+  async function failed(err) {
+    if (err instanceof ApiError && err.status === 412) {
+      let text;
+      try {
+        const plan = await fetch(BASE, {credentials: "same-origin"}).then((r) => r.json());
+        const last = plan.last_change;
+        text = last ? fmt(T.stale, {actor: last.actor, action: last.action, version: plan.version,
+                                    at: new Date(last.at).toLocaleString(LOCALE)})
+                    : fmt(T.stale_unknown, {version: plan.version});
+      } catch (e) {
+        text = T.error + err.message;
+      }
+      const button = el("button", {type: "button", id: "reload", text: T.reload});
+      button.addEventListener("click", reload);
+      notice(text, "error stale", button);
+      return;
+    }
+    notice(T.error + err.message, "error");
+  }
+
+  async function reload() {
+    state.undo = [];
+    state.redo = [];
+    updateButtons();
+    try {
+      await loadAll();
+      notice(fmt(T.saved, {version: state.version}), "ok");
+    } catch (err) {
+      notice(T.error + err.message, "error");
+    }
+  }
+
+  function newGrid() {
+    const codes = new Set(state.grids.features.map((f) => f.properties.code));
+    state.extra.forEach((c) => codes.add(c));
+    let n = 1;
+    let code;
+    do { code = state.community + String(n).padStart(3, "0"); n += 1; } while (codes.has(code));
+    state.extra.add(code);
+    drawBalance();
+    select(code);
+  }
+
+  // Box select: drag a rectangle; every building whose centre falls inside is painted.
+  function toggleBox() {
+    state.boxing = !state.boxing;
+    $("box-select").setAttribute("aria-pressed", String(state.boxing));
+    $("map").classList.toggle("is-boxing", state.boxing);
+    if (state.boxing) map.dragging.disable(); else map.dragging.enable();
+  }
+
+  let boxStart = null;
+  let boxDiv = null;
+  map.on("mousedown", (e) => {
+    if (!state.boxing) return;
+    boxStart = e.containerPoint;
+    boxDiv = el("div", {class: "pe-box"});
+    map.getContainer().append(boxDiv);
+  });
+  map.on("mousemove", (e) => {
+    if (!boxStart) return;
+    const a = boxStart;
+    const b = e.containerPoint;
+    Object.assign(boxDiv.style, {left: Math.min(a.x, b.x) + "px", top: Math.min(a.y, b.y) + "px",
+      width: Math.abs(a.x - b.x) + "px", height: Math.abs(a.y - b.y) + "px"});
+  });
+  map.on("mouseup", (e) => {
+    if (!boxStart) return;
+    const bounds = L.latLngBounds(map.containerPointToLatLng(boxStart), e.latlng);
+    boxDiv.remove();
+    boxStart = null;
+    const codes = [...state.buildings.values()]
+      .filter((b) => bounds.contains(b.layer.getBounds().getCenter())).map((b) => b.code);
+    if (codes.length) paint(codes);
+  });
+
+  // ---- impact and publish ----------------------------------------------------------------
+
+  async function showImpact(confirming) {
+    $("impact").hidden = false;
+    $("publish-confirm").hidden = !confirming;
+    $("impact-body").replaceChildren(el("p", {class: "pe-muted", text: T.loading}));
+    try {
+      const r = await api(BASE + "/impact");
+      const side = (s, k) => (s ? String(s[k]) : T.none);
+      const table = el("table", {class: "pe-table", id: "impact-grids"},
+        el("thead", {}, el("tr", {}, el("th", {text: T.grid}), el("th", {text: ""}),
+          el("th", {text: T.households + " " + T.before + "→" + T.after}),
+          el("th", {text: T.buildings + " " + T.before + "→" + T.after}),
+          el("th", {text: T.worker}))),
+        el("tbody", {}, ...r.grids.map((g) => el("tr", {"data-code": g.code, "data-status": g.status},
+          el("td", {text: g.code.slice(-3) + " " + (g.name || "")}),
+          el("td", {text: T["gstatus_" + g.status] || g.status}),
+          el("td", {text: side(g.before, "households") + "→" + side(g.after, "households")}),
+          el("td", {text: side(g.before, "buildings") + "→" + side(g.after, "buildings")}),
+          el("td", {text: side(g.before || g.after, "workers")})))));
+      const moved = el("p", {id: "impact-moved", text: fmt(T.buildings_moved, {n: r.buildings_moved.length})});
+      const incidents = el("p", {id: "impact-incidents", text: fmt(T.incidents_moved, {n: r.incidents_moved.length})});
+      const list = el("ul", {class: "pe-small"}, ...r.incidents_moved.slice(0, 50).map((m) => el("li", {
+        text: "#" + m.id + " " + (m.from_grid || T.none).slice(-3) + "→" + (m.to_grid || T.none).slice(-3) +
+              " " + ((m.from_worker && m.from_worker.name) || T.none) + "→" +
+              ((m.to_worker && m.to_worker.name) || T.none)})));
+      const buildingList = el("ul", {class: "pe-small"}, ...r.buildings_moved.slice(0, 50).map((m) => el("li", {
+        text: m.code + " " + (m.from_grid || T.none).slice(-3) + "→" + (m.to_grid || T.none).slice(-3)})));
+      $("impact-body").replaceChildren(table, moved, buildingList, incidents, list);
+    } catch (err) {
+      $("impact-body").replaceChildren();
+      await failed(err);
+    }
+  }
+
+  async function publish() {
+    $("publish-go").disabled = true;
+    try {
+      const r = await write(BASE + "/publish", "POST");
+      const changed = ["added", "redrawn"].reduce((s, k) => s + ((r.grids && r.grids[k]) || []).length, 0);
+      notice(fmt(T.published, {changed, buildings: r.buildings_reassigned,
+                               incidents: r.incidents_moved.length}), "ok published");
+      $("publish-confirm").hidden = true;
+      setReadOnly();
+      $("plan-status").textContent = T.status_published;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.body.details && err.body.details.findings) {
+        const list = el("ul", {id: "publish-errors"}, ...err.body.details.findings.map((f) =>
+          el("li", {text: f.message})));
+        notice(T.publish_refused, "error", list);
+      } else {
+        await failed(err);
+      }
+    } finally {
+      $("publish-go").disabled = false;
+    }
+  }
+
+  function setReadOnly() {
+    state.canWrite = false;
+    $("tools").hidden = true;
+    $("paint-state").textContent = T.not_draft;
+  }
+
+  $("undo").addEventListener("click", undo);
+  $("redo").addEventListener("click", redo);
+  $("new-grid").addEventListener("click", newGrid);
+  $("box-select").addEventListener("click", toggleBox);
+  $("impact-open").addEventListener("click", () => showImpact(false));
+  $("publish-open").addEventListener("click", () => showImpact(true));
+  $("publish-go").addEventListener("click", publish);
+  $("publish-cancel").addEventListener("click", () => { $("impact").hidden = true; });
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === "z" && !e.shiftKey) { e.preventDefault(); undo(); }
+    if ((e.ctrlKey || e.metaKey) && (e.key === "y" || (e.key === "z" && e.shiftKey))) { e.preventDefault(); redo(); }
+  });
+
+  window.gridmapPlan = {map, state};
+  loadAll().catch((err) => failed(err));
+})();
