@@ -90,7 +90,8 @@ def test_paint_undo_stale_save_check_impact_publish_then_lookup(editor, client, 
     assert households(page, GRID_A) == "120" and households(page, GRID_B) == "40"
     # A check finding: every grid is under the 300-household band; click one to zoom to it.
     findings = page.locator('#findings li[data-kind="households"]')
-    assert findings.count() == 3 and "警告" in findings.first.inner_text()
+    assert findings.count() == 3
+    assert findings.first.inner_text() == "警告 户数超出标准：网格 001（120 户）"
     zoom_before = page.evaluate("() => window.gridmapPlan.map.getZoom()")
     findings.first.click()
     page.wait_for_function("(z) => window.gridmapPlan.map.getZoom() !== z", arg=zoom_before)
@@ -124,7 +125,7 @@ def test_paint_undo_stale_save_check_impact_publish_then_lookup(editor, client, 
     paint(page, "a3")
     page.wait_for_selector("#notice .msg.stale")
     stale = page.inner_text("#notice")
-    assert "planner2" in stale and "plan.rename" in stale and "版本" in stale
+    assert "planner2" in stale and "重命名" in stale and "版本 6" in stale
     shot(page, "plan-editor-stale")
     assert households(page, GRID_B) == "40"  # nothing changed
     page.click("#reload")
@@ -173,6 +174,7 @@ def test_publish_refused_shows_the_errors(page, town, make_user, make_token, cli
     sign_in(page, "planner1", "correct-horse-1", start="/plans/1?lang=en")
     page.wait_for_selector('#findings li[data-kind="empty"]')
     assert "Error" in page.inner_text('#findings li[data-kind="empty"]')
+    assert "no grids" in page.inner_text('#findings li[data-kind="empty"]')  # engine text
     page.click("#publish-open")
     page.wait_for_selector("#impact-grids")
     page.click("#publish-go")
@@ -200,3 +202,39 @@ def test_a_viewer_reads_plans_but_gets_no_editing_controls(page, town, make_user
     assert "/plans?lang=en" in page.get_attribute(".pe-head a", "href")
     # Buildings are drawn, coloured by their grid.
     assert page.evaluate("() => window.gridmapPlan.state.buildings.size") == 5
+
+
+def test_start_plans_from_an_automatic_draft_and_from_a_file(page, town, make_user, tmp_path):
+    import json
+
+    from tests.plan_town import REDRAWN
+
+    name, password = make_user("planner1", "planner")
+    sign_in(page, name, password, start="/plans")
+    page.wait_for_selector("#plans-rows td")
+    page.check("#source-auto")
+    assert page.is_visible("#auto-fields") and page.is_hidden("#file-fields")
+    page.check("#auto-by-grids")
+    page.fill("#auto-grids", "2")
+    page.fill("#create-name", "自动两格")
+    page.click("#create-submit")
+    page.wait_for_url("**/plans/1")
+    page.wait_for_function("() => document.querySelectorAll('#balance-rows tr').length === 2")
+    hh = sorted(int(t) for t in page.locator("#balance-rows td.households").all_inner_texts())
+    assert sum(hh) == 200 and hh[0] >= 80  # five buildings of 40 households, balanced
+
+    upload = tmp_path / "grids.geojson"
+    upload.write_text(json.dumps(REDRAWN), encoding="utf-8")
+    page.goto("/plans?lang=en")
+    page.wait_for_selector("tr.plan-row")
+    assert "自动两格" in page.inner_text("#plans-rows") and "Draft" in page.inner_text(
+        "#plans-rows")
+    page.check("#source-file")
+    page.set_input_files("#create-file", str(upload))
+    page.fill("#create-name", "uploaded")
+    page.click("#create-submit")
+    page.wait_for_url("**/plans/2?lang=en")
+    page.wait_for_selector(f'#balance-rows tr[data-code="{GRID_C}"]')
+    grids = page.evaluate("() => window.gridmapPlan.state.grids.features.length")
+    assert grids == 3
+    assert page.inner_text("#balance-title").startswith("Balance")

@@ -93,6 +93,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "layer_findings": ("检查问题", "Findings"),
     "truncated": ("楼栋过多，仅显示 {n} 栋。", "Too many buildings; showing {n}."),
     "worker": ("网格员", "Worker"), "none": ("—", "—"),
+    # finding kinds (geo/plancheck.py): Chinese lines are built from kind, codes and size;
+    # English shows the engine's own message.
+    "kind_overlap": ("网格重叠", "Overlap"), "kind_gap": ("未划入网格的空隙", "Gap"),
+    "kind_outside": ("超出社区边界", "Outside the community"),
+    "kind_sliver": ("细小碎片", "Sliver"), "kind_multipart": ("网格不连续", "Multi-part grid"),
+    "kind_building_unassigned": ("楼栋未划入网格", "Building in no grid"),
+    "kind_building_split": ("楼栋跨网格", "Building across grids"),
+    "kind_households": ("户数超出标准", "Households outside the band"),
+    "kind_compactness": ("形状不够紧凑", "Not compact"),
+    "kind_code_missing": ("缺少网格编码", "Code missing"),
+    "kind_code_duplicate": ("网格编码重复", "Duplicate code"),
+    "kind_code_pattern": ("网格编码不合规则", "Code not of the pattern"),
+    "kind_empty": ("方案没有网格", "No grids"),
+    "unit_m2": ("平方米", "m²"), "unit_households": ("户", "households"),
+    "unit_share": ("占比", "share"), "unit_grids": ("个网格", "grids"),
+    "unit_ratio": ("", ""),
+    "action_plan.rename": ("重命名", "renamed it"),
+    "action_plan.grids.replace": ("替换网格", "replaced the grids"),
+    "action_plan.grids.patch": ("修改网格", "changed grids"),
+    "action_plan.assignments.patch": ("划转楼栋", "moved buildings"),
+    "action_plan.assignments.replace": ("替换楼栋归属", "replaced the assignments"),
+    "action_plan.derive": ("重新生成网格", "derived the grids"),
+    "action_plan.create": ("创建", "created it"), "action_plan.publish": ("发布", "published it"),
 }
 
 

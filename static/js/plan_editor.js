@@ -120,9 +120,12 @@
   gridLayer.on("click", (e) => {
     if (!state.boxing) select(e.layer.feature.properties.code);
   });
+  // Whole-grid findings (households, compactness) are outlined only, so that the grid
+  // colours stay readable; pieces (gaps, overlaps, slivers...) are filled.
+  const WHOLE = ["households", "compactness"];
   const findingLayer = L.geoJSON(null, {pane: "findings", interactive: false, style: (f) => ({
     color: f.properties.severity === "error" ? "#dc2626" : "#f59e0b", weight: 3,
-    dashArray: "6 4", fillOpacity: 0.35})}).addTo(map);
+    dashArray: "6 4", fillOpacity: WHOLE.includes(f.properties.kind) ? 0 : 0.45})}).addTo(map);
   const buildingLayer = L.layerGroup().addTo(map);
   L.control.layers(null, {[T.layer_grids]: gridLayer, [T.layer_buildings]: buildingLayer,
                           [T.layer_findings]: findingLayer}, {collapsed: true}).addTo(map);
@@ -130,6 +133,7 @@
 
   function styleBuilding(b) {
     b.layer.setStyle({color: "#222", weight: 1, fillColor: colour(b.grid), fillOpacity: 0.85});
+    if (b.layer.getTooltip() && b.layer.isTooltipOpen()) b.layer.closeTooltip();
   }
 
   function drawGrids(collection) {
@@ -168,7 +172,8 @@
       const b = {code, grid: gridOf.has(code) ? gridOf.get(code) : null, layer, feature: f};
       layer.options.pane = "buildings";
       styleBuilding(b);
-      layer.bindTooltip(() => [f.properties.address, f.properties.name, code, b.grid]
+      layer.bindTooltip(() => [f.properties.address, f.properties.name, code,
+                               b.grid ? T.grid + " " + b.grid.slice(-3) : null]
         .filter(Boolean).join(" · "));
       layer.on("click", (e) => {
         L.DomEvent.stopPropagation(e);
@@ -240,21 +245,34 @@
     findingLayer.clearLayers();
     findings.forEach((f) => {
       if (f.geometry) findingLayer.addData({type: "Feature", geometry: f.geometry,
-                                            properties: {severity: f.severity}});
+                                            properties: {severity: f.severity, kind: f.kind}});
     });
     if (!findings.length) {
       $("findings").replaceChildren(el("li", {class: "pe-muted", text: T.no_findings}));
       return;
     }
     $("findings").replaceChildren(...findings.map((f) => {
-      const li = el("li", {"data-kind": f.kind, tabindex: "0"},
+      const li = el("li", {"data-kind": f.kind, tabindex: "0", title: f.message},
         el("span", {class: "sev-" + f.severity, text: T["sev_" + f.severity] || f.severity}), " ",
-        el("span", {text: f.message}));
+        el("span", {text: findingText(f)}));
       const zoom = () => zoomTo(f);
       li.addEventListener("click", zoom);
       li.addEventListener("keydown", (e) => { if (e.key === "Enter") zoom(); });
       return li;
     }));
+  }
+
+  // Chinese: the kind, the grids (last three digits) and the size; English: the engine's text.
+  function findingText(f) {
+    if (config.lang === "en" || !T["kind_" + f.kind]) return f.message;
+    const codes = (f.codes || []).map((c) => c.slice(-3)).join("、");
+    let size = "";
+    if (f.size != null) {
+      const unit = T["unit_" + f.unit] != null ? T["unit_" + f.unit] : (f.unit || "");
+      size = f.unit === "share" ? unit + " " + pct(f.size)
+        : (Number.isInteger(f.size) ? String(f.size) : f.size.toFixed(f.size < 10 ? 2 : 0)) + " " + unit;
+    }
+    return T["kind_" + f.kind] + (codes ? "：" + T.grid + " " + codes : "") + (size ? "（" + size.trim() + "）" : "");
   }
 
   function zoomTo(finding) {
@@ -331,7 +349,8 @@
       try {
         const plan = await fetch(BASE, {credentials: "same-origin"}).then((r) => r.json());
         const last = plan.last_change;
-        text = last ? fmt(T.stale, {actor: last.actor, action: last.action, version: plan.version,
+        text = last ? fmt(T.stale, {actor: last.actor, action: T["action_" + last.action] || last.action,
+                                    version: plan.version,
                                     at: new Date(last.at).toLocaleString(LOCALE)})
                     : fmt(T.stale_unknown, {version: plan.version});
       } catch (e) {
