@@ -54,7 +54,9 @@ def has_communities(conn: Connection) -> bool:
 # keys and empty the accounts and the audit log too. The tables accounts can reach are
 # emptied with DELETE instead, after every table that refers to them.
 _TRUNCATED = ("incident_events", "incident_locations", "party_members", "party_orgs",
-              "incidents", "buildings", "plan_grids")
+              "incidents", "buildings", "plan_grids",
+              # derived by the statistics (geo.caseload, geo.coverage)
+              "incident_facts", "stats_dirty", "building_coverage")
 _DELETED = ("grid_members", "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED
 
