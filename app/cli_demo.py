@@ -5,8 +5,8 @@ import time
 import click
 from flask import current_app
 
+from geo import caseload, demostore
 from geo import demo as demo_city
-from geo import demostore
 
 
 @click.command("demo")
@@ -50,5 +50,9 @@ def demo(size: str, seed: int, if_empty: bool, replace: bool) -> None:
                                 progress=say)
         audit.record("demo.load", conn=conn,
                      after={"size": size, "seed": seed, "replaced": replace})
+    with db.engine.begin() as conn:  # the statistics' facts of the new incidents, at once
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        facts = caseload.refresh(conn, limit=None)
+    say(f"statistics: facts of {facts} incidents computed")
     say(f"done in {time.perf_counter() - start:.1f} s (waited "
         f"{report.seconds['waiting for the generator']:.1f} s for the generator)")

@@ -495,8 +495,8 @@ class IncidentFact(Base):
                   "grid_id", "community_id", "category", "merged", "reworked"]),
     )
 
-    incident_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign keys from the derived tables: see migration 0007.
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     grid_id: Mapped[int | None] = mapped_column(Integer)
     community_id: Mapped[int | None] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(50))
@@ -524,8 +524,7 @@ class BuildingCoverage(Base):
 
     __tablename__ = "building_coverage"
 
-    building_id: Mapped[int] = mapped_column(
-        ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True)
+    building_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     nearest_home_m: Mapped[float | None] = mapped_column(Float)
 
 

@@ -82,6 +82,10 @@ WITH batch AS (
         SELECT incident_id FROM stats_dirty ORDER BY incident_id LIMIT :limit
            FOR UPDATE)
     RETURNING incident_id),
+gone AS (  -- incidents deleted since (the design never does; a test or a repair might)
+    DELETE FROM incident_facts f USING batch
+     WHERE f.incident_id = batch.incident_id
+       AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = batch.incident_id)),
 ev AS (
     SELECT incident_id,
            min(at) FILTER (WHERE action IN ('accept', 'dispatch')) AS responded_at,
@@ -115,8 +119,8 @@ ON CONFLICT (incident_id) DO UPDATE SET
 """
 
 
-def refresh(conn: Connection, limit: int = 20_000) -> int:
-    """Recompute the facts of at most ``limit`` dirty incidents; how many were done.
+def refresh(conn: Connection, limit: int | None = 20_000) -> int:
+    """Recompute the facts of at most ``limit`` (None: all) dirty incidents; how many.
 
     Runs in the caller's transaction (commit it). Rows another refresh is working on are
     waited for (then found done), so that a request never reads facts older than the

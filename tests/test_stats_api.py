@@ -212,3 +212,27 @@ def test_refresh_command_brings_the_facts_up_to_date(runner, town, conn):
     assert conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar() == 0
     assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 9
     assert conn.execute(text("SELECT count(*) FROM building_coverage")).scalar() == 3
+
+
+def test_the_demo_city_arrives_with_its_facts(runner, conn):
+    from sqlalchemy import text
+
+    assert runner.invoke(args=["demo", "--size", "small"]).exit_code == 0
+    facts, incidents, dirty = conn.execute(text(
+        "SELECT (SELECT count(*) FROM incident_facts), (SELECT count(*) FROM incidents),"
+        " (SELECT count(*) FROM stats_dirty)")).one()
+    assert facts == incidents > 0 and dirty == 0
+
+
+def test_deleted_or_truncated_incidents_leave_no_facts(runner, town, conn):
+    from sqlalchemy import text
+
+    assert runner.invoke(args=["stats", "refresh"]).exit_code == 0
+    conn.execute(text("DELETE FROM incident_events WHERE incident_id = :i"), {"i": town["i3"]})
+    conn.execute(text("DELETE FROM incident_locations WHERE incident_id = :i"),
+                 {"i": town["i3"]})
+    conn.execute(text("DELETE FROM incidents WHERE id = :i"), {"i": town["i3"]})
+    assert runner.invoke(args=["stats", "refresh"]).exit_code == 0
+    assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 8
+    conn.execute(text("TRUNCATE incidents, incident_locations, incident_events"))
+    assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 0

@@ -55,13 +55,24 @@ END $$
 # (table, the function marking its rows, operation, transition table)
 TRIGGERS = [
     ("incidents", "incident", "INSERT", "NEW"), ("incidents", "incident", "UPDATE", "NEW"),
+    ("incidents", "incident", "DELETE", "OLD"),
     ("incident_events", "event", "INSERT", "NEW"),
     ("incident_locations", "event", "INSERT", "NEW"),
     ("incident_locations", "event", "UPDATE", "NEW"),
     ("incident_locations", "event", "DELETE", "OLD"),
 ]
-COVERAGE_TRIGGERS = [("party_members", "INSERT OR UPDATE OR DELETE"),
-                     ("buildings", "INSERT OR DELETE OR UPDATE OF geom")]
+COVERAGE_TRIGGERS = [("party_members", "INSERT OR UPDATE OR DELETE OR TRUNCATE"),
+                     ("buildings", "INSERT OR DELETE OR TRUNCATE OR UPDATE OF geom")]
+# No foreign keys from the derived tables (they would stop a plain TRUNCATE of incidents
+# or buildings elsewhere); emptying incidents empties the facts instead.
+EMPTIED = """
+CREATE FUNCTION stats_incidents_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN  -- DELETE: a TRUNCATE naming these tables too is still using them here
+    DELETE FROM incident_facts;
+    DELETE FROM stats_dirty;
+    RETURN NULL;
+END $$
+"""
 
 
 def upgrade():
@@ -78,7 +89,6 @@ def upgrade():
     sa.Column('close_s', sa.Float(), nullable=True),
     sa.Column('on_time', sa.Boolean(), nullable=True),
     sa.Column('merged', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('incident_id')
     )
     # Covering indexes: each of the three sums of geo.caseload is an index-only scan.
@@ -100,7 +110,6 @@ def upgrade():
     op.create_table('building_coverage',
     sa.Column('building_id', sa.Integer(), nullable=False),
     sa.Column('nearest_home_m', sa.Float(), nullable=True),
-    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('building_id')
     )
     op.create_table('stats_state',
@@ -111,10 +120,18 @@ def upgrade():
     op.execute("INSERT INTO stats_state (name, dirty) VALUES ('coverage', true)")
     op.execute(MARK.format(name="incident", column="id"))
     op.execute(MARK.format(name="event", column="incident_id"))
+    # ENABLE ALWAYS: bulk writers (geo.bulk) set session_replication_role = replica to
+    # check foreign keys once, which silences ordinary triggers; these must still fire.
     for table, name, operation, transition in TRIGGERS:
-        op.execute(f"CREATE TRIGGER stats_{table}_{operation.lower()} AFTER {operation} ON"
-                   f" {table} REFERENCING {transition} TABLE AS changed FOR EACH STATEMENT"
+        trigger = f"stats_{table}_{operation.lower()}"
+        op.execute(f"CREATE TRIGGER {trigger} AFTER {operation} ON {table} REFERENCING"
+                   f" {transition} TABLE AS changed FOR EACH STATEMENT"
                    f" EXECUTE FUNCTION stats_mark_{name}()")
+        op.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+    op.execute(EMPTIED)
+    op.execute("CREATE TRIGGER stats_incidents_truncate AFTER TRUNCATE ON incidents"
+               " FOR EACH STATEMENT EXECUTE FUNCTION stats_incidents_emptied()")
+    op.execute("ALTER TABLE incidents ENABLE ALWAYS TRIGGER stats_incidents_truncate")
     op.execute("""CREATE FUNCTION stats_mark_coverage() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             -- unconditional: the row lock orders this writer against a running refresh
@@ -124,6 +141,7 @@ def upgrade():
     for table, operations in COVERAGE_TRIGGERS:
         op.execute(f"CREATE TRIGGER stats_coverage_{table} AFTER {operations} ON {table}"
                    " FOR EACH STATEMENT EXECUTE FUNCTION stats_mark_coverage()")
+        op.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER stats_coverage_{table}")
     op.execute("SET LOCAL statement_timeout = 0")  # the app's 15 s is for requests
     op.execute(FILL)
     op.execute("ANALYZE incident_facts")
@@ -134,6 +152,8 @@ def downgrade():
         op.execute(f"DROP TRIGGER stats_{table}_{operation.lower()} ON {table}")
     for table, _ in COVERAGE_TRIGGERS:
         op.execute(f"DROP TRIGGER stats_coverage_{table} ON {table}")
+    op.execute("DROP TRIGGER stats_incidents_truncate ON incidents")
+    op.execute("DROP FUNCTION stats_incidents_emptied()")
     for name in ("incident", "event", "coverage"):
         op.execute(f"DROP FUNCTION stats_mark_{name}()")
     op.drop_table('stats_state')
