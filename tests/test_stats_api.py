@@ -234,5 +234,5 @@ def test_deleted_or_truncated_incidents_leave_no_facts(runner, town, conn):
     conn.execute(text("DELETE FROM incidents WHERE id = :i"), {"i": town["i3"]})
     assert runner.invoke(args=["stats", "refresh"]).exit_code == 0
     assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 8
-    conn.execute(text("TRUNCATE incidents, incident_locations, incident_events"))
+    conn.execute(text("TRUNCATE incidents, incident_locations, incident_events, resident_reports"))
     assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 0
