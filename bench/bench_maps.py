@@ -39,6 +39,10 @@ def run(engine: Engine, reps: int) -> list[Row]:
 
     _flask("users", "create", USER, "--role", "viewer", stdin=PASSWORD + "\n", check=False)
     _flask("users", "password", USER, stdin=PASSWORD + "\n")
+    with engine.connect() as conn:
+        pending = conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar()
+        conn.execute(text("UPDATE stats_state SET dirty = true"))
+        conn.commit()
     started = time.perf_counter()
     _flask("stats", "refresh")  # after the demo load or migration: facts and distances
     refresh_s = time.perf_counter() - started
@@ -99,8 +103,9 @@ def run(engine: Engine, reps: int) -> list[Row]:
                    if plain else "-"),
             ratio=f"{_p(plain, 50) / _p(ours, 50):.1f}x faster" if plain else "-",
             target="< 1 s", ok=_p(ours, 50) < STATS_S * 1000,
-            notes=[f"flask stats refresh before the run: {refresh_s:.1f} s (facts already "
-                   "current after the migration; building distances recomputed once)"]
+            notes=[f"flask stats refresh before the run: {refresh_s:.1f} s ({pending:,} "
+                   "incidents queued, e.g. by an earlier bench's re-assignment; building "
+                   "distances recomputed)"]
             if name.startswith("coverage") else []))
     return rows
 
