@@ -74,7 +74,7 @@ def run(main: Engine, reps: int) -> Row:
     rows = sum(1 for _ in CSV.open(encoding="utf-8")) - 1
     ours, naive, located = [], [], {}
     for _ in range(reps):
-        run_sql(engine, "TRUNCATE incident_events, incident_locations, incidents;"
+        run_sql(engine, "TRUNCATE resident_reports, incident_events, incident_locations, incidents;"
                      " DROP TABLE IF EXISTS naive_incidents; CHECKPOINT")
 
         def ingest() -> None:
