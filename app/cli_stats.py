@@ -23,8 +23,9 @@ def refresh(batch: int):
         with db.engine.begin() as conn:
             conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             done = caseload.refresh(conn, batch)
+            left = caseload.pending(conn)
         total += done
-        if done < batch:
+        if not left:
             break
         click.echo(f"incident facts: {total} recomputed ...")
     with db.engine.begin() as conn:

@@ -518,6 +518,19 @@ class StatsDirty(Base):
     incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
+class StatsRange(Base):
+    """Incident ids a bulk loader wrote with the statistics triggers deferred
+    (``geo.caseload.deferred``): queued as ranges, turned into ``stats_dirty`` rows by
+    ``geo.caseload.refresh`` a batch at a time."""
+
+    __tablename__ = "stats_ranges"
+    __table_args__ = (CheckConstraint("first_id <= last_id", name="ck_stats_ranges_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class BuildingCoverage(Base):
     """Each building's distance to the nearest home of a serving party member (metres;
     NULL: none within ``geo.coverage.MAX_DISTANCE_M``). Only this number, no person."""

@@ -40,8 +40,11 @@ depend on the clock, so they are counted live (the open incidents are a few per 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput
@@ -119,14 +122,57 @@ ON CONFLICT (incident_id) DO UPDATE SET
 """
 
 
+# The oldest queued range of a bulk load becomes queued incidents, at most :limit of them
+# (every range when :limit is NULL).
+_FROM_RANGES = """
+WITH taken AS (
+    SELECT id, first_id, last_id,
+           CASE WHEN CAST(:limit AS bigint) IS NULL THEN last_id
+                ELSE least(last_id, first_id + CAST(:limit AS bigint) - 1) END AS upto
+      FROM stats_ranges ORDER BY id
+     LIMIT CASE WHEN CAST(:limit AS bigint) IS NULL THEN NULL ELSE 1 END FOR UPDATE),
+queued AS (
+    INSERT INTO stats_dirty (incident_id)
+    SELECT generate_series(first_id, upto) FROM taken ON CONFLICT DO NOTHING),
+shrunk AS (
+    UPDATE stats_ranges r SET first_id = taken.upto + 1
+      FROM taken WHERE r.id = taken.id AND taken.upto < taken.last_id)
+DELETE FROM stats_ranges r USING taken WHERE r.id = taken.id AND taken.upto >= taken.last_id
+"""
+
+
+@contextmanager
+def deferred(conn: Connection, ids: np.ndarray) -> Iterator[None]:
+    """For a bulk loader writing incidents ``ids`` (and their events and locations) in the
+    caller's transaction: the statistics triggers skip its statements, and the ids are
+    queued as a few ranges instead (one row per run of consecutive ids), which
+    ``refresh`` turns into queued incidents a batch at a time."""
+    conn.exec_driver_sql("SET LOCAL gridmap.stats_deferred = 'on'")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SET LOCAL gridmap.stats_deferred = 'off'")
+    ordered = np.unique(np.asarray(ids, dtype=np.int64))
+    if ordered.size:
+        breaks = np.flatnonzero(np.diff(ordered) != 1)
+        firsts = np.concatenate([[ordered[0]], ordered[breaks + 1]])
+        lasts = np.concatenate([ordered[breaks], [ordered[-1]]])
+        conn.execute(text("INSERT INTO stats_ranges (first_id, last_id)"
+                          " SELECT * FROM unnest(CAST(:a AS bigint[]), CAST(:b AS bigint[]))"),
+                     {"a": firsts.tolist(), "b": lasts.tolist()})
+
+
 def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     """Recompute the facts of at most ``limit`` (None: all) dirty incidents; how many.
 
     Runs in the caller's transaction (commit it). Rows another refresh is working on are
     waited for (then found done), so that a request never reads facts older than the
     changes committed before it; more than ``limit`` changes at once (a bulk import)
-    are caught up over the next requests, or at once by ``flask stats refresh``.
+    are caught up over the next requests, or at once by ``flask stats refresh``. The
+    oldest range a bulk load queued (``deferred``) is turned into queued incidents
+    first, up to ``limit`` of them.
     """
+    conn.execute(text(_FROM_RANGES), {"limit": limit})
     done = conn.execute(text(_REFRESH), {"limit": limit}).rowcount
     return max(done, 0)
 
@@ -141,7 +187,9 @@ def community_id(conn: Connection, code: str) -> int | None:
 
 
 def pending(conn: Connection) -> int:
-    return conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar_one()
+    return conn.execute(text(
+        "SELECT (SELECT count(*) FROM stats_dirty)"
+        " + (SELECT coalesce(sum(last_id - first_id + 1), 0) FROM stats_ranges)")).scalar_one()
 
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date,

@@ -53,7 +53,8 @@ def has_communities(conn: Connection) -> bool:
 # Accounts refer to workers and communities, so TRUNCATE ... CASCADE would follow those
 # keys and empty the accounts and the audit log too. The tables accounts can reach are
 # emptied with DELETE instead, after every table that refers to them.
-_TRUNCATED = ("incident_facts", "stats_dirty", "building_coverage", "resident_reports",
+_TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverage",
+              "resident_reports",
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids")
 _DELETED = ("grid_members", "grids", "plans", "communities")

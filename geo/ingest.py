@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from geo import caseload
 from geo.assign import DEFAULT_SNAP_METERS, assign_incidents
 from geo.bulk import foreign_keys_checked_once, indexes_rebuilt
 from geo.copyio import Encoded, copy_encoded, copy_frame, encode_frame
@@ -234,12 +235,13 @@ def load(conn: Connection, frame: pd.DataFrame, *, snap_meters: float = DEFAULT_
     if frame.empty:
         return result
     ids = _reserve_ids(conn, "incidents", len(frame))
-    covered = _write(conn, frame, ids, actor, later)
-    rest = ids[~covered].tolist()
-    if rest:  # no grid covers these: only the snapping and out-of-area steps
-        for state, count in assign_incidents(conn, snap_meters=snap_meters, ids=rest,
-                                             grid_driven=False).items():
-            result.located[state] += count
+    with caseload.deferred(conn, ids):  # the statistics queue a few ranges, not every row
+        covered = _write(conn, frame, ids, actor, later)
+        rest = ids[~covered].tolist()
+        if rest:  # no grid covers these: only the snapping and out-of-area steps
+            for state, count in assign_incidents(conn, snap_meters=snap_meters, ids=rest,
+                                                 grid_driven=False).items():
+                result.located[state] += count
     result.located["covered"] += int(covered.sum())
     result.loaded = len(frame)
     return result

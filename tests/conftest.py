@@ -26,7 +26,7 @@ import pgcluster  # noqa: E402
 SHARED_DATA = ROOT.parent / "shared" / "data"
 APP_TABLES = (
     "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
-    "incident_facts", "stats_dirty", "building_coverage",
+    "incident_facts", "stats_dirty", "stats_ranges", "building_coverage",
     "grid_members", "plan_buildings", "buildings", "plan_grids", "grids", "plans", "users",
     "communities",
     "layer_imports", "audit_log", "api_tokens", "user_communities", "holidays",

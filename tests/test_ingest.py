@@ -164,3 +164,29 @@ def test_copy_writes_text_categories_timestamps_and_geometry_in_binary(conn):
     with pytest.raises(ValueError, match="NUL"):
         copyio.copy_frame(conn, "copied", frame.assign(name=pd.array(["a\x00"] * 3, dtype="str")))
     conn.exec_driver_sql("DROP TABLE copied")
+
+
+def test_a_bulk_load_queues_its_statistics_as_ranges(tmp_path, app, conn, town):
+    from app.extensions import db
+    from geo import caseload
+
+    path = tmp_path / "hotline.csv"
+    path.write_text(HEADER + "".join(row(f"R{n}", 1 + n % 3, 1) for n in range(5)),
+                    encoding="utf-8")
+    with db.engine.begin() as loading:  # a loader works in a transaction of its own
+        assert ingest_csv(loading, path).loaded == 5
+    # The triggers stood aside for the loader: a range instead of five queued rows.
+    assert conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar() == 0
+    assert conn.execute(text("SELECT last_id - first_id + 1 FROM stats_ranges")).all() == [(5,)]
+    assert caseload.pending(conn) == 5
+    assert caseload.refresh(conn, limit=3) == 3  # a batch: the range shrinks
+    assert caseload.pending(conn) == 2
+    assert caseload.refresh(conn, limit=3) == 2
+    assert caseload.pending(conn) == 0
+    facts = conn.execute(text(
+        "SELECT count(*) FROM incident_facts f JOIN incidents i ON i.id = f.incident_id"
+        " JOIN incident_locations l ON l.incident_id = i.id AND l.grid_id = f.grid_id"))
+    assert facts.scalar() == 5
+    # Later single writes are queued by the triggers again.
+    conn.execute(text("UPDATE incidents SET priority = 1 WHERE external_id = 'R0'"))
+    assert conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar() == 1
