@@ -10,12 +10,18 @@ cache or the tile server, outside gridmap).
 from __future__ import annotations
 
 import os
-import subprocess
 
 from sqlalchemy import Engine, text
 
 from bench.bench_lookup import _free_port, _serve
-from bench.common import ROOT, Row, database_url
+from bench.common import (
+    Row,
+    bytes_received,
+    database_url,
+    local_context,
+    sign_in,
+    staff_user,
+)
 
 PASSWORD = "bench-console-1"
 LIMIT = 1_000_000  # bytes
@@ -35,7 +41,7 @@ def run(engine: Engine, reps: int) -> Row:
             " 'in_progress', 'returned', 'reopened')")).scalar()
     users = {"bench-console-city": [], "bench-console-street": ["--street", street]}
     for name, limit in users.items():
-        _user(name, limit)
+        staff_user(name, "dispatcher", PASSWORD, *limit)
     env = {**os.environ, "DATABASE_URL": database_url(), "GRIDMAP_SECRET_KEY": "bench",
            "GRIDMAP_RATELIMIT_LOGIN": "1000 per minute"}
     port = _free_port()
@@ -63,33 +69,13 @@ def run(engine: Engine, reps: int) -> Row:
                "uncompressed); tiles blocked and not counted"])
 
 
-def _user(name: str, limit: list[str]) -> None:
-    flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    subprocess.run([*flask, "users", "create", name, "--role", "dispatcher", *limit],
-                   input=PASSWORD + "\n", cwd=ROOT, env=env, capture_output=True, text=True)
-    subprocess.run([*flask, "users", "password", name], input=PASSWORD + "\n", cwd=ROOT,
-                   env=env, capture_output=True, text=True, check=True)
-
-
 def _first_load(browser, port: int, name: str) -> int:
     """Bytes received loading /dispatch signed in (the sign-in itself not counted)."""
     base = f"http://127.0.0.1:{port}"
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
-        base) else route.continue_())
+    context = local_context(browser, base, viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button.btn-primary[type=submit]")
-    page.wait_for_load_state("networkidle")
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    received: dict[str, int] = {}
-    cdp.on("Network.loadingFinished",
-           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    sign_in(page, base, name, PASSWORD)
+    received = bytes_received(context, page)
     page.goto(f"{base}/dispatch")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)

@@ -20,13 +20,20 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import subprocess
 import time
 
 from sqlalchemy import Engine, text
 
 from bench.bench_lookup import _free_port, _serve
-from bench.common import ROOT, Row, database_url
+from bench.common import (
+    Row,
+    bytes_received,
+    database_url,
+    flask,
+    local_context,
+    sign_in,
+    staff_user,
+)
 
 PASSWORD = "bench-maps-pass-1"
 USER = "bench-maps"
@@ -37,14 +44,13 @@ VIEWS = 40
 def run(engine: Engine, reps: int) -> list[Row]:
     from playwright.sync_api import sync_playwright
 
-    _flask("users", "create", USER, "--role", "viewer", stdin=PASSWORD + "\n", check=False)
-    _flask("users", "password", USER, stdin=PASSWORD + "\n")
+    staff_user(USER, "viewer", PASSWORD)
     with engine.connect() as conn:
         pending = conn.execute(text("SELECT count(*) FROM stats_dirty")).scalar()
         conn.execute(text("UPDATE stats_state SET dirty = true"))
         conn.commit()
     started = time.perf_counter()
-    _flask("stats", "refresh")  # after the demo load or migration: facts and distances
+    flask("stats", "refresh")  # after the demo load or migration: facts and distances
     refresh_s = time.perf_counter() - started
     with engine.connect() as conn:
         extent = conn.execute(text(
@@ -123,23 +129,9 @@ def _load_row(page: str, runs: list[tuple[int, float]], all_geojson: int) -> Row
                + "; bodies + headers as received (gunicorn sends them uncompressed)"])
 
 
-def _flask(*args: str, stdin: str | None = None, check: bool = True):
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args],
-                          input=stdin, cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=check)
-
-
 def _signed_in(browser, base: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
-        base) else route.continue_())
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", USER)
-    page.fill("#password", PASSWORD)
-    page.click("button.btn-primary[type=submit]")
-    page.wait_for_load_state("networkidle")
+    context = local_context(browser, base, viewport={"width": 1366, "height": 900})
+    sign_in(context.new_page(), base, USER, PASSWORD)
     return context
 
 
@@ -147,12 +139,7 @@ def _first_load(browser, base: str, name: str) -> tuple[int, float]:
     """(bytes received, seconds from navigation to the grid layer painted)."""
     context = _signed_in(browser, base)
     page = context.pages[0]
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    received: dict[str, int] = {}
-    cdp.on("Network.loadingFinished",
-           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    received = bytes_received(context, page)
     page.goto(f"{base}/maps/{name}")
     page.wait_for_function("() => window.gridmapStats && window.gridmapStats.painted"
                            " && window.gridmapStats.painted.grids > 0", timeout=60_000)

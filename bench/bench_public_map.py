@@ -18,7 +18,7 @@ import shutil
 from sqlalchemy import Engine, text
 
 from bench.bench_lookup import DURATION, _free_port, _serve, _wrk
-from bench.common import OUT, Row, database_url, run_sql
+from bench.common import OUT, Row, bytes_received, database_url, local_context, run_sql
 
 PAGE_LIMIT = 500_000  # bytes, first load without tiles
 P99_LIMIT = 25.0  # ms
@@ -84,16 +84,9 @@ def _first_loads(port: int, building: str, reps: int) -> dict[str, list[int]]:
 def _first_load(browser, port: int, path: str, ready: str) -> int:
     """Bytes received loading ``path`` until the page is idle and ``ready`` is shown."""
     base = f"http://127.0.0.1:{port}"
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
-        base) else route.continue_())
+    context = local_context(browser, base, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    received: dict[str, int] = {}
-    cdp.on("Network.loadingFinished",
-           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    received = bytes_received(context, page)
     page.goto(base + path)
     page.wait_for_selector(ready, timeout=30_000)
     page.wait_for_load_state("networkidle")

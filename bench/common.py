@@ -25,10 +25,45 @@ def database_url(db: str = DB) -> str:
     return pgcluster.url(PORT, db)
 
 
-def flask(*args: str, db: str = DB, check: bool = True) -> subprocess.CompletedProcess:
+def flask(*args: str, db: str = DB, check: bool = True,
+          stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url(db)}
     return subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args],
-                          cwd=ROOT, env=env, check=check, capture_output=True, text=True)
+                          input=stdin, cwd=ROOT, env=env, check=check, capture_output=True,
+                          text=True)
+
+
+def staff_user(name: str, role: str, password: str, *scope: str) -> None:
+    """A staff account for a page benchmark (kept if it exists), with ``password``."""
+    flask("users", "create", name, "--role", role, *scope, stdin=password + "\n", check=False)
+    flask("users", "password", name, stdin=password + "\n")
+
+
+def local_context(browser, base: str, **options):
+    """A browser context that reaches only ``base`` (tiles and the like are refused)."""
+    context = browser.new_context(**options)
+    context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
+        base) else route.continue_())
+    return context
+
+
+def sign_in(page, base: str, name: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button.btn-primary[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def bytes_received(context, page) -> dict[str, int]:
+    """Bytes per request as the page receives them from now on, the cache off (CDP)."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    received: dict[str, int] = {}
+    cdp.on("Network.loadingFinished",
+           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    return received
 
 
 def start_cluster() -> None:
