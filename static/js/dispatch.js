@@ -9,6 +9,7 @@
  */
 (function () {
   "use strict";
+  const {$, el, fmt, debounce} = window.gridmap;
 
   const config = JSON.parse(document.getElementById("dispatch-config").textContent);
   const T = config.texts;
@@ -28,13 +29,6 @@
 
   // ---- small helpers -------------------------------------------------------------------
 
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) =>
-      (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
-  }
-
   function label(key, fallback) {
     return Object.prototype.hasOwnProperty.call(T, key) ? T[key] : fallback;
   }
@@ -43,25 +37,6 @@
   const actionText = (action) => label("act_" + action, action);
   const roleText = (role) => label("role_" + role, role);
   const categoryText = (code) => (config.categories[code] || code);
-
-  /* el("span", {className: "x", title: "..."}, "text", child...): text children become
-     text nodes, so nothing given here is ever parsed as HTML. */
-  function el(tag, attrs) {
-    const node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach((name) => {
-      const value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "className") node.className = value;
-      else if (name === "text") node.textContent = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    for (let i = 2; i < arguments.length; i += 1) {
-      const child = arguments[i];
-      if (child === null || child === undefined || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
 
   function when(iso) {
     if (!iso) return T.unknown;
@@ -79,11 +54,6 @@
   function overdueBadge() { return el("span", {className: "badge text-bg-danger"}, T.overdue); }
 
   function coords(lon, lat) { return Number(lon).toFixed(6) + ", " + Number(lat).toFixed(6); }
-
-  function debounce(fn, ms) {
-    let timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
-  }
 
   // ---- the API -------------------------------------------------------------------------
 

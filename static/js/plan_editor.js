@@ -11,6 +11,7 @@
  */
 (function () {
   "use strict";
+  const {el, fmt} = window.gridmap;
 
   const config = JSON.parse(document.getElementById("plan-config").textContent);
   const T = config.texts;
@@ -26,20 +27,6 @@
   };
 
   // ---- helpers ---------------------------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (k === "text") node.textContent = v; else node.setAttribute(k, v);
-    });
-    children.forEach((c) => node.append(c));
-    return node;
-  }
-
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) =>
-      (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
-  }
 
   function notice(text, kind, extra) {
     const box = el("div", {class: "msg " + (kind || ""), text});

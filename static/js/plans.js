@@ -2,21 +2,12 @@
  * Texts from the server are placed with textContent only. Plain ES2017, no build step. */
 (function () {
   "use strict";
+  const {$, el} = window.gridmap;
 
   const config = JSON.parse(document.getElementById("plans-config").textContent);
   const T = config.texts;
   const CSRF = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   const LOCALE = config.lang === "en" ? "en-GB" : "zh-CN";
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (k === "text") node.textContent = v; else node.setAttribute(k, v);
-    });
-    children.forEach((c) => node.append(c));
-    return node;
-  }
 
   function notice(text, kind) {
     const box = $("notice");

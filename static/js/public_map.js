@@ -7,6 +7,7 @@
  */
 (function () {
   "use strict";
+  const {$, el, fmt, debounce} = window.gridmap;
 
   const config = JSON.parse(document.getElementById("public-config").textContent);
   const T = config.texts;
@@ -20,40 +21,8 @@
 
   // ---- helpers -----------------------------------------------------------------------
 
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) =>
-      (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
-  }
-
-  function el(tag, attrs) {
-    const node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach((name) => {
-      const value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "className") node.className = value;
-      else node.setAttribute(name, value === true ? "" : String(value));
-    });
-    for (let i = 2; i < arguments.length; i += 1) {
-      const child = arguments[i];
-      if (child === null || child === undefined || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
   function replace(node) {
     node.replaceChildren.apply(node, Array.prototype.slice.call(arguments, 1));
-  }
-
-  function debounce(fn, ms) {
-    let timer = null;
-    return function () {
-      const args = arguments;
-      clearTimeout(timer);
-      timer = setTimeout(() => fn.apply(null, args), ms);
-    };
   }
 
   function notice(text, isError) {

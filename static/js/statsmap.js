@@ -9,6 +9,7 @@
  */
 (function () {
   "use strict";
+  const {$, el, fmt} = window.gridmap;
 
   const config = JSON.parse(document.getElementById("stats-config").textContent);
   const T = config.texts;
@@ -30,29 +31,6 @@
   document.documentElement.lang = config.lang === "en" ? "en" : "zh-CN";
 
   // ---- helpers --------------------------------------------------------------------------
-
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) =>
-      (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
-  }
-
-  function el(tag, attrs) {
-    const node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach((name) => {
-      const value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "className") node.className = value;
-      else node.setAttribute(name, String(value));
-    });
-    for (let i = 2; i < arguments.length; i += 1) {
-      const child = arguments[i];
-      if (child === null || child === undefined || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
 
   function number(value, digits) {
     if (value === null || value === undefined) return "—";
