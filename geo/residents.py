@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 
 from sqlalchemy import Connection, text
 
@@ -19,6 +20,7 @@ from geo import intake
 from geo.assign import locate_point
 from geo.errors import InvalidInput, NotFound
 from geo.params import Box
+from geo.worktime import WorkCalendar
 
 # 32 letters and digits without 0/O and 1/I, so a reference read out over the phone or
 # copied by hand survives; 8 of them are 40 bits, far beyond guessing at the rate limit.
@@ -50,7 +52,7 @@ def normalize_reference(value: str | None) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def check_report(form, cats: dict[str, intake.Category], now: dt.datetime,
+def check_report(form, cats: Mapping[str, intake.Category], now: dt.datetime,
                  area: Box | None) -> dict:
     """The form's fields as a report for ``geo.intake`` (source resident), checked."""
     unknown = sorted(set(form) - set(FIELDS))
@@ -79,8 +81,8 @@ def check_report(form, cats: dict[str, intake.Category], now: dt.datetime,
         raise
 
 
-def store(conn: Connection, report: dict, cats: dict[str, intake.Category],
-          rules: intake.Rules, photo: bytes | None) -> str:
+def store(conn: Connection, report: dict, cats: Mapping[str, intake.Category],
+          rules: intake.Rules, cal: WorkCalendar, photo: bytes | None) -> str:
     """Store a checked report with its photo in the caller's transaction; its reference.
 
     A point in no community and near no grid is refused: the public map serves the city's
@@ -90,8 +92,8 @@ def store(conn: Connection, report: dict, cats: dict[str, intake.Category],
     if where.grid_id is None and where.community_id is None:
         raise InvalidInput(f"the point ({report['lon']:.6f}, {report['lat']:.6f}) is outside "
                            "the area this map serves", param="lon")
-    incident_id, _ = intake.store(conn, report, cats, rules, intake.calendar(conn, rules),
-                                  actor="public", user_id=None, scope=None)
+    incident_id, _ = intake.store(conn, report, cats, rules, cal, actor="public",
+                                  user_id=None, scope=None)
     while True:  # a clash of 40-bit references is all but impossible; retry if it happens
         reference = new_reference()
         stored = conn.execute(text(

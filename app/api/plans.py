@@ -23,6 +23,10 @@ FEATURES = {"type": "object", "description": "GeoJSON FeatureCollection; propert
             "gcj02, bd09)"}
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
             "description": "the plan's ETag as last read"}
+# Replacing or patching grids: the version read, and how to read the coordinates sent.
+EDIT_PARAMS = [IF_MATCH, query_param("crs", "CRS of the coordinates (default wgs84)",
+                                     {"type": "string"}),
+               query_param("make_valid", "repair invalid polygons", {"type": "boolean"})]
 WRITE_ERRORS = {"400": error("bad body"), "401": error("not signed in"),
                 "403": error("role may not edit plans"), "404": error("no such plan"),
                 "409": error("the plan is not a draft"),
@@ -150,9 +154,7 @@ def delete_plan(plan_id: int):
 
 @blp.route("/plans/<int:plan_id>/grids", methods=["PUT"])
 @blp.doc(summary="Replace a plan's grids", security=STAFF,
-         parameters=[IF_MATCH, query_param("crs", "CRS of the coordinates (default wgs84)",
-                                            {"type": "string"}),
-                     query_param("make_valid", "repair invalid polygons", {"type": "boolean"})],
+         parameters=EDIT_PARAMS,
          requestBody={"content": {"application/json": {"schema": FEATURES}}},
          responses={"200": ok("the plan", PLAN), **WRITE_ERRORS})
 @require("plans:write")
@@ -174,9 +176,7 @@ def replace_grids(plan_id: int):
          description="A FeatureCollection of the grids to add or change (by feature `id` = "
                      "plan grid id, else by `code`; a null geometry keeps the boundary) and "
                      "`delete`: grid codes or ids to remove.",
-         parameters=[IF_MATCH, query_param("crs", "CRS of the coordinates (default wgs84)",
-                                            {"type": "string"}),
-                     query_param("make_valid", "repair invalid polygons", {"type": "boolean"})],
+         parameters=EDIT_PARAMS,
          requestBody={"content": {"application/json": {"schema": FEATURES}}},
          responses={"200": ok("the plan", PLAN), **WRITE_ERRORS})
 @require("plans:write")

@@ -81,10 +81,11 @@ def create_report():
     photo = _photo(cfg["PHOTO_MAX_BYTES"])
     fields = {k: v for k, v in form.items() if k not in (antiabuse.HONEYPOT, antiabuse.TOKEN)}
     conn = db.session.connection()
-    cats = intake.categories(conn)
+    rules = intake.Rules.from_config(cfg)
+    cats, cal = intake.settings(conn, rules)
     report = residents.check_report(fields, cats, dt.datetime.now(dt.UTC),
                                     cfg["SERVICE_AREA"])
-    reference = residents.store(conn, report, cats, intake.Rules.from_config(cfg), photo)
+    reference = residents.store(conn, report, cats, rules, cal, photo)
     db.session.commit()
     return jsonify(residents.public_status(db.session.connection(), reference)), 201
 

@@ -144,7 +144,8 @@ def create_request(fmt: str):
         raise Forbidden("api_key is required to create service requests")
     _jurisdiction(form)
     config, conn = current_app.config, db.session.connection()
-    cats = intake.categories(conn)
+    rules = intake.Rules.from_config(config)
+    cats, cal = intake.settings(conn, rules)
     try:
         report = intake.check_report(open311.report_from_form(form), cats,
                                      dt.datetime.now(dt.UTC), config["SERVICE_AREA"])
@@ -152,8 +153,7 @@ def create_request(fmt: str):
         name = OPEN311_NAMES.get(err.param or "", err.param)
         raise InvalidInput(f"{name}: {err.message}", param=name, details=err.details) \
             from None
-    rules = intake.Rules.from_config(config)
-    incident_id, _ = intake.store(conn, report, cats, rules, intake.calendar(conn, rules),
+    incident_id, _ = intake.store(conn, report, cats, rules, cal,
                                   actor=staff.username, user_id=staff.id,
                                   scope=staff.communities)
     db.session.commit()
