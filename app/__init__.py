@@ -14,7 +14,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, then environment, then ``config``."""
-    from app import auth, cli, errors, headers, limits, readdb, web
+    from app import auth, cli, errors, fastlookup, headers, limits, readdb, web
     from app.api.common import SECURITY_SCHEMES
     from app.config import Defaults, database_url_from_env
     from app.extensions import api, db, migrate
@@ -80,6 +80,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(open311.bp)
     web.init_app(app)
     cli.init_app(app)
+    fastlookup.install(app)
+    headers.proxy_fix(app)
     return app
 
 

@@ -21,6 +21,7 @@ STATIC_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 def csp_nonce() -> str:
@@ -58,7 +59,7 @@ def _add_headers(response: Response) -> Response:
     csp = current_app.extensions["gridmap_csp"]
     headers["Content-Security-Policy"] = policy(nonce, csp["tiles"]) if nonce else csp["plain"]
     if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        response.headers.setdefault(*HSTS)
     return response
 
 
@@ -83,6 +84,10 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(_add_headers)
+
+
+def proxy_fix(app: Flask) -> None:
+    """Trust ``PROXY_FIX_HOPS`` proxies' X-Forwarded-* headers; outermost WSGI layer."""
     if hops := int(app.config["PROXY_FIX_HOPS"]):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_port=hops, x_prefix=hops)

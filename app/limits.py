@@ -73,21 +73,38 @@ class SharedWindows:
         self._limiter.storage.reset()
 
 
+# environ key: (scope, hit's answer) for a request counted before Flask saw it
+COUNTED = "gridmap.limit_counted"
+
+
 @lru_cache(maxsize=32)
 def _parsed(limit: str) -> RateLimitItem:
     return parse(limit)
 
 
-def check(scope: str, setting: str) -> None:
-    """Count this request against the client's ``scope`` budget; 429 when it is spent."""
-    cfg = current_app.config
+def hit(app: Flask, scope: str, setting: str, client: str) -> int | None:
+    """Count one request of ``client`` against its ``scope`` budget (the limit in the
+    ``setting``); None when allowed, else the seconds until the budget renews."""
+    cfg = app.config
     if not cfg["RATELIMIT_ENABLED"]:
-        return
-    item = _parsed(cfg[setting])
-    wait = current_app.extensions["gridmap_limits"].hit(item, scope, request.remote_addr or "")
+        return None
+    return app.extensions["gridmap_limits"].hit(_parsed(cfg[setting]), scope, client)
+
+
+def check(scope: str, setting: str) -> None:
+    """Count this request against the client's ``scope`` budget; 429 when it is spent.
+
+    A request app.fastlookup already counted and handed on carries that count's answer
+    in its environ (``COUNTED``): it is not counted twice."""
+    counted = request.environ.get(COUNTED)
+    if counted is not None and counted[0] == scope:
+        wait = counted[1]
+    else:
+        wait = hit(current_app, scope, setting, request.remote_addr or "")
     if wait is not None:
         raise TooManyRequests(f"too many requests from your address: the limit is "
-                              f"{cfg[setting]}; try again in {wait} s", retry_after=wait)
+                              f"{current_app.config[setting]}; try again in {wait} s",
+                              retry_after=wait)
 
 
 def public(view):

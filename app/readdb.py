@@ -63,11 +63,12 @@ def write_statements(work: Callable[[Connection], T]) -> T:
         return _guarded(conn, current_app.extensions[PRIMARY], work)
 
 
-def read_held(query: Callable[[Connection], T]) -> T:
+def read_held(query: Callable[[Connection], T], app: Flask | None = None) -> T:
     """``read`` on a connection this thread keeps between requests: for the hottest
     public query, where checking a connection out of the pool and back in costs a
-    noticeable share of the request. Same retry when the connection has died."""
-    engine = current_app.extensions[KEY]
+    noticeable share of the request. Same retry when the connection has died.
+    ``app`` is for callers outside an application context (app.fastlookup)."""
+    engine = (app or current_app).extensions[KEY]
     for attempt in (1, 2):
         conn = getattr(_held, "conn", None)
         if conn is None or conn.engine is not engine or conn.closed:

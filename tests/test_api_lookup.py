@@ -103,3 +103,81 @@ def test_bad_coordinates_are_400_naming_the_parameter(client, town, query, param
     error = response.get_json()["error"]
     assert error["details"]["param"] == param
     assert words in error["message"]
+
+
+# The short path (app/fastlookup.py) answers plain, anonymous lookups below Flask; every
+# other request goes to the view. Both must give the same answer, headers included.
+
+@pytest.fixture
+def view_calls(app, monkeypatch):
+    """How many requests reached the Flask view."""
+    calls = []
+    view = app.view_functions["lookup.lookup"]
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "lookup.lookup", counted)
+    return calls
+
+
+COMPARED_HEADERS = ("Content-Type", "Content-Length", "Content-Security-Policy",
+                    "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+                    "Cross-Origin-Opener-Policy", "Strict-Transport-Security", "Set-Cookie",
+                    "Vary")
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost", "https://localhost"])
+@pytest.mark.parametrize("where", [(1, 1.5), (2, 1), (6.2, 1), (7.5, 1)])
+def test_short_path_answers_as_the_view_does(app, town, view_calls, base_url, where):
+    lon, lat = xy(*where)
+    fast = app.test_client().get("/api/v1/lookup", base_url=base_url,
+                                 query_string={"lat": lat, "lon": lon})
+    assert view_calls == []  # answered below Flask
+    slow = app.test_client().get("/api/v1/lookup", base_url=base_url,
+                                 query_string={"lon": lon, "lat": lat, "crs": "wgs84"})
+    assert view_calls == [1]
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_data() == slow.get_data()
+    for name in COMPARED_HEADERS:
+        assert fast.headers.get(name) == slow.headers.get(name), name
+    assert ("Strict-Transport-Security" in fast.headers) == base_url.startswith("https")
+
+
+@pytest.mark.parametrize("extra", [
+    {"headers": {"Authorization": "Bearer nonsense"}},
+    {"cookie": "forged"},
+    {"query": {"lon": "1"}},  # repeated parameter
+    {"method": "HEAD"},
+])
+def test_requests_with_credentials_or_odd_parameters_go_to_the_view(app, town, view_calls,
+                                                                     extra):
+    lon, lat = xy(1, 1.5)
+    query = [("lon", lon), ("lat", lat), *extra.get("query", {}).items()]
+    client = app.test_client()
+    if "cookie" in extra:
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], extra["cookie"])
+    response = client.open("/api/v1/lookup", method=extra.get("method", "GET"),
+                                      query_string=query, headers=extra.get("headers", {}))
+    assert view_calls == [1]
+    assert response.status_code == 200
+
+
+def test_the_short_path_counts_each_request_once_against_the_public_budget(app, town):
+    from app.limits import reset
+
+    app.config["RATELIMIT_PUBLIC"] = "3 per minute"
+    reset(app)
+    client = app.test_client()
+    try:
+        outside = get(client, lon=xy(20, 1)[0], lat=xy(20, 1)[1])  # handed on: 404
+        bad = get(client, lon="abc", lat=xy(1, 1)[1])  # handed on: 400
+        inside = get(client, lon=xy(1, 1.5)[0], lat=xy(1, 1.5)[1])  # answered below Flask
+        spent = get(client, lon=xy(1, 1.5)[0], lat=xy(1, 1.5)[1])
+    finally:
+        app.config["RATELIMIT_PUBLIC"] = "100000 per minute"
+        reset(app)
+    assert [outside.status_code, bad.status_code, inside.status_code] == [404, 400, 200]
+    assert spent.status_code == 429 and spent.get_json()["error"]["code"] == "too_many_requests"
+    assert 0 < int(spent.headers["Retry-After"]) <= 61

@@ -1,0 +1,96 @@
+"""The public lookup's short path: ``GET /api/v1/lookup?lon=…&lat=…`` answered below Flask.
+
+The lookup is what every resident's tap and every dispatcher's click asks, and its own
+work is one prepared statement that returns the JSON text. Flask's request machinery
+around it (request and app contexts, URL matching, before/after hooks, the session and
+login managers, building a Response) cost more CPU than the query itself, so the
+common, well-formed, anonymous case is answered here, in WSGI, with the same parts the
+view uses:
+
+- the same parameter checks (``geo.params.lon_lat`` against ``SERVICE_AREA``),
+- the same rate limit budget (``app.limits.hit``, counted once),
+- the same query on the same held connection (``geo.repo.lookup`` via ``app.readdb``),
+- the same headers (``app.headers``: the static set, the plain CSP, HSTS over HTTPS,
+  and Flask's ``Vary: Cookie``).
+
+Everything else goes on to Flask unchanged, which answers it exactly as before: any other
+parameter (``crs``, ``at``, a repeated or unknown one), invalid coordinates (Flask
+produces the 400 and its message), a spent budget (429), a point in no community (404),
+a database error (Flask retries, then 503), a cookie or an ``Authorization`` header (the
+session and token machinery must see those), and any method but GET. A request handed
+on after it was counted carries that count in its environ, so Flask does not count it
+again (``app.limits.COUNTED``). ``tests/test_api_lookup.py`` compares the two paths'
+answers, headers included.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from sqlalchemy.exc import DBAPIError
+
+from app import headers, limits, readdb
+from geo import params, repo
+from geo.errors import InvalidInput
+
+PATH = "/api/v1/lookup"
+_KEYS = {"lon", "lat"}
+
+
+class FastLookup:
+    """WSGI middleware in front of the application (inside ProxyFix, so the client
+    address and scheme are the forwarded ones)."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if (environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET"
+                and "HTTP_COOKIE" not in environ and "HTTP_AUTHORIZATION" not in environ):
+            body = self._answer(environ)
+            if body is not None:
+                start_response("200 OK", self._headers(environ, body))
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ) -> bytes | None:
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True,
+                          errors="werkzeug.url_quote")
+        args = dict(pairs)
+        if len(pairs) != 2 or args.keys() != _KEYS:
+            return None
+        app = self.app
+        cfg = app.config
+        try:
+            lon, lat = params.lon_lat(args, cfg["SERVICE_AREA"])
+        except InvalidInput:
+            return None
+        wait = limits.hit(app, "public", "RATELIMIT_PUBLIC", environ.get("REMOTE_ADDR") or "")
+        if wait is not None:
+            environ[limits.COUNTED] = ("public", wait)
+            return None
+        snap = cfg["ASSIGN_SNAP_METERS"]
+        try:
+            body = readdb.read_held(lambda conn: repo.lookup(conn, lon, lat, snap), app)
+        except DBAPIError:
+            body = None
+        if body is None:  # Flask answers the 404 or the 503, without counting again
+            environ[limits.COUNTED] = ("public", None)
+            return None
+        return body.encode()
+
+    def _headers(self, environ, body: bytes) -> list[tuple[str, str]]:
+        out = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+               *headers.STATIC_HEADERS,
+               ("Content-Security-Policy", self.app.extensions["gridmap_csp"]["plain"]),
+               ("Vary", "Cookie")]  # as Flask says, since the login manager reads it
+        if environ.get("wsgi.url_scheme") == "https":
+            out.append(headers.HSTS)
+        return out
+
+
+def install(app: Flask) -> None:
+    """Put the short path in front of the application's WSGI callable."""
+    app.wsgi_app = FastLookup(app, app.wsgi_app)
