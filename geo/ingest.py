@@ -32,7 +32,7 @@ from sqlalchemy import Connection, text
 
 from geo import caseload
 from geo.assign import DEFAULT_SNAP_METERS, assign_incidents
-from geo.bulk import foreign_keys_checked_once, indexes_rebuilt
+from geo.bulk import foreign_keys_checked_once, indexes_rebuilt, transition_triggers_dropped
 from geo.copyio import Encoded, copy_encoded, copy_frame, encode_frame
 from geo.crs import parse_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
@@ -280,8 +280,14 @@ def _write(conn: Connection, frame: pd.DataFrame, ids: np.ndarray, actor: str,
 
 
 def _copy(conn: Connection, encoded: Encoded, rebuild: bool) -> None:
-    names = _SECONDARY_INDEXES[encoded.table] if rebuild else ()
-    with indexes_rebuilt(conn, encoded.table, names):
+    """COPY the rows; for a large load, with the table's secondary indexes rebuilt after
+    it and its statistics triggers out of the way (``load`` queues the ids itself)."""
+    table = encoded.table
+    with ExitStack() as stack:
+        if rebuild:
+            stack.enter_context(transition_triggers_dropped(conn, table))
+        stack.enter_context(indexes_rebuilt(conn, table, _SECONDARY_INDEXES[table]
+                                            if rebuild else ()))
         copy_encoded(conn, encoded)
 
 
