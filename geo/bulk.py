@@ -15,7 +15,7 @@ slower, same result. The constraints themselves stay declared throughout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
@@ -44,12 +44,19 @@ def _may_skip_triggers(conn: Connection) -> bool:
 
 
 @contextmanager
-def foreign_keys_checked_once(conn: Connection, table: str) -> Iterator[bool]:
+def foreign_keys_checked_once(conn: Connection, table: str,
+                              written: Collection[str] = ()) -> Iterator[bool]:
     """Within the block, check ``table``'s foreign keys set-based at the end (see above).
 
     Yields whether the checks wait for the end of the block: only in a transaction and
     for a role that may turn the row-by-row checks off. Otherwise (autocommit, an
     ordinary role) each row is checked as it is written, so referenced rows go first.
+
+    ``written`` names referenced tables whose rows the caller inserts itself in this
+    transaction, taking the referencing values from the very ids it inserts (a bulk load
+    writing incidents and their events): those keys hold by construction, and no other
+    transaction can delete rows it cannot see yet, so they are not checked again (for a
+    million rows that anti-join costs about 0.3 s per table).
     """
     if not _may_skip_triggers(conn):
         yield False
@@ -62,6 +69,8 @@ def foreign_keys_checked_once(conn: Connection, table: str) -> Iterator[bool]:
     finally:
         conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
     for name, col, ref_table, ref_col in keys if deferred else ():
+        if ref_table in written:
+            continue
         orphan = conn.execute(text(
             f"SELECT t.{col} FROM {table} t WHERE t.{col} IS NOT NULL AND NOT EXISTS"
             f" (SELECT 1 FROM {ref_table} r WHERE r.{ref_col} = t.{col}) LIMIT 1")).first()

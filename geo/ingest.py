@@ -260,7 +260,9 @@ def _write(conn: Connection, frame: pd.DataFrame, ids: np.ndarray, actor: str,
     rebuild = (len(ids) >= _REBUILD_ROWS
                and len(ids) >= _REBUILD_SHARE * _estimated_rows(conn, "incidents"))
     with ThreadPoolExecutor(max_workers=1) as worker, ExitStack() as checks:
-        deferred = all([checks.enter_context(foreign_keys_checked_once(conn, table))
+        # The events and locations reference the incidents by the ids written here.
+        deferred = all([checks.enter_context(foreign_keys_checked_once(
+                            conn, table, written=("incidents",) if table != "incidents" else ()))
                         for table in _SECONDARY_INDEXES])
         events = encode_frame(conn, "incident_events", events, worker)
         rows = worker.submit(_incident_rows, frame, ids, later)

@@ -178,6 +178,12 @@ def test_bulk_foreign_key_check_refuses_orphans_and_writes_nothing(app, town):
             with conn.begin(), foreign_keys_checked_once(conn, "incident_locations"):
                 conn.execute(text("INSERT INTO incident_locations (incident_id, grid_id, state)"
                                   " VALUES (:i, 999999, 'covered')"), {"i": incident})
+        # A loader that wrote the incidents itself skips only the keys to incidents.
+        with pytest.raises(IntegrityViolation, match="incident_locations_grid_id_fkey"):
+            with conn.begin(), foreign_keys_checked_once(conn, "incident_locations",
+                                                         written=("incidents",)):
+                conn.execute(text("INSERT INTO incident_locations (incident_id, grid_id, state)"
+                                  " VALUES (:i, 999999, 'covered')"), {"i": incident})
         role = conn.execute(text("SHOW session_replication_role")).scalar()
         assert role == "origin"
         assert conn.execute(text("SELECT count(*) FROM incident_locations")).scalar() == 0
