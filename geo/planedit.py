@@ -112,14 +112,16 @@ def split(conn: Connection, plan: PlanRef, grid: int | str, line_hex: str, *,
     if len(pieces) < 2:
         raise InvalidInput(f"the line does not cross grid {target.code} from edge to edge; "
                            "draw it across the grid, starting and ending outside it",
-                           param="line")
+                           param="line", details=_why("not_crossing", target.code))
     if len(pieces) > 2:
         raise InvalidInput(f"the line cuts grid {target.code} into {len(pieces)} pieces; "
-                           "draw a line that divides it in two", param="line")
+                           "draw a line that divides it in two", param="line",
+                           details=_why("pieces", target.code, pieces=len(pieces)))
     if pieces[1].m2 < min_m2:
         raise InvalidInput(f"the line would leave a piece of {pieces[1].m2:.0f} m², under the "
                            f"{min_m2:g} m² a grid needs", param="line",
-                           details={"piece_m2": round(pieces[1].m2, 1), "min_m2": min_m2})
+                           details=_why("piece_small", target.code,
+                                        piece_m2=round(pieces[1].m2, 1), min_m2=min_m2))
     code = new_code(conn, plan)
     conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
                  {"g": bytes(pieces[0].geom), "id": target.id})
@@ -156,7 +158,8 @@ def merge(conn: Connection, plan: PlanRef, first: int | str, second: int | str) 
         {"a": a.id, "b": b.id, "snap": MERGE_SNAP_DEG}).one()
     if union.parts != 1:
         raise InvalidInput(f"grids {a.code} and {b.code} do not share an edge, so together "
-                           "they are not one polygon; merge neighbours only", param="grids")
+                           "they are not one polygon; merge neighbours only", param="grids",
+                           details=_why("not_adjacent", a.code, other=b.code))
     conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
                  {"g": bytes(union.geom), "id": a.id})
     conn.execute(text("DELETE FROM plan_grids WHERE id = :id"), {"id": b.id})
@@ -178,12 +181,13 @@ def move_vertex(conn: Connection, plan: PlanRef, source: tuple[float, float],
     rows = conn.execute(text(_MOVE), values).all()
     if not rows:
         raise InvalidInput(f"no grid of the plan has a vertex within {tolerance_m:g} m of "
-                           f"[{source[0]:.7f}, {source[1]:.7f}]", param="from")
+                           f"[{source[0]:.7f}, {source[1]:.7f}]", param="from",
+                           details=_why("no_vertex", None))
     for row in rows:
         if not row.valid:
             raise InvalidInput(f"moving the vertex would make grid {row.code} invalid "
                                f"({row.reason}); nothing was changed", param="to",
-                               details={"grid": row.code, "reason": row.reason})
+                               details=_why("invalid", row.code, reason=row.reason))
     conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
                  [{"g": bytes(r.geom), "id": r.id} for r in rows])
     after = _overlap_m2(conn, plan.id)
@@ -192,8 +196,8 @@ def move_vertex(conn: Connection, plan: PlanRef, source: tuple[float, float],
         (x, y), m2 = next(iter(worse.items()))
         raise InvalidInput(f"moving the vertex would make grids {x} and {y} overlap by "
                            f"{m2:.1f} m²; nothing was changed", param="to",
-                           details={"overlaps": [{"grids": list(k), "m2": round(v, 2)}
-                                                 for k, v in worse.items()]})
+                           details=_why("overlap", x, other=y, m2=round(m2, 1), overlaps=[
+                               {"grids": list(k), "m2": round(v, 2)} for k, v in worse.items()]))
     return {"grids": sorted(r.code for r in rows), "vertices": sum(r.moved for r in rows)}
 
 
@@ -269,6 +273,11 @@ def _grid(conn: Connection, plan_id: int, ref: int | str, param: str):
         raise InvalidInput(f"{len(rows)} grids of the plan have code {ref}; name the one you "
                            f"mean by its id ({', '.join(str(r.id) for r in rows)})", param=param)
     return rows[0]
+
+
+def _why(refusal: str, grid: str | None, **more) -> dict:
+    """Details of a refused edit: a fixed word for clients to translate, and the grid."""
+    return {"refusal": refusal, "grid": grid, **more}
 
 
 def _moves(buildings: Sequence[str], old: str, new: str) -> list[dict]:

@@ -236,6 +236,8 @@ def test_merging_grids_that_only_touch_at_a_corner_is_refused(client, planner, p
     answer = post(client, planner, plan, "merge", {"grids": [GRID_B, GRID_NEW]})
     assert answer.status_code == 400
     assert "do not share an edge" in answer.get_json()["error"]["message"]
+    assert answer.get_json()["error"]["details"] == {
+        "refusal": "not_adjacent", "grid": GRID_B, "other": GRID_NEW}
 
 
 def test_stale_and_missing_if_match(client, planner, plan):
