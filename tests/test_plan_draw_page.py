@@ -2,18 +2,20 @@
 redo it, merge two neighbours, drag a shared corner (and have a bad drag refused), lasso
 buildings; publish and find the new grid through the public lookup."""
 
+from tests import test_plan_pages
 from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, LAT0, LON0, UNIT, xy
 from tests.test_dispatch_page import csp_errors
-from tests.test_plan_pages import (  # noqa: F401 - fixtures
+from tests.test_plan_pages import (
     centre,
-    editor,
     households,
     on_screen,
     shot,
-    town,
     wait_households,
     wait_saved,
 )
+
+# The plan pages' fixtures: a town with five buildings, a planner in the editor of plan 1.
+town, editor = test_plan_pages.town, test_plan_pages.editor
 
 GRID_NEW = COMMUNITY_1 + "004"
 
@@ -113,10 +115,10 @@ def test_split_undo_redo_merge_drag_a_corner_publish_then_lookup(editor, client)
     assert "网格 001 的边界会自相交" in page.inner_text("#notice")
     page.wait_for_function("() => !window.gridmapPlan.state.busy")
     assert any(max(map(abs, unit(*c))) < 1e-6 for c in corners(page, GRID_A))
-    handle = page.evaluate("() => { const m = window.gridmapPlan.map; let out = null;"
-                           " m.eachLayer(l => { if (l.getLatLng && l.options.pane === 'vertices'"
-                           " && Math.abs(l.getLatLng().lat - %r) < 1e-9) out = l; });"
-                           " return out !== null; }" % LAT0)
+    handle = page.evaluate("(lat) => { let out = null; window.gridmapPlan.map.eachLayer(l => {"
+                           " if (l.getLatLng && l.options.pane === 'vertices'"
+                           " && Math.abs(l.getLatLng().lat - lat) < 1e-9) out = l; });"
+                           " return out !== null; }", LAT0)
     assert handle, "the refused corner's handle is back at (0, 0)"
     shot(page, "plan-draw-vertex-refused")
     page.click("#vertices")
