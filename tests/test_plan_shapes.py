@@ -220,6 +220,26 @@ def test_bad_edits_are_refused_and_change_nothing(client, planner, plan, what, b
                              " 'plan.grids.%'")).scalar() == 0
 
 
+ODD_LINES = [
+    line((2, -1), (2, 3)),  # along the edge A shares with B and C
+    line((-1, 0), (3, 2)),  # corner to corner
+    line((-1, 1), (1, 1), (1, 1), (3, 1)),  # a repeated point
+    line((-1, 0.2), (3, 1.8), (3, 0.2), (-1, 1.8)),  # crosses itself inside A
+    line((-1, 1), (1, 1), (-1, 1.0000001)),  # doubles back on itself
+    line(*[(-1 + i * 4 / 999, 1 + (0.3 if i % 2 else -0.3)) for i in range(1000)]),
+]
+
+
+@pytest.mark.parametrize("odd", ODD_LINES)
+def test_odd_lines_split_or_are_refused_never_500(client, planner, plan, odd):
+    answer = post(client, planner, plan, "split", {"grid": GRID_A, "line": odd})
+    assert answer.status_code in (200, 400), answer.get_json()
+    if answer.status_code == 200:
+        grids = shapes(answer.get_json())
+        assert all(g.is_valid for g in grids.values())
+        assert abs(sum(g.area for g in grids.values()) - unit_box(0, 0, 4, 2).area) < 1e-12
+
+
 def test_an_infinite_coordinate_is_refused(client, planner, plan):
     answer = client.post(f"/api/v1/plans/{plan['id']}/grids/move_vertex",
                          data='{"from": [116.39, 39.9], "to": [Infinity, 39.9]}',
