@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         plan_auto,
         plan_buildings,
         plan_review,
+        plan_shapes,
         plans,
         reports,
         stats,
@@ -72,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
                    categories, audit, exports, outlines, reports, plans, plan_review,
-                   plan_buildings, plan_auto, stats, mapdata):
+                   plan_buildings, plan_shapes, plan_auto, stats, mapdata):
         api.register_blueprint(module.blp)
     from app import ogc, open311
 

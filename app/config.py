@@ -114,6 +114,9 @@ class Defaults:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    # Moving a plan grid's vertex (POST /api/v1/plans/<id>/grids/move_vertex) moves every
+    # plan grid vertex within this many metres of it, so that neighbours follow.
+    PLAN_VERTEX_TOLERANCE_M = 0.1
 
 
 def database_url_from_env() -> str | None:

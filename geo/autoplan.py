@@ -6,6 +6,12 @@ published, so a drafted grid takes the code of the current grid it shares the mo
 households with (greedily, largest overlap first, each code once); drafted grids left
 over get the next free numbers of the community (national pattern: the community's 12
 digits + 3). A grid that keeps a code keeps its current name.
+
+**Caseload.** With ``caseload`` = w > 0 the partition balances a blend of each building's
+share of the community's households (1 − w) and of its incidents reported in the last
+365 days (w; an incident counts for the building nearest to it). The number of grids
+still comes from the household band; the summary then also reports incidents per grid
+and their deviation.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from geo.planinput import GridRow, default_name
 MAX_GRID_NUMBER = 999
 MAX_HOUSEHOLDS = 100_000
 MAX_SEED = 2**31 - 1
-FIELDS = ("community", "name", "band", "grids", "seed")
+FIELDS = ("community", "name", "band", "grids", "seed", "caseload")
 
 _BUILDINGS = """
     SELECT b.id, b.households, ST_AsBinary(b.geom) AS wkb,
@@ -43,6 +49,7 @@ class Request:
     band: tuple[int, int]
     grids: int | None
     seed: int
+    caseload: float = 0.0
 
 
 def parse_request(body, *, band: tuple[int, int], max_grids: int) -> Request:
@@ -82,7 +89,13 @@ def parse_request(body, *, band: tuple[int, int], max_grids: int) -> Request:
             or not name.strip().isprintable():
         raise InvalidInput("'name' must be printable text of 1 to 200 characters",
                            param="name")
-    return Request(code, name.strip(), (raw_band[0], raw_band[1]), grids, seed)
+    caseload = body.get("caseload", 0)
+    if isinstance(caseload, bool) or not isinstance(caseload, int | float) \
+            or not 0 <= caseload <= 1:
+        raise InvalidInput("'caseload' must be a number from 0 (households only) to 1 "
+                           "(last year's incidents only)", param="caseload")
+    return Request(code, name.strip(), (raw_band[0], raw_band[1]), grids, seed,
+                   float(caseload))
 
 
 def _integer(value, low: int, high: int) -> bool:
@@ -100,13 +113,14 @@ class Draft:
 
 def draft(conn: Connection, community_id: int, community_code: str, *,
           band: tuple[int, int] = (300, 500), grids: int | None = None,
-          seed: int = 0) -> Draft:
+          seed: int = 0, caseload: float = 0.0) -> Draft:
     """Draft the community's grids: ``grids`` of them, or as many as ``band`` asks for.
 
     The summary has ``grids``, ``households`` per code, ``deviation`` ((max − min)/mean),
     ``compactness`` (Polsby–Popper per code, its mean and minimum), ``band`` with
     ``feasible`` and, when not, ``reason``, ``multipart`` (grids drawn in several pieces;
-    0 when contiguity held through the drawing) and ``seed``.
+    0 when contiguity held through the drawing) and ``seed``; with ``caseload`` > 0 also
+    ``caseload`` (weight, incidents per code, their deviation).
     """
     rows = conn.execute(text(_BUILDINGS), {"c": community_id}).all()
     if not rows:
@@ -122,7 +136,9 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
         "SELECT ST_AsBinary(geom) FROM communities WHERE id = :c"),
         {"c": community_id}).scalar_one()))
     footprints = shapely.from_wkb([bytes(r.wkb) for r in rows])
-    labels = _labels(rows, footprints, weights, k, area, seed)
+    incidents = _incidents(conn, community_id, [r.id for r in rows]) if caseload else None
+    balanced = _blend(weights, incidents, caseload)
+    labels = _labels(rows, footprints, balanced, k, area, seed)
     codes = _codes(labels, [r.grid_code for r in rows], weights, community_code, k)
     building_codes = [codes[g] for g in labels]
     shapes = planderive.derive(area, list(footprints), building_codes)
@@ -132,6 +148,13 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
     if grids is not None:
         summary["band"]["grids_for_band"] = count.grids
     summary["seed"] = seed
+    if incidents is not None:
+        per_grid = {code: 0 for code in shapes}
+        for code, n in zip(building_codes, incidents.tolist(), strict=True):
+            per_grid[code] = per_grid.get(code, 0) + n
+        summary["caseload"] = {"weight": caseload, "incidents": per_grid,
+                               "deviation": round(autodraft.deviation(list(per_grid.values())), 4)
+                               if sum(per_grid.values()) else None}
     names = dict(conn.execute(text("SELECT code, name FROM grids WHERE community_id = :c AND"
                                    " valid_to IS NULL"), {"c": community_id}).all())
     hexed = shapely.to_wkb(shapely.set_srid(np.asarray(list(shapes.values()), dtype=object),
@@ -140,6 +163,40 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
                  for code, h in zip(shapes, hexed, strict=True)]
     pairs = [(r.id, c) for r, c in zip(rows, building_codes, strict=True)]
     return Draft(grid_rows, pairs, summary)
+
+
+_INCIDENTS = """
+    -- Last year's incidents in the community, each given to its nearest building (KNN on
+    -- the GiST index): an incident in a yard or a street counts for the building beside it.
+    SELECT nb.id, count(*) AS n
+      FROM communities c
+      JOIN incidents i ON ST_Covers(c.geom, i.geom)
+      CROSS JOIN LATERAL (SELECT b.id FROM buildings b WHERE b.community_id = c.id
+                           ORDER BY b.geom <-> i.geom LIMIT 1) nb
+     WHERE c.id = :c AND i.reported_at >= now() - interval '365 days'
+     GROUP BY nb.id
+"""
+
+
+def _incidents(conn: Connection, community_id: int, ids: list[int]) -> np.ndarray:
+    """Incidents of the last 365 days per building (in ``ids`` order)."""
+    conn.execute(text("SET LOCAL statement_timeout = '60s'"))
+    counts = dict(conn.execute(text(_INCIDENTS), {"c": community_id}).all())
+    return np.array([counts.get(i, 0) for i in ids], dtype=np.int64)
+
+
+def _blend(households: np.ndarray, incidents: np.ndarray | None, w: float) -> np.ndarray:
+    """Integer weights to balance: households, or shares of households and incidents
+    mixed ``1 - w : w``, scaled to the households' total.
+
+    >>> _blend(np.array([10, 30]), np.array([3, 1]), 0.5).tolist()
+    [20, 20]
+    """
+    total = int(households.sum())
+    if incidents is None or w == 0 or incidents.sum() == 0 or total == 0:
+        return households
+    share = (1 - w) * households / total + w * incidents / incidents.sum()
+    return np.rint(share * total).astype(np.int64)
 
 
 def _labels(rows, footprints: np.ndarray, weights: np.ndarray, k: int,

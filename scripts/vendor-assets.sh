@@ -25,5 +25,8 @@ mkdir -p "$OUT/markercluster" && cp "$NM/leaflet.markercluster/dist/leaflet.mark
 mkdir -p "$OUT/leaflet-heat" && cp "$NM/leaflet.heat/dist/leaflet-heat.js" "$OUT/leaflet-heat/"
 mkdir -p "$OUT/fontawesome"
 cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free/webfonts" "$OUT/fontawesome/"
+# drawing the split line in the plan editor (static/js/plan_editor.js)
+mkdir -p "$OUT/geoman" && cp "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js" \
+    "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css" "$OUT/geoman/"
 touch "$OUT/.installed"
 echo "vendor-assets: map assets in $OUT" >&2

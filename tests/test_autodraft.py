@@ -206,6 +206,38 @@ def test_infeasible_band_still_drafts_and_says_why(conn, u_town):
     assert len(drafted.assignments) == len(BUILDINGS)
 
 
+def add_incidents(conn, spots, per_spot: int, days_ago: int = 10) -> None:
+    for x, y in spots:
+        lon, lat = xy(x, y)
+        conn.execute(text(
+            "INSERT INTO incidents (category, geom, source, reported_at, status, priority)"
+            " SELECT '环境卫生', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),"
+            " 'patrol', now() - make_interval(days => :d), 'closed', 2"
+            " FROM generate_series(1, :n)"),
+            {"lon": float(lon), "lat": float(lat), "d": days_ago, "n": per_spot})
+
+
+def test_caseload_weight_balances_last_years_incidents_too(conn, u_town):
+    # Five incidents at every building of the west arm; older ones (over a year) do not count.
+    west = [((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1, _ in BUILDINGS if x1 < 2]
+    add_incidents(conn, west, 5)
+    add_incidents(conn, [(5.5, 0.5)], 1000, days_ago=400)
+    plain = autoplan.draft(conn, u_town["C1"], COMMUNITY_1, grids=3)
+    blended = autoplan.draft(conn, u_town["C1"], COMMUNITY_1, grids=3, caseload=0.7)
+    assert "caseload" not in plain.summary
+    case = blended.summary["caseload"]
+    assert case["weight"] == 0.7 and sum(case["incidents"].values()) == 5 * len(west)
+    # the households-only draft, measured by incidents: less even
+    codes = dict(plain.assignments)
+    per_plain: dict[str, int] = {}
+    nearest = autoplan._incidents(conn, u_town["C1"], list(codes))
+    for code, n in zip(codes.values(), nearest.tolist(), strict=True):
+        per_plain[code] = per_plain.get(code, 0) + n
+    assert sum(per_plain.values()) == 5 * len(west)
+    assert case["deviation"] < autodraft.deviation(list(per_plain.values()))
+    assert blended.summary["multipart"] == 0 and len(blended.assignments) == len(BUILDINGS)
+
+
 # --- POST /api/v1/plans/auto -----------------------------------------------------------
 
 @pytest.fixture
@@ -238,6 +270,12 @@ def test_auto_plan_with_a_number_of_grids(client, planner, u_town):
                            json={"community": COMMUNITY_1, "grids": 4})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["draft"]["grids"] == 4
+    response = client.post("/api/v1/plans/auto", headers=planner,
+                           json={"community": COMMUNITY_1, "grids": 4, "caseload": 0.5})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["draft"]["caseload"] == {
+        "weight": 0.5, "incidents": {}, "deviation": None} or \
+        sum(response.get_json()["draft"]["caseload"]["incidents"].values()) == 0
 
 
 @pytest.mark.parametrize(("body", "param"), [
@@ -256,6 +294,9 @@ def test_auto_plan_with_a_number_of_grids(client, planner, u_town):
     ({"community": COMMUNITY_1, "seed": -1}, "seed"),
     ({"community": COMMUNITY_1, "name": " "}, "name"),
     ({"community": COMMUNITY_1, "colour": "red"}, "colour"),
+    ({"community": COMMUNITY_1, "caseload": 1.5}, "caseload"),
+    ({"community": COMMUNITY_1, "caseload": True}, "caseload"),
+    ({"community": COMMUNITY_1, "caseload": "0.5"}, "caseload"),
 ])
 def test_auto_plan_bad_input(client, planner, conn, body, param):
     response = client.post("/api/v1/plans/auto", headers=planner, json=body)

@@ -18,9 +18,11 @@ blp = Blueprint("plan_auto", __name__, url_prefix="/api/v1",
 @blp.route("/plans/auto", methods=["POST"])
 @blp.doc(summary="Draft a community's grids automatically", security=STAFF,
          description="JSON {community, name, band: [min, max] households (default the "
-                     "configured band) | grids: n, seed}. The community's buildings are "
-                     "partitioned into contiguous, compact groups with balanced households "
-                     "(recursive bisection, then contiguity and balance repairs; see "
+                     "configured band) | grids: n, seed, caseload: 0..1 (the weight of last "
+                     "year's incidents in what is balanced; default 0: households only)}. "
+                     "The community's buildings are partitioned into contiguous, compact "
+                     "groups with balanced households (or the blend) (recursive bisection, "
+                     "then contiguity and balance repairs; see "
                      "geo/autodraft.py), grids are drawn around them, and a draft plan is "
                      "stored with its grids and building assignments. The answer is the "
                      "plan with `draft`: grids, households per code, deviation "
@@ -40,14 +42,15 @@ def auto_plan():
     conn = db.session.connection()
     cid, code = plans.community(conn, asked.community, current_user.communities)
     drafted = autoplan.draft(conn, cid, code, band=asked.band, grids=asked.grids,
-                             seed=asked.seed)
+                             seed=asked.seed, caseload=asked.caseload)
     plan_id = plans.create(conn, cid, asked.name, "auto", user_id=current_user.id,
                            rows=drafted.rows)
     planbuildings.store(conn, plan_id, drafted.assignments, replace=True)
     summary = drafted.summary
     audit.record("plan.create", "plan", plan_id, conn=conn, after={
         "community": code, "name": asked.name, "source": "auto", "band": list(asked.band),
-        "grids": summary["grids"], "seed": asked.seed, "deviation": summary["deviation"]})
+        "grids": summary["grids"], "seed": asked.seed, "deviation": summary["deviation"],
+        **({"caseload": asked.caseload} if asked.caseload else {})})
     db.session.commit()
     conn = db.session.connection()
     body = plans.get(conn, plan_id, current_user.communities)

@@ -35,13 +35,15 @@ WRITE_ERRORS = {"400": error("bad body"), "401": error("not signed in"),
 EDIT_ARGS = ("crs", "make_valid")
 
 
-def plan_answer(plan_id: int, status: int = 200, *, with_grids: bool = True):
-    """The plan as JSON (with its grids) and its ETag header."""
+def plan_answer(plan_id: int, status: int = 200, *, with_grids: bool = True,
+                extra: dict | None = None):
+    """The plan as JSON (with its grids, and ``extra`` keys) and its ETag header."""
     conn = db.session.connection()
     body = plans.get(conn, plan_id, current_user.communities)
     if with_grids:
         body["grids"] = plans.grids_geojson(conn, plan_id)
     body["last_change"] = last_change(plan_id)
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = body["etag"]

@@ -5,7 +5,9 @@
  * box-select them); each paint step is one PATCH of the assignments and one POST derive,
  * both with the plan's ETag in If-Match, then the grids are redrawn and the checks read
  * again. Undo/redo replay a step's changes backwards/forwards the same way. A 412 (someone
- * else wrote meanwhile) tells who, what and when, and offers to reload.
+ * else wrote meanwhile) tells who, what and when, and offers to reload. Drawing the grids
+ * (split, merge, vertex moves, static/js/plan_draw.js) adds steps of its own kind to the
+ * same undo stack through window.gridmapPlan.
  *
  * Texts from the server are placed with textContent only. Plain ES2017, no build step.
  */
@@ -23,12 +25,13 @@
   const state = {
     etag: null, version: null, plan: null, community: null, check: null,
     grids: null, buildings: new Map(), selected: null, extra: new Set(),
-    undo: [], redo: [], busy: false, canWrite: config.canWrite, boxing: false,
+    undo: [], redo: [], busy: false, canWrite: config.canWrite, boxing: false, mode: null,
   };
 
   // ---- helpers ---------------------------------------------------------------------------
 
   function notice(text, kind, extra) {
+    if (!text) { $("notice").replaceChildren(); return; }
     const box = el("div", {class: "msg " + (kind || ""), text});
     if (extra) box.append(extra);
     $("notice").replaceChildren(box);
@@ -92,7 +95,8 @@
 
   // ---- the map ---------------------------------------------------------------------------
 
-  const map = L.map("map", {zoomSnap: 0.25, boxZoom: false});
+  if (L.PM) L.PM.setOptIn(true);  // Geoman (plan_draw.js) draws lines only; it edits no layer
+  const map = L.map("map", {zoomSnap: 0.25, boxZoom: false, pmIgnore: false});
   if (config.tiles) {
     L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);
   }
@@ -105,8 +109,10 @@
   gridLayer.bindTooltip((layer) => layer.feature.properties.code + " " +
                         (layer.feature.properties.name || ""), {sticky: true});
   gridLayer.on("click", (e) => {
-    if (!state.boxing) select(e.layer.feature.properties.code);
+    if (state.mode && modeClicks[state.mode]) modeClicks[state.mode](e.layer.feature.properties.code);
+    else if (!state.boxing) select(e.layer.feature.properties.code);
   });
+  const modeClicks = {};  // a drawing mode's handler of a click on a grid (plan_draw.js)
   // Whole-grid findings (households, compactness) are outlined only, so that the grid
   // colours stay readable; pieces (gaps, overlaps, slivers...) are filled.
   const WHOLE = ["households", "compactness"];
@@ -163,6 +169,7 @@
                                b.grid ? T.grid + " " + b.grid.slice(-3) : null]
         .filter(Boolean).join(" · "));
       layer.on("click", (e) => {
+        if (state.mode) return;  // a drawing tool (plan_draw.js) takes the click
         L.DomEvent.stopPropagation(e);
         if (!state.boxing) paint([code]);
       });
@@ -172,6 +179,15 @@
     if (collection.numberMatched > collection.features.length) {
       notice(fmt(T.truncated, {n: collection.features.length}));
     }
+  }
+
+  // Buildings follow the grids unless stated: after a drawing edit, read where each is now.
+  async function recolour() {
+    const assigned = await api(BASE + "/assignments");
+    assigned.assignments.forEach((a) => {
+      const b = state.buildings.get(a.building_code);
+      if (b && b.grid !== a.grid_code) { b.grid = a.grid_code; styleBuilding(b); }
+    });
   }
 
   async function refreshCheck() {
@@ -282,27 +298,41 @@
     const changes = codes.map((c) => state.buildings.get(c))
       .filter((b) => b && b.grid !== to).map((b) => ({building: b.code, from: b.grid, to}));
     if (!changes.length) { notice(T.nothing_to_move); return; }
-    run(changes, "do").then((ok) => ok && notice(fmt(T.moved, {n: changes.length, grid: to}), "ok"));
+    run({kind: "paint", changes}, "do")
+      .then((ok) => ok && notice(fmt(T.moved, {n: changes.length, grid: to}), "ok"));
   }
 
-  // Apply one step: state the buildings' grids, derive the grids, redraw, check again.
-  async function run(changes, how) {
+  // How each kind of step is done, undone and redone: (step, how) => Promise.
+  const steps = {
+    // Painting: state the buildings' grids, derive the grids, redraw.
+    paint: async (step, how) => {
+      await restate(step.changes, how !== "undo");
+      const plan = await write(BASE + "/derive", "POST");
+      drawGrids(plan.grids);
+    },
+  };
+
+  // State the grid of buildings (each change {building, from, to}) and recolour them.
+  async function restate(changes, forward) {
+    if (!changes.length) return;
+    const assignments = changes.map((c) => ({building: c.building, grid: forward ? c.to : (c.from || "")}));
+    await write(BASE + "/assignments", "PATCH", {assignments});
+    changes.forEach((c) => {
+      const b = state.buildings.get(c.building);
+      if (b) { b.grid = forward ? c.to : c.from; styleBuilding(b); }
+    });
+  }
+
+  // Apply one step, put it on the undo or redo stack, check again. Resolves to success.
+  async function run(step, how) {
     state.busy = true;
     updateButtons();
     notice(T.saving);
-    const forward = how !== "undo";
-    const assignments = changes.map((c) => ({building: c.building, grid: forward ? c.to : (c.from || "")}));
     try {
-      await write(BASE + "/assignments", "PATCH", {assignments});
-      const plan = await write(BASE + "/derive", "POST");
-      changes.forEach((c) => {
-        const b = state.buildings.get(c.building);
-        if (b) { b.grid = forward ? c.to : c.from; styleBuilding(b); }
-      });
-      drawGrids(plan.grids);
-      if (how === "do") { state.undo.push(changes); state.redo = []; }
-      else if (how === "undo") state.redo.push(changes);
-      else state.undo.push(changes);
+      await steps[step.kind](step, how);
+      if (how === "do") { state.undo.push(step); state.redo = []; }
+      else if (how === "undo") state.redo.push(step);
+      else state.undo.push(step);
       await refreshCheck();
       notice(fmt(T.saved, {version: state.version}), "ok");
       return true;
@@ -348,7 +378,16 @@
       notice(text, "error stale", button);
       return;
     }
-    notice(T.error + err.message, "error");
+    notice(T.error + explain(err), "error");
+  }
+
+  // A refused drawing edit in the page's language (details.refusal, geo/planedit.py).
+  function explain(err) {
+    const d = (err.body && err.body.details) || {};
+    const text = config.lang !== "en" && d.refusal && T["refuse_" + d.refusal];
+    if (!text) return err.message;
+    return fmt(text, Object.assign({}, d, {grid: (d.grid || "").slice(-3),
+                                           other: (d.other || "").slice(-3)}));
   }
 
   async function reload() {
@@ -385,7 +424,7 @@
   let boxStart = null;
   let boxDiv = null;
   map.on("mousedown", (e) => {
-    if (!state.boxing) return;
+    if (!state.boxing || state.mode) return;
     boxStart = e.containerPoint;
     boxDiv = el("div", {class: "pe-box"});
     map.getContainer().append(boxDiv);
@@ -484,6 +523,7 @@
     if ((e.ctrlKey || e.metaKey) && (e.key === "y" || (e.key === "z" && e.shiftKey))) { e.preventDefault(); redo(); }
   });
 
-  window.gridmapPlan = {map, state};
+  window.gridmapPlan = {map, state, config, T, BASE, api, write, notice, failed, run, steps,
+                        restate, recolour, drawGrids, select, gridLayer, modeClicks, colour, paint};
   loadAll().catch((err) => failed(err));
 })();
