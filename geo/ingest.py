@@ -203,10 +203,12 @@ def locate_in_process(grids: tuple[np.ndarray, np.ndarray, np.ndarray], lon: np.
     tree = shapely.STRtree(np.concatenate([
         shapely.points(lon[i:i + 50_000], lat[i:i + 50_000]) for i in range(0, len(lon), 50_000)]))
     grid_index, point_index = tree.query(polygons, predicate="covers")
-    # Grids come ordered by code, so the first grid seen for a point has the lowest code.
-    order = np.lexsort((grid_index, point_index))
-    first = np.unique(point_index[order], return_index=True)[1]
-    chosen_points, chosen_grids = point_index[order][first], grid_index[order][first]
+    # Grids come ordered by code, so the lowest grid index covering a point is the grid
+    # with the lowest code.
+    lowest = np.full(len(lon), len(ids), dtype=np.int64)
+    np.minimum.at(lowest, point_index, grid_index)
+    chosen_points = np.flatnonzero(lowest < len(ids))
+    chosen_grids = lowest[chosen_points]
     grid_id[chosen_points] = ids[chosen_grids]
     community_id[chosen_points] = communities[chosen_grids]
     return grid_id, community_id
