@@ -16,19 +16,22 @@ view uses:
 Everything else goes on to Flask unchanged, which answers it exactly as before: any other
 parameter (``crs``, ``at``, a repeated or unknown one), invalid coordinates (Flask
 produces the 400 and its message), a spent budget (429), a point in no community (404),
-a database error (Flask retries, then 503), a cookie or an ``Authorization`` header (the
-session and token machinery must see those), and any method but GET. A request handed
-on after it was counted carries that count in its environ, so Flask does not count it
-again (``app.limits.COUNTED``). ``tests/test_api_lookup.py`` compares the two paths'
-answers, headers included.
+any error (a database error: 503; anything else: the JSON 500), a cookie or an
+``Authorization`` header (the session and token machinery must see those), any method
+but GET, and every request when ``TRUSTED_HOSTS`` is set (Flask checks the Host). A
+request handed on carries what the short path already did in its environ, so that
+nothing is done twice: its count against the budget (``app.limits.COUNTED``) and the
+query's outcome, the missing place or the error, which the view answers from
+(:func:`outcome`). ``tests/test_api_lookup.py`` compares the two paths' answers,
+headers included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from flask import Flask
-from sqlalchemy.exc import DBAPIError
 
 from app import headers, limits, readdb
 from geo import params, repo
@@ -36,6 +39,20 @@ from geo.errors import InvalidInput
 
 PATH = "/api/v1/lookup"
 _KEYS = {"lon", "lat"}
+# environ key: (JSON text or None, the error raised or None) of the query already run
+OUTCOME = "gridmap.lookup_outcome"
+
+
+def outcome(environ, query: Callable[[], str | None]) -> str | None:
+    """The lookup's JSON text (None: no place there) for the request of ``environ``: the
+    outcome the short path already had, error included, else ``query()``."""
+    tried = environ.get(OUTCOME)
+    if tried is None:
+        return query()
+    body, error = tried
+    if error is not None:
+        raise error
+    return body
 
 
 class FastLookup:
@@ -48,7 +65,8 @@ class FastLookup:
 
     def __call__(self, environ, start_response):
         if (environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET"
-                and "HTTP_COOKIE" not in environ and "HTTP_AUTHORIZATION" not in environ):
+                and "HTTP_COOKIE" not in environ and "HTTP_AUTHORIZATION" not in environ
+                and not self.app.config.get("TRUSTED_HOSTS")):
             body = self._answer(environ)
             if body is not None:
                 start_response("200 OK", self._headers(environ, body))
@@ -67,17 +85,22 @@ class FastLookup:
             lon, lat = params.lon_lat(args, cfg["SERVICE_AREA"])
         except InvalidInput:
             return None
-        wait = limits.hit(app, "public", "RATELIMIT_PUBLIC", environ.get("REMOTE_ADDR") or "")
+        try:
+            wait = limits.hit(app, "public", "RATELIMIT_PUBLIC",
+                              environ.get("REMOTE_ADDR") or "")
+        except Exception:  # the limiter's store failed: Flask tries it and answers
+            return None
+        environ[limits.COUNTED] = ("public", wait)
         if wait is not None:
-            environ[limits.COUNTED] = ("public", wait)
             return None
         snap = cfg["ASSIGN_SNAP_METERS"]
         try:
             body = readdb.read_held(lambda conn: repo.lookup(conn, lon, lat, snap), app)
-        except DBAPIError:
-            body = None
-        if body is None:  # Flask answers the 404 or the 503, without counting again
-            environ[limits.COUNTED] = ("public", None)
+        except Exception as error:  # Flask answers it (503, or the JSON 500)
+            environ[OUTCOME] = (None, error)
+            return None
+        if body is None:  # Flask answers the 404
+            environ[OUTCOME] = (None, None)
             return None
         return body.encode()
 

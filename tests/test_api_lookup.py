@@ -181,3 +181,69 @@ def test_the_short_path_counts_each_request_once_against_the_public_budget(app, 
     assert [outside.status_code, bad.status_code, inside.status_code] == [404, 400, 200]
     assert spent.status_code == 429 and spent.get_json()["error"]["code"] == "too_many_requests"
     assert 0 < int(spent.headers["Retry-After"]) <= 61
+
+
+@pytest.fixture
+def lookups(monkeypatch):
+    """Calls of the lookup query, and a way to make the next ones fail."""
+    from geo import repo
+
+    real = repo.lookup
+    calls, failures = [], []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if failures:
+            raise failures.pop(0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "lookup", counted)
+    return calls, failures
+
+
+def test_a_point_in_no_community_is_looked_up_once(app, town, lookups):
+    calls, _ = lookups
+    response = get(app.test_client(), lon=xy(20, 1)[0], lat=xy(20, 1)[1])
+    assert response.status_code == 404 and calls == [1]
+
+
+def test_a_query_error_is_answered_by_flask_without_running_the_query_again(app, town,
+                                                                           lookups):
+    import psycopg2
+    from sqlalchemy.exc import OperationalError
+
+    calls, failures = lookups
+    lon, lat = xy(1, 1.5)
+    failures.append(OperationalError("lookup", {}, psycopg2.errors.QueryCanceled(
+        "canceling statement due to statement timeout")))
+    timed_out = get(app.test_client(), lon=lon, lat=lat)
+    assert timed_out.status_code == 503 and calls == [1]  # not retried into a 200
+    assert timed_out.get_json()["error"]["code"] == "database_unavailable"
+    assert timed_out.headers["Content-Security-Policy"]  # Flask's answer, headers and all
+    failures.append(RuntimeError("a bug"))
+    broken = get(app.test_client(), lon=lon, lat=lat)
+    assert broken.status_code == 500 and calls == [1, 1]
+    assert broken.get_json()["error"]["code"] == "internal_error"
+    assert get(app.test_client(), lon=lon, lat=lat).status_code == 200
+
+
+def test_a_failing_rate_limit_store_gets_flasks_json_500(app, town, monkeypatch, view_calls):
+    def down(*args):
+        raise RuntimeError("the limiter's store is unreachable")
+
+    monkeypatch.setattr(app.extensions["gridmap_limits"], "hit", down)
+    response = get(app.test_client(), lon=xy(1, 1.5)[0], lat=xy(1, 1.5)[1])
+    assert view_calls == [1]  # handed on: Flask tried the store again and answered
+    assert response.status_code == 500 and response.is_json
+    assert response.get_json()["error"]["code"] == "internal_error"
+
+
+def test_with_trusted_hosts_every_lookup_goes_through_flask(app, town, monkeypatch, view_calls):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["gridmap.example"])
+    lon, lat = xy(1, 1.5)
+    refused = app.test_client().get("/api/v1/lookup", query_string={"lon": lon, "lat": lat},
+                                    base_url="http://evil.example")
+    assert refused.status_code == 400
+    allowed = app.test_client().get("/api/v1/lookup", query_string={"lon": lon, "lat": lat},
+                                    base_url="http://gridmap.example")
+    assert allowed.status_code == 200 and view_calls == [1]
