@@ -23,8 +23,10 @@ from geo.planside import BuildingFit, Side
 MEASURES = ("households", "buildings", "residents", "incidents_90d", "open_incidents",
             "party_members", "workers")
 
+# A grid's shape fingerprint: normalised first (ring orientation, start vertex and part
+# order are not a redraw: a plan's grids read as GeoJSON are counter-clockwise).
 _SHAPES = """
-    SELECT s.id, s.code, s.name, md5(ST_AsEWKB(s.geom)) AS shape,
+    SELECT s.id, s.code, s.name, md5(ST_AsEWKB(ST_Normalize(s.geom))) AS shape,
            round(ST_Area(s.geom::geography)::numeric, 1)::float8 AS area_m2
       FROM ({side}) s
 """

@@ -286,17 +286,27 @@ def listing(conn: Connection, scope: frozenset[int] | None, *, community: str | 
     return {"total": total, "plans": [_shown(r._mapping) for r in rows]}
 
 
+# Decimal places of the plan grids' coordinates: 15 keeps ≥ 17 significant digits for
+# degrees ≥ 0.01 (every lon/lat in China), so a double read here, parsed by a browser or
+# Python and sent back (the editor's undo PUTs the grids it read) is the same double.
+# Rounding to RFC 7946's usual 7 decimals would move every shared edge off the community
+# boundary by up to 5 mm: slivers, and every grid "redrawn". Other outputs keep 7.
+EXACT_DIGITS = 15
+
+
 def grids_geojson(conn: Connection, plan_id: int) -> dict:
-    """The plan's grids as a FeatureCollection (feature id = plan grid id), by code."""
+    """The plan's grids as a FeatureCollection (feature id = plan grid id), by code, with
+    coordinates that round-trip exactly (:data:`EXACT_DIGITS`)."""
     body = conn.execute(text("""
         SELECT json_build_object('type', 'FeatureCollection',
                  'features', coalesce(json_agg(json_build_object(
                      'type', 'Feature', 'id', pg.id,
-                     'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(pg.geom), 7)::json,
+                     'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(pg.geom), :digits)::json,
                      'properties', json_build_object('code', pg.code, 'name', pg.name,
                          'area_m2', round(ST_Area(pg.geom::geography)::numeric, 1)))
                    ORDER BY pg.code, pg.id), '[]'::json))
-          FROM plan_grids pg WHERE pg.plan_id = :p"""), {"p": plan_id}).scalar_one()
+          FROM plan_grids pg WHERE pg.plan_id = :p"""),
+        {"p": plan_id, "digits": EXACT_DIGITS}).scalar_one()
     return body
 
 

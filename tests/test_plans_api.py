@@ -245,3 +245,37 @@ def test_check_route_reports_findings_with_geometry(client, planner):
     assert {f["kind"] for f in report["findings"]} >= {"overlap", "households"}
     assert client.get(f"/api/v1/plans/{body['id']}/check?x=1", headers=planner).status_code == 400
     assert client.get("/api/v1/plans/999/check", headers=planner).status_code == 404
+
+
+def test_grids_sent_back_as_read_change_nothing(client, planner, conn):
+    """The editor's undo PUTs the grids it read: they must come back exactly. Boundaries
+    at full precision (not on a 7-decimal lattice) and stored clockwise: sending a plan's
+    grids back as GET gave them adds no sliver and changes no grid in the impact."""
+    conn.execute(text("UPDATE communities SET geom = ST_Translate(geom, 4.4321e-8, 3.3123e-8)"))
+    conn.execute(text("UPDATE grids SET geom = ST_Reverse(ST_Translate(geom, 4.4321e-8,"
+                      " 3.3123e-8))"))
+    conn.commit()
+    body, etag = new_plan(client, planner)
+    plan = f"/api/v1/plans/{body['id']}"
+    check_before = client.get(plan + "/check", headers=planner).get_json()
+    assert not [f for f in check_before["findings"] if f["kind"] == "sliver"]
+    read = client.get(plan, headers=planner)
+    sent = json.loads(read.get_data(as_text=True))["grids"]  # as a browser parses it
+    answer = put_grids(client, planner, body["id"], read.headers["ETag"], {
+        "type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": f["geometry"], "properties": {
+                "code": f["properties"]["code"], "name": f["properties"]["name"]}}
+            for f in sent["features"]]})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["grids"]["features"][0]["geometry"] == sent["features"][0]["geometry"]
+    check = client.get(plan + "/check", headers=planner).get_json()
+    assert [f for f in check["findings"] if f["kind"] == "sliver"] == []
+    assert check["findings"] == check_before["findings"]
+    impact = client.get(plan + "/impact", headers=planner).get_json()
+    assert {g["code"]: g["status"] for g in impact["grids"]} == dict.fromkeys(
+        (GRID_A, GRID_B, GRID_C), "unchanged")
+    same = conn.execute(text(
+        "SELECT bool_and(ST_Equals(p.geom, g.geom) AND ST_Area(ST_SymDifference(p.geom, g.geom))"
+        " = 0) FROM plan_grids p JOIN grids g USING (code) WHERE p.plan_id = :p"),
+        {"p": body["id"]}).scalar()
+    assert same
