@@ -9,6 +9,7 @@ from tests.test_plan_pages import (
     centre,
     households,
     on_screen,
+    paint,
     shot,
     wait_households,
     wait_saved,
@@ -172,4 +173,59 @@ def test_english_texts_and_a_split_refused_by_the_server(editor):
     page.wait_for_selector("#notice .msg.error")
     assert "does not cross grid" in page.inner_text("#notice")
     assert codes(page) == [GRID_A, GRID_B, GRID_C] and page.is_disabled("#undo")
+    assert csp_errors(page) == []
+
+
+def grids_json(page) -> str:
+    return page.evaluate("() => JSON.stringify(window.gridmapPlan.state.grids.features.map("
+                         "f => [f.properties.code, f.geometry]))")
+
+
+def test_undoing_a_paint_puts_back_the_boundaries_drawn_before_it(editor):
+    page = editor
+    zoom_out(page)
+    page.click(f'#balance-rows tr[data-code="{GRID_A}"]')
+    page.click("#split")
+    click_at(page, -0.3, 1.2)
+    click_at(page, 2.3, 1.2)
+    click_at(page, 2.3, 1.2)
+    wait_households(page, GRID_NEW, 40)
+    wait_saved(page)
+    drawn = grids_json(page)
+
+    # Painting c1 into B derives every grid from the buildings: the split line is gone.
+    page.click(f'#balance-rows tr[data-code="{GRID_B}"]')
+    paint(page, "c1")
+    wait_households(page, GRID_B, 80)
+    wait_saved(page)
+    derived = grids_json(page)
+    assert derived != drawn
+
+    # Undo: c1 back in C and the grids exactly as drawn, on the page and on the server.
+    page.click("#undo")
+    wait_households(page, GRID_B, 40)
+    wait_saved(page)
+    assert grids_json(page) == drawn
+    assert "已撤销：1 栋楼划入网格 002" in page.inner_text("#notice")
+    served = page.evaluate("() => fetch('/api/v1/plans/1').then(r => r.json()).then(p =>"
+                           " JSON.stringify(p.grids.features.map(f => [f.properties.code,"
+                           " f.geometry])))")
+    assert served == drawn
+    assert households(page, GRID_NEW) == "40" and households(page, GRID_C) == "40"
+    shot(page, "plan-draw-paint-undone")
+
+    # Redo: the derived grids again. Undo twice more: the split is undone too.
+    page.click("#redo")
+    wait_households(page, GRID_B, 80)
+    wait_saved(page)
+    assert grids_json(page) == derived
+    assert "已重做：1 栋楼划入网格 002" in page.inner_text("#notice")
+    page.click("#undo")
+    wait_households(page, GRID_B, 40)
+    wait_saved(page)
+    page.click("#undo")
+    page.wait_for_selector(f'#balance-rows tr[data-code="{GRID_NEW}"]', state="detached")
+    wait_saved(page)
+    assert "已撤销：切分网格 001（新网格 004）" in page.inner_text("#notice")
+    assert codes(page) == [GRID_A, GRID_B, GRID_C]
     assert csp_errors(page) == []

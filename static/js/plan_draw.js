@@ -66,10 +66,7 @@
       step.edit = plan.edit;
       P.drawGrids(plan.grids);
     } else {
-      const grids = how === "undo" ? step.before : step.after;
-      const plan = await write(BASE + "/grids", "PUT", {type: "FeatureCollection",
-        features: grids.features.map((f) => ({type: "Feature", geometry: f.geometry,
-          properties: {code: f.properties.code, name: f.properties.name}}))});
+      const plan = await P.putGrids(how === "undo" ? step.before : step.after);
       P.drawGrids(plan.grids);
       await P.restate(step.edit.moved || [], how !== "undo");
     }

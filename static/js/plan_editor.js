@@ -298,19 +298,46 @@
     const changes = codes.map((c) => state.buildings.get(c))
       .filter((b) => b && b.grid !== to).map((b) => ({building: b.code, from: b.grid, to}));
     if (!changes.length) { notice(T.nothing_to_move); return; }
-    run({kind: "paint", changes}, "do")
+    run({kind: "paint", changes, before: state.grids}, "do")
       .then((ok) => ok && notice(fmt(T.moved, {n: changes.length, grid: to}), "ok"));
   }
 
   // How each kind of step is done, undone and redone: (step, how) => Promise.
   const steps = {
-    // Painting: state the buildings' grids, derive the grids, redraw.
+    // Painting: state the buildings' grids, derive the grids, redraw. Deriving redraws
+    // every grid, so undo puts back the grids as they were before (drawn boundaries
+    // included) and redo the derived ones, both exactly as read (PUT /grids).
     paint: async (step, how) => {
       await restate(step.changes, how !== "undo");
-      const plan = await write(BASE + "/derive", "POST");
+      let plan;
+      if (how === "undo") plan = await putGrids(step.before);
+      else if (how === "redo" && step.after) plan = await putGrids(step.after);
+      else plan = await write(BASE + "/derive", "POST");
+      if (how === "do") step.after = plan.grids;
       drawGrids(plan.grids);
+      if (how !== "do") await recolour();
     },
   };
+
+  // Replace the plan's grids by a FeatureCollection as read from the server (its
+  // coordinates round-trip exactly: geo/plans.py EXACT_DIGITS).
+  function putGrids(grids) {
+    return write(BASE + "/grids", "PUT", {type: "FeatureCollection",
+      features: grids.features.map((f) => ({type: "Feature", geometry: f.geometry,
+        properties: {code: f.properties.code, name: f.properties.name}}))});
+  }
+
+  // What a step did, for the notice after undo/redo.
+  function describe(step) {
+    const short = (code) => (code || "").slice(-3);
+    if (step.kind === "paint") {
+      return fmt(T.step_paint, {n: step.changes.length, grid: short(step.changes[0].to)});
+    }
+    const r = step.edit || {};
+    if (step.what === "split") return fmt(T.step_split, {grid: short(r.kept), added: short(r.added)});
+    if (step.what === "merge") return fmt(T.step_merge, {grid: short(r.kept), removed: short(r.removed)});
+    return fmt(T.step_vertex, {grids: (r.grids || []).map(short).join(T.list_sep)});
+  }
 
   // State the grid of buildings (each change {building, from, to}) and recolour them.
   async function restate(changes, forward) {
@@ -334,7 +361,9 @@
       else if (how === "undo") state.redo.push(step);
       else state.undo.push(step);
       await refreshCheck();
-      notice(fmt(T.saved, {version: state.version}), "ok");
+      const done = {undo: T.undone, redo: T.redone}[how];
+      notice(done ? fmt(done, {what: describe(step), version: state.version})
+                  : fmt(T.saved, {version: state.version}), "ok");
       return true;
     } catch (err) {
       await failed(err);
@@ -524,6 +553,6 @@
   });
 
   window.gridmapPlan = {map, state, config, T, BASE, api, write, notice, failed, run, steps,
-                        restate, recolour, drawGrids, select, gridLayer, modeClicks, colour, paint};
+                        restate, recolour, drawGrids, putGrids, select, gridLayer, modeClicks, colour, paint};
   loadAll().catch((err) => failed(err));
 })();
