@@ -229,3 +229,32 @@ def test_undoing_a_paint_puts_back_the_boundaries_drawn_before_it(editor):
     assert "已撤销：切分网格 001（新网格 004）" in page.inner_text("#notice")
     assert codes(page) == [GRID_A, GRID_B, GRID_C]
     assert csp_errors(page) == []
+
+
+def test_a_click_on_a_building_picks_its_grid_in_merge_and_vertex_modes(editor):
+    page = editor
+    page.click(f'#balance-rows tr[data-code="{GRID_B}"]')
+    page.click("#merge")
+    paint(page, "c1")  # a click on c1, a building of C
+    page.wait_for_selector(f'#balance-rows tr[data-code="{GRID_C}"]', state="detached")
+    wait_households(page, GRID_B, 80)
+    wait_saved(page)
+    assert "网格 003 已并入 002" in page.inner_text("#notice")
+    assert codes(page) == [GRID_A, GRID_B]
+
+    # Clicking a building of the picked grid itself says so, and merges nothing.
+    page.click("#merge")
+    paint(page, "b1")
+    page.wait_for_function("() => /另一个/.test(document.querySelector('#notice').textContent)")
+    assert page.get_attribute("#merge", "aria-pressed") == "true"
+    page.keyboard.press("Escape")
+
+    # Vertex mode: a click on a building of A edits A's corners.
+    page.click("#vertices")
+    page.wait_for_selector(".pe-vertex")
+    paint(page, "a2")
+    page.wait_for_function(f"() => window.gridmapPlan.state.selected === '{GRID_A}'")
+    assert page.locator(".pe-vertex").count() == 4
+    assert page.evaluate("() => window.gridmapPlan.state.buildings.get('1101010010010010002')"
+                         ".grid") == GRID_A  # not painted
+    assert csp_errors(page) == []

@@ -76,6 +76,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "split_done": ("网格 {grid} 已切分，新网格 {added}。", "Grid {grid} split; new grid {added}."),
     "merge_hint": ("单击要并入网格 {grid} 的相邻网格，Esc 取消。",
                    "Click the neighbour to merge into grid {grid}; Esc to cancel."),
+    "merge_same": ("这是网格 {grid} 本身，请单击另一个相邻网格，Esc 取消。",
+                   "That is grid {grid} itself; click a neighbour, or Esc to cancel."),
     "merge_done": ("网格 {removed} 已并入 {grid}。", "Grid {removed} merged into {grid}."),
     "vertex_hint": ("拖动红圈顶点；共用该顶点的相邻网格随之移动。单击其他网格可编辑其顶点。",
                     "Drag a red corner; neighbours sharing it follow. Click another grid to "

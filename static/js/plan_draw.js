@@ -120,7 +120,7 @@
 
   P.modeClicks.merge = (other) => {
     const kept = state.selected;
-    if (other === kept) return;
+    if (other === kept) { notice(fmt(T.merge_same, {grid: kept.slice(-3)}), "error"); return; }
     setMode(null);
     edit("merge", {grids: [kept, other]}, (r) => fmt(T.merge_done,
       {grid: r.kept.slice(-3), removed: r.removed.slice(-3)}));

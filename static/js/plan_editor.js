@@ -169,7 +169,16 @@
                                b.grid ? T.grid + " " + b.grid.slice(-3) : null]
         .filter(Boolean).join(" · "));
       layer.on("click", (e) => {
-        if (state.mode) return;  // a drawing tool (plan_draw.js) takes the click
+        // A drawing tool (plan_draw.js) takes the click: the split line's points go on to
+        // the map; merge and vertex treat it as a click on the grid holding the building
+        // (buildings cover much of every grid, and the grid layer lies under them).
+        if (state.mode) {
+          if (state.mode !== "split" && modeClicks[state.mode]) {
+            const grid = gridHolding(b, e.latlng);
+            if (grid) modeClicks[state.mode](grid);
+          }
+          return;
+        }
         L.DomEvent.stopPropagation(e);
         if (!state.boxing) paint([code]);
       });
@@ -179,6 +188,29 @@
     if (collection.numberMatched > collection.features.length) {
       notice(fmt(T.truncated, {n: collection.features.length}));
     }
+  }
+
+  // The grid holding a building: the plan's (stated or by the largest part), else the grid
+  // under the clicked point.
+  function gridHolding(b, latlng) {
+    const codes = state.grids.features.map((f) => f.properties.code);
+    if (b.grid && codes.includes(b.grid)) return b.grid;
+    const hit = state.grids.features.find((f) => covers(f.geometry, latlng.lng, latlng.lat));
+    return hit ? hit.properties.code : null;
+  }
+
+  // Ray casting over a (Multi)Polygon's rings in lon/lat: inside an odd number of rings.
+  function covers(geometry, x, y) {
+    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    return polygons.some((rings) => rings.reduce((odd, ring) => {
+      let inside = false;
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i];
+        const [xj, yj] = ring[j];
+        if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+      }
+      return inside ? !odd : odd;
+    }, false));
   }
 
   // Buildings follow the grids unless stated: after a drawing edit, read where each is now.
