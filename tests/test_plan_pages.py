@@ -238,3 +238,27 @@ def test_start_plans_from_an_automatic_draft_and_from_a_file(page, town, make_us
     grids = page.evaluate("() => window.gridmapPlan.state.grids.features.length")
     assert grids == 3
     assert page.inner_text("#balance-title").startswith("Balance")
+
+
+def in_view(page, selector: str) -> bool:
+    return page.evaluate("(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+                         " return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; }",
+                         selector)
+
+
+def test_impact_and_publish_open_where_the_planner_looks(editor):
+    page = editor
+    page.set_viewport_size({"width": 1280, "height": 420})
+    page.evaluate("() => document.querySelector('.pe-panel').scrollTop = 0")
+    page.click("#impact-open")
+    page.wait_for_selector("#impact-grids")
+    assert in_view(page, "#impact-title") and page.is_hidden("#publish-confirm")
+    page.click("#impact-close")
+    assert page.is_hidden("#impact")
+    page.evaluate("() => document.querySelector('.pe-panel').scrollTop = 10000")
+    page.click("#publish-open")
+    page.wait_for_selector("#impact-grids")
+    assert in_view(page, "#publish-go") and in_view(page, "#impact-title")
+    shot(page, "plan-editor-publish-in-view")
+    page.click("#publish-cancel")
+    assert page.is_hidden("#impact")

@@ -121,6 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "incidents_moved": ("改派的未办结事件：{n} 件", "Open incidents changing grid or worker: {n}"),
     "before": ("调整前", "Before"), "after": ("调整后", "After"),
     "publish_confirm": ("确认发布", "Publish now"), "cancel": ("取消", "Cancel"),
+    "close": ("关闭", "Close"),
     "publish_title": ("发布方案？发布后立即成为现行网格。",
                       "Publish this plan? Its grids become the current grids at once."),
     "published": ("已发布：{changed} 个网格生效，{buildings} 栋楼重新归属，"

@@ -513,6 +513,7 @@
     $("impact").hidden = false;
     $("publish-confirm").hidden = !confirming;
     $("impact-body").replaceChildren(el("p", {class: "pe-muted", text: T.loading}));
+    $("impact").scrollIntoView({block: "start"});  // the panel may be scrolled down the findings
     try {
       const r = await api(BASE + "/impact");
       const side = (s, k) => (s ? String(s[k]) : T.none);
@@ -579,6 +580,7 @@
   $("publish-open").addEventListener("click", () => showImpact(true));
   $("publish-go").addEventListener("click", publish);
   $("publish-cancel").addEventListener("click", () => { $("impact").hidden = true; });
+  $("impact-close").addEventListener("click", () => { $("impact").hidden = true; });
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "z" && !e.shiftKey) { e.preventDefault(); undo(); }
     if ((e.ctrlKey || e.metaKey) && (e.key === "y" || (e.key === "z" && e.shiftKey))) { e.preventDefault(); redo(); }
