@@ -5,6 +5,7 @@ read a check finding, look at the impact, publish, and find the new grid by look
 import os
 
 import pytest
+from sqlalchemy import text
 
 from tests.auth import bearer
 from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, build_town, xy
@@ -262,3 +263,43 @@ def test_impact_and_publish_open_where_the_planner_looks(editor):
     shot(page, "plan-editor-publish-in-view")
     page.click("#publish-cancel")
     assert page.is_hidden("#impact")
+
+
+LONG_NAME = "福坊社区第一网格（含东侧商业楼宇、小学与农贸市场）"
+NOT_NEIGHBOURS = ("Error: grids 110101001001012 and 110101001001001 do not share an edge, so "
+                  "together they are not one polygon; merge neighbours only")
+
+
+def fits(page) -> dict:
+    """How the side panel lays out: sideways overflow, the tallest table row, the name cell."""
+    return page.evaluate("""() => {
+        const panel = document.querySelector('.pe-panel');
+        const rows = [...document.querySelectorAll('.pe-panel tbody tr')];
+        const name = document.querySelector('#balance-rows td.pe-name');
+        return {over: panel.scrollWidth - panel.clientWidth,
+                tallest: Math.max(...rows.map(r => r.getBoundingClientRect().height)),
+                ellipsis: getComputedStyle(name).textOverflow, title: name.title,
+                clipped: name.scrollWidth > name.clientWidth}; }""")
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1280, 800)])
+def test_the_side_panel_fits_long_names_in_english_and_chinese(editor, conn, size):
+    page = editor
+    conn.execute(text("UPDATE plan_grids SET name = :n WHERE code = :c"),
+                 {"n": LONG_NAME, "c": GRID_A})
+    conn.commit()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for lang in ("en", "zh"):
+        page.goto(f"/plans/1?lang={lang}" if lang == "en" else "/plans/1")
+        page.wait_for_selector(f'#balance-rows tr[data-code="{GRID_C}"]')
+        page.evaluate("(t) => window.gridmapPlan.notice(t, 'error')", NOT_NEIGHBOURS)
+        page.click("#impact-open")
+        page.wait_for_selector("#impact-grids")
+        got = fits(page)
+        assert got["over"] <= 0, (lang, got)
+        assert got["tallest"] < 40, (lang, got)  # one line per row
+        assert got["ellipsis"] == "ellipsis" and got["clipped"], (lang, got)
+        assert LONG_NAME in got["title"] and GRID_A in got["title"]
+        status = page.locator(f'#impact-grids tr[data-code="{GRID_A}"] td').nth(1)
+        assert status.bounding_box()["height"] < 30
+        shot(page, f"plan-editor-panel-{lang}-{size[0]}")

@@ -51,6 +51,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "balance": ("户数平衡", "Balance"), "grid": ("网格", "Grid"),
     "households": ("户数", "Households"), "deviation": ("偏差", "Deviation"),
     "compactness": ("紧凑度", "Compactness"), "buildings": ("楼栋", "Buildings"),
+    # column heads of the side panel's tables (the full word is their title)
+    "th_deviation": ("偏差", "Dev."), "th_compactness": ("紧凑度", "Compact."),
+    "th_buildings": ("楼栋", "Bldgs"),
     "band": ("标准 {min}–{max} 户", "Band {min}–{max} households"),
     "summary": ("共 {grids} 个网格，{households} 户；极差率 {deviation}",
                 "{grids} grids, {households} households; spread {deviation}"),
@@ -139,7 +142,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "layer_grids": ("方案网格", "Plan grids"), "layer_buildings": ("楼栋", "Buildings"),
     "layer_findings": ("检查问题", "Findings"),
     "truncated": ("楼栋过多，仅显示 {n} 栋。", "Too many buildings; showing {n}."),
-    "worker": ("网格员", "Worker"), "none": ("—", "—"),
+    "worker": ("网格员", "Workers"), "none": ("—", "—"),
     # finding kinds (geo/plancheck.py): Chinese lines are built from kind, codes and size;
     # English shows the engine's own message.
     "kind_overlap": ("网格重叠", "Overlap"), "kind_gap": ("未划入网格的空隙", "Gap"),

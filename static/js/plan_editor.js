@@ -250,7 +250,8 @@
       const off = g.households < lo || g.households > hi;
       const tr = el("tr", {"data-code": g.code, class: g.code === state.selected ? "is-selected" : "",
                            "aria-selected": String(g.code === state.selected)},
-        el("td", {}, el("span", {class: "pe-swatch", style: "background:" + colour(g.code)}),
+        el("td", {class: "pe-name", title: g.code + " " + (g.name || "")},
+           el("span", {class: "pe-swatch", style: "background:" + colour(g.code)}),
            el("span", {text: g.code.slice(-3)}), " ", el("small", {class: "pe-muted", text: g.name || ""})),
         el("td", {class: "households" + (off ? " off-band" : ""), text: String(g.households)}),
         el("td", {text: mean ? (g.households >= mean ? "+" : "") + pct((g.households - mean) / mean) : T.none}),
@@ -518,12 +519,14 @@
       const r = await api(BASE + "/impact");
       const side = (s, k) => (s ? String(s[k]) : T.none);
       const table = el("table", {class: "pe-table", id: "impact-grids"},
+        el("caption", {class: "pe-muted pe-small", text: T.before + " → " + T.after}),
         el("thead", {}, el("tr", {}, el("th", {text: T.grid}), el("th", {text: ""}),
-          el("th", {text: T.households + " " + T.before + "→" + T.after}),
-          el("th", {text: T.buildings + " " + T.before + "→" + T.after}),
+          el("th", {text: T.households, title: T.households + " " + T.before + "→" + T.after}),
+          el("th", {text: T.th_buildings, title: T.buildings + " " + T.before + "→" + T.after}),
           el("th", {text: T.worker}))),
         el("tbody", {}, ...r.grids.map((g) => el("tr", {"data-code": g.code, "data-status": g.status},
-          el("td", {text: g.code.slice(-3) + " " + (g.name || "")}),
+          el("td", {class: "pe-name", title: g.code + " " + (g.name || ""),
+                    text: g.code.slice(-3) + " " + (g.name || "")}),
           el("td", {text: T["gstatus_" + g.status] || g.status}),
           el("td", {text: side(g.before, "households") + "→" + side(g.after, "households")}),
           el("td", {text: side(g.before, "buildings") + "→" + side(g.after, "buildings")}),
