@@ -258,3 +258,25 @@ def test_a_click_on_a_building_picks_its_grid_in_merge_and_vertex_modes(editor):
     assert page.evaluate("() => window.gridmapPlan.state.buildings.get('1101010010010010002')"
                          ".grid") == GRID_A  # not painted
     assert csp_errors(page) == []
+
+
+def test_no_grid_tooltips_while_drawing_and_distinct_colours(editor):
+    page = editor
+    pane = "() => getComputedStyle(document.querySelector('.leaflet-tooltip-pane')).display"
+    assert page.evaluate(pane) != "none"
+    page.click(f'#balance-rows tr[data-code="{GRID_A}"]')
+    for tool in ("#split", "#merge", "#vertices", "#lasso"):
+        page.click(tool)
+        page.mouse.move(*on_screen(page, *xy(1.0, 1.0)))
+        assert page.evaluate(pane) == "none", tool
+        page.keyboard.press("Escape")
+    assert page.evaluate(pane) != "none"
+
+    # Codes up to 020: two colours with hues under 15° apart differ in lightness.
+    colours = page.evaluate("() => Array.from({length: 20}, (_, i) => window.gridmapPlan"
+                            f".colour('{COMMUNITY_1}' + String(i + 1).padStart(3, '0')))")
+    hsl = [tuple(float(v.rstrip("%")) for v in c[4:-1].split(",")) for c in colours]
+    for i, (h1, _, l1) in enumerate(hsl):
+        for j, (h2, _, l2) in enumerate(hsl[i + 1:], i + 1):
+            near = min(abs(h1 - h2), 360 - abs(h1 - h2)) < 15
+            assert not near or abs(l1 - l2) >= 10, (i + 1, j + 1, colours[i], colours[j])

@@ -34,7 +34,7 @@
     if (mode && state.boxing) $("box-select").click();  // box select off
     state.mode = mode;
     Object.entries(BUTTONS).forEach(([m, id]) => $(id).setAttribute("aria-pressed", String(m === mode)));
-    $("map").classList.toggle("is-drawing", Boolean(mode));
+    $("map").classList.toggle("is-drawing", Boolean(mode));  // tooltips hidden (plan_editor.css)
   }
 
   function picked() {

@@ -81,12 +81,18 @@
     return api(path, opts);
   }
 
-  // A grid code's colour: the same code keeps its colour whatever else changes.
+  // A grid code's colour: the same code keeps its colour whatever else changes. The grid
+  // number (last three digits) steps round the hue circle by the golden angle, and odd and
+  // even numbers differ in lightness: of codes 001-020, two whose hues are under 20° apart
+  // (n and n + 13) are never equally light. Other codes: a hash of the code.
   function colour(code) {
     if (!code) return "#888";
-    let h = 0;
-    for (const ch of code) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-    return "hsl(" + ((h * 137.508) % 360).toFixed(0) + ", 70%, 45%)";
+    let n = /^\d{3}$/.test(code.slice(-3)) ? Number(code.slice(-3)) : null;
+    if (n === null) {
+      n = 0;
+      for (const ch of code) n = (n * 31 + ch.charCodeAt(0)) >>> 0;
+    }
+    return "hsl(" + ((n * 137.508) % 360).toFixed(0) + ", 70%, " + (n % 2 ? "40%" : "56%") + ")";
   }
 
   function pct(x) {
@@ -408,6 +414,7 @@
   }
 
   function updateButtons() {
+    $("map").classList.toggle("is-busy", state.busy);  // no tooltips while saving
     $("undo").disabled = state.busy || !state.undo.length;
     $("redo").disabled = state.busy || !state.redo.length;
   }
