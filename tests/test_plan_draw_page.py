@@ -272,11 +272,11 @@ def test_no_grid_tooltips_while_drawing_and_distinct_colours(editor):
         page.keyboard.press("Escape")
     assert page.evaluate(pane) != "none"
 
-    # Codes up to 020: two colours with hues under 15° apart differ in lightness.
+    # Codes up to 020: two colours with hues under 40° apart differ in lightness.
     colours = page.evaluate("() => Array.from({length: 20}, (_, i) => window.gridmapPlan"
                             f".colour('{COMMUNITY_1}' + String(i + 1).padStart(3, '0')))")
     hsl = [tuple(float(v.rstrip("%")) for v in c[4:-1].split(",")) for c in colours]
     for i, (h1, _, l1) in enumerate(hsl):
         for j, (h2, _, l2) in enumerate(hsl[i + 1:], i + 1):
-            near = min(abs(h1 - h2), 360 - abs(h1 - h2)) < 15
+            near = min(abs(h1 - h2), 360 - abs(h1 - h2)) < 40
             assert not near or abs(l1 - l2) >= 10, (i + 1, j + 1, colours[i], colours[j])

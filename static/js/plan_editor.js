@@ -82,9 +82,9 @@
   }
 
   // A grid code's colour: the same code keeps its colour whatever else changes. The grid
-  // number (last three digits) steps round the hue circle by the golden angle, and odd and
-  // even numbers differ in lightness: of codes 001-020, two whose hues are under 20° apart
-  // (n and n + 13) are never equally light. Other codes: a hash of the code.
+  // number (last three digits) steps round the hue circle by the golden angle and through
+  // three lightnesses: of codes 001-020, two equally light colours are at least 44° apart
+  // in hue. Other codes: a hash of the code.
   function colour(code) {
     if (!code) return "#888";
     let n = /^\d{3}$/.test(code.slice(-3)) ? Number(code.slice(-3)) : null;
@@ -92,7 +92,7 @@
       n = 0;
       for (const ch of code) n = (n * 31 + ch.charCodeAt(0)) >>> 0;
     }
-    return "hsl(" + ((n * 137.508) % 360).toFixed(0) + ", 70%, " + (n % 2 ? "40%" : "56%") + ")";
+    return "hsl(" + ((n * 137.508) % 360).toFixed(0) + ", 70%, " + ["38%", "50%", "62%"][n % 3] + ")";
   }
 
   function pct(x) {
