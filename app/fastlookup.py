@@ -10,8 +10,7 @@ view uses:
 - the same parameter checks (``geo.params.lon_lat`` against ``SERVICE_AREA``),
 - the same rate limit budget (``app.limits.hit``, counted once),
 - the same query on the same held connection (``geo.repo.lookup`` via ``app.readdb``),
-- the same headers (``app.headers``: the static set, the plain CSP, HSTS over HTTPS,
-  and Flask's ``Vary: Cookie``).
+- the same headers (``app.headers.security_headers``, and Flask's ``Vary: Cookie``).
 
 Everything else goes on to Flask unchanged, which answers it exactly as before: any other
 parameter (``crs``, ``at``, a repeated or unknown one), invalid coordinates (Flask
@@ -105,13 +104,10 @@ class FastLookup:
         return body.encode()
 
     def _headers(self, environ, body: bytes) -> list[tuple[str, str]]:
-        out = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-               *headers.STATIC_HEADERS,
-               ("Content-Security-Policy", self.app.extensions["gridmap_csp"]["plain"]),
-               ("Vary", "Cookie")]  # as Flask says, since the login manager reads it
-        if environ.get("wsgi.url_scheme") == "https":
-            out.append(headers.HSTS)
-        return out
+        secure = environ.get("wsgi.url_scheme") == "https"
+        return [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                *headers.security_headers(self.app, None, secure),
+                ("Vary", "Cookie")]  # as Flask says, since the login manager reads it
 
 
 def install(app: Flask) -> None:

@@ -51,15 +51,21 @@ def tile_origin(url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
+def security_headers(app: Flask, nonce: str | None, secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries: the static set, the policy (with the page's
+    script nonce, if it has one) and HSTS over HTTPS. Also what app.fastlookup sends."""
+    csp = app.extensions["gridmap_csp"]
+    out = [*STATIC_HEADERS,
+           ("Content-Security-Policy", policy(nonce, csp["tiles"]) if nonce else csp["plain"])]
+    if secure:
+        out.append(HSTS)
+    return out
+
+
 def _add_headers(response: Response) -> Response:
     # On every response, the public lookup included: kept to a few list appends.
-    headers = response.headers
-    headers.extend(STATIC_HEADERS)
-    nonce = g.get("csp_nonce")
-    csp = current_app.extensions["gridmap_csp"]
-    headers["Content-Security-Policy"] = policy(nonce, csp["tiles"]) if nonce else csp["plain"]
-    if request.is_secure:
-        response.headers.setdefault(*HSTS)
+    response.headers.extend(security_headers(current_app, g.get("csp_nonce"),
+                                             request.is_secure))
     return response
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -287,11 +287,8 @@ def _copy(conn: Connection, encoded: Encoded, rebuild: bool) -> None:
     """COPY the rows; for a large load, with the table's secondary indexes rebuilt after
     it and its statistics triggers out of the way (``load`` queues the ids itself)."""
     table = encoded.table
-    with ExitStack() as stack:
-        if rebuild:
-            stack.enter_context(transition_triggers_dropped(conn, table))
-        stack.enter_context(indexes_rebuilt(conn, table, _SECONDARY_INDEXES[table]
-                                            if rebuild else ()))
+    with (transition_triggers_dropped(conn, table) if rebuild else nullcontext(),
+          indexes_rebuilt(conn, table, _SECONDARY_INDEXES[table] if rebuild else ())):
         copy_encoded(conn, encoded)
 
 

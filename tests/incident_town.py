@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.geometries import box_wkt, build_town
+from tests.geometries import GRID_B, box_wkt, build_town, insert_grid
 
 PRIVATE_PHONE = "13912345678"
 
@@ -44,4 +44,15 @@ def build_incident_town(conn) -> dict[str, int]:
                               (1.0, 0.5, 1.2, 0.7), ids["A"], ids["C1"], "2号楼")
     ids["bD"] = add_building(conn, "1101010010020010001", "黄图岗胡同8号",
                              (4.5, 0.5, 4.7, 0.7), ids["D"], ids["C2"], "阳光小区")
+    return ids
+
+
+def build_redrawn_town(conn) -> dict[str, int]:
+    """:func:`build_incident_town` with a redraw: grid B's old boundary (``B_old``), in
+    force through 2023, while ``B`` stays current from 2024."""
+    ids = build_incident_town(conn)
+    ids["B_old"] = insert_grid(conn, GRID_B, "旧第二网格", ids["C1"], (2, 0, 4, 2),
+                               valid_to="2024-01-01")
+    conn.execute(text("UPDATE grids SET valid_from = '2024-01-01' WHERE id = :b"),
+                 {"b": ids["B"]})
     return ids

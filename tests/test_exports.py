@@ -11,18 +11,13 @@ import shapely
 from sqlalchemy import text
 
 from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, insert_grid, xy
-from tests.incident_town import build_incident_town
+from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
+from tests.incident_town import build_redrawn_town
 
 
 @pytest.fixture
 def town(conn):
-    ids = build_incident_town(conn)
-    ids["B_old"] = insert_grid(conn, GRID_B, "旧第二网格", ids["C1"], (2, 0, 4, 2),
-                               valid_to="2024-01-01")
-    conn.execute(text("UPDATE grids SET valid_from = '2024-01-01' WHERE id = :b"),
-                 {"b": ids["B"]})
-    return ids
+    return build_redrawn_town(conn)
 
 
 def rows(response) -> list[dict]:

@@ -8,21 +8,15 @@ from sqlalchemy import text
 from app import create_app
 from geo.features import CRS84
 from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, insert_grid, xy
-from tests.incident_town import build_incident_town
+from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
+from tests.incident_town import build_redrawn_town
 
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 
 
 @pytest.fixture
 def town(conn):
-    ids = build_incident_town(conn)
-    # A redraw: grid B's old boundary, in force through 2023 (ids["B"] stays current).
-    ids["B_old"] = insert_grid(conn, GRID_B, "旧第二网格", ids["C1"], (2, 0, 4, 2),
-                               valid_to="2024-01-01")
-    conn.execute(text("UPDATE grids SET valid_from = '2024-01-01' WHERE id = :b"),
-                 {"b": ids["B"]})
-    return ids
+    return build_redrawn_town(conn)
 
 
 def get(client, path, **kwargs):

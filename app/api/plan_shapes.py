@@ -32,6 +32,12 @@ def _body(fields: tuple[str, ...]) -> dict:
     return body
 
 
+def _crs() -> str:
+    """The ``crs`` query parameter, the only one these routes take."""
+    params.check_known(request.args, ("crs",))
+    return parse_crs(request.args.get("crs"))
+
+
 def _answer(plan_id: int, action: str, conn, plan, edit: dict):
     audit.record(action, "plan", plan_id, conn=conn,
                  after={**{k: v for k, v in edit.items() if k != "moved"},
@@ -52,8 +58,7 @@ def _answer(plan_id: int, action: str, conn, plan, edit: dict):
          responses={"200": ok("the plan and the edit", EDITED), **WRITE_ERRORS})
 @require("plans:write")
 def split_grid(plan_id: int):
-    params.check_known(request.args, ("crs",))
-    crs = parse_crs(request.args.get("crs"))
+    crs = _crs()
     body = _body(("grid", "line"))
     grid = planedit.grid_ref(body["grid"], "grid")
     line = planedit.line(body["line"], crs=crs, bounds=current_app.config["SERVICE_AREA"])
@@ -98,8 +103,7 @@ def merge_grids(plan_id: int):
          responses={"200": ok("the plan and the edit", EDITED), **WRITE_ERRORS})
 @require("plans:write")
 def move_vertex(plan_id: int):
-    params.check_known(request.args, ("crs",))
-    crs = parse_crs(request.args.get("crs"))
+    crs = _crs()
     body, cfg = _body(("from", "to")), current_app.config
     source = planedit.position(body["from"], "from", crs=crs, bounds=cfg["SERVICE_AREA"])
     target = planedit.position(body["to"], "to", crs=crs, bounds=cfg["SERVICE_AREA"])
