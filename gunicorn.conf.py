@@ -25,8 +25,8 @@ def post_fork(server, worker):
     app = server.app.wsgi()
     if "sqlalchemy" not in getattr(app, "extensions", {}):
         return  # not gridmap (the benchmark's bare app): nothing pooled
-    from app import readdb
     from app.extensions import db
+    from app.plumbing import readdb
 
     with app.app_context():
         db.engine.dispose(close=False)

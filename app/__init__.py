@@ -1,4 +1,10 @@
-"""gridmap: grid-based community governance on Flask + PostGIS."""
+"""gridmap: grid-based community governance on Flask + PostGIS.
+
+``create_app`` builds the application in named steps, each a ``register_*`` function
+below: settings, extensions, security, the JSON API, the standard interfaces (OGC API –
+Features, Open311), the pages, the command line, and the WSGI layers. Nothing reads
+settings or opens a connection at import time.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +20,23 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: defaults, then environment, then ``config``."""
-    from app import auth, cli, errors, fastlookup, headers, limits, readdb, web
-    from app.api.common import SECURITY_SCHEMES
-    from app.config import Defaults, database_url_from_env
-    from app.extensions import api, db, migrate
-    from app.jsonprovider import StrictJSONProvider
-
     app = Flask(__name__, static_folder=str(_ROOT / "static"))
-    app.json_provider_class = StrictJSONProvider
-    app.json = StrictJSONProvider(app)
+    register_settings(app, config)
+    register_extensions(app)
+    register_errors(app)
+    register_security(app)
+    register_api(app)
+    register_standards(app)
+    register_pages(app)
+    register_cli(app)
+    register_wsgi_layers(app)
+    return app
+
+
+def register_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Defaults, then ``GRIDMAP_*`` and ``DATABASE_URL`` from the environment, then ``config``."""
+    from app.config import Defaults, database_url_from_env
+
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("GRIDMAP")
     if url := database_url_from_env():
@@ -36,55 +50,73 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Development: a per-process key (make run keeps one in var/secret-key instead).
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+
+def register_extensions(app: Flask) -> None:
+    """Strict JSON, the database (and its read engine), migrations, the API extension."""
+    from app.api.common import SECURITY_SCHEMES
+    from app.extensions import api, db, migrate
+    from app.plumbing import readdb
+    from app.plumbing.jsonprovider import StrictJSONProvider
+
+    app.json_provider_class = StrictJSONProvider
+    app.json = StrictJSONProvider(app)
     db.init_app(app)
     readdb.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir())
+    migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
     api.init_app(app)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
+
+
+def register_errors(app: Flask) -> None:
+    """JSON errors for the API, HTML error pages for pages (after the API extension's own)."""
+    from app import errors
+
     errors.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers and sessions, rate limits, sign-in and tokens."""
+    from app.security import auth, headers, limits
+
     headers.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
 
-    from app.api import (
-        audit,
-        buildings,
-        categories,
-        communities,
-        exports,
-        geocode,
-        grids,
-        health,
-        incident_import,
-        incidents,
-        lookup,
-        mapdata,
-        outlines,
-        plan_auto,
-        plan_buildings,
-        plan_review,
-        plan_shapes,
-        plans,
-        reports,
-        stats,
-    )
 
-    app.register_blueprint(health.bp)
-    for module in (lookup, geocode, communities, grids, buildings, incidents, incident_import,
-                   categories, audit, exports, outlines, reports, plans, plan_review,
-                   plan_buildings, plan_shapes, plan_auto, stats, mapdata):
-        api.register_blueprint(module.blp)
+def register_api(app: Flask) -> None:
+    """The JSON API's blueprints under ``/api/v1``."""
+    from app import api
+
+    api.register_blueprints(app)
+
+
+def register_standards(app: Flask) -> None:
+    """OGC API – Features under ``/ogc`` and Open311 GeoReport v2 under ``/open311/v2``."""
     from app import ogc, open311
 
     app.register_blueprint(ogc.bp)
     app.register_blueprint(open311.bp)
+
+
+def register_pages(app: Flask) -> None:
+    """Server-rendered pages: sign-in, administration, maps, the consoles."""
+    from app import web
+
     web.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """``flask --app wsgi ...`` command groups."""
+    from app import cli
+
     cli.init_app(app)
+
+
+def register_wsgi_layers(app: Flask) -> None:
+    """The lookup's short path below Flask, then ProxyFix outermost."""
+    from app.api.places import fastlookup
+    from app.security import headers
+
     fastlookup.install(app)
     headers.proxy_fix(app)
-    return app
-
-
-def _migrations_dir() -> str:
-    return str(_ROOT / "migrations")

@@ -32,7 +32,8 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    # Checked by app.auth, only for cookie-authenticated writes (bearer tokens carry no cookie).
+    # Checked by app.security.auth, only for cookie-authenticated writes
+    # (bearer tokens carry no cookie).
     WTF_CSRF_CHECK_DEFAULT = False
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_SECONDS = 15 * 60
@@ -95,7 +96,7 @@ class Defaults:
     # Where residents reach the public map (the QR codes point there), e.g.
     # "https://grid.example.gov.cn"; default: the address the staff page was opened at.
     PUBLIC_BASE_URL = None
-    # Redraw plans (geo.plancheck): households per grid outside this band are a warning;
+    # Redraw plans (geo.plans.check): households per grid outside this band are a warning;
     # gaps, overlaps and parts outside the community below PLAN_SLIVER_M2 are slivers
     # (warnings) rather than errors; Polsby-Popper below PLAN_MIN_COMPACTNESS is a warning.
     PLAN_HOUSEHOLDS_MIN = 300

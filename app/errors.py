@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from geo.errors import (
+from geo.core.errors import (
     Conflict,
     Forbidden,
     GridmapError,

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from geo.incidents import OPEN_SQL
+from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES
 
 
 class Base(DeclarativeBase):
@@ -53,18 +53,15 @@ def _one_of(table: str, column: str, values: tuple[str, ...]) -> CheckConstraint
 MEMBER_ROLES = ("grid_chief", "full_time", "part_time", "building_head")
 PARTY_ORG_LEVELS = ("community_committee", "grid_branch", "building_group")
 PARTY_MEMBER_KINDS = ("resident", "in_service")
-INCIDENT_STATUSES = (
-    "reported", "accepted", "rejected", "dispatched", "in_progress",
-    "resolved", "returned", "reopened", "closed",
-)
-INCIDENT_SOURCES = ("hotline", "patrol", "resident", "other")
+INCIDENT_STATUSES = STATUSES
+INCIDENT_SOURCES = SOURCES
 # Work not finished: listed in queues, counted as overdue past its due time.
 OPEN_WHERE = f"status IN {OPEN_SQL}"
-# How an incident's location was matched to a grid (geo.assign): inside a grid, snapped to a
+# How an incident's location was matched to a grid (geo.places.assign): inside a grid, snapped to a
 # grid within ASSIGN_SNAP_METERS, outside every grid, or moved to a grid by a dispatcher.
 # No incident_locations row = not located yet.
 ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
-# Who an incident was routed to (geo.intake): the grid's on-duty full-time worker, its
+# Who an incident was routed to (geo.incidents.intake): the grid's on-duty full-time worker, its
 # chief when none is on duty, the community office (a category override), or nobody.
 ROUTES = ("full_time", "grid_chief", "community_office", "unassigned", "manual")
 CLOCKS = ("calendar", "working")
@@ -93,7 +90,7 @@ class Community(Base):
 
 
 class Plan(Base):
-    """A draft redraw of one community's grids (geo.plans). ``version`` counts writes:
+    """A draft redraw of one community's grids (geo.plans.drafts). ``version`` counts writes:
     it is the plan's ETag, and a write naming an older version is refused."""
 
     __tablename__ = "plans"
@@ -146,13 +143,13 @@ class Building(Base):
         CheckConstraint("residents >= 0", name="ck_buildings_residents"),
         Index("ix_buildings_grid_id", "grid_id"),
         Index("ix_buildings_community_id", "community_id"),
-        # geo.geocode: partial matches in Chinese text (trigrams hash CJK characters too).
+        # geo.places.geocode: partial matches in Chinese text (trigrams hash CJK characters too).
         Index("ix_buildings_address_trgm", "address", postgresql_using="gin",
               postgresql_ops={"address": "gin_trgm_ops"}),
         Index("ix_buildings_name_trgm", "name", postgresql_using="gin",
               postgresql_ops={"name": "gin_trgm_ops"}),
         # Half of each page stays free so that re-assigning buildings after a redraw
-        # rewrites rows within their pages (HOT updates; see geo.assign.assign_buildings).
+        # rewrites rows within their pages (HOT updates; see geo.places.assign.assign_buildings).
         {"postgresql_with": {"fillfactor": 50}},
     )
 
@@ -479,12 +476,12 @@ class ResidentReport(Base):
 
 
 class IncidentFact(Base):
-    """Derived times of one incident for the statistics (``geo.caseload``): recomputed
+    """Derived times of one incident for the statistics (``geo.stats.caseload``): recomputed
     from the incident, its location and its history whenever any of them changes."""
 
     __tablename__ = "incident_facts"
     __table_args__ = (
-        # Covering: each sum in geo.caseload is an index-only scan.
+        # Covering: each sum in geo.stats.caseload is an index-only scan.
         Index("ix_incident_facts_reported_at", "reported_at", postgresql_include=[
             "grid_id", "community_id", "category", "merged", "response_s"]),
         Index("ix_incident_facts_closed_at", "closed_at",
@@ -520,8 +517,8 @@ class StatsDirty(Base):
 
 class StatsRange(Base):
     """Incident ids a bulk loader wrote with the statistics triggers deferred
-    (``geo.caseload.deferred``): queued as ranges, turned into ``stats_dirty`` rows by
-    ``geo.caseload.refresh`` a batch at a time."""
+    (``geo.stats.caseload.deferred``): queued as ranges, turned into ``stats_dirty`` rows by
+    ``geo.stats.caseload.refresh`` a batch at a time."""
 
     __tablename__ = "stats_ranges"
     __table_args__ = (CheckConstraint("first_id <= last_id", name="ck_stats_ranges_order"),)
@@ -533,7 +530,7 @@ class StatsRange(Base):
 
 class BuildingCoverage(Base):
     """Each building's distance to the nearest home of a serving party member (metres;
-    NULL: none within ``geo.coverage.MAX_DISTANCE_M``). Only this number, no person."""
+    NULL: none within ``geo.stats.coverage.MAX_DISTANCE_M``). Only this number, no person."""
 
     __tablename__ = "building_coverage"
 
@@ -543,7 +540,7 @@ class BuildingCoverage(Base):
 
 class StatsState(Base):
     """Flags of derived tables: ``coverage`` is dirty after party members or buildings
-    changed (set by triggers, cleared by ``geo.coverage.refresh``)."""
+    changed (set by triggers, cleared by ``geo.stats.coverage.refresh``)."""
 
     __tablename__ = "stats_state"
 

@@ -1,6 +1,6 @@
 """``make bench``: measure gridmap against the plain tools on the `city` demo, print a table.
 
-    python -m bench [--only assign,ingest,lookup,buildings,import,hotline,intake,console,
+    python -m bench [--only assign,lookup,buildings,import,hotline,intake,console,
                             ogc,public_map,plans,autodraft,maps]
                      [--reps N]
 
@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 
 from bench.common import OUT, database_url, ensure_city, print_table, start_cluster
 
-BENCHES = ("assign", "ingest", "lookup", "buildings", "import", "hotline", "intake", "console",
+BENCHES = ("assign", "lookup", "buildings", "import", "hotline", "intake", "console",
            "ogc", "public_map", "plans", "autodraft", "maps")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from bench.common import Row, run_sql, speedup_row, timed
-from geo.assign import assign_incidents
+from geo.places.assign import assign_incidents
 
 NAIVE_SETUP = """
     DROP TABLE IF EXISTS naive_incidents;

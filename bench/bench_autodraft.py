@@ -2,7 +2,7 @@
 
 Twelve communities: the one whose current grid count is nearest 60, and eleven more
 spread over the city by code. Each is drafted with the default band (300–500) and seed 0
-(:func:`geo.autoplan.draft`: partition, grids drawn, codes, measures; nothing is
+(:func:`geo.plans.auto.draft`: partition, grids drawn, codes, measures; nothing is
 written). The plain comparison, same run, is the community's current demo grids: their
 household deviation ((max − min)/mean, households summed from the buildings) and mean
 Polsby–Popper. Target: the draft's deviation below the current grids' for most
@@ -14,7 +14,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from bench.common import Row, median, timed
-from geo import autodraft, autoplan
+from geo.plans import auto as autoplan
+from geo.plans import autodraft
 
 COMMUNITIES = 12
 TIME_LIMIT_S = 10.0

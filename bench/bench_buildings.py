@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from bench.common import Row, median, run_sql, timed
-from geo.assign import assign_buildings
+from geo.places.assign import assign_buildings
 
 # The best plain form measured (perf-anchors §3c): DISTINCT ON with the ST_CoveredBy
 # shortcut, computing the assignment into a new table (nothing updated in place).

@@ -14,10 +14,10 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from bench.common import OUT, Row, median, run_sql, speedup_row
-from geo import hotline
-from geo.assign import locate_sql
-from geo.demo_names import CATEGORIES
-from geo.intake import Rules
+from geo.demo.names import CATEGORIES
+from geo.incidents import hotline
+from geo.incidents.intake import Rules
+from geo.places.assign import locate_sql
 
 CSV = OUT / "hotline-100k.csv"
 ROWS = 100_000

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 
 from bench.bench_lookup import DURATION, _free_port, _serve, _wrk
 from bench.common import OUT, Row, database_url, flask, run_sql
-from geo.assign import locate_sql
+from geo.places.assign import locate_sql
 
 USER = "bench-dispatcher"
 

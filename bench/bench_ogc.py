@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from bench.bench_lookup import _free_port, _serve
 from bench.common import Row, database_url, median, run_sql, timed
-from geo import features
+from geo.places import features
 
 PAGES = int(os.environ.get("GRIDMAP_BENCH_OGC_PAGES", "200"))
 PG_SQL = """SELECT g.code, g.name, c.code AS community_code, c.name AS community_name,

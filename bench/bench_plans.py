@@ -27,17 +27,14 @@ import shapely
 from sqlalchemy import Engine, text
 
 from bench.common import Row, median, timed
-from geo import (
-    layers,
-    layerstore,
-    planbuildings,
-    plancheck,
-    planderive,
-    planimpact,
-    planpublish,
-    plans,
-)
-from geo.planside import Side
+from geo.layers import files, store
+from geo.plans import buildings as planbuildings
+from geo.plans import check as plancheck
+from geo.plans import derive as planderive
+from geo.plans import drafts
+from geo.plans import impact as planimpact
+from geo.plans import publish as planpublish
+from geo.plans.side import Side
 
 PICK = """
     SELECT c.id, c.code, count(*) AS grids FROM communities c
@@ -104,14 +101,14 @@ def run(engine: Engine, reps: int) -> list[Row]:
 def _one_round(engine: Engine, cid: int, code: str, times: dict, seen: dict) -> None:
     with engine.connect() as conn:
         tx = conn.begin()
-        plan_id = plans.create(conn, cid, "bench", "current", user_id=None)
+        plan_id = drafts.create(conn, cid, "bench", "current", user_id=None)
         conn.execute(text(MERGE), {"c": cid, "p": plan_id})
-        ref = plans.claim(conn, plan_id, 1, None)
+        ref = drafts.claim(conn, plan_id, 1, None)
 
         def derive() -> None:
             rows = planderive.derive_rows(conn, plan_id, cid,
                                           planbuildings.effective(conn, plan_id, cid))
-            plans.replace_grids(conn, ref, rows)
+            drafts.replace_grids(conn, ref, rows)
             seen["derived"] = len(rows)
 
         times["derive"].append(timed(derive))
@@ -164,7 +161,7 @@ def _coverage_check(conn, plan_id: int, cid: int) -> None:
 
 
 def _export_plan(conn, plan_id: int, code: str) -> Path:
-    body = plans.grids_geojson(conn, plan_id)
+    body = drafts.grids_geojson(conn, plan_id)
     for feature in body["features"]:
         feature["properties"] = {"code": feature["properties"]["code"],
                                  "name": feature["properties"]["name"], "parent": code}
@@ -175,9 +172,9 @@ def _export_plan(conn, plan_id: int, code: str) -> Path:
 
 def _layer_import(conn, path: Path) -> None:
     conn.execute(text("SAVEPOINT before_import"))
-    raw = layers.read_layer(path)
-    prepared = layers.prepare(raw, "grids")
-    layerstore.import_layer(conn, prepared, source=str(path), sha256="bench", options={})
+    raw = files.read_layer(path)
+    prepared = files.prepare(raw, "grids")
+    store.import_layer(conn, prepared, source=str(path), sha256="bench", options={})
     conn.execute(text("ROLLBACK TO SAVEPOINT before_import"))
 
 

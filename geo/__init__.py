@@ -1,1 +1,19 @@
-"""Spatial logic with no Flask in it: coordinates, files, validation, assignment, demo data."""
+"""Spatial and domain logic with no Flask in it: one package per domain.
+
+Dependencies go one way, and no package imports one to its right:
+
+    core ← pg ← places ← layers, incidents ← plans, stats ← demo
+
+- ``core``: coordinates (crs), request parameters (params), the error hierarchy, the
+  words for incident statuses and sources.
+- ``pg``: PostgreSQL plumbing (COPY, bulk statements, prepared statements).
+- ``places``: communities, grids and buildings; the assignment rule; lookup, geocoding,
+  outlines and the OGC feature queries.
+- ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).
+- ``incidents``: intake, import, routing, the workflow, deadlines, resident reports, Open311.
+- ``plans``: redraw plans, their checks, impact and publishing; automatic drafts.
+- ``stats``: caseload and coverage numbers, and the geometry the statistics maps draw.
+- ``demo``: the synthetic demo city.
+
+Each domain keeps its SQL in a ``store`` module (or names where it is hand-written, and why).
+"""

@@ -97,8 +97,8 @@ def conn(app):
 @pytest.fixture
 def make_user(app):
     """``make_user(name, role, communities=(codes))`` → (name, password), committed."""
-    from app import accounts
     from app.extensions import db
+    from app.security import accounts
 
     def make(name: str, role: str, communities=(), password: str = "correct-horse-1"):
         ids = accounts.community_ids(communities)
@@ -112,8 +112,8 @@ def make_user(app):
 @pytest.fixture
 def make_token(app):
     """``make_token(username)`` → the secret of a new token, committed."""
-    from app import accounts
     from app.extensions import db
+    from app.security import accounts
 
     def make(username: str, days: int | None = 30) -> str:
         _, secret = accounts.create_token(username, "test", days)

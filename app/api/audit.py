@@ -3,10 +3,10 @@
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from app import audit
 from app.api.common import STAFF, error, ok, paging, query_param
-from app.auth import require
-from geo import params
+from app.security import audit
+from app.security.auth import require
+from geo.core import params
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit log (admins)")
 FILTERS = ("entity", "entity_id", "actor", "action")

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
-from geo.errors import InvalidInput
+from geo.core.errors import InvalidInput
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"

@@ -6,7 +6,7 @@ Each collection gets its own paths (``/collections/grids/items`` …), as the OG
 
 from __future__ import annotations
 
-from geo.features import COLLECTIONS, CRS84, CRS_LIST, MAX_OFFSET, Collection
+from geo.places.features import COLLECTIONS, CRS84, CRS_LIST, MAX_OFFSET, Collection
 
 _TEXT = {"type": "string"}
 _FORMAT = {"name": "f", "in": "query", "required": False, "style": "form", "explode": False,

@@ -11,7 +11,6 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from app.errors import STATUS, _http_code
-from app.limits import public
 from app.ogc import openapi
 from app.ogc.links import (
     GEOJSON,
@@ -24,9 +23,11 @@ from app.ogc.links import (
     url,
     wants_html,
 )
-from app.readdb import read
-from geo import features, params
-from geo.errors import GridmapError, InvalidInput, NotFound
+from app.plumbing.readdb import read
+from app.security.limits import public
+from geo.core import params
+from geo.core.errors import GridmapError, InvalidInput, NotFound
+from geo.places import features
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Response
 
-from geo.errors import NotFound
+from geo.core.errors import NotFound
 
 FORMATS = ("json", "xml")
 # XML element of each item of a list-valued field

@@ -8,15 +8,16 @@ import datetime as dt
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from app import accounts
-from app.auth import Staff, account_staff
 from app.errors import STATUS
 from app.extensions import db
-from app.limits import public
 from app.open311.formats import check_format, errors, render
-from app.readdb import read
-from geo import intake, open311, params
-from geo.errors import Forbidden, GridmapError, InvalidInput, NotFound
+from app.plumbing.readdb import read
+from app.security import accounts
+from app.security.auth import Staff, account_staff
+from app.security.limits import public
+from geo.core import params
+from geo.core.errors import Forbidden, GridmapError, InvalidInput, NotFound
+from geo.incidents import intake, open311
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

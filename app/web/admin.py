@@ -7,13 +7,14 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from app import accounts, worktables
-from app import audit as audit_log
-from app.auth import require
+from app.api.incidents import worktables
 from app.extensions import db
 from app.models import CATEGORY_ROUTES, CLOCKS, USER_ROLES
-from app.readdb import read
-from geo.errors import GridmapError
+from app.plumbing.readdb import read
+from app.security import accounts
+from app.security import audit as audit_log
+from app.security.auth import require
+from geo.core.errors import GridmapError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -1,0 +1,1 @@
+"""API for layer downloads. Over ``geo.layers``."""

@@ -1,0 +1,3 @@
+"""API for statistics: the numbers (``numbers``) and what the statistics maps fetch
+(``mapdata``). Over ``geo.stats``.
+"""

@@ -1,0 +1,15 @@
+"""Command line: ``flask --app wsgi ...``. Thin Click wrappers over plain functions."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.cli import assign, demo, incidents, layers, stats, users
+
+    app.cli.add_command(layers.layers)
+    app.cli.add_command(demo.demo)
+    app.cli.add_command(assign.assign)
+    app.cli.add_command(users.users)
+    app.cli.add_command(users.tokens)
+    app.cli.add_command(incidents.incidents)
+    app.cli.add_command(stats.stats)

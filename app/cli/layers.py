@@ -1,0 +1,136 @@
+"""``flask --app wsgi layers import|export``: thin wrappers over
+geo.layers.files and geo.layers.store."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
+
+from geo.core.errors import GridmapError
+from geo.layers import files, store
+
+layers = AppGroup("layers", help="Import and export communities, grids and buildings.")
+KIND = click.Choice(tuple(files.KINDS))
+SHOWN_REASONS = 5
+
+
+@contextmanager
+def _progress(length: int, label: str):
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _fields(code, name, parent, households, extra) -> dict[str, str]:
+    fields = {k: v for k, v in (("code", code), ("name", name), ("parent", parent),
+                                ("households", households)) if v}
+    for item in extra:
+        target, sep, source = item.partition("=")
+        if not sep or not target or not source:
+            raise click.BadParameter(f"{item!r} is not COLUMN=FIELD", param_hint="--field")
+        fields[target.strip()] = source.strip()
+    return fields
+
+
+@layers.command("import")
+@click.argument("kind", type=KIND)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", help="GeoPackage layer (or shapefile name in a zip holding several).")
+@click.option("--crs", help="CRS of the coordinates, overriding the file's: EPSG:4547, "
+              "any pyproj string, wgs84, cgcs2000, gcj02 or bd09.")
+@click.option("--encoding", help="Text encoding of a shapefile's .dbf, e.g. gbk.")
+@click.option("--code-field", help="Field holding the code [code].")
+@click.option("--name-field", help="Field holding the name [name].")
+@click.option("--parent-field", help="Field holding the parent code [parent; "
+              "default: the code's prefix].")
+@click.option("--households-field", help="Field holding households [households].")
+@click.option("--field", "extra", multiple=True, metavar="COLUMN=FIELD",
+              help="Map any other column, e.g. street_name=JDMC (repeatable).")
+@click.option("--make-valid", is_flag=True, help="Repair invalid polygons and report them.")
+@click.option("--force-2d", is_flag=True, help="Drop Z coordinates instead of rejecting rows.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid rows even if some are rejected.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write rejected/repaired rows [<kind>-import-report.csv].")
+def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_field,
+            households_field, extra, make_valid, force_2d, skip_invalid, report):
+    """Import FILE (GeoJSON, GeoPackage or zipped Shapefile) as KIND, all rows or none."""
+    from app.extensions import db
+    from app.security import audit
+
+    report = report or Path(f"{kind}-import-report.csv")
+    if not os.access(report.resolve().parent, os.W_OK):
+        raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
+    fields = _fields(code_field, name_field, parent_field, households_field, extra)
+    options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
+               "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid}
+    try:
+        raw = files.read_layer(file, layer=layer, encoding=encoding, crs=crs)
+        with _progress(len(raw), f"checking {file.name}") as step:
+            prepared = files.prepare(raw, kind, fields=fields, make_valid=make_valid,
+                                     force_2d=force_2d, progress=step,
+                                     bounds=current_app.config["SERVICE_AREA"],
+                                     max_vertices=current_app.config["MAX_GEOMETRY_VERTICES"])
+        with db.engine.begin() as conn, _progress(len(prepared), "loading") as step:
+            result = store.import_layer(
+                conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
+                options=options, skip_invalid=skip_invalid, make_valid=make_valid,
+                progress=step)
+            audit.record("layers.import", kind, None, conn=conn, after={
+                "file": str(file.resolve()), "inserted": result.inserted,
+                "redrawn": result.redrawn, "updated": result.updated,
+                "rejected": result.rejected, "repaired": result.repaired})
+    except files.RowsRejected as err:
+        files.write_report(report, err.issues)
+        shown = "\n".join(f"  row {i.row} ({i.code or 'no code'}): {i.reason}"
+                          for i in err.rejected[:SHOWN_REASONS])
+        raise click.ClickException(f"{err.message}.\n{shown}\nAll {len(err.issues)} rows "
+                                   f"are listed in {report}.") from err
+    except GridmapError as err:
+        raise click.ClickException(err.message) from err
+    except DBAPIError as err:  # rolled back: a constraint, a lost connection, a timeout
+        raise click.ClickException(f"the database refused the import, nothing was written: "
+                                   f"{str(err.orig).strip()}") from err
+    if result.issues:
+        files.write_report(report, result.issues)
+    click.echo(_summary(result, file, report))
+
+
+def _summary(result: store.ImportResult, file: Path, report: Path) -> str:
+    lines = [f"{result.kind}: {result.loaded} rows loaded from {file.name} "
+             f"({result.inserted} new, {result.redrawn} redrawn, {result.updated} updated, "
+             f"{result.unchanged} unchanged)"]
+    if result.issues:
+        lines.append(f"{result.rejected} rejected, {result.repaired} repaired: see {report}")
+    if result.reassigned is not None:
+        lines.append(f"buildings re-assigned: {result.reassigned}")
+    if result.previous_import:
+        lines.append(f"note: the same file was imported before, at {result.previous_import}")
+    return "\n".join(lines)
+
+
+@layers.command("export")
+@click.argument("kind", type=KIND)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--at", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Grids in force on this day (YYYY-MM-DD) instead of the current ones.")
+def export(kind, file, at):
+    """Write KIND to FILE: RFC 7946 GeoJSON (.geojson) or a GeoPackage layer (.gpkg)."""
+    from app.extensions import db
+
+    try:
+        if at is not None and kind != "grids":
+            raise click.BadParameter("only grids have versions by date", param_hint="--at")
+        files.export_driver(file)
+        with db.engine.connect() as conn:
+            columns, wkb = store.read_layer(conn, kind, at=at and at.date())
+        files.write_layer(file, kind, columns, wkb)
+    except GridmapError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"{kind}: {len(wkb)} features written to {file}")

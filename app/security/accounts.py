@@ -1,0 +1,306 @@
+"""Staff accounts and API tokens: plain functions the CLI, the admin pages and the login use.
+
+Each function that changes something adds an audit entry to the same session; the caller
+commits once, so a change and its audit entry land together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, text, update
+
+from app.extensions import db
+from app.models import USER_ROLES, ApiToken, Community, User, UserCommunity
+from app.plumbing.readdb import read_primary, write_statements
+from app.security import audit
+from geo.core.errors import Conflict, InvalidInput, NotFound
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that both answers take as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+USERNAME = re.compile(r"^[\w.@-]{2,64}$")
+TOKEN_PREFIX = "gm_"
+
+
+@dataclass(frozen=True)
+class LoginRefused(Exception):
+    """Wrong credentials (``retry_after`` is None) or a locked account (seconds to wait)."""
+
+    retry_after: int | None = None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_username(name: str) -> str:
+    if not USERNAME.match(name or ""):
+        raise InvalidInput(f"username {name!r} is not allowed: use 2-64 letters, digits, "
+                           "'.', '_', '@' or '-'", param="username")
+    return name
+
+
+def check_password(password: str, min_length: int) -> str:
+    if len(password) < min_length or len(password) > 256:
+        raise InvalidInput(f"a password needs {min_length} to 256 characters",
+                           param="password")
+    return password
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def community_ids(codes: Iterable[str], street_codes: Iterable[str] = ()) -> list[int]:
+    """Ids of the communities named by code, plus every community of the given streets."""
+    codes, street_codes = list(codes), list(street_codes)
+    found = dict(db.session.execute(
+        select(Community.code, Community.id).where(Community.code.in_(codes))).all())
+    if missing := [c for c in codes if c not in found]:
+        raise InvalidInput(f"no community with code {', '.join(missing)}", param="community")
+    by_street = db.session.execute(select(Community.street_code, Community.id)
+                                   .where(Community.street_code.in_(street_codes))).all()
+    if empty := [s for s in street_codes if s not in {street for street, _ in by_street}]:
+        raise InvalidInput(f"no community in street {', '.join(empty)}", param="street")
+    return sorted(set(found.values()) | {community for _, community in by_street})
+
+
+def create_user(username: str, role: str, *, password: str | None, min_length: int,
+                communities: Iterable[int] = (), grid_member_id: int | None = None) -> str:
+    """Add an account; returns its password (the one given, or a generated one)."""
+    check_username(username)
+    if role not in USER_ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(USER_ROLES)}", param="role")
+    password = check_password(password, min_length) if password else new_password()
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"a user named {username!r} exists already")
+    user = User(username=username, role=role, password_hash=_hasher.hash(password),
+                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id)
+    db.session.add(user)
+    db.session.flush()
+    ids = sorted(set(communities))
+    db.session.add_all(UserCommunity(user_id=user.id, community_id=c) for c in ids)
+    audit.record("user.create", "user", user.id,
+                 after={"username": username, "role": role, "communities": ids})
+    return password
+
+
+def user_named(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def set_active(username: str, active: bool) -> User:
+    """Enable or disable an account; disabling ends its sessions and stops its tokens."""
+    user = user_named(username)
+    before = user.active
+    user.active = active
+    user.session_key = secrets.token_hex(32)
+    audit.record("user.enable" if active else "user.disable", "user", user.id,
+                 before={"active": before}, after={"active": active})
+    return user
+
+
+def set_password(username: str, password: str, min_length: int) -> None:
+    user = user_named(username)
+    user.password_hash = _hasher.hash(check_password(password, min_length))
+    user.session_key = secrets.token_hex(32)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record("user.password", "user", user.id)
+
+
+def authenticate(username: str, password: str, *, max_failures: int,
+                 lock_seconds: int) -> User:
+    """The active user with these credentials, or ``LoginRefused``.
+
+    Each wrong password counts; at ``max_failures`` the account locks for
+    ``lock_seconds`` and even the right password is refused until then.
+    """
+    user = db.session.scalar(select(User).where(User.username == username))
+    now = _now()
+    if user is None or not user.password_hash:
+        _verify(_DUMMY_HASH, password)
+        audit.record("login.failed", "user", None, actor=f"login:{username[:100]}")
+        raise LoginRefused()
+    if user.locked_until and user.locked_until > now:
+        raise LoginRefused(int((user.locked_until - now).total_seconds()) + 1)
+    if not _verify(user.password_hash, password) or not user.active:
+        _count_failure(user, now, max_failures, lock_seconds)
+        raise LoginRefused(lock_seconds if user.locked_until else None)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(user: User, now: dt.datetime, max_failures: int, lock_seconds: int) -> None:
+    user.failed_logins += 1
+    locked = user.failed_logins >= max_failures
+    if locked:
+        user.failed_logins, user.locked_until = 0, now + dt.timedelta(seconds=lock_seconds)
+    audit.record("login.locked" if locked else "login.failed", "user", user.id,
+                 actor=f"login:{user.username}")
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(username: str, name: str, days: int | None) -> tuple[ApiToken, str]:
+    """A new token for the user; the secret is returned once and only its hash is kept."""
+    user = user_named(username)
+    if not user.active:
+        raise Conflict(f"user {username!r} is disabled")
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("a token name needs 1 to 100 characters", param="name")
+    if days is not None and not 1 <= days <= 3650:
+        raise InvalidInput("days must be between 1 and 3650", param="days")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
+                     created_by=audit.actor_name(),
+                     expires_at=_now() + dt.timedelta(days=days) if days else None)
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", "token", token.id,
+                 after={"user": username, "name": name,
+                        "expires_at": token.expires_at.isoformat() if days else None})
+    return token, secret
+
+
+def revoke_token(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token with id {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = _now()
+        audit.record("token.revoke", "token", token.id, after={"revoked": True})
+    return token
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who a request acts for, read in one statement (see ``token_owner``, ``session_owner``)."""
+
+    id: int
+    username: str
+    role: str
+    session_key: str
+    grid_member_id: int | None
+    communities: frozenset[int] | None  # None: not limited to some communities
+    token_id: int | None = None
+
+
+# An account with its community scope, in one round trip: this runs on every request.
+_ACCOUNT = """
+    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id,
+           (SELECT array_agg(uc.community_id) FROM user_communities uc
+             WHERE uc.user_id = u.id) AS communities{extra}
+      FROM users u {join}
+     WHERE {where}"""
+_BY_TOKEN = _ACCOUNT.format(
+    extra=", u.active, t.id AS token_id, t.revoked_at, t.expires_at, t.last_used_at",
+    join="JOIN api_tokens t ON t.user_id = u.id", where="t.token_hash = :hash")
+_BY_SESSION = _ACCOUNT.format(extra="", join="", where="u.session_key = :key AND u.active")
+
+
+def _account(row, token_id: int | None = None) -> Account:
+    return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
+                   frozenset(row.communities) if row.communities else None, token_id)
+
+
+def token_owner(secret: str) -> Account | None:
+    """The active account behind a presented live token secret, or None.
+
+    Read outside the request's session transaction (``app.plumbing.readdb``): a request that
+    writes in one statement then needs no transaction at all."""
+    row = read_primary(lambda conn: conn.execute(
+        text(_BY_TOKEN), {"hash": hash_token(secret)}).first())
+    if row is None:
+        return None
+    now = _now()
+    if row.revoked_at or (row.expires_at and row.expires_at <= now) or not row.active:
+        return None
+    # Record use at most every five minutes: a busy client must not write on every call.
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        write_statements(lambda conn: conn.execute(
+            update(ApiToken).where(ApiToken.id == row.token_id).values(last_used_at=now)))
+    return _account(row, row.token_id)
+
+
+def session_owner(session_key: str) -> Account | None:
+    """The active account a login session belongs to, or None."""
+    row = read_primary(lambda conn: conn.execute(
+        text(_BY_SESSION), {"key": session_key}).first())
+    return _account(row) if row else None
+
+
+def scope_of(user_id: int) -> frozenset[int] | None:
+    """Community ids an account is limited to; None when it is not limited."""
+    ids = db.session.scalars(
+        select(UserCommunity.community_id).where(UserCommunity.user_id == user_id)).all()
+    return frozenset(ids) if ids else None
+
+
+
+def users_with_scope() -> list[tuple[User, list[str]]]:
+    """Every account with the codes of the communities it is limited to, by username."""
+    codes: dict[int, list[str]] = {}
+    for user_id, code in db.session.execute(
+            select(UserCommunity.user_id, Community.code)
+            .join(Community, Community.id == UserCommunity.community_id)
+            .order_by(Community.code)):
+        codes.setdefault(user_id, []).append(code)
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    return [(u, codes.get(u.id, [])) for u in users]
+
+
+def token_state(token: ApiToken) -> str:
+    if token.revoked_at:
+        return "revoked"
+    if token.expires_at and token.expires_at <= _now():
+        return "expired"
+    return "live"
+
+
+def usernames() -> list[str]:
+    return list(db.session.scalars(select(User.username).order_by(User.username)))
+
+
+def tokens_with_owner() -> list[tuple[ApiToken, str]]:
+    return db.session.execute(
+        select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.id.desc())).all()
+
+
+def detach_from_city(conn) -> list[str]:
+    """Before the city is replaced: disable the accounts tied to its communities or workers
+    (their limits would otherwise vanish and widen what they see) and untie them."""
+    names = list(conn.execute(text("""
+        UPDATE users SET active = false, grid_member_id = NULL,
+                         session_key = md5(random()::text || id::text || clock_timestamp()::text)
+         WHERE grid_member_id IS NOT NULL
+            OR id IN (SELECT user_id FROM user_communities)
+        RETURNING id, username""")))
+    conn.execute(text("DELETE FROM user_communities"))
+    for user_id, _ in names:
+        audit.record("user.disable", "user", user_id, conn=conn, after={
+            "active": False, "reason": "the city its limits referred to was replaced"})
+    return [username for _, username in names]

@@ -1,0 +1,99 @@
+"""Security headers on every response, and the session cookie's Secure flag.
+
+Pages get a Content-Security-Policy whose scripts and styles must come from this server
+or carry the request's nonce (``csp_nonce()`` in templates; map pages add it to every
+inline block Folium renders). Inline event handlers (``onerror=...``) therefore never run,
+which backs up the escaping of user-entered text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def csp_nonce() -> str:
+    """This request's nonce, made on first use."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def policy(nonce: str | None, tile_origin: str) -> str:
+    own = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return "; ".join((
+        "default-src 'self'", f"script-src {own}", f"style-src {own}",
+        # Leaflet and Folium's tooltips set style attributes; attributes cannot run code.
+        "style-src-attr 'unsafe-inline'",
+        f"img-src 'self' data: {tile_origin}".rstrip(), "font-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
+        "form-action 'self'", "frame-ancestors 'none'"))
+
+
+def tile_origin(url: str) -> str:
+    """``https://{s}.tile.example/{z}/..`` → ``https://*.tile.example`` for img-src."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}.", "*.").replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+def security_headers(app: Flask, nonce: str | None, secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries: the static set, the policy (with the page's
+    script nonce, if it has one) and HSTS over HTTPS. Also what app.api.places.fastlookup sends."""
+    csp = app.extensions["gridmap_csp"]
+    out = [*STATIC_HEADERS,
+           ("Content-Security-Policy", policy(nonce, csp["tiles"]) if nonce else csp["plain"])]
+    if secure:
+        out.append(HSTS)
+    return out
+
+
+def _add_headers(response: Response) -> Response:
+    # On every response, the public lookup included: kept to a few list appends.
+    response.headers.extend(security_headers(current_app, g.get("csp_nonce"),
+                                             request.is_secure))
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over HTTPS, and skips
+    building a signing serializer for requests that carry no session cookie (most API
+    calls)."""
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        secure = super().get_cookie_secure(app)
+        return secure or (has_request_context() and request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    tiles = tile_origin(app.config["BASEMAP_URL"])
+    app.extensions["gridmap_csp"] = {"tiles": tiles, "plain": policy(None, tiles)}
+    app.session_interface = SessionInterface()
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.after_request(_add_headers)
+
+
+def proxy_fix(app: Flask) -> None:
+    """Trust ``PROXY_FIX_HOPS`` proxies' X-Forwarded-* headers; outermost WSGI layer."""
+    if hops := int(app.config["PROXY_FIX_HOPS"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)

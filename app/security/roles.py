@@ -1,0 +1,22 @@
+"""What each role may do. The README's role table is this table in words; keep them in step.
+
+Permissions are checked by ``app.security.auth.require``; community limits (``user_communities``)
+narrow every permission to the communities an account is limited to.
+"""
+
+READ_STAFF = {"grids:read", "incidents:read", "stats:read"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # Everything, including accounts, tokens and the audit log.
+    "admin": frozenset(READ_STAFF | {"grids:write", "plans:write", "incidents:write",
+                                     "incidents:reporter", "incidents:work", "users:admin",
+                                     "audit:read"}),
+    # Redraws grid boundaries and edits grid details.
+    "planner": frozenset(READ_STAFF | {"grids:write", "plans:write"}),
+    # Takes in, routes and follows incidents; sees reporters' contact details.
+    "dispatcher": frozenset(READ_STAFF | {"incidents:write", "incidents:reporter"}),
+    # A grid worker: works the incidents of their communities.
+    "member": frozenset({"grids:read", "incidents:read", "incidents:work"}),
+    # Reads maps, incidents (without reporters' details) and statistics.
+    "viewer": frozenset(READ_STAFF),
+}

@@ -1,0 +1,44 @@
+"""Staff map pages."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from app.plumbing.readdb import read
+from app.security.auth import require
+from app.security.headers import csp_nonce
+from geo.core import params
+from geo.core.errors import NotFound
+from geo.places import store
+
+bp = Blueprint("maps", __name__, url_prefix="/maps")
+
+
+@bp.get("/grids")
+@require("grids:read")
+def grids():
+    """A community's current grids; staff limited to communities see only theirs."""
+    from app.maps.grid_map import build_grid_map
+    from app.maps.render import render
+
+    code = params.code(request.args, "community", 12)
+    choices = read(lambda conn: store.community_choices(conn, current_user.communities))
+    chosen = next((c for c in choices if c["code"] == code), None) if code else (
+        choices[0] if choices else None)
+    if code and chosen is None:
+        raise NotFound(f"no community {code} among those you may see")
+    cfg = current_app.config
+    collection, workers = {"features": []}, {}
+    if chosen:
+        collection = json.loads(read(lambda conn: store.grids(
+            conn, community=chosen["code"], box=None, at=None, offset=0,
+            limit=cfg["API_PAGE_LIMIT_MAX"])))
+        workers = read(lambda conn: store.grid_workers(conn, chosen["id"]))
+    m = build_grid_map(collection, workers, tiles=cfg["BASEMAP_URL"],
+                       attribution=cfg["BASEMAP_ATTRIBUTION"])
+    parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
+    return render_template("maps/grids.html", map=parts, choices=choices, chosen=chosen,
+                           count=len(collection["features"]))

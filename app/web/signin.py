@@ -1,0 +1,76 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.extensions import db
+from app.security import accounts, audit
+from app.security.auth import csrf, staff_of
+from app.security.limits import login_limit
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_limit
+def login():
+    """The sign-in form; wrong passwords count towards a temporary lock-out."""
+    target = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(target)
+        return render_template("login.html", next=target, username="", error=None)
+    csrf.protect()
+    username = request.form.get("username", "").strip()[:100]
+    cfg = current_app.config
+    try:
+        user = accounts.authenticate(username, request.form.get("password", ""),
+                                     max_failures=cfg["LOGIN_MAX_FAILURES"],
+                                     lock_seconds=cfg["LOGIN_LOCK_SECONDS"])
+    except accounts.LoginRefused as refused:
+        db.session.commit()  # the failure count and its audit entry must stick
+        return _refused(refused, username, target)
+    session.clear()
+    session.permanent = True
+    login_user(staff_of(user))
+    audit.record("login", "user", user.id)
+    db.session.commit()
+    return redirect(target)
+
+
+def _refused(refused: accounts.LoginRefused, username: str, target: str):
+    if refused.retry_after:
+        minutes = -(-refused.retry_after // 60)
+        error = (f"登录失败次数过多，请 {minutes} 分钟后再试。"
+                 f" Too many failed sign-ins; try again in {minutes} min.")
+        headers = {"Retry-After": str(refused.retry_after)}
+        status = 429
+    else:
+        error = "用户名或密码错误。 Wrong username or password."
+        headers, status = {"WWW-Authenticate": 'Session realm="gridmap"'}, 401
+    page = render_template("login.html", next=target, username=username, error=error)
+    return page, status, headers
+
+
+@bp.post("/logout")
+def logout():
+    """Ends the session (POST only, with the CSRF token, so no link can sign anyone out)."""
+    if current_user.is_authenticated:
+        audit.record("logout", "user", current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: never another host (open redirect) or a scheme."""
+    default = url_for("maps.grids")
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else default

@@ -1,0 +1,1 @@
+"""The caseload and coverage maps (``statsmaps``)."""

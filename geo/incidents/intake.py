@@ -1,0 +1,297 @@
+"""Taking in one incident: check it, locate it, route it, set its deadlines, store it.
+
+A report is located by coordinates (any supported CRS), by a building code, or by an
+address text resolved to one building (``geo.places.geocode.resolve``). It is routed by the
+rules of ``geo.incidents.routing`` in the same statement that stores it, with its first history
+event; a report whose ``external_id`` (the hotline ticket number) is already stored
+returns the stored incident instead, even when two arrive at the same moment (the
+unique index decides, ``ON CONFLICT DO NOTHING``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from geo.core import params
+from geo.core.crs import parse_crs, to_wgs84
+from geo.core.errors import Forbidden, InvalidInput, NotFound
+from geo.core.statuses import SOURCES
+from geo.incidents import worktime
+from geo.incidents.routing import report_details, routed_select
+from geo.pg.prepared import Prepared
+from geo.places import geocode
+
+FIELDS = ("category", "description", "lon", "lat", "crs", "building", "address", "source",
+          "priority", "reporter_name", "reporter_phone", "external_id", "reported_at")
+_TEXT_LIMITS = {"description": 2000, "address": 300, "reporter_name": 100,
+                "reporter_phone": 30, "external_id": 100}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings routing and deadlines follow (see app.config)."""
+
+    snap_m: float = 50.0
+    boundary_m: float = 20.0
+    duplicate_m: float = 50.0
+    duplicate_hours: float = 72.0
+    work_hours: str = "08:30-12:00,13:30-17:30"
+    work_weekdays: str = "1,2,3,4,5"
+    timezone: str = "Asia/Shanghai"
+
+    @classmethod
+    def from_config(cls, config) -> Rules:
+        """From the app's settings (any mapping with the documented keys)."""
+        return cls(config["ASSIGN_SNAP_METERS"], config["BOUNDARY_METERS"],
+                   config["DUPLICATE_METERS"], config["DUPLICATE_HOURS"],
+                   config["WORK_HOURS"], str(config["WORK_WEEKDAYS"]), config["TIMEZONE"])
+
+    def params(self) -> dict:
+        return {"snap": self.snap_m, "boundary": self.boundary_m,
+                "dup_m": self.duplicate_m, "dup_h": self.duplicate_hours}
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    response_hours: float
+    resolve_hours: float
+    clock: str
+    route_to: str
+
+
+# Categories and holidays are read on every intake (an admin may have changed them a
+# moment ago, in any server process) but parsed only when their text differs from the
+# last seen: both tables are small (the holidays a few dozen days a year).
+_CATEGORIES = """SELECT json_agg(json_build_array(code, response_hours, resolve_hours, clock,
+                                                  route_to) ORDER BY code)::text
+                    FROM categories WHERE active"""
+_HOLIDAYS = "SELECT json_agg(json_build_array(day, kind) ORDER BY day)::text FROM holidays"
+
+
+def categories(conn: Connection) -> Mapping[str, Category]:
+    """Active categories by code."""
+    return _categories_of(conn.execute(text(_CATEGORIES)).scalar())
+
+
+def calendar(conn: Connection, rules: Rules) -> worktime.WorkCalendar:
+    """The working calendar of ``rules`` with the holidays table's days."""
+    return _calendar_of(rules, conn.execute(text(_HOLIDAYS)).scalar())
+
+
+def settings(conn: Connection, rules: Rules) -> tuple[Mapping[str, Category],
+                                                      worktime.WorkCalendar]:
+    """(``categories``, ``calendar``) in one round trip."""
+    cats, days = conn.execute(text(f"SELECT ({_CATEGORIES}), ({_HOLIDAYS})")).one()
+    return _categories_of(cats), _calendar_of(rules, days)
+
+
+@functools.lru_cache(maxsize=8)
+def _categories_of(rows: str | None) -> Mapping[str, Category]:
+    return MappingProxyType({row[0]: Category(*row) for row in json.loads(rows or "[]")})
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_of(rules: Rules, rows: str | None) -> worktime.WorkCalendar:
+    days = {dt.date.fromisoformat(day): kind for day, kind in json.loads(rows or "[]")}
+    return worktime.WorkCalendar.from_settings(rules.work_hours, rules.work_weekdays,
+                                               rules.timezone, days)
+
+
+def due_times(cal: worktime.WorkCalendar, category: Category | list[Category],
+              reported: list[dt.datetime]) -> tuple[np.ndarray, np.ndarray]:
+    """(response due, resolution due) as UTC epoch seconds, one per reported time."""
+    cats = category if isinstance(category, list) else [category] * len(reported)
+    starts = np.array([r.timestamp() for r in reported], np.float64)
+    working = np.array([c.clock == "working" for c in cats])
+    response = worktime.deadlines(starts, [c.response_hours for c in cats], working, cal)
+    resolve = worktime.deadlines(starts, [c.resolve_hours for c in cats], working, cal)
+    return response, resolve
+
+
+def _text(body: dict, key: str) -> str | None:
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"'{key}' must be text", param=key)
+    value = value.strip()
+    limit = _TEXT_LIMITS[key]
+    if len(value) > limit or "\x00" in value:
+        raise InvalidInput(f"'{key}' must be text of at most {limit} characters", param=key)
+    return value or None
+
+
+def check_report(body, cats: dict[str, Category], now: dt.datetime,
+                 area: params.Box | None = None) -> dict:
+    """The report's fields, checked; ``InvalidInput`` naming the first bad one."""
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object describing the incident")
+    params.check_fields(body, FIELDS)
+    category = body.get("category")
+    if not isinstance(category, str) or category.strip() not in cats:
+        raise InvalidInput(f"'category' must be one of {', '.join(cats)}", param="category")
+    out = {"category": category.strip(), **{k: _text(body, k) for k in _TEXT_LIMITS}}
+    source = body.get("source", "other")
+    if source not in SOURCES:
+        raise InvalidInput(f"'source' must be one of {', '.join(SOURCES)}", param="source")
+    priority = body.get("priority", 2)
+    if isinstance(priority, bool) or priority not in (1, 2, 3):
+        raise InvalidInput("'priority' must be 1 (urgent), 2 or 3", param="priority")
+    out.update(source=source, priority=priority, reported_at=_reported_at(body, now))
+    if out["reporter_phone"] and not all(c.isdigit() or c in "+-() " for c in
+                                         out["reporter_phone"]):
+        raise InvalidInput("'reporter_phone' must be a phone number", param="reporter_phone")
+    given = [k for k in ("lon", "building") if body.get(k) not in (None, "")]
+    if body.get("lat") not in (None, "") and "lon" not in given:
+        given.append("lon")
+    if not given and out["address"]:
+        given.append("address")
+    if len(given) != 1:
+        raise InvalidInput("locate the incident one way: lon and lat (with crs), a "
+                           "building code, or an address text", param="lon")
+    out["locate_by"] = given[0]
+    if given[0] == "lon":
+        out["lon"], out["lat"] = _lon_lat(body, area)
+    elif given[0] == "building":
+        if not isinstance(body["building"], str) or not body["building"].isdigit():
+            raise InvalidInput("'building' must be a building code (digits)", param="building")
+        out["building"] = body["building"]
+    return out
+
+
+def _lon_lat(body: dict, area: params.Box | None) -> tuple[float, float]:
+    raw = {}
+    for key in ("lon", "lat"):
+        value = body.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise InvalidInput(f"'{key}' must be a number", param=key)
+        raw[key] = str(value)
+    lon, lat = params.lon_lat(raw, area)
+    if area and not (area[0] <= lon <= area[2] and area[1] <= lat <= area[3]):
+        raise InvalidInput(f"point ({lon:g}, {lat:g}) is outside the area this service "
+                           "covers", param="lon")
+    return to_wgs84(lon, lat, parse_crs(body.get("crs")))
+
+
+def _reported_at(body: dict, now: dt.datetime) -> dt.datetime:
+    value = body.get("reported_at")
+    if value in (None, ""):
+        return now
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("'reported_at' must be an ISO 8601 time", param="reported_at") \
+            from None
+    if moment.tzinfo is None:
+        raise InvalidInput("'reported_at' needs a UTC offset (e.g. +08:00)",
+                           param="reported_at")
+    if moment > now + dt.timedelta(minutes=5):
+        raise InvalidInput("'reported_at' is in the future", param="reported_at")
+    return moment
+
+
+_BUILDING = """SELECT id, address, ST_X(ST_PointOnSurface(geom)) AS lon,
+                      ST_Y(ST_PointOnSurface(geom)) AS lat FROM buildings WHERE code = :code"""
+
+_STORE = """
+    WITH s AS (
+        SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id,
+               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom,
+               CAST(:category AS text) AS category,
+               CAST(:reported_at AS timestamptz) AS reported_at,
+               CAST(:route_to AS text) AS route_to, CAST(:building_id AS int) AS building_id),
+    r AS MATERIALIZED ({routed}),
+    ins AS (
+        INSERT INTO incidents (id, category, description, geom, address, source, external_id,
+                               reported_at, status, priority, assignee_id, due_at,
+                               response_due_at, reporter_name, reporter_phone, building_id,
+                               routed_to, boundary_grid_id, boundary_distance_m,
+                               duplicate_of_id, updated_at)
+        SELECT r.id, r.category, :description, r.geom, :address, :source, :external_id,
+               r.reported_at, 'reported', :priority, r.assignee_id, :due_at,
+               :response_due_at, :reporter_name, :reporter_phone, r.building_id,
+               r.routed_to, r.boundary_grid_id, r.boundary_distance_m, r.duplicate_of_id,
+               now()
+          FROM r
+         WHERE CAST(:scope AS int[]) IS NULL OR r.community_id = ANY(:scope)
+        ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
+        RETURNING id),
+    located AS (
+        INSERT INTO incident_locations (incident_id, grid_id, community_id, state,
+                                        snap_distance_m)
+        SELECT r.id, r.grid_id, r.community_id, r.state, r.distance_m FROM r JOIN ins USING (id)),
+    event AS (
+        INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
+                                     details)
+        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
+          FROM r JOIN ins USING (id))
+    SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
+""".replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
+_STORE_PREPARED = Prepared.of("gridmap_intake_v2", _STORE, {
+    "scope": "int[]",
+    **dict.fromkeys(("lon", "lat", "snap", "boundary", "dup_m", "dup_h"), "float8"),
+    **dict.fromkeys(("category", "description", "address", "source", "external_id",
+                     "reporter_name", "reporter_phone", "route_to", "actor"), "text"),
+    **dict.fromkeys(("reported_at", "due_at", "response_due_at"), "timestamptz"),
+    **dict.fromkeys(("building_id", "user_id", "priority"), "int")})
+
+
+def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: Rules,
+          cal: worktime.WorkCalendar, *, actor: str, user_id: int | None,
+          scope: frozenset[int] | None) -> tuple[int, bool]:
+    """Store a checked report (``check_report``) in one statement, atomic by itself (the
+    caller may run it in autocommit).
+
+    Returns (incident id, created): a repeated ``external_id`` gives the stored incident
+    and False. ``scope`` (community ids, None for all) refuses reports located outside it:
+    the statement then writes nothing and ``Forbidden`` is raised.
+    """
+    if report["external_id"]:
+        found = _by_external_id(conn, report["external_id"])
+        if found is not None:
+            return found, False
+    building_id = None
+    if report["locate_by"] == "building":
+        row = conn.execute(text(_BUILDING), {"code": report["building"]}).first()
+        if row is None:
+            raise NotFound(f"no building with code {report['building']}")
+        building_id, lon, lat = row.id, row.lon, row.lat
+        report["address"] = report["address"] or row.address
+    elif report["locate_by"] == "address":
+        found = geocode.resolve(conn, report["address"])
+        building_id, lon, lat = found["building_id"], found["lon"], found["lat"]
+    else:
+        lon, lat = report["lon"], report["lat"]
+    category = cats[report["category"]]
+    response_due, due = due_times(cal, category, [report["reported_at"]])
+    values = {key: report[key] for key in (
+        "category", "description", "address", "source", "external_id", "priority",
+        "reporter_name", "reporter_phone", "reported_at")}
+    row = _STORE_PREPARED.run(conn, {
+        **values, **rules.params(), "lon": lon, "lat": lat, "building_id": building_id,
+        "route_to": category.route_to, "actor": actor, "user_id": user_id,
+        "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0]),
+        "scope": None if scope is None else sorted(scope)}).one()
+    if scope is not None and row.community_id not in scope:  # refused by the statement
+        raise Forbidden("the incident's location is outside the communities you work in")
+    if not row.stored:  # the same ticket arrived at the same moment: theirs won
+        return _by_external_id(conn, report["external_id"]), False
+    return row.id, True
+
+
+def _by_external_id(conn: Connection, external_id: str) -> int | None:
+    return conn.execute(text("SELECT id FROM incidents WHERE external_id = :e"),
+                        {"e": external_id}).scalar()
+
+
+def _utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(float(epoch), dt.UTC)

@@ -1,0 +1,251 @@
+"""Open311 GeoReport v2 in our terms: services are incident categories, service requests
+are incidents. No Flask here; ``app.open311`` serialises these dicts as JSON or XML.
+
+- Status: Open311 knows ``open`` and ``closed`` only. ``closed`` and ``rejected`` are
+  closed; every other workflow status (``resolved`` included: it awaits verification) is
+  open. ``status_notes`` names the workflow status in Chinese and English (and the request
+  a duplicate was merged into); staff notes are never published, they may name people.
+- Extension: ``extended_attributes`` carries the grid and community (code and name) the
+  request is located in; ``address_id`` is the building code.
+- Privacy: requests are public (the standard reads them without a key), so they carry no
+  reporter and, for callers without a key, no ``description`` (hotline descriptions often
+  repeat the caller's name and phone number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import Connection, text
+
+from geo.core.crs import CRS_NAMES
+from geo.core.errors import InvalidInput
+from geo.incidents.workflow import FINISHED
+
+MAX_SPAN = dt.timedelta(days=90)  # the standard's default window and widest range
+MAX_REQUESTS = 1000  # "the first 1000 requests", the standard's default volume
+
+STATUS_NOTES = {
+    "reported": "已受理登记 Reported, awaiting acceptance",
+    "accepted": "已立案 Accepted",
+    "dispatched": "已派遣 Dispatched to the grid",
+    "in_progress": "处置中 Being handled",
+    "returned": "已回退，待重新派遣 Returned for re-dispatch",
+    "resolved": "已处置，待核查 Handled, awaiting verification",
+    "reopened": "核查未通过，重新处置 Reopened after verification",
+    "closed": "核查结案 Closed after verification",
+    "rejected": "不予受理 Not accepted",
+}
+
+# The one attribute every service definition offers: phone map pickers in China give
+# GCJ-02 or BD-09 coordinates, not the WGS-84 the standard assumes for lat/long.
+CRS_ATTRIBUTE = {
+    "variable": True, "code": "crs", "datatype": "singlevaluelist", "required": False,
+    "datatype_description": "坐标系 coordinate system of lat/long (default wgs84)",
+    "order": 1,
+    "description": "lat/long 的坐标系：高德、腾讯地图为 gcj02，百度地图为 bd09。The coordinate "
+                   "system of lat/long: gcj02 for Amap or Tencent map pickers, bd09 for Baidu.",
+    "values": [{"key": name, "name": name} for name in CRS_NAMES],
+}
+
+POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string",
+               "address_id", "email", "device_id", "account_id", "first_name", "last_name",
+               "phone", "description", "media_url", "attribute[crs]")
+QUERY_FIELDS = ("jurisdiction_id", "service_request_id", "service_code", "start_date",
+                "end_date", "status", "api_key", "page", "page_size")
+
+
+def services(conn: Connection) -> list[dict]:
+    """Every active category as an Open311 service."""
+    rows = conn.execute(text("SELECT code, name_en, response_hours, resolve_hours, clock,"
+                             " route_to FROM categories WHERE active ORDER BY code"))
+    return [_service(row) for row in rows]
+
+
+def _service(row) -> dict:
+    clock = "工作时间 working hours" if row.clock == "working" else "自然时间 calendar hours"
+    return {"service_code": row.code,
+            "service_name": f"{row.code} {row.name_en}" if row.name_en else row.code,
+            "description": f"{row.response_hours:g} 小时内响应，{row.resolve_hours:g} 小时内办结"
+                           f"（{clock}）. Response within {row.response_hours:g} h, "
+                           f"resolution within {row.resolve_hours:g} h.",
+            "metadata": True, "type": "realtime", "keywords": row.name_en,
+            "group": "社区办公室 community office" if row.route_to == "community_office"
+                     else "网格 grid"}
+
+
+def service_definition(conn: Connection, code: str) -> dict | None:
+    found = conn.execute(text("SELECT 1 FROM categories WHERE active AND code = :c"),
+                         {"c": code}).scalar()
+    return {"service_code": code, "attributes": [CRS_ATTRIBUTE]} if found else None
+
+
+def _when(raw: str | None, name: str) -> dt.datetime | None:
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a W3C date-time such as 2025-05-01T00:00:00Z, "
+                           f"got {raw[:40]!r}", param=name) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _list(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def parse_query(args: Mapping[str, str], now: dt.datetime) -> dict:
+    """GET requests' filters with the standard's defaults: the last 90 days, at most 1000.
+
+    ``service_request_id`` (a comma list) overrides every other filter. A window given by
+    one end spans 90 days from it; a wider one is refused.
+    """
+    ids = _list(args.get("service_request_id"))
+    if any(not (i.isascii() and i.isdigit() and len(i) < 19) for i in ids):
+        raise InvalidInput("'service_request_id' must be request numbers separated by commas",
+                           param="service_request_id")
+    page_size = _count(args, "page_size", MAX_REQUESTS, MAX_REQUESTS)
+    page = _count(args, "page", 1, 10**6)
+    paging = {"limit": page_size, "offset": (page - 1) * page_size}
+    if ids:
+        return {"ids": [int(i) for i in ids[:MAX_REQUESTS]], **paging}
+    start, end = _when(args.get("start_date"), "start_date"), _when(args.get("end_date"),
+                                                                    "end_date")
+    if start is None and end is None:
+        end = now
+    if start is None:
+        start = end - MAX_SPAN
+    if end is None:
+        end = start + MAX_SPAN
+    if end < start:
+        raise InvalidInput("'end_date' is before 'start_date'", param="end_date")
+    if end - start > MAX_SPAN:
+        raise InvalidInput("'start_date' to 'end_date' may span at most 90 days",
+                           param="end_date")
+    statuses = _list(args.get("status"))
+    if any(s not in ("open", "closed") for s in statuses):
+        raise InvalidInput("'status' must be open, closed or both", param="status")
+    return {"codes": _list(args.get("service_code")) or None, "start": start, "end": end,
+            "closed": None if len(set(statuses)) != 1 else statuses[0] == "closed", **paging}
+
+
+def _count(args: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
+        raise InvalidInput(f"'{name}' must be a whole number from 1 to {maximum}", param=name)
+    return int(raw)
+
+
+_SELECT = """
+    SELECT i.id, i.status, i.category, cat.name_en, i.description, i.address,
+           i.reported_at, coalesce(i.closed_at, i.updated_at, i.reported_at) AS updated_at,
+           i.due_at, i.merged_into_id,
+           round(ST_Y(i.geom)::numeric, 6)::float8 AS lat,
+           round(ST_X(i.geom)::numeric, 6)::float8 AS lon,
+           g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
+           c.name AS community_name, b.code AS building_code
+      FROM incidents i
+      LEFT JOIN incident_locations l ON l.incident_id = i.id
+      LEFT JOIN grids g ON g.id = l.grid_id
+      LEFT JOIN communities c ON c.id = l.community_id
+      LEFT JOIN buildings b ON b.id = i.building_id
+      LEFT JOIN categories cat ON cat.code = i.category
+"""
+_FINISHED_SQL = "({})".format(", ".join(f"'{s}'" for s in FINISHED))
+
+
+def requests(conn: Connection, query: dict, *, with_description: bool) -> list[dict]:
+    """Service requests matching a ``parse_query`` result, newest first."""
+    where, values = [], {"limit": query["limit"], "offset": query["offset"]}
+    if "ids" in query:
+        where.append("i.id = ANY(:ids)")
+        values["ids"] = query["ids"]
+    else:
+        # reported_at is indexed: the 90-day window keeps this cheap on a million rows
+        where.append("i.reported_at BETWEEN :start AND :end")
+        values.update(start=query["start"], end=query["end"])
+        if query["codes"]:
+            where.append("i.category = ANY(:codes)")
+            values["codes"] = query["codes"]
+        if query["closed"] is not None:
+            where.append(f"i.status {'' if query['closed'] else 'NOT '}IN {_FINISHED_SQL}")
+    rows = conn.execute(text(f"{_SELECT} WHERE {' AND '.join(where)}"
+                             " ORDER BY i.reported_at DESC, i.id DESC"
+                             " LIMIT :limit OFFSET :offset"), values)
+    return [_request(row, with_description) for row in rows]
+
+
+def request(conn: Connection, request_id: str, *, with_description: bool) -> dict | None:
+    if not (request_id.isascii() and request_id.isdigit() and len(request_id) < 19):
+        return None
+    row = conn.execute(text(f"{_SELECT} WHERE i.id = :id"), {"id": int(request_id)}).first()
+    return None if row is None else _request(row, with_description)
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _request(row, with_description: bool) -> dict:
+    notes = STATUS_NOTES.get(row.status, row.status)
+    if row.merged_into_id:
+        notes = f"已合并至 {row.merged_into_id} Merged into request {row.merged_into_id}"
+    agency = " ".join(x for x in (row.community_name, row.grid_name) if x) or None
+    return {
+        "service_request_id": str(row.id),
+        "status": "closed" if row.status in FINISHED else "open",
+        "status_notes": notes,
+        "service_name": f"{row.category} {row.name_en}" if row.name_en else row.category,
+        "service_code": row.category,
+        "description": row.description if with_description else None,
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": _stamp(row.reported_at),
+        "updated_datetime": _stamp(row.updated_at),
+        "expected_datetime": _stamp(row.due_at),
+        "address": row.address,
+        "address_id": row.building_code,
+        "zipcode": None,
+        "lat": row.lat,
+        "long": row.lon,
+        "media_url": None,
+        "extended_attributes": {"grid_code": row.grid_code, "grid_name": row.grid_name,
+                                "community_code": row.community_code,
+                                "community_name": row.community_name},
+    }
+
+
+def report_from_form(form: Mapping[str, str]) -> dict:
+    """A POSTed service request as the body ``geo.incidents.intake.check_report`` checks.
+
+    Located by lat/long (WGS-84 unless ``attribute[crs]`` says otherwise), else by
+    ``address_id`` (a building code), else by ``address_string`` resolved to one building.
+    ``email``, ``device_id``, ``account_id`` and ``media_url`` are accepted and not stored.
+    """
+    def value(name: str) -> str | None:
+        raw = form.get(name)
+        return raw.strip() if raw and raw.strip() else None
+
+    if value("service_code") is None:
+        raise InvalidInput("'service_code' is required", param="service_code")
+    body = {"category": value("service_code"), "source": "resident",
+            "description": value("description"), "address": value("address_string"),
+            "reporter_phone": value("phone"),
+            "reporter_name": " ".join(x for x in (value("first_name"), value("last_name"))
+                                      if x) or None}
+    if value("lat") or value("long"):
+        body.update(lat=value("lat"), lon=value("long"), crs=value("attribute[crs]"))
+        if body["lat"] is None or body["lon"] is None:
+            raise InvalidInput("send both 'lat' and 'long'", param="lat" if body["lon"]
+                               else "long")
+    elif value("address_id"):
+        body["building"] = value("address_id")
+    elif not body["address"]:
+        raise InvalidInput("a location is required: lat and long, address_id (a building "
+                           "code) or address_string", param="lat")
+    return {k: v for k, v in body.items() if v is not None}
+

@@ -1,0 +1,135 @@
+"""Routing an incident: its grid (``geo.places.assign``), who works it, and what to flag.
+
+The rules, as SQL over a source relation ``s`` with ``s.geom`` (WGS-84 point),
+``s.category``, ``s.reported_at``, ``s.route_to`` (the category's routing) and ``s.id``.
+One statement routes one incident (the API) or a whole file (imports): the same rules
+either way, each a LATERAL subquery that probes a GiST index.
+
+- **Grid and community**: the location rule of ``geo.places.assign`` (covered, snapped, out of
+  area).
+- **Assignee**: categories routed to the community office get no worker
+  (``routed_to = community_office``). Otherwise the grid's active, on-duty full-time worker
+  (lowest id); when none is on duty, the grid chief (``grid_chief``); a grid with neither,
+  or no grid, leaves the incident ``unassigned`` for the dispatcher.
+- **Near a boundary**: another current grid within ``:boundary`` metres of the point (the
+  nearest, lowest code on a tie) is recorded, so the dispatcher can move the incident there.
+- **Possible duplicate**: an open, unmerged incident of the same category within
+  ``:dup_m`` metres reported up to ``:dup_h`` hours before (the nearest, then the latest).
+"""
+
+from __future__ import annotations
+
+from geo.core.statuses import OPEN_SQL
+from geo.places.assign import locate_sql
+
+# Metres as a degree box around a point, for the && index test before the exact distance
+# (same margin reasoning as geo.places.assign).
+_BOX = ("ST_Expand({p}, 1.01 * {m} / (111320 * cos(radians(ST_Y({p})))), "
+        "1.01 * {m} / 110574)")
+
+_ASSIGNEE = """
+    SELECT m.id AS assignee_id,
+           CASE WHEN m.role = 'full_time' THEN 'full_time' ELSE 'grid_chief' END AS routed_to
+      FROM grid_members m
+     WHERE m.grid_id = loc.grid_id AND s.route_to = 'grid' AND m.active
+       AND ((m.role = 'full_time' AND m.on_duty) OR m.role = 'grid_chief')
+     ORDER BY m.role = 'full_time' DESC, m.id
+     LIMIT 1
+"""
+
+_BOUNDARY = """
+    SELECT g.id AS boundary_grid_id,
+           ST_Distance(g.geom::geography, s.geom::geography) AS boundary_distance_m
+      FROM grids g
+     WHERE loc.grid_id IS NOT NULL AND g.valid_to IS NULL AND g.id <> loc.grid_id
+       AND g.geom && {box} AND ST_DWithin(g.geom::geography, s.geom::geography, :boundary)
+     ORDER BY boundary_distance_m, g.code
+     LIMIT 1
+"""
+
+_DUPLICATE = """
+    SELECT d.id AS duplicate_of_id
+      FROM (SELECT id, geom, category, status, merged_into_id, reported_at
+              FROM incidents WHERE geom && {box}
+            OFFSET 0) d  -- the GiST index alone: ANDing the status or time indexes with
+                         -- it costs ~10 ms a probe on a million incidents
+     WHERE d.category = s.category
+       AND d.status IN OPEN_SQL
+       AND d.merged_into_id IS NULL
+       AND d.reported_at >= s.reported_at - make_interval(secs => :dup_h * 3600.0)
+       AND (d.reported_at, d.id) < (s.reported_at, s.id)  -- earlier ones only: no cycles
+       AND ST_DWithin(d.geom::geography, s.geom::geography, :dup_m)
+     ORDER BY ST_Distance(d.geom::geography, s.geom::geography), d.reported_at DESC
+     LIMIT 1
+""".replace("OPEN_SQL", OPEN_SQL)
+
+
+def report_details(routed: str, flagged: str) -> str:
+    """The ``details`` of an incident's 'report' event: how ``routed`` (a row of
+    :func:`routed_select`) was routed, with ``flagged``'s duplicate flag."""
+    return f"""jsonb_strip_nulls(jsonb_build_object(
+                   'routed_to', {routed}.routed_to, 'assignee_id', {routed}.assignee_id,
+                   'located', {routed}.state, 'boundary_grid_id', {routed}.boundary_grid_id,
+                   'duplicate_of_id', {flagged}.duplicate_of_id))"""
+
+
+ROUTED_COLUMNS = ("grid_id", "community_id", "state", "distance_m", "assignee_id",
+                  "routed_to", "boundary_grid_id", "boundary_distance_m", "duplicate_of_id")
+
+
+# An incident given by building goes where the building is (the grid holding its
+# largest part); by coordinates, by the location rule.
+_LOCATE_OR_BUILDING = """
+    (SELECT b.grid_id, b.community_id, 'covered' AS state, NULL::float8 AS distance_m
+       FROM buildings b WHERE b.id = s.building_id AND b.grid_id IS NOT NULL)
+    UNION ALL
+    (SELECT * FROM ({locate}) rule)
+    LIMIT 1
+"""
+
+
+def routed_select(source: str, *, duplicates: bool = True) -> str:
+    """``SELECT s.*, <ROUTED_COLUMNS>`` over ``source`` (a table or subquery aliased s,
+    with ``building_id`` too). Binds ``:snap``, ``:boundary`` and, with ``duplicates``,
+    ``:dup_m`` and ``:dup_h`` (else duplicate_of_id is NULL: see :func:`duplicates_sql`).
+    """
+    locate = _LOCATE_OR_BUILDING.format(locate=locate_sql("s.geom"))
+    duplicate = (_DUPLICATE.format(box=_BOX.format(p="s.geom", m=":dup_m")) if duplicates
+                 else "SELECT NULL::bigint AS duplicate_of_id")
+    return f"""
+        SELECT s.*, loc.grid_id, loc.community_id, loc.state, loc.distance_m,
+               a.assignee_id,
+               CASE WHEN s.route_to = 'community_office' THEN 'community_office'
+                    ELSE coalesce(a.routed_to, 'unassigned') END AS routed_to,
+               b.boundary_grid_id, b.boundary_distance_m, d.duplicate_of_id
+          FROM {source}
+         CROSS JOIN LATERAL ({locate}) loc
+          LEFT JOIN LATERAL ({_ASSIGNEE}) a ON TRUE
+          LEFT JOIN LATERAL ({_BOUNDARY.format(box=_BOX.format(p="s.geom", m=":boundary"))}) b
+                 ON TRUE
+          LEFT JOIN LATERAL ({duplicate}) d ON TRUE
+    """
+
+
+def duplicates_sql() -> str:
+    """Flag possible duplicates among the incidents ``:ids`` (after a bulk insert, so
+    that rows of the same file are seen too). Binds ``:ids``, ``:dup_m``, ``:dup_h``."""
+    rule = _DUPLICATE.format(box=_BOX.format(p="s.geom", m=":dup_m"))
+    return f"""
+        UPDATE incidents i SET duplicate_of_id = d.duplicate_of_id
+          FROM incidents s CROSS JOIN LATERAL ({rule}) d
+         WHERE s.id = ANY(:ids) AND i.id = s.id
+    """
+
+
+def assignee_sql() -> str:
+    """The assignee rule for one grid (``:grid_id``) and routing (``:route_to``): for a
+    move to another grid. Yields (assignee_id, routed_to) or no row."""
+    return (f"SELECT * FROM (SELECT CAST(:grid_id AS int) AS grid_id) loc,"
+            f" (SELECT CAST(:route_to AS text) AS route_to) s, LATERAL ({_ASSIGNEE}) a")
+
+
+def assignee_rule() -> str:
+    """The assignee rule as a LATERAL subquery over ``loc.grid_id`` and ``s.route_to``
+    (for re-routing many incidents at once, e.g. after a redraw: ``geo.plans.moves``)."""
+    return _ASSIGNEE

@@ -1,0 +1,164 @@
+"""Reading incidents for staff, within the communities they may see.
+
+``scope`` is the set of community ids a caller is limited to, or None for every
+community; an incident outside the scope is reported as absent, never as forbidden,
+so that its existence is not revealed either.
+
+Overdue (shown wherever work is listed): an open incident (``geo.core.statuses.OPEN``) past its
+resolution deadline ``due_at``, or still ``reported`` past its response deadline
+``response_due_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, text
+
+from geo.core.params import Box
+from geo.core.statuses import OPEN, OPEN_SQL, OVERDUE_SQL
+from geo.pg.prepared import Prepared
+
+REPORTER_FIELDS = ("reporter_name", "reporter_phone")
+ORDERS = {
+    "newest": "i.reported_at DESC, i.id DESC",
+    # the work queue: overdue first, then the nearest deadline
+    "due": f"{OVERDUE_SQL} DESC, i.due_at ASC NULLS LAST, i.id",
+}
+
+_SELECT = f"""
+    SELECT i.id, i.category, i.description, i.address, i.source, i.external_id,
+           i.reported_at, i.status, i.priority, i.due_at, i.response_due_at, i.closed_at,
+           i.updated_at, i.reporter_name, i.reporter_phone,
+           {OVERDUE_SQL} AS overdue,
+           ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+           l.state AS location_state, l.snap_distance_m,
+           g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
+           c.id AS community_id, c.code AS community_code, c.name AS community_name,
+           m.id AS assignee_id, m.name AS assignee_name, m.role AS assignee_role,
+           i.routed_to, bld.code AS building_code,
+           bg.code AS boundary_grid_code, bg.name AS boundary_grid_name,
+           round(i.boundary_distance_m::numeric, 1)::float8 AS boundary_distance_m,
+           i.duplicate_of_id, i.merged_into_id
+      FROM incidents i
+      LEFT JOIN incident_locations l ON l.incident_id = i.id
+      LEFT JOIN grids g ON g.id = l.grid_id
+      LEFT JOIN communities c ON c.id = l.community_id
+      LEFT JOIN grid_members m ON m.id = i.assignee_id
+      LEFT JOIN buildings bld ON bld.id = i.building_id
+      LEFT JOIN grids bg ON bg.id = i.boundary_grid_id
+     WHERE (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
+"""
+
+
+def _scope(scope: frozenset[int] | None) -> list[int] | None:
+    return None if scope is None else sorted(scope)
+
+
+# The history rides along with the incident: one round trip for the whole answer.
+_HISTORY = """
+    (SELECT coalesce(json_agg(json_build_object(
+                'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
+                'to_status', e.to_status, 'note', e.note, 'details', e.details)
+                ORDER BY e.at, e.id), '[]'::json)
+       FROM incident_events e WHERE e.incident_id = i.id) AS history"""
+# Prepared: planning this many joins costs more than running them for one incident.
+_ONE = Prepared.of("gridmap_incident_v1", _SELECT.replace(
+    "\n      FROM incidents i", f",{_HISTORY}\n      FROM incidents i", 1) + " AND i.id = :id",
+    {"id": "bigint", "scope": "int[]"})
+
+
+def incident(conn: Connection, incident_id: int, scope: frozenset[int] | None,
+             *, with_reporter: bool) -> dict | None:
+    """One incident with its history (oldest event first)."""
+    row = _ONE.run(conn, {"id": incident_id, "scope": _scope(scope)}).first()
+    if row is None:
+        return None
+    out = _shown(row._mapping, with_reporter)
+    for event in out["history"]:  # the same ISO form as every other time in the answer
+        event["at"] = dt.datetime.fromisoformat(event["at"]).isoformat()
+    return out
+
+
+def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: bool,
+              status: tuple[str, ...] | None = None, category: str | None = None,
+              community: str | None = None, grid: str | None = None,
+              since: dt.date | None = None, until: dt.date | None = None,
+              overdue: bool | None = None, assignee: int | None = None,
+              unassigned: bool = False, box: Box | None = None, order: str = "newest",
+              limit: int = 100, offset: int = 0) -> dict:
+    """A page of incidents with the total that match and how many of those are overdue."""
+    where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
+    for clause, name, value in (
+            ("i.status = ANY(:status)", "status", list(status) if status else None),
+            ("i.category = :category", "category", category),
+            ("c.code = :community", "community", community),
+            ("g.code = :grid", "grid", grid),
+            ("i.assignee_id = :assignee", "assignee", assignee),
+            ("i.reported_at >= :since", "since", since),
+            ("i.reported_at < CAST(:until AS date) + 1", "until", until)):
+        if value is not None:
+            where.append(clause)
+            values[name] = value
+    if unassigned:
+        where.append("i.assignee_id IS NULL")
+    if overdue is not None:
+        where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
+    if box is not None:
+        where.append("i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+        values.update(zip(("x0", "y0", "x1", "y1"), box, strict=True))
+    sql = _SELECT + "".join(f" AND {clause}" for clause in where)
+    total, late = conn.execute(text(
+        f"SELECT count(*), count(*) FILTER (WHERE overdue) FROM ({sql}) matched"),
+        values).one()
+    rows = conn.execute(text(f"{sql} ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset"),
+                        values)
+    return {"total": total, "overdue": late,
+            "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
+
+
+def counts(conn: Connection, scope: frozenset[int] | None) -> dict:
+    """Open work by status, with the overdue among it, for the caller's communities."""
+    rows = conn.execute(text(f"""
+        SELECT i.status, count(*) AS n, count(*) FILTER (WHERE {OVERDUE_SQL}) AS overdue
+          FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
+         WHERE i.status IN {OPEN_SQL}
+           AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
+         GROUP BY i.status"""), {"scope": _scope(scope)})
+    by_status = {status: {"count": 0, "overdue": 0} for status in OPEN}
+    for status, n, late in rows:
+        by_status[status] = {"count": n, "overdue": late}
+    return {"open": sum(v["count"] for v in by_status.values()),
+            "overdue": sum(v["overdue"] for v in by_status.values()),
+            "by_status": by_status}
+
+
+def open_points(conn: Connection, scope: frozenset[int] | None, box: Box | None,
+                limit: int) -> dict:
+    """Open incidents as compact points for a map: ``[id, lon, lat, status, overdue]``,
+    overdue and then the nearest deadline first, at most ``limit``."""
+    where, values = "", {"scope": _scope(scope), "limit": limit}
+    if box is not None:
+        where = "AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+        values.update(zip(("x0", "y0", "x1", "y1"), box, strict=True))
+    rows = conn.execute(text(f"""
+        SELECT i.id, round(ST_X(i.geom)::numeric, 6)::float8,
+               round(ST_Y(i.geom)::numeric, 6)::float8, i.status, {OVERDUE_SQL}
+          FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
+         WHERE i.status IN {OPEN_SQL} AND i.geom IS NOT NULL {where}
+           AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
+         ORDER BY {ORDERS['due']} LIMIT :limit + 1"""), values).all()
+    return {"points": [list(r) for r in rows[:limit]], "truncated": len(rows) > limit}
+
+
+def _shown(row, with_reporter: bool) -> dict:
+    out = {k: v for k, v in row.items() if with_reporter or k not in REPORTER_FIELDS}
+    for key in ("reported_at", "due_at", "response_due_at", "closed_at", "updated_at"):
+        out[key] = out[key].isoformat() if out[key] else None
+    out["boundary"] = ({"grid_code": out.pop("boundary_grid_code"),
+                        "grid_name": out.pop("boundary_grid_name"),
+                        "distance_m": out.pop("boundary_distance_m")}
+                       if out["boundary_grid_code"] else None)
+    for key in ("boundary_grid_code", "boundary_grid_name", "boundary_distance_m"):
+        out.pop(key, None)
+    return out

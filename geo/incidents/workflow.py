@@ -1,0 +1,242 @@
+"""The incident workflow (DESIGN.md "Incident workflow"), enforced here and nowhere else.
+
+``reported → accepted → dispatched → in_progress → resolved → closed``, with ``rejected``
+from reported, ``returned`` from dispatched/in_progress back to the dispatcher, and
+``reopened`` from resolved when verification fails. Besides the status changes:
+
+- ``note``: a remark in the history, in any status;
+- ``move``: to another current grid (the boundary candidate by default), re-routed there;
+- ``merge``: into another open incident (a duplicate); closed, pointing at the survivor;
+- ``dispatch`` may name the assignee (a grid worker); otherwise the routed one stays.
+
+Every action writes one ``incident_events`` row (merges write one on each incident), and
+takes the incident's row lock first, so two dispatchers acting at once are serialised and
+the second meets the new status: an action that is no longer allowed raises
+``IllegalTransition`` (HTTP 409) listing the actions that are.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from geo.core import params
+from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from geo.core.statuses import FINISHED, OPEN
+from geo.incidents.routing import assignee_sql
+
+# action → (statuses it is allowed from, status it leads to; None = unchanged)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "accept": (("reported",), "accepted"),
+    "reject": (("reported",), "rejected"),
+    "dispatch": (("accepted", "returned", "reopened"), "dispatched"),
+    "start": (("dispatched",), "in_progress"),
+    "resolve": (("in_progress",), "resolved"),
+    "return": (("dispatched", "in_progress"), "returned"),
+    "close": (("resolved",), "closed"),
+    "reopen": (("resolved",), "reopened"),
+    "move": (OPEN, None),
+    "merge": (OPEN, "closed"),
+    "note": (OPEN + ("resolved",) + FINISHED, None),
+}
+NOTE_REQUIRED = ("reject", "return", "reopen", "merge")
+# What a grid worker (role member) may do, on incidents assigned to them.
+WORKER_ACTIONS = ("start", "resolve", "return", "note")
+ACTION_FIELDS = ("action", "note", "assignee", "grid", "into")
+_NOW = object()  # a column set to the transaction's time
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    user_id: int | None
+    scope: frozenset[int] | None  # community ids; None = all
+    dispatcher: bool  # may take every action
+    worker_id: int | None = None  # the grid member a worker account is
+
+
+def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
+    """The actions ``actor`` may take on an incident in ``status``, in workflow order."""
+    if actor.dispatcher:
+        names = TRANSITIONS
+    elif actor.worker_id is not None and actor.worker_id == assignee_id:
+        names = WORKER_ACTIONS
+    else:
+        return []
+    return [a for a in names if status in TRANSITIONS[a][0]]
+
+
+def check_action(body) -> dict:
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object: {\"action\": ..., \"note\": ...}")
+    params.check_fields(body, ACTION_FIELDS)
+    action = body.get("action")
+    if action not in TRANSITIONS:
+        raise InvalidInput(f"'action' must be one of {', '.join(TRANSITIONS)}", param="action")
+    note = body.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE
+                             or "\x00" in note):
+        raise InvalidInput(f"'note' must be text of at most {MAX_NOTE} characters",
+                           param="note")
+    note = (note or "").strip() or None
+    if action in NOTE_REQUIRED and not note:
+        raise InvalidInput(f"'{action}' needs a note saying why", param="note")
+    if action == "note" and not note:
+        raise InvalidInput("'note' is empty", param="note")
+    out = {"action": action, "note": note}
+    for key, wanted in (("assignee", int), ("into", int), ("grid", str)):
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, wanted) or (
+                wanted is str and not value.isdigit()):
+            kind = "a grid worker id" if key == "assignee" else (
+                "an incident id" if key == "into" else "a grid code")
+            raise InvalidInput(f"'{key}' must be {kind}", param=key)
+        out[key] = value
+    return out
+
+
+_LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
+                  i.duplicate_of_id, l.grid_id, l.community_id
+             FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
+            WHERE i.id = :id FOR UPDATE OF i"""
+
+
+def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None:
+    """Apply a checked action (``check_action``) in the caller's transaction."""
+    row = conn.execute(text(_LOCK), {"id": incident_id}).first()
+    if row is None or (actor.scope is not None and row.community_id not in actor.scope):
+        raise NotFound(f"no incident {incident_id} among the communities you may see")
+    action = request["action"]
+    permitted = allowed(row.status, actor, row.assignee_id)
+    if action not in permitted:
+        if not permitted and not actor.dispatcher:
+            raise Forbidden(f"incident {incident_id} is not assigned to you")
+        raise IllegalTransition(
+            f"cannot {action} an incident that is {row.status}; allowed: "
+            f"{', '.join(permitted) or 'nothing'}",
+            details={"status": row.status, "allowed": permitted})
+    to_status = TRANSITIONS[action][1]
+    details: dict = {}
+    sets = {}
+    if action == "dispatch":
+        assignee = request.get("assignee", row.assignee_id)
+        if assignee is None and row.routed_to != "community_office":
+            raise InvalidInput("no worker is assigned: name one with 'assignee'",
+                               param="assignee")
+        if assignee is not None and assignee != row.assignee_id:
+            _check_worker(conn, assignee, actor)
+            sets["assignee_id"] = assignee
+            sets["routed_to"] = "manual"
+            details.update(assignee_from=row.assignee_id, assignee_to=assignee)
+    elif action == "move":
+        details.update(_move(conn, row, request.get("grid"), actor, sets))
+    elif action == "merge":
+        details.update(_merge(conn, row, request.get("into"), actor))
+        sets["merged_into_id"] = details["into"]
+    if to_status in FINISHED:
+        sets["closed_at"] = _NOW
+    if action == "reopen":
+        sets["closed_at"] = None
+    _update(conn, incident_id, to_status, sets)
+    _event(conn, incident_id, actor, action, row.status, to_status or row.status,
+           request["note"], details)
+
+
+def _check_worker(conn: Connection, member_id: int, actor: Actor) -> None:
+    row = conn.execute(text(
+        "SELECT m.active, g.community_id FROM grid_members m"
+        " LEFT JOIN grids g ON g.id = m.grid_id WHERE m.id = :id"), {"id": member_id}).first()
+    if row is None or (actor.scope is not None and row.community_id not in actor.scope):
+        raise InvalidInput(f"no grid worker {member_id} among your communities",
+                           param="assignee")
+    if not row.active:
+        raise InvalidInput(f"grid worker {member_id} is no longer active", param="assignee")
+
+
+def _move(conn: Connection, row, grid_code: str | None, actor: Actor, sets: dict) -> dict:
+    """Re-home the incident in another current grid and re-route it there."""
+    if grid_code is None:
+        if row.boundary_grid_id is None:
+            raise InvalidInput("name the grid to move to: 'grid' (a grid code)", param="grid")
+        target = conn.execute(text("SELECT id, community_id, code FROM grids WHERE id = :id"
+                                   " AND valid_to IS NULL"), {"id": row.boundary_grid_id}).first()
+    else:
+        target = conn.execute(text("SELECT id, community_id, code FROM grids WHERE code = :c"
+                                   " AND valid_to IS NULL"), {"c": grid_code}).first()
+    if target is None or (actor.scope is not None and target.community_id not in actor.scope):
+        raise InvalidInput(f"no current grid {grid_code or row.boundary_grid_id} among your "
+                           "communities", param="grid")
+    if target.id == row.grid_id:
+        raise InvalidInput(f"the incident is already in grid {target.code}", param="grid")
+    route_to = conn.execute(text("SELECT route_to FROM categories WHERE code = :c"),
+                            {"c": row.category}).scalar() or "grid"
+    routed = conn.execute(text(assignee_sql()),
+                          {"grid_id": target.id, "route_to": route_to}).first()
+    conn.execute(text(
+        "INSERT INTO incident_locations (incident_id, grid_id, community_id, state)"
+        " VALUES (:id, :grid, :community, 'moved')"
+        " ON CONFLICT (incident_id) DO UPDATE SET grid_id = excluded.grid_id,"
+        " community_id = excluded.community_id, state = 'moved', snap_distance_m = NULL,"
+        " located_at = now()"), {"id": row.id, "grid": target.id, "community": target.community_id})
+    sets["assignee_id"] = routed.assignee_id if routed else None
+    sets["routed_to"] = ("community_office" if route_to == "community_office"
+                         else routed.routed_to if routed else "unassigned")
+    sets["boundary_grid_id"] = row.grid_id if row.boundary_grid_id == target.id else None
+    sets["boundary_distance_m"] = None  # the old grid stays a candidate, distance unknown
+    return {"grid_from": row.grid_id, "grid_to": target.id, "assignee_from": row.assignee_id,
+            "assignee_to": sets["assignee_id"]}
+
+
+def _merge(conn: Connection, row, into: int | None, actor: Actor) -> dict:
+    target_id = into if into is not None else row.duplicate_of_id
+    if target_id is None:
+        raise InvalidInput("name the incident to merge into: 'into'", param="into")
+    if target_id == row.id:
+        raise InvalidInput("an incident cannot be merged into itself", param="into")
+    target = conn.execute(text(
+        "SELECT i.id, i.status, i.merged_into_id, l.community_id FROM incidents i"
+        " LEFT JOIN incident_locations l ON l.incident_id = i.id WHERE i.id = :id"
+        " FOR UPDATE OF i"), {"id": target_id}).first()
+    if target is None or (actor.scope is not None and target.community_id not in actor.scope):
+        raise InvalidInput(f"no incident {target_id} among your communities", param="into")
+    if target.status not in OPEN + ("resolved",):
+        raise InvalidInput(f"incident {target_id} is {target.status}: merge into open work",
+                           param="into")
+    _event(conn, target.id, actor, "merged_in", target.status, target.status,
+           f"合并了事件 {row.id}", {"from": row.id})
+    return {"into": target.id}
+
+
+def _update(conn: Connection, incident_id: int, status: str | None, sets: dict) -> None:
+    assignments = ["updated_at = now()"]
+    params = {"id": incident_id}
+    if status is not None:
+        assignments.append("status = :status")
+        params["status"] = status
+    for key, value in sets.items():
+        if value is _NOW:
+            assignments.append(f"{key} = now()")
+        else:
+            assignments.append(f"{key} = :{key}")
+            params[key] = value
+    conn.execute(text(f"UPDATE incidents SET {', '.join(assignments)} WHERE id = :id"), params)
+
+
+def _event(conn: Connection, incident_id: int, actor: Actor, action: str, from_status: str,
+           to_status: str, note: str | None, details: dict) -> None:
+    conn.execute(text(
+        "INSERT INTO incident_events (incident_id, at, actor, user_id, action, from_status,"
+        " to_status, note, details) VALUES (:id, now(), :actor, :user_id, :action, :frm,"
+        " :to, :note, CAST(:details AS jsonb))"),
+        {"id": incident_id, "actor": actor.name, "user_id": actor.user_id, "action": action,
+         "frm": from_status, "to": to_status, "note": note,
+         "details": _json(details) if details else None})
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,63 @@
+"""Layer downloads: communities, grids (as in force on a day) and buildings as GeoPackage,
+GeoJSON or CSV, and the building → grid assignment table. No Flask here.
+
+The columns are those ``flask layers export`` writes (``geo.layers.store.read_layer``), so
+a downloaded file imports back with ``flask layers import``. CSV carries the geometry as
+WKT (EPSG:4326, lon/lat) in a ``wkt`` column, UTF-8 with a byte-order mark so that Excel
+shows Chinese text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+
+import shapely
+from sqlalchemy import Connection, text
+
+from geo.layers.store import read_layer
+from geo.layers.write import write_layer
+
+FORMATS = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
+           "csv": "text/csv; charset=utf-8"}
+
+
+def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = None) -> bytes:
+    """The layer ``kind`` as a file of format ``fmt`` (a key of :data:`FORMATS`)."""
+    columns, wkb = read_layer(conn, kind, at=at)
+    if fmt == "csv":
+        wkt = shapely.to_wkt(shapely.from_wkb(wkb), rounding_precision=7) if wkb else []
+        return _csv(list(columns) + ["wkt"],
+                    zip(*columns.values(), wkt, strict=True) if wkb else [])
+    with tempfile.TemporaryDirectory(prefix="gridmap-export-") as folder:
+        path = Path(folder) / f"{kind}.{fmt}"
+        write_layer(path, kind, columns, wkb)
+        return path.read_bytes()
+
+
+_ASSIGNMENT = """
+    SELECT b.code AS building_code, b.name AS building_name, b.address,
+           g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
+           c.name AS community_name, b.households, b.residents
+      FROM buildings b
+      LEFT JOIN grids g ON g.id = b.grid_id
+      LEFT JOIN communities c ON c.id = b.community_id
+     ORDER BY b.code"""
+
+
+def assignment_csv(conn: Connection) -> bytes:
+    """Which current grid (and community) each building is assigned to, by building code.
+    Buildings in no grid have empty grid columns."""
+    rows = conn.execute(text(_ASSIGNMENT))
+    return _csv(list(rows.keys()), rows)
+
+
+def _csv(header: list[str], rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(("" if v is None else v for v in row) for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

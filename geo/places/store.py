@@ -1,0 +1,231 @@
+"""Read queries: one named function per question asked of PostGIS.
+
+GeoJSON is assembled inside PostgreSQL (``json_build_object``/``json_agg``) and handed
+back as text: the server builds it faster than Python could re-encode it, and output
+follows RFC 7946 (lon/lat, counter-clockwise exteriors via ``ST_ForcePolygonCCW``, no
+``crs`` member, 7 decimals ≈ 1 cm). Every read goes through the connection it is given,
+so read-only paths can be pointed at a replica in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, text
+
+from geo.core.params import Box
+from geo.places.assign import IN_FORCE_AT, locate_sql
+
+PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
+# A worker with no public phone is shown with the private one masked (138****1234), so
+# that a resident can tell it is the number the call-relay line puts them through to;
+# shorter numbers would give too much away and are not shown at all.
+MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone) >= 11"
+                    " THEN left(m.private_phone, 3) || '****' || right(m.private_phone, 4) END")
+
+# The lookup is the hottest query; it is PREPAREd once per database connection, which
+# saves the planning of its four-branch rule on every request.
+_LOOKUP = """
+    SELECT (loc.grid_id IS NOT NULL OR loc.community_id IS NOT NULL) AS found, json_build_object(
+      'community',
+           (SELECT json_build_object('code', c.code, 'name', c.name,
+                                     'street_name', c.street_name, 'street_code', c.street_code,
+                                     'office_address', c.office_address)
+              FROM communities c WHERE c.id = loc.community_id),
+      'grid', (SELECT json_build_object('id', g.id, 'code', g.code, 'name', g.name{grid_extra})
+                 FROM grids g WHERE g.id = loc.grid_id),
+      'workers', (SELECT coalesce(json_agg(json_build_object(
+                        'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
+                        'masked_phone', {masked}, 'service_hours', m.service_hours)
+                      ORDER BY array_position(
+                        ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
+                      m.id), '[]'::json)
+              FROM grid_members m WHERE m.grid_id = loc.grid_id AND m.active{workers_extra}),
+      'snapped', loc.state = 'snapped',
+      'distance_m', round(loc.distance_m::numeric, 1))::text
+      FROM ({locate}) loc
+"""
+_LOOKUP_NAME = "gridmap_lookup_v3"
+_PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
+            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
+                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="")
+            .replace(":snap", "$3"))
+# On a past date: the version in force then, with its dates. Workers serve the current
+# version of their grid (they follow redraws), so a past version lists none.
+_LOOKUP_AT = _LOOKUP.format(
+    locate=locate_sql("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", version=IN_FORCE_AT),
+    masked=MASKED_PHONE_SQL,
+    grid_extra=", 'valid_from', g.valid_from, 'valid_to', g.valid_to",
+    workers_extra=" AND EXISTS (SELECT 1 FROM grids cg WHERE cg.id = loc.grid_id"
+                  " AND cg.valid_to IS NULL)")
+
+
+def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str | None:
+    """Community, grid and workers' public fields for a WGS-84 point (see geo.places.assign).
+
+    The answer is JSON text made by PostgreSQL (nothing to decode and encode again), or
+    None when the point is outside every community and grid.
+    """
+    # The driver's cursor directly: SQLAlchemy's execution machinery would cost a third
+    # of this query's time. Driver errors are translated by app.plumbing.readdb.read.
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        if not conn.info.get(_LOOKUP_NAME):
+            cursor.execute(_PREPARE)
+            conn.info[_LOOKUP_NAME] = True
+        cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%s, %s, %s)", (lon, lat, snap_meters))
+        found, body = cursor.fetchone()
+    return body if found else None
+
+
+def lookup_at(conn: Connection, lon: float, lat: float, snap_meters: float,
+              at: dt.date) -> str | None:
+    """As :func:`lookup`, against the grid versions in force on ``at`` (see geo.places.assign)."""
+    found, body = conn.execute(text(_LOOKUP_AT), {"lon": lon, "lat": lat, "snap": snap_meters,
+                                                  "at": at}).one()
+    return body if found else None
+
+
+def _feature_collection(conn: Connection, alias: str, props: str, from_where: str,
+                        params: dict) -> str:
+    """Features ``alias.id``/``alias.geom``/``props`` of ``FROM from_where``, by code, paged."""
+    sql = f"""
+        WITH page AS (
+            SELECT {alias}.id AS id, {alias}.geom AS geom, {props} AS props,
+                   row_number() OVER (ORDER BY {alias}.code) AS ord
+              FROM {from_where}
+             ORDER BY {alias}.code LIMIT :limit OFFSET :offset)
+        SELECT json_build_object(
+                 'type', 'FeatureCollection',
+                 'numberMatched', (SELECT count(*) FROM {from_where}),
+                 'numberReturned', count(id),
+                 'features', coalesce(json_agg(json_build_object(
+                     'type', 'Feature', 'id', id,
+                     'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7)::json,
+                     'properties', props) ORDER BY ord) FILTER (WHERE id IS NOT NULL),
+                   '[]'::json))::text
+          FROM page
+    """
+    return conn.execute(text(sql), {"offset": 0, **params}).scalar_one()
+
+
+def communities(conn: Connection, *, box: Box | None, limit: int, offset: int) -> str:
+    where, params = _bbox_filter("c", box)
+    props = """json_build_object('code', c.code, 'name', c.name, 'street_name', c.street_name,
+                                 'street_code', c.street_code, 'households', c.households,
+                                 'office_address', c.office_address)"""
+    return _feature_collection(conn, "c", props, f"communities c WHERE {where}",
+                               {**params, "limit": limit, "offset": offset})
+
+
+_GRID_PROPS = """json_build_object(
+        'code', g.code, 'name', g.name, 'community_code', c.code, 'community_name', c.name,
+        'households', coalesce(g.households, (SELECT sum(b.households)::int FROM buildings b
+                                               WHERE b.grid_id = g.id)),
+        'valid_from', g.valid_from, 'valid_to', g.valid_to)"""
+
+
+def grids(conn: Connection, *, community: str | None, box: Box | None, at: dt.date | None,
+          limit: int, offset: int) -> str:
+    """Grids in force on ``at`` (current ones when None), optionally by community and bbox."""
+    where, params = _bbox_filter("g", box)
+    if at is None:
+        where += " AND g.valid_to IS NULL"
+    else:
+        # A version is in force from valid_from (inclusive) until valid_to (exclusive).
+        where += " AND g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+        params["at"] = at
+    if community:
+        where += " AND c.code = :community"
+        params["community"] = community
+    from_where = f"grids g JOIN communities c ON c.id = g.community_id WHERE {where}"
+    return _feature_collection(conn, "g", _GRID_PROPS, from_where,
+                               {**params, "limit": limit, "offset": offset})
+
+
+def grid(conn: Connection, grid_id: int) -> str | None:
+    """One grid version as a GeoJSON Feature, with its workers' public fields."""
+    sql = f"""
+        SELECT json_build_object(
+                 'type', 'Feature', 'id', g.id,
+                 'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 7)::json,
+                 'properties', ({_GRID_PROPS}::jsonb || jsonb_build_object(
+                     'area_m2', round(ST_Area(g.geom::geography)::numeric, 1),
+                     'workers', (SELECT coalesce(json_agg(json_build_object(
+                                    'name', m.name, 'role', m.role,
+                                    'public_phone', m.public_phone,
+                                    'service_hours', m.service_hours) ORDER BY m.id), '[]')
+                                   FROM grid_members m WHERE m.grid_id = g.id AND m.active))
+                 ))::text
+          FROM grids g JOIN communities c ON c.id = g.community_id
+         WHERE g.id = :id"""
+    return conn.execute(text(sql), {"id": grid_id}).scalar()
+
+
+def buildings(conn: Connection, *, box: Box, limit: int) -> str:
+    where, params = _bbox_filter("b", box)
+    props = """json_build_object('code', b.code, 'name', b.name, 'address', b.address,
+                                 'grid_code', g.code,
+                                 'community_code', c.code)"""
+    from_where = f"""buildings b LEFT JOIN grids g ON g.id = b.grid_id
+                     LEFT JOIN communities c ON c.id = b.community_id WHERE {where}"""
+    return _feature_collection(conn, "b", props, from_where, {**params, "limit": limit})
+
+
+def _bbox_filter(alias: str, box: Box | None) -> tuple[str, dict]:
+    if box is None:
+        return "TRUE", {}
+    # && uses the GiST index; ST_Intersects then drops features whose box merely touches.
+    return (f"{alias}.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+            f" AND ST_Intersects({alias}.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))",
+            dict(zip(("x0", "y0", "x1", "y1"), box, strict=True)))
+
+
+def community_choices(conn: Connection, scope: frozenset[int] | None) -> list[dict]:
+    """Communities (id, code, name, street) a staff member may pick, by code."""
+    sql = """SELECT id, code, name, street_name FROM communities
+              WHERE CAST(:scope AS int[]) IS NULL OR id = ANY(:scope) ORDER BY code"""
+    rows = conn.execute(text(sql), {"scope": sorted(scope) if scope is not None else None})
+    return [dict(row._mapping) for row in rows]
+
+
+def grid_workers(conn: Connection, community_id: int) -> dict[str, list[dict]]:
+    """Active workers of the community's current grids, by grid code (public fields)."""
+    sql = """SELECT g.code, m.name, m.role, m.public_phone
+               FROM grids g JOIN grid_members m ON m.grid_id = g.id AND m.active
+              WHERE g.community_id = :community AND g.valid_to IS NULL
+              ORDER BY g.code, array_position(
+                  ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
+                  m.id"""
+    workers: dict[str, list[dict]] = {}
+    for code, *fields in conn.execute(text(sql), {"community": community_id}):
+        workers.setdefault(code, []).append(dict(zip(("name", "role", "public_phone"),
+                                                     fields, strict=True)))
+    return workers
+
+
+def communities_extent(conn: Connection,
+                       scope: frozenset[int] | None) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the communities in ``scope`` (None: all).
+
+    A city has a few hundred communities and ST_Extent needs only their bounding boxes:
+    cheap enough to run on every page load, so nothing is cached.
+    """
+    row = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e"
+        " FROM communities WHERE CAST(:scope AS int[]) IS NULL OR id = ANY(:scope)) x"),
+        {"scope": sorted(scope) if scope is not None else None}).one()
+    return None if row[0] is None else [[row[1], row[0]], [row[3], row[2]]]
+
+
+def community_grids(conn: Connection, community_id: int) -> list[dict]:
+    """The community's current grids (id, code, name) by code."""
+    rows = conn.execute(text("SELECT id, code, name FROM grids WHERE community_id = :c"
+                             " AND valid_to IS NULL ORDER BY code"), {"c": community_id})
+    return [dict(row._mapping) for row in rows]
+
+
+def grid_buildings(conn: Connection, grid_id: int) -> list[dict]:
+    """The buildings assigned to a grid (code, name, address) by code."""
+    rows = conn.execute(text("SELECT code, name, address FROM buildings WHERE grid_id = :g"
+                             " ORDER BY code"), {"g": grid_id})
+    return [dict(row._mapping) for row in rows]
