@@ -1,8 +1,17 @@
 """Test harness: one throw-away PostGIS cluster per run, schema built by the migrations.
 
-Tests that touch the database use the ``app``/``client``/``conn`` fixtures; after each
-such test every application table is truncated, so tests see real commits and rollbacks
-(imports are all-or-nothing, and that must be observable).
+Tests that touch the database use the ``app``/``client``/``conn`` fixtures. By default a
+test runs in one transaction that is rolled back after it (tests/support/isolation.py): the
+app's session and its read engines all use that transaction's connection, and ``conn`` is
+that connection too. A test that needs real commits is marked ``commits``: one whose rows
+another connection must see (the live server of the browser tests, a CLI command, a
+thread, a child process, a second app), or whose code needs a transaction per request
+(``now()`` advancing between steps, ``ON COMMIT DROP`` tables); tests using
+``live_server``, ``page`` or ``runner`` are marked for you. After such a test the tables
+the tests fill (read from the database) are truncated.
+
+The shared towns are built by the ``town`` fixture (tests/support/towns.py), the variant
+chosen with a ``town`` marker; users and tokens by ``make_user``/``make_token``.
 
 A skipped test fails the run unless it is marked ``shared_data`` (the third-party data
 folder may be absent on a user's machine): a PostGIS or browser test must never be
@@ -17,21 +26,26 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import pgcluster  # noqa: E402
 
+from tests.support import isolation, towns  # noqa: E402
+from tests.support.auth import bearer  # noqa: E402
+
 SHARED_DATA = ROOT.parent / "shared" / "data"
-APP_TABLES = (
-    "incident_events", "incident_locations", "party_members", "party_orgs", "incidents",
-    "incident_facts", "stats_dirty", "stats_ranges", "building_coverage",
-    "grid_members", "plan_buildings", "buildings", "plan_grids", "grids", "plans", "users",
-    "communities",
-    "layer_imports", "audit_log", "api_tokens", "user_communities", "holidays",
-    "resident_reports",
-)
+# Fixtures that serve or commit through other connections: their tests are ``commits``.
+COMMITTING_FIXTURES = {"live_server", "page", "runner"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "commits: needs real commits seen by other connections; the tables are "
+                   "truncated after it instead of the test's transaction rolled back")
+    config.addinivalue_line(
+        "markers", "town(kind, **options): the shared town the ``town`` fixture builds "
+                   "(plain, incidents, redrawn, stats; see tests/support/towns.py)")
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +78,41 @@ def _app(database_url):
     return app
 
 
-@pytest.fixture
-def app(_app):
-    with _app.app_context():
-        yield _app
-        from app.extensions import db
+@pytest.fixture(scope="session")
+def app_tables(_app) -> isolation.Tables:
+    """The tables tests fill (read from the database) and their sequences."""
+    from app.extensions import db
 
+    with _app.app_context(), db.engine.connect() as c:
+        return isolation.app_tables(c)
+
+
+_sequences_moved = False  # by a rolled-back test: ids would not start at 1
+
+
+@pytest.fixture
+def app(_app, app_tables, request):
+    """The app in an application context; the test's work rolled back after it, or for a
+    ``commits`` test, committed and then truncated (see tests/support/isolation.py)."""
+    global _sequences_moved
+    from app.extensions import db
+
+    with _app.app_context():
+        if request.node.get_closest_marker("commits") is None:
+            with isolation.joined(_app) as joined:
+                yield _app
+            _sequences_moved = True
+            if joined.commits_elsewhere:
+                isolation.truncate(db.engine, app_tables)
+                pytest.fail("committed on another connection in a rolled-back test: mark it "
+                            f"@pytest.mark.commits ({joined.commits_elsewhere[0]})")
+            return
+        if _sequences_moved:
+            isolation.restart_sequences(db.engine, app_tables)
+            _sequences_moved = False
+        yield _app
         db.session.remove()
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(APP_TABLES)} RESTART IDENTITY CASCADE"))
+        isolation.truncate(db.engine, app_tables)
 
 
 @pytest.fixture
@@ -86,10 +126,17 @@ def runner(app):
 
 
 @pytest.fixture
-def conn(app):
-    """A raw SQLAlchemy connection in autocommit mode, for arranging and inspecting rows."""
+def conn(app, request):
+    """A connection that behaves as autocommit, for arranging and inspecting rows: in a
+    rolled-back test, the test's own connection (each statement in a savepoint); in a
+    ``commits`` test, a connection of its own in autocommit mode."""
     from app.extensions import db
+    from app.plumbing import readdb
 
+    if request.node.get_closest_marker("commits") is None:
+        with app.extensions[readdb.PRIMARY].connect() as c:
+            yield c
+        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         yield c
 
@@ -124,6 +171,27 @@ def make_token(app):
 
 
 @pytest.fixture
+def staff(make_user, make_token):
+    """``staff(name, role, communities=(codes))`` → the bearer headers of a new user."""
+
+    def make(name: str, role: str, communities=()) -> dict[str, str]:
+        make_user(name, role, communities)
+        return bearer(make_token(name))
+
+    return make
+
+
+@pytest.fixture
+def town(request, conn) -> dict[str, int]:
+    """One of the shared towns of tests/support/towns.py, ids by name: the plain one, or
+    the one a ``@pytest.mark.town(kind, **options)`` on the test or module names."""
+    marker = request.node.get_closest_marker("town")
+    if marker is None:
+        return towns.build_town(conn)
+    return towns.TOWNS[marker.args[0]](conn, **marker.kwargs)
+
+
+@pytest.fixture
 def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"third-party data folder {SHARED_DATA} is absent")
@@ -132,8 +200,11 @@ def shared_data():
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "shared_data" in getattr(item, "fixturenames", ()):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "shared_data" in fixtures:
             item.add_marker(pytest.mark.shared_data)
+        if fixtures & COMMITTING_FIXTURES:
+            item.add_marker(pytest.mark.commits)
 
 
 _forbidden_skips: list[str] = []

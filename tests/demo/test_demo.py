@@ -280,6 +280,7 @@ def test_cli_refuses_if_empty_with_replace(runner):
 
 
 @pytest.mark.postgis
+@pytest.mark.commits
 def test_load_writes_the_frames_as_generated(app, conn, city):
     from app.extensions import db
 

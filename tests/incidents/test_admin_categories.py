@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from tests.auth import csrf_token, login
+from tests.support.auth import csrf_token, login
 
 FORM = {"code": "环境卫生", "name_en": "Sanitation", "response_hours": "3",
         "resolve_hours": "30", "clock": "calendar", "route_to": "community_office",

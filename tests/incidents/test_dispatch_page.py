@@ -8,17 +8,13 @@ import pytest
 from sqlalchemy import text
 
 from geo.core.crs import from_wgs84
-from tests.auth import login
-from tests.geometries import GRID_A, xy
-from tests.incident_town import build_incident_town
 from tests.service.test_browser_pages import XSS, sign_in
+from tests.support.auth import login
+from tests.support.geometries import GRID_A, xy
+
+pytestmark = pytest.mark.town("incidents")
 
 SCREENSHOT = "/tmp/dispatch-console.png"
-
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
 
 
 @pytest.fixture

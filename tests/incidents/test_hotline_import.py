@@ -12,9 +12,10 @@ from geo.core.crs import from_wgs84
 from geo.core.errors import InvalidFile
 from geo.incidents import hotline
 from geo.incidents.intake import Category, Rules
-from tests.auth import bearer, login
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_C, GRID_D, xy
-from tests.incident_town import build_incident_town
+from tests.support.auth import bearer, login
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_C, GRID_D, xy
+
+pytestmark = pytest.mark.town("incidents")
 
 COLUMNS = {"external_id": "工单编号", "category": "问题类型", "description": "问题描述",
            "address": "地址", "building": "楼栋编码", "lon": "经度", "lat": "纬度",
@@ -36,11 +37,6 @@ def line(ext="", category="环境卫生", point=None, lon="", lat="", building="
 def csv_bytes(*rows: list[str], encoding="utf-8", header=None) -> bytes:
     lines = [",".join(header or COLUMNS.values())] + [",".join(r) for r in rows]
     return ("\n".join(lines) + "\n").encode(encoding)
-
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
 
 
 def run_import(runner, path, *options):
@@ -206,6 +202,7 @@ def test_strict_imports_nothing_when_a_row_is_rejected(runner, conn, town, tmp_p
     assert len((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()) == 4
 
 
+@pytest.mark.commits
 def test_a_failure_while_storing_leaves_nothing_written(app, conn, town):
     from app.extensions import db
 

@@ -6,20 +6,11 @@ import pytest
 from sqlalchemy import text
 
 from geo.core.crs import from_wgs84
-from tests.auth import bearer
-from tests.geometries import GRID_A, GRID_B, GRID_C, GRID_D, xy
-from tests.incident_town import PRIVATE_PHONE, add_member, build_incident_town
+from tests.support.auth import bearer
+from tests.support.geometries import GRID_A, GRID_B, GRID_C, GRID_D, xy
+from tests.support.towns import PRIVATE_PHONE, add_member
 
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
-
-
-@pytest.fixture
-def dispatcher(make_user, make_token, town):
-    make_user("disp", "dispatcher")
-    return bearer(make_token("disp"))
+pytestmark = pytest.mark.town("incidents")
 
 
 def report(client, headers, **fields):
@@ -100,6 +91,7 @@ def test_external_id_repeat_returns_the_stored_incident(client, dispatcher, town
     assert again.get_json()["grid_code"] == GRID_A
 
 
+@pytest.mark.commits
 def test_near_a_boundary_is_flagged_and_moved_with_one_action(client, dispatcher, town, conn):
     body = report(client, dispatcher, **at(1.995, 1.5)).get_json()  # ~4 m from grid C
     assert body["grid_code"] == GRID_A
@@ -117,6 +109,7 @@ def test_far_from_boundaries_is_not_flagged(client, dispatcher, town):
     assert report(client, dispatcher, **at(1, 1)).get_json()["boundary"] is None
 
 
+@pytest.mark.commits
 def test_possible_duplicate_is_flagged_and_merged(client, dispatcher, town):
     first = report(client, dispatcher, **at(1, 1)).get_json()
     second = report(client, dispatcher, **at(1.0002, 1)).get_json()  # ~17 m away
@@ -131,6 +124,7 @@ def test_possible_duplicate_is_flagged_and_merged(client, dispatcher, town):
     assert target["status"] == "reported"
 
 
+@pytest.mark.commits
 def test_the_whole_workflow_and_illegal_transitions(client, dispatcher, town):
     incident = report(client, dispatcher, **at(1, 1)).get_json()["id"]
     wrong = act(client, dispatcher, incident, "close")

@@ -9,18 +9,20 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import text
 
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_D, xy
-from tests.incident_town import build_incident_town
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_D, xy
 
 SCHEMAS = "open311_georeport_v2_schemas__open311_schema-validation"
 CHICAGO = ("chicago_open311_sample__michaelkunc_broken_windows_chicago/"
            "chicago_open311_requests_2014_sample.json")
 BASE = "/open311/v2"
 
+pytestmark = pytest.mark.town("incidents")
+
 
 @pytest.fixture
-def town(conn):
-    ids = build_incident_town(conn)
+def town(town, conn):
+    """The incident town with an open, a closed and a 120-day-old incident."""
+    ids = town
     now = dt.datetime.now(dt.UTC)
     ids["open"] = _incident(conn, 1, 1, now - dt.timedelta(days=1), "dispatched")
     ids["closed"] = _incident(conn, 4.5, 1, now - dt.timedelta(days=2), "closed")

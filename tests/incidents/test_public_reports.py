@@ -11,18 +11,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from tests.auth import bearer
-from tests.geometries import GRID_A, xy
-from tests.incident_town import build_incident_town
+from tests.support.auth import bearer
+from tests.support.geometries import GRID_A, xy
+
+pytestmark = pytest.mark.town("incidents")
 
 XSS = '<img src=x onerror="window.__xss=1">'
 STATUS_FIELDS = {"reference", "category", "reported_at", "state", "closed_at", "public_note",
                  "public_note_at"}
-
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
 
 
 def jpeg_with_gps(size=(2400, 1200)) -> bytes:
@@ -321,7 +317,7 @@ def test_outlines_refuse_bad_parameters(client, town, query):
 
 
 def test_a_signed_in_visitor_reports_with_the_pages_csrf_token(client, conn, town, make_user):
-    from tests.auth import CSRF_META, login
+    from tests.support.auth import CSRF_META, login
 
     anonymous = client.get("/map").get_data(as_text=True)
     assert not CSRF_META.search(anonymous)  # no token, and no session, for residents

@@ -4,12 +4,7 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from tests.geometries import GRID_A, build_town, insert_grid, xy
-
-
-@pytest.fixture
-def town(conn):
-    return build_town(conn)
+from tests.support.geometries import GRID_A, insert_grid, xy
 
 
 def features(response):

@@ -10,14 +10,10 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
-from tests.incident_town import build_redrawn_town
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
 
-
-@pytest.fixture
-def town(conn):
-    return build_redrawn_town(conn)
+pytestmark = pytest.mark.town("redrawn")
 
 
 def rows(response) -> list[dict]:

@@ -178,6 +178,7 @@ def test_unknown_parent_is_rejected(runner, conn, tmp_path):
     assert counts(conn)["grids"] == 0
 
 
+@pytest.mark.commits
 def test_postgis_is_the_authority_on_validity(app, conn):
     """A row shapely let through but PostGIS finds invalid is reported, not a CHECK error."""
     from app.extensions import db

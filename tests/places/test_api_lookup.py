@@ -4,14 +4,16 @@ import pytest
 from sqlalchemy import text
 
 from geo.core.crs import from_wgs84
-from tests.geometries import build_town, xy
+from tests.support.geometries import xy
 
 PRIVATE_PHONE = "13912345678"
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with four workers: three in A (one inactive, one with no public
+    phone), one in D."""
+    ids = town
     workers = [("张伟", "full_time", "010-65001111", ids["A"], True),
                ("李娜", "grid_chief", "010-65002222", ids["A"], True),
                ("王强", "part_time", None, ids["A"], False),

@@ -5,7 +5,7 @@ from pyproj import Geod
 from sqlalchemy import text
 
 from geo.places.assign import assign_buildings, assign_incidents, locate_point
-from tests.geometries import box_wkt, build_town, insert_grid, insert_incident, xy
+from tests.support.geometries import box_wkt, insert_grid, insert_incident, xy
 
 # (name, x, y) → (expected grid, expected state, expected community)
 CASES = [
@@ -21,11 +21,6 @@ CASES = [
     ("in the gap, far from every grid", 7.5, 1, None, "out_of_area", "C2"),
     ("far outside everything", 20, 1, None, "out_of_area", None),
 ]
-
-
-@pytest.fixture
-def town(conn):
-    return build_town(conn)
 
 
 @pytest.mark.parametrize(("name", "x", "y", "grid", "state", "community"), CASES,
@@ -166,6 +161,7 @@ def test_assign_command_rejects_a_bad_snap_distance(runner, town):
     assert result.exit_code == 2 and "snap-meters" in result.output
 
 
+@pytest.mark.commits
 def test_bulk_foreign_key_check_refuses_orphans_and_writes_nothing(app, town):
     from app.extensions import db
     from geo.pg.bulk import IntegrityViolation, foreign_keys_checked_once

@@ -5,14 +5,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from tests.auth import bearer
-from tests.geometries import GRID_A, GRID_D, xy
-from tests.incident_town import add_building, build_incident_town
+from tests.support.auth import bearer
+from tests.support.geometries import GRID_A, GRID_D, xy
+from tests.support.towns import add_building
 
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
+pytestmark = pytest.mark.town("incidents")
 
 
 def geocode(client, q, **extra):
@@ -70,6 +67,7 @@ def test_bad_queries_are_400(client, town, query):
     assert response.status_code == 400 and response.get_json()["error"]["message"]
 
 
+@pytest.mark.commits
 def test_categories_are_public_and_admins_edit_them(client, make_user, make_token):
     listed = client.get("/api/v1/categories").get_json()["categories"]
     fire = next(c for c in listed if c["code"] == "消防隐患")

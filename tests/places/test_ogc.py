@@ -7,16 +7,12 @@ from sqlalchemy import text
 
 from app import create_app
 from geo.places.features import CRS84
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
-from tests.incident_town import build_redrawn_town
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_D, xy
+
+pytestmark = pytest.mark.town("redrawn")
 
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
-
-
-@pytest.fixture
-def town(conn):
-    return build_redrawn_town(conn)
 
 
 def get(client, path, **kwargs):
@@ -156,8 +152,9 @@ def test_bad_parameters_are_400(client, town, query, param):
     assert body["error"]["details"]["param"] == param
 
 
+@pytest.mark.commits
 def test_incidents_for_staff_within_their_communities(client, town, make_user, make_token):
-    from tests.geometries import COMMUNITY_2
+    from tests.support.geometries import COMMUNITY_2
 
     for x in (1, 5):
         lon, lat = xy(x, 1.5)
@@ -205,6 +202,7 @@ def test_html_by_accept_header_or_f(client, town):
         assert response.status_code == 200 and response.mimetype == "text/html", path
 
 
+@pytest.mark.commits
 def test_links_follow_the_proxy_headers(_app, database_url, town):
     proxied = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                           "SECRET_KEY": "test", "PROXY_FIX_HOPS": 1,

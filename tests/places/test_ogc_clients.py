@@ -13,17 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.geometries import COMMUNITY_1, GRID_A, xy
-from tests.incident_town import build_incident_town
+from tests.support.geometries import COMMUNITY_1, GRID_A, xy
+
+pytestmark = pytest.mark.town("incidents")
 
 OGCTESTS_PYTHON = Path(os.environ.get("GRIDMAP_OGCTESTS_PYTHON",
                                       ROOT / "var" / "ogctests-venv" / "bin" / "python"))
 SHOTS = Path(os.environ.get("GRIDMAP_SHOTS", "/tmp"))
-
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
 
 
 @pytest.fixture

@@ -10,20 +10,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from tests.geometries import GRID_A, GRID_C, GRID_D, xy
-from tests.incident_town import build_incident_town
 from tests.service.test_browser_pages import sign_in
+from tests.support.geometries import GRID_A, GRID_C, GRID_D, xy
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path(os.environ.get("GRIDMAP_SHOTS", "/tmp/gridmap-shots"))
 XSS = '<img src=x onerror="window.__xss=1">'
 
-
-@pytest.fixture
-def town(conn):
-    ids = build_incident_town(conn)
-    conn.execute(text("UPDATE grid_members SET service_hours = '周一至周五 9:00-17:30'"))
-    return ids
+pytestmark = pytest.mark.town("incidents", service_hours="周一至周五 9:00-17:30")
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from geo.core.errors import InvalidInput
 from geo.plans import auto as autoplan
 from geo.plans import autodraft, check
 from geo.plans.side import Side
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, xy
-from tests.plan_town import planner_headers
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, xy
+from tests.support.plans import planner_headers
 
 # Units of 0.001° (about 85 m east, 111 m north): outer 0..6 × 0..4, notch 2..4 × 1.5..4.
 U_OUTLINE = [(0, 0), (6, 0), (6, 4), (4, 4), (4, 1.5), (2, 1.5), (2, 4), (0, 4)]

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from geo.plans import check
 from geo.plans import derive as planderive
 from geo.plans.side import Side
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, build_town
-from tests.incident_town import add_building
-from tests.plan_town import new_plan, planner_headers
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B
+from tests.support.plans import new_plan
+from tests.support.towns import add_building
 
 G1, G2 = GRID_A, GRID_B
 # (code, box, grid code stated in the CSV)
@@ -25,16 +25,12 @@ BUILDINGS = [("1101010010010010001", (0.5, 0.5, 0.7, 0.7), G1),
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with the BUILDINGS below in community 1, in no grid yet."""
+    ids = town
     for code, box, _ in BUILDINGS:
         ids[code] = add_building(conn, code, "地址", box, None, ids["C1"])
     return ids
-
-
-@pytest.fixture
-def planner(make_user, make_token, town):
-    return planner_headers(make_user, make_token)
 
 
 def put_csv(client, planner, plan_id, etag, body: str, **query):
@@ -169,7 +165,7 @@ def test_derive_survives_cocircular_corners_of_aligned_buildings():
     """Aligned rectangles put many footprint corners on one circle; GEOS's coverage union
     of their Voronoi cells then fails ('mixed-dimension'), and derive must not (it was a
     500 in the plan editor)."""
-    from tests.geometries import xy
+    from tests.support.geometries import xy
 
     def rect(x0, y0, x1, y1):
         (a, b), (c, d) = xy(x0, y0), xy(x1, y1)

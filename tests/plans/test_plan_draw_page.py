@@ -2,7 +2,6 @@
 redo it, merge two neighbours, drag a shared corner (and have a bad drag refused), lasso
 buildings; publish and find the new grid through the public lookup."""
 
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, LAT0, LON0, UNIT, xy
 from tests.incidents.test_dispatch_page import csp_errors
 from tests.plans import test_plan_pages
 from tests.plans.test_plan_pages import (
@@ -14,6 +13,7 @@ from tests.plans.test_plan_pages import (
     wait_households,
     wait_saved,
 )
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, LAT0, LON0, UNIT, xy
 
 # The plan pages' fixtures: a town with five buildings, a planner in the editor of plan 1.
 town, editor = test_plan_pages.town, test_plan_pages.editor

@@ -7,11 +7,11 @@ import os
 import pytest
 from sqlalchemy import text
 
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, build_town, xy
-from tests.incident_town import add_building
 from tests.incidents.test_dispatch_page import csp_errors
 from tests.service.test_browser_pages import sign_in
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
+from tests.support.towns import add_building
 
 SHOTS = "/work/shots-8"
 # (code, box in town units): three buildings in A, one in B, one in C; 40 households each.
@@ -24,8 +24,9 @@ NEW_GRID = COMMUNITY_1 + "004"
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with the BUILDINGS below in grids A, B and C."""
+    ids = town
     grid_of = {"a": ids["A"], "b": ids["B"], "c": ids["C"]}
     for key, (code, box) in BUILDINGS.items():
         ids[key] = add_building(conn, code, f"景山东街{key}号", box, grid_of[key[0]], ids["C1"])
@@ -208,7 +209,7 @@ def test_a_viewer_reads_plans_but_gets_no_editing_controls(page, town, make_user
 def test_start_plans_from_an_automatic_draft_and_from_a_file(page, town, make_user, tmp_path):
     import json
 
-    from tests.plan_town import REDRAWN
+    from tests.support.plans import REDRAWN
 
     name, password = make_user("planner1", "planner")
     sign_in(page, name, password, start="/plans")

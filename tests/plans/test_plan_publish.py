@@ -14,27 +14,18 @@ import textwrap
 import pytest
 from sqlalchemy import text
 
-from tests.auth import bearer
 from tests.conftest import ROOT
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
-from tests.incident_town import build_incident_town
-from tests.plan_town import box, collection, feature, new_plan, planner_headers, put_grids
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
+from tests.support.plans import box, collection, feature, new_plan, put_grids
+
+pytestmark = pytest.mark.town("incidents")
 
 # A shrinks to x 0..1; B and C widen to 1..4, so building bA2 (x 1.0..1.2, y 0.5..0.7)
 # moves from A to B.
 SHRUNK = collection(feature(GRID_A, "第一网格", box(0, 0, 1, 2)),
                     feature(GRID_B, "第二网格", box(1, 0, 4, 1)),
                     feature(GRID_C, "第三网格", box(1, 1, 4, 2)))
-
-
-@pytest.fixture
-def town(conn):
-    return build_incident_town(conn)
-
-
-@pytest.fixture
-def planner(make_user, make_token, town):
-    return planner_headers(make_user, make_token)
 
 
 @pytest.fixture
@@ -188,6 +179,7 @@ def test_lookups_on_a_date_before_and_after(client, planner, town):
     assert {f["id"] for f in old["features"]}.isdisjoint({f["id"] for f in new["features"]})
 
 
+@pytest.mark.commits
 def test_rollback_is_publishing_the_previous_version_again(client, planner, town, incidents,
                                                            conn):
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
@@ -257,6 +249,7 @@ def snapshot(conn):
         "SELECT id, status, version FROM plans ORDER BY id")]
 
 
+@pytest.mark.commits
 def test_kill_9_during_publish_leaves_the_previous_version_in_force(
         client, planner, town, incidents, conn, database_url):
     plan_id, etag = shrunk_plan(client, planner)

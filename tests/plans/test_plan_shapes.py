@@ -5,25 +5,21 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, build_town, xy
-from tests.incident_town import add_building
-from tests.plan_town import new_plan, planner_headers
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
+from tests.support.plans import new_plan
+from tests.support.towns import add_building
 
 GRID_NEW = COMMUNITY_1 + "004"
 A1, A3 = "1101010010010010001", "1101010010010010003"
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with two buildings in grid A."""
+    ids = town
     add_building(conn, A1, "景山东街1号", (0.5, 0.5, 0.7, 0.7), ids["A"], ids["C1"])
     add_building(conn, A3, "景山东街3号", (1.4, 1.4, 1.6, 1.6), ids["A"], ids["C1"])
     return ids
-
-
-@pytest.fixture
-def planner(make_user, make_token, town):
-    return planner_headers(make_user, make_token)
 
 
 @pytest.fixture
@@ -274,7 +270,7 @@ def test_stale_and_missing_if_match(client, planner, plan):
 
 
 def test_a_viewer_may_not_draw(client, plan, make_user, make_token):
-    from tests.auth import bearer
+    from tests.support.auth import bearer
 
     make_user("viewer1", "viewer")
     answer = post(client, bearer(make_token("viewer1")), plan, "merge",

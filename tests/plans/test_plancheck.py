@@ -5,8 +5,8 @@ from sqlalchemy import text
 
 from geo.plans import check
 from geo.plans.side import Side
-from tests.geometries import COMMUNITY_1, box_wkt, build_town, xy
-from tests.incident_town import add_building
+from tests.support.geometries import COMMUNITY_1, box_wkt, xy
+from tests.support.towns import add_building
 
 G1, G2, G3 = (COMMUNITY_1 + s for s in ("001", "002", "003"))
 RULES = check.Rules(households_min=300, households_max=500, sliver_m2=50,
@@ -15,8 +15,9 @@ UNIT_M2 = 85.3 * 111.0  # one 0.001° x 0.001° cell near 39.9° N, in m² (roug
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with a draft plan of community 1 (``ids["plan"]``), no grids yet."""
+    ids = town
     ids["plan"] = conn.execute(text(
         "INSERT INTO plans (community_id, name, status, created_at) VALUES (:c, '测试', 'draft',"
         " now()) RETURNING id"),

@@ -9,9 +9,16 @@ from sqlalchemy import text
 
 from geo.core.errors import PreconditionFailed
 from geo.plans import drafts
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, COMMUNITY_2, GRID_A, GRID_B, GRID_C, build_town, xy
-from tests.plan_town import (
+from tests.support.auth import bearer
+from tests.support.geometries import (
+    COMMUNITY_1,
+    COMMUNITY_2,
+    GRID_A,
+    GRID_B,
+    GRID_C,
+    xy,
+)
+from tests.support.plans import (
     REDRAWN,
     box,
     collection,
@@ -20,16 +27,6 @@ from tests.plan_town import (
     planner_headers,
     put_grids,
 )
-
-
-@pytest.fixture
-def town(conn):
-    return build_town(conn)
-
-
-@pytest.fixture
-def planner(make_user, make_token, town):
-    return planner_headers(make_user, make_token)
 
 
 def codes(body):
@@ -106,6 +103,7 @@ def test_writes_without_if_match_are_428(client, planner):
     assert client.delete(f"/api/v1/plans/{body['id']}", headers=foreign).status_code == 412
 
 
+@pytest.mark.commits
 def test_two_writers_at_once_one_wins_the_other_gets_412(app, client, planner):
     """Both claim version 1 on their own connections: the second waits on the row lock,
     then finds the version moved on."""

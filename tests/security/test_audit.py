@@ -2,8 +2,8 @@
 
 from sqlalchemy import text
 
-from tests.auth import bearer, csrf_token, login
-from tests.geometries import build_town
+from tests.support.auth import bearer, csrf_token, login
+from tests.support.geometries import build_town
 
 
 def _entries(conn):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from tests.auth import CSRF_META, csrf_token, login
+from tests.support.auth import CSRF_META, csrf_token, login
 
 
 def test_sign_in_sets_a_hardened_session_cookie_and_opens_staff_pages(client, make_user):

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.geometries import box_wkt, build_town, insert_incident, xy
+from tests.support.geometries import box_wkt, insert_incident, xy
 
 PRIVATE = ["13900000001", "举报人王某", "13900000002", "党员李某", "secret-hash",
            "隐私描述：三楼住户"]
@@ -18,8 +18,9 @@ REFERENCE = "ABCD-EFGH"
 
 
 @pytest.fixture
-def town(conn):
-    ids = build_town(conn)
+def town(town, conn):
+    """The plain town with one of every private field in it (the PRIVATE values)."""
+    ids = town
     conn.execute(text(
         "INSERT INTO grid_members (name, role, public_phone, private_phone, grid_id, active)"
         " VALUES ('张伟', 'full_time', '010-65001111', :p, :g, true)"),

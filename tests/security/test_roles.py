@@ -4,11 +4,10 @@ import pytest
 from sqlalchemy import text
 
 from geo.places.assign import assign_incidents
-from tests.auth import bearer, csrf_token, login
-from tests.geometries import (
+from tests.support.auth import bearer, csrf_token, login
+from tests.support.geometries import (
     COMMUNITY_1,
     COMMUNITY_2,
-    build_town,
     insert_community,
     insert_grid,
     insert_incident,
@@ -18,9 +17,9 @@ OTHER_STREET = "110101002001"  # a community of another street (110101002)
 
 
 @pytest.fixture
-def city(conn):
+def city(town, conn):
     """The named town plus a community in another street, one incident in each place."""
-    ids = build_town(conn)
+    ids = town
     ids["E"] = insert_community(conn, OTHER_STREET, "北新桥社区", (8, 0, 10, 2))
     insert_grid(conn, OTHER_STREET + "001", "北新桥第一网格", ids["E"], (8, 0, 10, 2))
     ids["in_a"] = insert_incident(conn, 1, 1)

@@ -6,8 +6,8 @@ from html import escape
 import pytest
 from sqlalchemy import text
 
-from tests.auth import bearer, login
-from tests.geometries import COMMUNITY_1, build_town, insert_incident, xy
+from tests.support.auth import bearer, login
+from tests.support.geometries import COMMUNITY_1, build_town, insert_incident, xy
 
 XSS = ['<img src=x onerror=alert(1)>', '"><script>alert(1)</script>', "';alert(1)//",
        '<svg/onload=alert(1)>']

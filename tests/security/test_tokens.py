@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from tests.auth import bearer, csrf_token, login
-from tests.geometries import COMMUNITY_1, build_town
+from tests.support.auth import bearer, csrf_token, login
+from tests.support.geometries import COMMUNITY_1, build_town
 
 
 def test_cli_prints_the_token_alone_on_its_last_line_and_it_works(app, runner, client,

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from tests.auth import login
-from tests.geometries import COMMUNITY_1, build_town
+from tests.support.auth import login
+from tests.support.geometries import COMMUNITY_1, build_town
 
 
 def test_create_reads_the_password_from_stdin(runner, client, conn):

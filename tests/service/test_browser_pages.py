@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from tests.geometries import build_town
+from tests.support.geometries import build_town
 
 XSS = "<img src=x onerror=alert(1)>"
 

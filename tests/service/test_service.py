@@ -104,7 +104,7 @@ def test_polygon_columns_refuse_invalid_geometry(conn):
 
 
 def test_current_grid_codes_are_unique_but_old_versions_may_repeat_them(conn):
-    from tests.geometries import COMMUNITY_1, insert_community, insert_grid
+    from tests.support.geometries import COMMUNITY_1, insert_community, insert_grid
 
     cid = insert_community(conn, COMMUNITY_1, "景山社区", (0, 0, 4, 2))
     insert_grid(conn, COMMUNITY_1 + "001", "旧", cid, (0, 0, 2, 2), valid_to="2022-01-01")

@@ -6,22 +6,21 @@ from sqlalchemy import text
 
 from geo.core.crs import from_wgs84
 from geo.stats import mapshapes
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_2, GRID_A, LAT0, LON0, insert_community, insert_grid, xy
-from tests.stats_town import PERIOD, add_party, build_stats_town
+from tests.support.auth import bearer
+from tests.support.geometries import (
+    COMMUNITY_2,
+    GRID_A,
+    LAT0,
+    LON0,
+    insert_community,
+    insert_grid,
+    xy,
+)
+from tests.support.towns import PERIOD, add_party
+
+pytestmark = pytest.mark.town("stats")
 
 TOWN_BOX = "116.389,39.899,116.399,39.903"
-
-
-@pytest.fixture
-def town(conn):
-    return build_stats_town(conn)
-
-
-@pytest.fixture
-def viewer(make_user, make_token):
-    make_user("viewer", "viewer")
-    return bearer(make_token("viewer"))
 
 
 def get(client, headers, path, **query):

@@ -5,20 +5,11 @@ import io
 
 import pytest
 
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, COMMUNITY_2, GRID_A, GRID_B, GRID_C, GRID_D
-from tests.stats_town import PERIOD, add_party, build_stats_town
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, COMMUNITY_2, GRID_A, GRID_B, GRID_C, GRID_D
+from tests.support.towns import PERIOD, add_party
 
-
-@pytest.fixture
-def town(conn):
-    return build_stats_town(conn)
-
-
-@pytest.fixture
-def viewer(make_user, make_token):
-    make_user("viewer", "viewer")
-    return bearer(make_token("viewer"))
+pytestmark = pytest.mark.town("stats")
 
 
 def get(client, headers, path, **query):

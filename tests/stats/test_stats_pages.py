@@ -6,9 +6,11 @@ import pytest
 
 from app.maps.render import render
 from app.maps.stats_map import Basemap, build_stats_map
-from tests.geometries import GRID_A, GRID_C, xy
 from tests.service.test_browser_pages import sign_in
-from tests.stats_town import add_party, build_stats_town
+from tests.support.geometries import GRID_A, GRID_C, xy
+from tests.support.towns import add_party
+
+pytestmark = pytest.mark.town("stats")
 
 NAMES = {"grids": "网格", "heat": "事件热力", "open": "未办结事件", "buildings": "楼栋",
          "legend": "</script><b>事件数"}
@@ -45,11 +47,6 @@ def test_coverage_builder_without_basemap_has_buildings_and_no_heat():
     assert "buildings:" in parts.script and "tile" not in parts.script.lower()
     with pytest.raises(ValueError):
         build_stats_map("heat", None, basemap=Basemap(None), names=NAMES)
-
-
-@pytest.fixture
-def town(conn):
-    return build_stats_town(conn)
 
 
 def page_errors(page) -> list[str]:

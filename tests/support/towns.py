@@ -1,18 +1,75 @@
-"""The incident town with a month of hand-made history for the statistics tests.
+"""The shared towns: the named town of tests/support/geometries.py, and the same town
+grown for incidents (workers and buildings), for a redraw (an old boundary of B) and for
+statistics (a month of hand-made history, party members). The ``town`` fixture of
+tests/conftest.py builds one of them, chosen by a ``town`` marker (see :data:`TOWNS`).
 
-The period is May 2025 in Asia/Shanghai: [2025-04-30T16:00Z, 2025-05-31T16:00Z). Every
-incident's times are chosen so that the expected numbers can be worked out by hand (see
-tests/test_stats_api.py). Households: A 80 (two buildings of 40), B 0, C 0, D 40.
+The statistics period is May 2025 in Asia/Shanghai: [2025-04-30T16:00Z, 2025-05-31T16:00Z).
+Every incident's times are chosen so that the expected numbers can be worked out by hand
+(see tests/stats/test_stats_api.py). Households: A 80 (two buildings of 40), B 0, C 0, D 40.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import text
 
-from tests.geometries import xy
-from tests.incident_town import add_building, build_incident_town
+from tests.support.geometries import GRID_B, box_wkt, build_town, insert_grid, xy
+
+PRIVATE_PHONE = "13912345678"
+
+
+def add_member(conn, name: str, role: str, grid_id: int, *, on_duty: bool = True,
+               active: bool = True, service_hours: str | None = None) -> int:
+    return conn.execute(text(
+        "INSERT INTO grid_members (name, role, public_phone, private_phone, grid_id, active,"
+        " on_duty, service_hours) VALUES (:n, :r, '010-65001111', :pp, :g, :a, :d, :h)"
+        " RETURNING id"),
+        {"n": name, "r": role, "pp": PRIVATE_PHONE, "g": grid_id, "a": active,
+         "d": on_duty, "h": service_hours}).scalar_one()
+
+
+def add_building(conn, code: str, address: str, box, grid_id: int | None,
+                 community_id: int | None, name: str | None = None) -> int:
+    return conn.execute(text(
+        "INSERT INTO buildings (code, name, address, geom, households, residents, grid_id,"
+        " community_id) VALUES (:code, :name, :address, ST_GeomFromText(:wkt, 4326), 40, 100,"
+        " :g, :c) RETURNING id"),
+        {"code": code, "name": name, "address": address, "wkt": box_wkt(*box),
+         "g": grid_id, "c": community_id}).scalar_one()
+
+
+def build_incident_town(conn, service_hours: str | None = None) -> dict[str, int]:
+    """Town + workers: A has an on-duty full-time worker and a chief; B only a chief;
+    C a full-time worker off duty and a chief; D a full-time worker. Buildings in A and D.
+    ``service_hours``: every worker's, if given."""
+    ids, hours = build_town(conn), {"service_hours": service_hours}
+    ids["A_full"] = add_member(conn, "张伟", "full_time", ids["A"], **hours)
+    ids["A_chief"] = add_member(conn, "李娜", "grid_chief", ids["A"], **hours)
+    ids["B_chief"] = add_member(conn, "孙丽", "grid_chief", ids["B"], **hours)
+    ids["C_full"] = add_member(conn, "周杰", "full_time", ids["C"], on_duty=False, **hours)
+    ids["C_chief"] = add_member(conn, "吴刚", "grid_chief", ids["C"], **hours)
+    ids["D_full"] = add_member(conn, "赵敏", "full_time", ids["D"], **hours)
+    ids["bA"] = add_building(conn, "1101010010010010001", "景山东街12号院1号楼",
+                             (0.5, 0.5, 0.7, 0.7), ids["A"], ids["C1"], "1号楼")
+    ids["bA2"] = add_building(conn, "1101010010010010002", "景山东街12号院2号楼",
+                              (1.0, 0.5, 1.2, 0.7), ids["A"], ids["C1"], "2号楼")
+    ids["bD"] = add_building(conn, "1101010010020010001", "黄图岗胡同8号",
+                             (4.5, 0.5, 4.7, 0.7), ids["D"], ids["C2"], "阳光小区")
+    return ids
+
+
+def build_redrawn_town(conn) -> dict[str, int]:
+    """:func:`build_incident_town` with a redraw: grid B's old boundary (``B_old``), in
+    force through 2023, while ``B`` stays current from 2024."""
+    ids = build_incident_town(conn)
+    ids["B_old"] = insert_grid(conn, GRID_B, "旧第二网格", ids["C1"], (2, 0, 4, 2),
+                               valid_to="2024-01-01")
+    conn.execute(text("UPDATE grids SET valid_from = '2024-01-01' WHERE id = :b"),
+                 {"b": ids["B"]})
+    return ids
+
 
 FAR = "2099-01-01T00:00:00Z"
 PERIOD = {"from": "2025-05-01", "to": "2025-06-01"}
@@ -109,3 +166,8 @@ def add_party(conn, ids: dict[str, int]) -> dict[str, int]:
     conn.execute(text("INSERT INTO party_orgs (name, level, building_id) VALUES"
                       " ('1号楼党小组', 'building_group', :b)"), {"b": ids["bA"]})
     return ids
+
+
+TOWNS: dict[str, Callable[..., dict[str, int]]] = {
+    "plain": build_town, "incidents": build_incident_town, "redrawn": build_redrawn_town,
+    "stats": build_stats_town}

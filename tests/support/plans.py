@@ -1,12 +1,12 @@
-"""Helpers for redraw-plan tests on the town of tests/geometries.py.
+"""Helpers for redraw-plan tests on the town of tests/support/geometries.py.
 
 Community 1 (x 0..4, y 0..2) has grids A (0..2 × 0..2), B (2..4 × 0..1), C (2..4 × 1..2).
 """
 
 from __future__ import annotations
 
-from tests.auth import bearer
-from tests.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
+from tests.support.auth import bearer
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
 
 PLANNER = "planner1"
 

@@ -1,0 +1,9 @@
+"""Fixtures of the statistics tests (the town is ``@pytest.mark.town("stats")``)."""
+
+import pytest
+
+
+@pytest.fixture
+def viewer(staff):
+    """The bearer headers of a viewer of every community."""
+    return staff("viewer", "viewer")

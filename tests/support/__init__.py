@@ -1,0 +1,2 @@
+"""Plain builders for the tests: named geometries, the shared towns, sign-in helpers,
+plan bodies, and the rollback isolation the ``app`` fixture uses."""
