@@ -68,7 +68,7 @@ def _app(database_url):
 
     from app import create_app
 
-    # Rate limits high enough for the whole suite; tests/test_limits.py lowers them.
+    # Rate limits high enough for the whole suite; tests/security/test_security.py lowers them.
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "SECRET_KEY": "test", "RATELIMIT_PUBLIC": "100000 per minute",
                       "RATELIMIT_LOGIN": "100000 per minute",

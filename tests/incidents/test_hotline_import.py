@@ -304,6 +304,7 @@ def test_a_dispatcher_limited_to_communities_imports_only_theirs(client, conn, t
     assert set(stored(conn)) == {"C1"}
 
 
+@pytest.mark.commits
 def test_the_api_in_strict_mode_imports_nothing(client, conn, town, make_user, make_token):
     make_user("disp", "dispatcher")
     response = client.post("/api/v1/incidents/import", headers=bearer(make_token("disp")),

@@ -1,4 +1,4 @@
-"""GET /api/v1/lookup over the tiny town of tests/geometries.py."""
+"""GET /api/v1/lookup over the tiny town of tests/support/geometries.py."""
 
 import pytest
 from sqlalchemy import text

@@ -1,4 +1,4 @@
-"""Caseload and coverage statistics against numbers worked out by hand (tests/stats_town.py)."""
+"""Caseload and coverage statistics against numbers worked out by hand (tests/support/towns.py)."""
 
 import csv
 import io
