@@ -1,2 +1,3 @@
-"""Plain builders for the tests: named geometries, the shared towns, sign-in helpers,
-plan bodies, and the rollback isolation the ``app`` fixture uses."""
+"""Plain builders for the tests (no fixtures here; those are in the conftest files):
+named geometries, the shared towns, signing in, plan bodies, and how the ``app`` fixture
+keeps tests apart (rollback, or TRUNCATE for ``commits`` tests)."""

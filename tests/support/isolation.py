@@ -83,43 +83,54 @@ class JoinedSession(Session):
         return self.bind
 
 
-def statement_engine(connection: Connection) -> Engine:
-    """An engine whose every connection is ``connection``'s, each statement in a savepoint
-    of its own, and whose COMMIT and ROLLBACK leave the outer transaction alone."""
-    dbapi = connection.connection.dbapi_connection
-    engine = create_engine(connection.engine.url, poolclass=StaticPool, creator=lambda: dbapi,
-                           pool_reset_on_return=None)
-    engine.dialect.do_commit = engine.dialect.do_rollback = lambda dbapi_connection: None
+class StatementEngine:
+    """An engine whose every connection is the current test's connection, each statement
+    in a savepoint of its own, and whose COMMIT and ROLLBACK leave the outer transaction
+    alone. One per database for the run (making an engine costs its dialect's first-connect
+    queries); :meth:`join` points it at a test's connection."""
 
-    @event.listens_for(engine, "checkout")
-    def _same_info(dbapi_connection, record, proxy):
-        # What the app remembers per database connection (its prepared statements) is
-        # kept in the pool record's info: share the outer connection's.
-        record.info = connection.connection.info
+    def __init__(self, url) -> None:
+        self.connection: Connection | None = None
+        self.engine = engine = create_engine(
+            url, poolclass=StaticPool, pool_reset_on_return=None,
+            creator=lambda: self.connection.connection.dbapi_connection)
+        engine.dialect.do_commit = engine.dialect.do_rollback = lambda dbapi_connection: None
+        self._sent: list[str] = []  # the statement whose savepoint is open
+        event.listen(engine, "checkout", self._same_info)
+        event.listen(engine, "before_cursor_execute", self._open)
+        event.listen(engine, "after_cursor_execute", self._release)
+        event.listen(engine, "handle_error", self._undo)
 
-    def run(sql: str) -> None:
-        with dbapi.cursor() as cursor:
+    def join(self, connection: Connection) -> Engine:
+        """Hand out ``connection`` from now on (a fresh pool: the old one held the last)."""
+        self.connection = connection
+        self.engine.dispose(close=False)
+        return self.engine
+
+    def _run(self, sql: str) -> None:
+        with self.connection.connection.dbapi_connection.cursor() as cursor:
             cursor.execute(sql)
 
-    sent = []  # the statement whose savepoint is open
+    def _same_info(self, dbapi_connection, record, proxy):
+        # What the app remembers per database connection (its prepared statements) is
+        # kept in the pool record's info: share the outer connection's.
+        record.info = self.connection.connection.info
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _open(conn, cursor, statement, parameters, context, executemany):
-        run(f"SAVEPOINT {SAVEPOINT}")
-        sent.append(statement)
+    def _open(self, conn, cursor, statement, parameters, context, executemany):
+        self._run(f"SAVEPOINT {SAVEPOINT}")
+        self._sent.append(statement)
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _release(conn, cursor, statement, parameters, context, executemany):
-        sent.clear()
-        run(f"RELEASE SAVEPOINT {SAVEPOINT}")
+    def _release(self, conn, cursor, statement, parameters, context, executemany):
+        self._sent.clear()
+        self._run(f"RELEASE SAVEPOINT {SAVEPOINT}")
 
-    @event.listens_for(engine, "handle_error")
-    def _undo(context):
-        if sent:
-            sent.clear()
-            run(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
+    def _undo(self, context):
+        if self._sent:
+            self._sent.clear()
+            self._run(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}")
 
-    return engine
+
+_statement_engines: dict[str, StatementEngine] = {}
 
 
 @dataclass
@@ -138,7 +149,11 @@ def joined(app: Flask) -> Iterator[Joined]:
 
     connection = db.engine.connect()
     outer = connection.begin()
-    state = Joined(statement_engine(connection))
+    url = connection.engine.url
+    where = url.render_as_string(hide_password=False)
+    if where not in _statement_engines:
+        _statement_engines[where] = StatementEngine(url)
+    state = Joined(_statement_engines[where].join(connection))
     saved_session = db.session
     saved_engines = {key: app.extensions[key] for key in (readdb.KEY, readdb.PRIMARY)}
     db.session = db._make_scoped_session({"class_": JoinedSession, "bind": connection,
