@@ -61,17 +61,35 @@ def _http_code(status: int) -> str:
 def handle_http(err: HTTPException):
     status = err.code or 500
     data = getattr(err, "data", None) or {}
-    messages = data.get("messages")
     headers = dict(err.get_headers())  # keeps Allow on 405, Retry-After on 429
     headers.pop("Content-Type", None)
-    if messages:
-        # webargs validation: {"query": {"lon": ["..."]}} → name the parameters.
-        fields = {name: msgs for loc in messages.values() for name, msgs in loc.items()}
-        first = next(iter(fields.items()))
-        message = f"invalid parameter '{first[0]}': {_first_text(first[1])}"
-        return error_response(400, "invalid_parameter", message, fields, headers)
+    if messages := data.get("messages"):
+        return _refused_arguments(messages, headers)
     message = err.description or err.name
     return error_response(status, _http_code(status), message, headers=headers)
+
+
+# marshmallow's own words for what the rules of geo.core.params do not check themselves
+_WORDS = {"Missing data for required field.": "missing {where} '{name}'",
+          "Unknown field.": "unknown {where} '{name}'",
+          "Field may not be null.": "{where} '{name}' may not be null"}
+
+
+def _refused_arguments(messages: dict, headers: dict):
+    """webargs refused an argument (its schema in ``app.api``): 400 with the first reason,
+    in the words the parameter's rule uses, and the parameter in ``details.param``."""
+    location, fields = next(iter(messages.items()))
+    name, reasons = next(iter(fields.items()))
+    where = "parameter" if location in ("query", "headers") else "field"
+    text = _first_text(reasons)
+    if text in _WORDS:
+        text = _WORDS[text].format(where=where, name=name)
+    elif name != "_schema" and f"'{name}'" not in text:
+        text = f"{where} '{name}': {text}"
+    details = {"param": name} if name != "_schema" else None
+    if len(fields) > 1 or not isinstance(reasons, list):
+        details = {**(details or {}), "errors": fields}
+    return error_response(400, InvalidInput.code, text, details, headers)
 
 
 def _first_text(msgs) -> str:
