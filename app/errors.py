@@ -70,9 +70,11 @@ def handle_http(err: HTTPException):
 
 
 # marshmallow's own words for what the rules of geo.core.params do not check themselves
-_WORDS = {"Missing data for required field.": "missing {where} '{name}'",
-          "Unknown field.": "unknown {where} '{name}'",
-          "Field may not be null.": "{where} '{name}' may not be null"}
+_WORDS = {"Missing data for required field.": ("missing parameter '{name}'",
+                                                "'{name}' is missing"),
+          "Unknown field.": ("unknown parameter '{name}'", "unknown field '{name}'"),
+          "Field may not be null.": ("parameter '{name}' may not be empty",
+                                     "'{name}' may not be null")}
 
 
 def _refused_arguments(messages: dict, headers: dict):
@@ -83,7 +85,7 @@ def _refused_arguments(messages: dict, headers: dict):
     where = "parameter" if location in ("query", "headers") else "field"
     text = _first_text(reasons)
     if text in _WORDS:
-        text = _WORDS[text].format(where=where, name=name)
+        text = _WORDS[text][where == "field"].format(name=name)
     elif name != "_schema" and f"'{name}'" not in text:
         text = f"{where} '{name}': {text}"
     details = {"param": name} if name != "_schema" else None

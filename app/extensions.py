@@ -5,6 +5,7 @@ from flask_smorest import Api as SmorestApi
 from flask_sqlalchemy import SQLAlchemy
 
 from app.api.common import ErrorSchema
+from app.api.fields import empty_value
 from app.models import Base
 
 
@@ -17,6 +18,10 @@ class Api(SmorestApi):
 
     def _register_error_handlers(self):
         pass
+
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.ma_plugin.converter.add_parameter_attribute_function(empty_value)
 
 
 db = SQLAlchemy(model_class=Base)

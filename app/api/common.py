@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 import flask_smorest
 import marshmallow as ma
-from flask import Response, request
+from flask import Response
 from webargs import core
-from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import FlaskParser
 
 GEOJSON = "application/geo+json"
+NOT_JSON = ("multipart/form-data", "application/x-www-form-urlencoded", "text/csv")
 
 
 def geojson_response(body: str) -> Response:
@@ -35,21 +36,37 @@ class ErrorSchema(ma.Schema):
 class Parser(FlaskParser):
     """webargs as this API wants it: a refused argument is a 400 (``app.errors`` words it),
     each schema's own ``unknown`` rule holds, and JSON goes through the app's strict JSON
-    provider (no NaN, bounded depth); a body that is not JSON is an empty one."""
+    provider (no NaN, bounded depth); a body that is not JSON is refused as one."""
 
     DEFAULT_VALIDATION_STATUS = 400
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": None, "querystring": None}
 
     def _raw_load_json(self, req):
-        if not is_json_request(req):
+        if req.mimetype in NOT_JSON:  # the route's form or CSV alternative
             return core.missing
-        body = req.get_json(silent=True)
-        return core.missing if body is None else body
+        # Not JSON, or not parseable: None, which the body's schema refuses by name.
+        return req.get_json(silent=True)
 
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
+        """smorest documents one request body; a route that takes JSON or a form (each
+        its own ``arguments``) gets one body with both media types."""
+        operation = doc_info.get("arguments") or {}
+        locations = self.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING
+        bodies = [p for p in operation.get("parameters", ())
+                  if isinstance(p, Mapping) and p["in"] in locations]
+        for extra in bodies[1:]:
+            operation["parameters"].remove(extra)
+        doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        for extra in bodies[1:]:
+            media = extra.get("content_type") or locations[extra["in"]]
+            doc["requestBody"]["content"][media] = {"schema": extra["schema"]}
+            doc["requestBody"]["required"] = False
+        return doc
 
     def fails(self, statuses: Mapping[int, str]):
         """Decorator: document each error status the route can answer, with its reason."""
@@ -59,10 +76,6 @@ class Blueprint(flask_smorest.Blueprint):
                                          description=description)(view)
             return view
         return decorator
-
-
-def wants_json() -> bool:
-    return request.mimetype == "application/json"
 
 
 # OpenAPI: staff endpoints take a session cookie (pages) or a bearer token (scripts).
@@ -77,28 +90,3 @@ SECURITY_SCHEMES = {
 # Failures every staff route can answer.
 SIGNED_IN = {401: "not signed in", 403: "the caller's role may not do this"}
 
-
-# --- old dict helpers, removed once no route uses them ---
-def query_param(name, description, schema, required=False):
-    return {"in": "query", "name": name, "description": description, "required": required,
-            "schema": schema}
-
-
-ERROR_SCHEMA = {"type": "object"}
-
-
-def error(description):
-    return {"description": description,
-            "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-
-
-def ok(description, schema, mimetype="application/json"):
-    return {"description": description, "content": {mimetype: {"schema": schema}}}
-
-
-BBOX = query_param("bbox", "bbox", {"type": "string"})
-
-
-def paging(default, maximum):
-    return [query_param("limit", "limit", {"type": "integer"}),
-            query_param("offset", "rows to skip", {"type": "integer", "minimum": 0})]

@@ -52,6 +52,15 @@ class Rule:
             raise ma.ValidationError(err.message) from None
 
 
+def empty_value(converter, field, **kwargs) -> dict:
+    """apispec parameter attribute: an optional parameter checked by a rule of
+    ``geo.core.params`` takes an empty value as not given (``lon=&at=`` from a form), which
+    the document says with ``allowEmptyValue``."""
+    if isinstance(field, Rule) and not field.required:
+        return {"allowEmptyValue": True}
+    return {}
+
+
 def _meta(description: str, **extra) -> dict:
     return {"description": description, **{k: v for k, v in extra.items() if v is not None}}
 
@@ -60,9 +69,10 @@ class Integer(Rule, fields.Integer):
     """A whole number in ``minimum..maximum`` (``params.integer``); empty means the default."""
 
     def __init__(self, description: str, *, minimum: int = 0, maximum: Setting = None,
-                 default: Setting = None, required: bool = False, **kwargs) -> None:
+                 default: Setting = None, required: bool = False, fill: bool = True,
+                 **kwargs) -> None:
         self.minimum, self.maximum, self.default = minimum, maximum, default
-        if default is not None:
+        if default is not None and fill:  # else absent stays absent
             kwargs["load_default"] = lambda: setting(default)
         super().__init__(required=required, metadata=_meta(
             description, minimum=minimum, maximum=setting(maximum, live=False),
@@ -254,9 +264,12 @@ def loose(schema_name: str, /, **declared: fields.Field) -> type[Loose]:
     return type(schema_name, (Loose,), dict(declared))
 
 
-def raw(description: str = "", nullable: bool = True, **kwargs) -> fields.Raw:
-    """A field of any JSON type (documented by name and description only)."""
-    return fields.Raw(allow_none=nullable, metadata=_meta(description, **kwargs))
+def raw(description: str = "", nullable: bool = True, required: bool = False,
+        **kwargs) -> fields.Raw:
+    """A field passed on as sent, documented with its JSON ``type`` and constraints: the
+    rule of ``geo`` it goes to checks it (one place), with the messages it has always had."""
+    return fields.Raw(allow_none=nullable, required=required,
+                      metadata=_meta(description, **kwargs))
 
 
 def each(names, make: Callable[[str], fields.Field]) -> dict[str, fields.Field]:
@@ -268,7 +281,8 @@ class Paging(Query):
 
     limit = Integer("page size (default API_PAGE_LIMIT_DEFAULT, at most API_PAGE_LIMIT_MAX)",
                     minimum=1, maximum="API_PAGE_LIMIT_MAX", default="API_PAGE_LIMIT_DEFAULT")
-    offset = Integer("rows to skip", minimum=0, default=0)
+    # PostgreSQL's OFFSET is a bigint; far below that, a page is empty anyway.
+    offset = Integer("rows to skip", minimum=0, maximum=2**31 - 1, default=0)
 
 
 class LonLat(Query):
