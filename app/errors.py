@@ -86,7 +86,7 @@ def _refused_arguments(messages: dict, headers: dict):
     text = _first_text(reasons)
     if text in _WORDS:
         text = _WORDS[text][where == "field"].format(name=name)
-    elif name != "_schema" and f"'{name}'" not in text:
+    elif name != "_schema" and name not in text:
         text = f"{where} '{name}': {text}"
     details = {"param": name} if name != "_schema" else None
     if len(fields) > 1 or not isinstance(reasons, list):

@@ -265,10 +265,10 @@ def loose(schema_name: str, /, **declared: fields.Field) -> type[Loose]:
 
 
 def raw(description: str = "", nullable: bool = True, required: bool = False,
-        **kwargs) -> fields.Raw:
+        data_key: str | None = None, **kwargs) -> fields.Raw:
     """A field passed on as sent, documented with its JSON ``type`` and constraints: the
     rule of ``geo`` it goes to checks it (one place), with the messages it has always had."""
-    return fields.Raw(allow_none=nullable, required=required,
+    return fields.Raw(allow_none=nullable, required=required, data_key=data_key,
                       metadata=_meta(description, **kwargs))
 
 
