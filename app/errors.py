@@ -22,6 +22,7 @@ from geo.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # PostgreSQL's SQLSTATE
 
 # Subclasses before their base: the first match wins.
 STATUS = {TooLarge: 413, UnsupportedType: 415, InvalidInput: 400, NotFound: 404,
@@ -124,6 +125,10 @@ def handle_db_down(err: DBAPIError):
         return error_response(503, "database_unavailable",
                               "the database is unavailable; try again shortly",
                               headers={"Retry-After": "5"})
+    if getattr(err.orig, "pgcode", None) == NUMERIC_VALUE_OUT_OF_RANGE:
+        # an id or number beyond its column's type, e.g. /incidents/99999999999999999999
+        return error_response(400, InvalidInput.code, "a number in the request is out of "
+                              "range (ids are whole numbers up to 2147483647)")
     return handle_unexpected(err)
 
 

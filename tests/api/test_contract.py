@@ -17,7 +17,7 @@ from schemathesis.checks import CHECKS
 
 from tests.incident_town import build_incident_town
 
-EXAMPLES = 4  # per operation and mode
+EXAMPLES = 12  # per operation and mode
 # A request the document calls valid may still be refused (400) by a rule OpenAPI 3.0
 # cannot state: a bbox's minimum above its maximum, a point outside SERVICE_AREA or with
 # lat/lon swapped, a category or building code that does not exist, a plan in another

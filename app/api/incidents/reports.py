@@ -8,8 +8,14 @@ from flask import Response, current_app, jsonify, request
 from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
-from app.api.fields import NoQuery, loose
-from app.api.incidents.schemas import FormToken, PublicNote, ReportForm, ReportStatus
+from app.api.fields import NoQuery
+from app.api.incidents.schemas import (
+    FormToken,
+    PublicNote,
+    PublicNoteAnswer,
+    ReportForm,
+    ReportStatus,
+)
 from app.extensions import db
 from app.plumbing.readdb import read
 from app.security import antiabuse, limits
@@ -18,8 +24,6 @@ from app.security.limits import public
 from geo.core.errors import InvalidInput, NotFound, UnsupportedType
 from geo.incidents import intake, photos, residents
 from geo.incidents import store as incidents
-
-PublicNoteAnswer = loose("PublicNoteAnswer")
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Problems residents report on the public map")

@@ -190,6 +190,7 @@ ReportStatus = loose("ReportStatus", reference=fields.String(), category=fields.
                      closed_at=fields.String(allow_none=True),
                      public_note=fields.String(allow_none=True),
                      public_note_at=fields.String(allow_none=True))
+PublicNoteAnswer = loose("PublicNoteAnswer", public_note=fields.String(allow_none=True))
 Categories = loose("Categories", categories=fields.List(fields.Dict(), required=True))
 CategoryAnswer = loose("CategoryAnswer", code=fields.String())
 Days = loose("Days", days=fields.List(fields.Dict(), required=True))
