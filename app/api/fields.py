@@ -272,10 +272,6 @@ def raw(description: str = "", nullable: bool = True, required: bool = False,
                       metadata=_meta(description, **kwargs))
 
 
-def each(names, make: Callable[[str], fields.Field]) -> dict[str, fields.Field]:
-    return {name: make(name) for name in names}
-
-
 class Paging(Query):
     """``limit`` and ``offset`` of a listing."""
 
