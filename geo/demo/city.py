@@ -12,8 +12,8 @@ by households. Geometry is built in UTM 50N (metres) and returned in EPSG:4326.
 This module holds the order of the tables and the projection (the sizes are in
 ``geo.demo.sizes``); the parts are drawn, in this order and from one numpy ``Generator``,
 by ``geo.demo.layout`` (grids, communities, streets), ``geo.demo.buildings``,
-``geo.demo.people`` (grid workers, Party) and ``geo.demo.incidents``. :func:`generate` is pure (no database, no Flask);
-``geo.demo.store`` loads its frames.
+``geo.demo.people`` (grid workers, Party) and ``geo.demo.incidents``. :func:`generate` is
+pure (no database, no Flask); ``geo.demo.store`` loads its frames.
 """
 
 from __future__ import annotations

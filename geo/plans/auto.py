@@ -32,6 +32,7 @@ MAX_HOUSEHOLDS = 100_000
 MAX_SEED = 2**31 - 1
 FIELDS = ("community", "name", "band", "grids", "seed", "caseload")
 
+
 @dataclass(frozen=True)
 class Request:
     """What ``POST /api/v1/plans/auto`` asks for, checked."""

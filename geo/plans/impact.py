@@ -25,6 +25,7 @@ from geo.plans.store import sides as store
 MEASURES = ("households", "buildings", "residents", "incidents_90d", "open_incidents",
             "party_members", "workers")
 
+
 def impact(conn: Connection, before: Side, after: Side, snap_meters: float) -> dict:
     """``{"before", "after", "grids", "totals", "buildings_moved", "incidents_moved"}``.
 

@@ -75,6 +75,7 @@ DEFINITIONS = {
                      "the period"),
 }
 
+
 def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     """Recompute the facts of at most ``limit`` (None: all) dirty incidents; how many.
 

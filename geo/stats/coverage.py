@@ -34,6 +34,7 @@ LEVELS = ("grid", "community", "building")
 MAX_DISTANCE_M = 2000.0
 BUILDING_LIMIT = 20_000
 
+
 def refresh(conn: Connection) -> bool:
     """Recompute every building's distance to the nearest serving member's home if party
     members or buildings changed since the last time; True if it did. Runs in the
