@@ -31,7 +31,8 @@ class SideKey(Protocol):
 
 
 def time_limit(conn: Connection, limit: str) -> None:
-    """``SET LOCAL statement_timeout`` for the rest of the caller's transaction."""
+    """``SET LOCAL statement_timeout = limit`` for the rest of the caller's transaction
+    (``set_config(..., true)`` is the same setting, and takes a bind)."""
     conn.execute(text("SELECT set_config('statement_timeout', :v, true)"), {"v": limit})
 
 
