@@ -516,8 +516,8 @@ class StatsDirty(Base):
 
 
 class StatsRange(Base):
-    """Incident ids a bulk loader wrote with the statistics triggers deferred
-    (``geo.stats.caseload.deferred``): queued as ranges, turned into ``stats_dirty`` rows by
+    """Incident ids queued for the statistics as ranges (one row per run of consecutive
+    ids) rather than one ``stats_dirty`` row each; turned into ``stats_dirty`` rows by
     ``geo.stats.caseload.refresh`` a batch at a time."""
 
     __tablename__ = "stats_ranges"
