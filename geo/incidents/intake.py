@@ -24,6 +24,8 @@ from geo.core import params
 from geo.core.crs import parse_crs, to_wgs84
 from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.core.statuses import SOURCES
+from geo.core.text import LIMITS as TEXT_LIMITS
+from geo.core.text import optional as optional_text
 from geo.incidents import worktime
 from geo.incidents.routing import report_details, routed_select
 from geo.pg.prepared import Prepared
@@ -31,8 +33,6 @@ from geo.places import geocode
 
 FIELDS = ("category", "description", "lon", "lat", "crs", "building", "address", "source",
           "priority", "reporter_name", "reporter_phone", "external_id", "reported_at")
-_TEXT_LIMITS = {"description": 2000, "address": 300, "reporter_name": 100,
-                "reporter_phone": 30, "external_id": 100}
 
 
 @dataclass(frozen=True)
@@ -117,19 +117,6 @@ def due_times(cal: worktime.WorkCalendar, category: Category | list[Category],
     return response, resolve
 
 
-def _text(body: dict, key: str) -> str | None:
-    value = body.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"'{key}' must be text", param=key)
-    value = value.strip()
-    limit = _TEXT_LIMITS[key]
-    if len(value) > limit or "\x00" in value:
-        raise InvalidInput(f"'{key}' must be text of at most {limit} characters", param=key)
-    return value or None
-
-
 def check_report(body, cats: dict[str, Category], now: dt.datetime,
                  area: params.Box | None = None) -> dict:
     """The report's fields, checked; ``InvalidInput`` naming the first bad one."""
@@ -139,7 +126,8 @@ def check_report(body, cats: dict[str, Category], now: dt.datetime,
     category = body.get("category")
     if not isinstance(category, str) or category.strip() not in cats:
         raise InvalidInput(f"'category' must be one of {', '.join(cats)}", param="category")
-    out = {"category": category.strip(), **{k: _text(body, k) for k in _TEXT_LIMITS}}
+    out = {"category": category.strip(), **{k: optional_text(body.get(k), k)
+                                             for k in TEXT_LIMITS}}
     source = body.get("source", "other")
     if source not in SOURCES:
         raise InvalidInput(f"'source' must be one of {', '.join(SOURCES)}", param="source")
