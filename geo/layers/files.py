@@ -3,7 +3,7 @@
 Importing is two steps. :func:`read_layer` checks that a file is what its name says (magic
 bytes) and, for a zip, that it is safe to unpack (:mod:`geo.layers.archive`, before GDAL sees it),
 then returns the raw features and the CRS they are in. :func:`geo.layers.prep.prepare` maps
-the fields and checks every row (:mod:`geo.layers.check`); :mod:`geo.layers.store` loads the
+the fields and checks every row (:mod:`geo.layers.check`); :mod:`geo.layers.store.load` loads the
 rows in one transaction, and :mod:`geo.layers.write` writes the report and exports. The
 public names of all of these are importable from here, which is what the CLI uses.
 No Flask and no SQL here.

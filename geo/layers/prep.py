@@ -3,7 +3,7 @@
 :func:`prepare` turns a :class:`geo.layers.raw.RawLayer` into a :class:`PreparedLayer`: the rows
 fit for PostGIS, column by column, and one :class:`geo.layers.check.Issue` per rejected or
 repaired row. The checks themselves are in :mod:`geo.layers.check`; loading is
-:mod:`geo.layers.store`.
+:mod:`geo.layers.store.load`.
 """
 
 from __future__ import annotations
