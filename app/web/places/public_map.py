@@ -21,7 +21,8 @@ from app.security.headers import csp_nonce
 from app.security.limits import public
 from geo.core.errors import NotFound
 from geo.incidents import reports
-from geo.places import geocode, store
+from geo.places import geocode
+from geo.places.store import reads as store
 
 bp = Blueprint("public_map", __name__)
 
