@@ -1,4 +1,4 @@
-"""Bulk import of hotline exports (geo.incidents.hotline): the CLI, the API and the row checks."""
+"""Bulk import of hotline exports (geo.incidents.imports): the CLI, the API and the row checks."""
 
 import datetime as dt
 import io
