@@ -22,6 +22,10 @@ the grids (each grid probes the GiST index on the points once), which is several
 faster than letting every point probe the grids. Incident locations are *appended* to the
 narrow ``incident_locations`` table rather than written into the wide incident rows; an
 incident with no location row has not been located yet, so re-running is a no-op.
+
+The SQL stays here, with the rule it is: other domains compose :func:`locate_sql` into
+their own statements (the lookup, intake, imports, plans), and the bulk statements are
+the rule applied to a whole table. The domain's other SQL is in ``geo.places.store``.
 """
 
 from __future__ import annotations

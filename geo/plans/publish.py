@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from geo.core.errors import Conflict
-from geo.layers.upsert import REDRAW_TOLERANCE
+from geo.layers.store.upsert import REDRAW_TOLERANCE
 from geo.places.assign import assign_buildings
 from geo.plans import moves as planmoves
 from geo.plans.check import ERROR, Rules, check

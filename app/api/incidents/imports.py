@@ -10,7 +10,7 @@ from app.security import audit
 from app.security.auth import require
 from geo.core import params
 from geo.core.errors import InvalidInput
-from geo.incidents import hotline
+from geo.incidents import imports
 from geo.incidents.intake import Rules
 
 blp = Blueprint("incident_import", __name__, url_prefix="/api/v1",
@@ -20,13 +20,13 @@ MAX_REJECTED = 1000  # rows listed in the answer; rejected_count has them all
 FORM = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary",
              "description": "CSV (UTF-8, GBK or GB18030) or GeoJSON of Point features"},
-    "format": {"type": "string", "enum": list(hotline.FORMATS),
+    "format": {"type": "string", "enum": list(imports.FORMATS),
                "description": "default: by the file name (.geojson/.json, else csv)"},
-    "encoding": {"type": "string", "enum": list(hotline.ENCODINGS)},
+    "encoding": {"type": "string", "enum": list(imports.ENCODINGS)},
     "crs": {"type": "string", "enum": ["wgs84", "cgcs2000", "gcj02", "bd09"]},
     "map": {"type": "string", "description": 'JSON {"field": "column"}, e.g. '
             '{"external_id": "工单编号", "category": "问题类型"}; fields: '
-            + ", ".join(hotline.FIELDS)},
+            + ", ".join(imports.FIELDS)},
     "strict": {"type": "boolean", "description": "store nothing if any row is rejected"}}}
 SUMMARY = {"type": "object", "description": "rows, loaded, duplicates (already stored), "
            "rejected_count, rejected [{row, reason}] (the first 1000), located, routed, "
@@ -54,13 +54,13 @@ def import_incidents():
     if upload is None:
         raise InvalidInput("send the file as the multipart field 'file'", param="file")
     name = upload.filename or "upload"
-    opts = hotline.options(name, format=form.get("format"), encoding=form.get("encoding"),
-                           crs=form.get("crs"), mapping=hotline.mapping_from_json(form.get("map")),
+    opts = imports.options(name, format=form.get("format"), encoding=form.get("encoding"),
+                           crs=form.get("crs"), mapping=imports.mapping_from_json(form.get("map")),
                            strict=_flag(form.get("strict")))
     config, conn = current_app.config, db.session.connection()
-    who = hotline.Importer(current_user.username, Rules.from_config(config),
+    who = imports.Importer(current_user.username, Rules.from_config(config),
                            config["SERVICE_AREA"], current_user.id, current_user.communities)
-    result = hotline.import_file(conn, upload.read(), opts, name, who)
+    result = imports.import_file(conn, upload.read(), opts, name, who)
     summary = result.summary(MAX_REJECTED)
     audit.record("incidents.import", "incidents", None, conn=conn, after={
         "file": name, **{k: summary[k] for k in ("rows", "loaded", "duplicates",

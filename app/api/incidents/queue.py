@@ -14,7 +14,7 @@ from geo.core import params
 from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.core.statuses import OPEN, SOURCES, STATUSES
 from geo.incidents import intake, workflow
-from geo.incidents import store as incidents
+from geo.incidents.store import reads as incidents
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1",
                 description="Incidents (事件), for staff")

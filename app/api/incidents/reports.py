@@ -15,8 +15,8 @@ from app.security.auth import require
 from app.security.limits import public
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound, UnsupportedType
-from geo.incidents import intake, photos, residents
-from geo.incidents import store as incidents
+from geo.incidents import intake, photos, reports
+from geo.incidents.store import reads as incidents
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Problems residents report on the public map")
@@ -32,7 +32,7 @@ STATUS = {"type": "object", "properties": {
 REPORT_FORM = {"type": "object", "required": ["category", "description", "lon", "lat",
                                               "form_token"], "properties": {
     "category": {"type": "string", "description": "an active category (GET /categories)"},
-    "description": {"type": "string", "maxLength": residents.DESCRIPTION_MAX},
+    "description": {"type": "string", "maxLength": reports.DESCRIPTION_MAX},
     "lon": {"type": "number"}, "lat": {"type": "number"},
     "crs": {"type": "string", "enum": ["wgs84", "cgcs2000", "gcj02", "bd09"]},
     "contact_name": {"type": "string", "maxLength": 100},
@@ -85,11 +85,11 @@ def create_report():
     conn = db.session.connection()
     rules = intake.Rules.from_config(cfg)
     cats, cal = intake.settings(conn, rules)
-    report = residents.check_report(fields, cats, dt.datetime.now(dt.UTC),
+    report = reports.check_report(fields, cats, dt.datetime.now(dt.UTC),
                                     cfg["SERVICE_AREA"])
-    reference = residents.store(conn, report, cats, rules, cal, photo)
+    reference = reports.store(conn, report, cats, rules, cal, photo)
     db.session.commit()
-    return jsonify(residents.public_status(db.session.connection(), reference)), 201
+    return jsonify(reports.public_status(db.session.connection(), reference)), 201
 
 
 def _photo(max_bytes: int) -> bytes | None:
@@ -118,8 +118,8 @@ def _photo(max_bytes: int) -> bytes | None:
 @public
 def report_status(reference: str):
     params.check_known(request.args, ())
-    ref = residents.normalize_reference(reference)
-    found = read(lambda conn: residents.public_status(conn, ref))
+    ref = reports.normalize_reference(reference)
+    found = read(lambda conn: reports.public_status(conn, ref))
     if found is None:
         raise NotFound(f"no report with reference {ref}")
     return jsonify(found)
@@ -144,7 +144,7 @@ def put_public_note(incident_id: int):
     if not isinstance(body, dict) or set(body) != {"public_note"}:
         raise InvalidInput("send {\"public_note\": text or null}", param="public_note")
     _in_scope(incident_id)
-    result = residents.set_public_note(db.session.connection(), incident_id,
+    result = reports.set_public_note(db.session.connection(), incident_id,
                                        body["public_note"], actor=current_user.username,
                                        user_id=current_user.id)
     db.session.commit()
@@ -159,7 +159,7 @@ def put_public_note(incident_id: int):
 @require("incidents:read")
 def incident_photo(incident_id: int):
     _in_scope(incident_id)
-    found = residents.photo(db.session.connection(), incident_id)
+    found = reports.photo(db.session.connection(), incident_id)
     if found is None:
         raise NotFound(f"incident {incident_id} has no photo")
     data, media_type = found

@@ -15,7 +15,7 @@ from app.api.common import (
 from app.plumbing.readdb import read
 from app.security.limits import public
 from geo.core import params
-from geo.places import store
+from geo.places.store import reads as store
 
 blp = Blueprint("buildings", __name__, url_prefix="/api/v1", description="Buildings (楼栋)")
 

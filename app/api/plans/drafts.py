@@ -9,7 +9,7 @@ from app.api.plans import work
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
-from geo.core import params
+from geo.core import params, text
 from geo.core.crs import parse_crs
 from geo.core.errors import InvalidInput
 from geo.plans import drafts, parse
@@ -135,7 +135,7 @@ def rename_plan(plan_id: int):
                            param="name")
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
-    drafts.rename(conn, plan, work.name_of(body["name"]))
+    drafts.rename(conn, plan, text.name(body["name"]))
     audit.record("plan.rename", "plan", plan_id, conn=conn, after={"name": body["name"]})
     db.session.commit()
     return plan_answer(plan_id, with_grids=False)

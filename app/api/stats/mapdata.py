@@ -15,7 +15,7 @@ from app.security.auth import require
 from geo.core import params
 from geo.core.crs import from_wgs84
 from geo.core.errors import InvalidInput, NotFound
-from geo.incidents import store
+from geo.incidents.store import reads as store
 from geo.stats import classes, coverage, mapshapes
 
 blp = Blueprint("mapdata", __name__, url_prefix="/api/v1/map",
