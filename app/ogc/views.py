@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
-from app.errors import STATUS, _http_code
+from app.errors import http_code, status_of
 from app.ogc import openapi
 from app.ogc.links import (
     GEOJSON,
@@ -265,7 +265,7 @@ def _error(status: int, code: str, message: str, details=None, headers=None) -> 
 
 @bp.errorhandler(GridmapError)
 def _gridmap_error(err: GridmapError):
-    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+    status = status_of(err)
     details = err.details
     if isinstance(err, InvalidInput) and err.param and details is None:
         details = {"param": err.param}
@@ -277,4 +277,4 @@ def _http_error(err: HTTPException):
     headers = dict(err.get_headers())
     headers.pop("Content-Type", None)
     status = err.code or 500
-    return _error(status, _http_code(status), err.description or err.name, headers=headers)
+    return _error(status, http_code(status), err.description or err.name, headers=headers)
