@@ -99,7 +99,7 @@ class IncidentLocation(Base):
     One row per located incident; an incident without a row has not been located yet.
     Kept apart from ``incidents`` on purpose: bulk assignment appends these narrow rows
     instead of rewriting a million wide incident rows in place (about 9x cheaper, see
-    the README's performance notes), and re-location after a redraw touches only them.
+    docs/benchmarks.md), and re-location after a redraw touches only them.
     """
 
     __tablename__ = "incident_locations"

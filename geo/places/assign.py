@@ -80,7 +80,7 @@ def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> st
     ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
     ``community_id`` and ``geom``), and ``version`` picks the rows of it to use: the
     current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date, or a
-    redraw plan's grids (``geo.plans.side``) to see where a point would go.
+    redraw plan's grids (``geo.plans.store.sides``) to see where a point would go.
     """
     return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
                           version=version)

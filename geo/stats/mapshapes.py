@@ -13,7 +13,7 @@ the differences. Why this and not a simplifier:
   grids at tile edges and need a tile renderer with its own hit-testing for tooltips.
 - Half a pixel is below what the eye can tell, and the integer deltas are short: the
   10,000 grids of the ``city`` demo at zoom 11 are about a third of the size of the same
-  outlines as GeoJSON with 5 decimals (figures in the README).
+  outlines as GeoJSON with 5 decimals (figures in docs/benchmarks.md).
 
 Heat points: incidents of the period binned on a lattice of ``HEAT_CELL_PX`` pixels;
 each bin is one weighted point, so the payload depends on the view, not on the count.
