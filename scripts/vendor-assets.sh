@@ -28,5 +28,7 @@ cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free
 # drawing the split line in the plan editor (static/js/plan_editor.js)
 mkdir -p "$OUT/geoman" && cp "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js" \
     "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css" "$OUT/geoman/"
+# the GCJ-02/BD-09 shift (static/js/lib/map.js imports it when a page needs it)
+mkdir -p "$OUT/gcoord" && cp "$NM/gcoord/dist/gcoord.esm-browser.prod.js" "$NM/gcoord/LICENSE" "$OUT/gcoord/"
 touch "$OUT/.installed"
 echo "vendor-assets: map assets in $OUT" >&2
