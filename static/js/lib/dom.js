@@ -1,12 +1,9 @@
-/* Small DOM helpers. Nothing given to them is ever parsed as HTML: text becomes text
- * nodes or textContent. */
+/* DOM helpers that never parse HTML: strings become text nodes or textContent. */
 
-/* The element with this id. */
 export const $ = (id) => document.getElementById(id);
 
-/* el("span", {className: "x", title: "..."}, "text", child...): text children become
-   text nodes and `text` sets textContent. An attribute that is null, undefined or false
-   is left out; true sets it empty. */
+/* el("span", {className: "x", text: "..."}, child, "text"...); an attribute that is null,
+   undefined or false is left out, true sets it empty. */
 export function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([name, value]) => {
@@ -19,7 +16,6 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
-/* Replace node's children by these (nodes or strings, placed as text). */
 export function replace(node, ...children) {
   node.replaceChildren();
   append(node, children);
@@ -33,10 +29,10 @@ function append(node, children) {
   });
 }
 
-/* fn called once, ms after the last of a burst of calls, with that call's arguments. */
+/* fn called once, ms after the last of a burst of calls. */
 export function debounce(fn, ms) {
   let timer = null;
-  return function (...args) {
+  return (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };

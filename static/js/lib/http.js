@@ -1,11 +1,10 @@
-/* The one way pages talk to the JSON API: same-origin credentials, the CSRF token (from
- * <meta name="csrf-token">) on every write, and errors — the API's
- * {"error": {"code", "message", "details"}}, an unreachable server, a lost session —
- * thrown as one ApiError. */
+/* The one way pages call the JSON API: same-origin credentials, the CSRF token of
+ * <meta name="csrf-token"> on writes, and every failure — the API's
+ * {"error": {"code", "message", "details"}}, no answer (status 0), a lost session — one
+ * ApiError. */
 import {t} from "./i18n.js";
 
 export class ApiError extends Error {
-  /* status 0: the server was not reached (code "network"). */
   constructor(status, code, message, details) {
     super(message);
     this.name = "ApiError";
@@ -15,28 +14,18 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.getAttribute("content") : null;
-}
-
-/* fetch(path) → {status, data, headers} for a 2xx answer (data: the JSON body, null for
-   none); otherwise throws ApiError. options: method (GET), json (a value sent as JSON),
-   body (sent as it is: FormData...), headers. */
+/* → {status, data (the JSON body or null), headers} of a 2xx answer, else throws ApiError.
+   options: method, json (sent as JSON), body (sent as is), headers. */
 export async function request(path, options) {
   const opts = options || {};
   const method = opts.method || (opts.json !== undefined || opts.body ? "POST" : "GET");
-  const headers = Object.assign({Accept: "application/json"}, opts.headers || {});
-  const init = {method, headers, credentials: "same-origin"};
-  if (method !== "GET" && method !== "HEAD") {
-    const token = csrfToken();
-    if (token) headers["X-CSRFToken"] = token;
-  }
+  const headers = Object.assign({Accept: "application/json"}, opts.headers);
+  const init = {method, headers, credentials: "same-origin", body: opts.body};
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  if (method !== "GET" && csrf) headers["X-CSRFToken"] = csrf.content;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(opts.json);
-  } else if (opts.body !== undefined) {
-    init.body = opts.body;
   }
   let response;
   try {
@@ -46,24 +35,21 @@ export async function request(path, options) {
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    const error = (data && data.error) || {};
-    const message = response.status === 401 ? t("signed_out", error.message || "401")
-      : (error.message || response.statusText || "HTTP " + response.status);
-    throw new ApiError(response.status, error.code || "http_error", message, error.details);
+    const e = (data && data.error) || {};
+    const message = response.status === 401 ? t("signed_out", e.message || "401")
+      : (e.message || response.statusText || "HTTP " + response.status);
+    throw new ApiError(response.status, e.code || "http_error", message, e.details);
   }
   return {status: response.status, data, headers: response.headers};
 }
 
-/* request(), answering with the JSON body only. */
-export async function api(path, options) {
-  return (await request(path, options)).data;
-}
+/* request(), answering with the JSON body. */
+export const api = async (path, options) => (await request(path, options)).data;
 
-/* A query string from the values that are set ("" , null and undefined are left out). */
+/* A query string of the values that are set ("", null, undefined left out). */
 export function query(values) {
   const q = new URLSearchParams();
-  Object.keys(values).forEach((key) => {
-    const value = values[key];
+  Object.entries(values).forEach(([key, value]) => {
     if (value !== "" && value !== null && value !== undefined) q.set(key, value);
   });
   return q.toString();

@@ -1,12 +1,9 @@
-/* The page's texts and language, from the JSON config its template embeds
- * (<script type="application/json" id="...-config">{"lang": ..., "texts": {...}}</script>).
- * The entry module reads the config once with pageConfig(); every lib module then asks
- * t() for a text, so there is one place that knows where texts come from. */
+/* The page's texts and language, from the JSON config its template embeds; the entry
+ * module reads it once with pageConfig(id). */
 
 let texts = {};
 let language = "zh";
 
-/* The config object in the element with this id; its texts and lang become the page's. */
 export function pageConfig(id) {
   const config = JSON.parse(document.getElementById(id).textContent);
   texts = config.texts || {};
@@ -14,17 +11,18 @@ export function pageConfig(id) {
   return config;
 }
 
-/* The text for key, else fallback (else the key itself). */
+/* The text for key, else fallback (else the key). */
 export function t(key, fallback) {
   if (Object.prototype.hasOwnProperty.call(texts, key)) return texts[key];
   return fallback === undefined ? key : fallback;
 }
 
-/* "en" or "zh". */
-export function lang() { return language; }
+/* fmt("{n} 个网格", {n: 3}); an unknown placeholder is left as it is. */
+export function fmt(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) =>
+    (Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole));
+}
 
-/* The locale dates and numbers are written in. */
-export function locale() { return language === "en" ? "en-GB" : "zh-CN"; }
-
-/* The value of <html lang>. */
-export function htmlLang() { return language === "en" ? "en" : "zh-CN"; }
+export const lang = () => language;  // "en" or "zh"
+export const locale = () => (language === "en" ? "en-GB" : "zh-CN");
+export const htmlLang = () => (language === "en" ? "en" : "zh-CN");

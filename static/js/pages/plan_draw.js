@@ -15,8 +15,7 @@
  * redo does the reverse. A native ES module, no build step.
  */
 import {$} from "../lib/dom.js";
-import {fmt} from "../lib/format.js";
-import {lang} from "../lib/i18n.js";
+import {fmt, lang} from "../lib/i18n.js";
 
 /* The drawing tools on the editor P (plan_editor.js), if the plan may be written. */
 export function installDrawing(P) {

@@ -14,9 +14,9 @@
  * module, no build step.
  */
 import {$, el} from "../lib/dom.js";
-import {dateTime, fmt} from "../lib/format.js";
+import {dateTime} from "../lib/format.js";
 import {ApiError, request} from "../lib/http.js";
-import {pageConfig} from "../lib/i18n.js";
+import {fmt, pageConfig} from "../lib/i18n.js";
 import {basemap, textTooltip} from "../lib/map.js";
 import {installDrawing} from "./plan_draw.js";
 

@@ -1,16 +1,10 @@
-/* The residents' public map (/map, app/web/public_map.py).
- *
- * A shell filled from the public API as the resident works: outlines of the view
- * (/api/v1/outlines/...), suggestions (/api/v1/geocode), the place (/api/v1/lookup),
- * and the report routes (/api/v1/reports...). Every text from the server is placed with
- * textContent (the `el` helper), never parsed as HTML. A native ES module, no build step;
- * the map and its layers are made by Folium (app/maps/public_map.py) and handed over as
- * window.gridmapPublic.
- */
+/* The residents' public map (/map): a shell filled from the public API — outlines of the
+ * view, the place looked up and its card; search and the report forms load when first
+ * used. Texts from the server are placed as text. The map is Folium's
+ * (app/maps/public_map.py), handed over as window.gridmapPublic. */
 import {$, el, debounce, replace} from "../lib/dom.js";
-import {dateTime, fmt} from "../lib/format.js";
 import {ApiError, query, request} from "../lib/http.js";
-import {pageConfig} from "../lib/i18n.js";
+import {fmt, pageConfig} from "../lib/i18n.js";
 import {bbox, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
@@ -29,10 +23,7 @@ function notice(text, isError) {
   box.classList.toggle("is-error", Boolean(isError));
 }
 
-const when = (iso) => dateTime(iso, "full", "—");
-
-/* The API's answer as {status, body, error} (lib/http.js): this page branches on the
-   status, a network failure being 0. */
+/* {status (0: no answer), body, error}: this page branches on the status. */
 async function api(path, options) {
   try {
     const answer = await request(path, options);
@@ -124,7 +115,7 @@ async function locate(lon, lat, label, zoomTo) {
     renderPlace(state.place);
   }
   highlightGrid();
-  if (!$("report").hidden) showReport();
+  if (!$("report").hidden) reporting().then((forms) => forms.showReport());
 }
 
 function roleText(role) { return T["role_" + role] || role; }
@@ -181,112 +172,38 @@ function renderPlace(p) {
   if (p.grid) {
     parts.push(el("h3", {className: "pm-sr"}, T.workers));
     parts.push(p.workers.length
-      ? el.apply(null, ["ul", {className: "workers", id: "place-workers"}]
-                        .concat(p.workers.map(workerItem)))
+      ? el("ul", {className: "workers", id: "place-workers"}, ...p.workers.map(workerItem))
       : el("p", {className: "pm-muted", id: "place-workers"}, T.no_workers));
   }
   replace($("place"), ...parts);
 }
 
-// ---- search with suggestions -------------------------------------------------------
+// ---- search, locate me (./public_search.js, loaded when first used) --------------
 
-const input = $("search-q");
-const list = $("suggestions");
+let search = null;
+let searchBox = null;
+
+function searching() {
+  if (!search) {
+    search = import("./public_search.js").then((module) => {
+      searchBox = module.searchBox({state, T, notice, api, errorText, locate});
+      return searchBox;
+    });
+  }
+  return search;
+}
 
 function closeSuggestions() {
-  list.hidden = true;
-  input.setAttribute("aria-expanded", "false");
-  state.active = -1;
+  if (searchBox) searchBox.close();
 }
 
-function choose(result) {
-  closeSuggestions();
-  input.value = result.address || result.name || result.code;
-  locate(result.lon, result.lat, [result.address, result.name].filter(Boolean).join(" "),
-         true);
-}
-
-function showSuggestions(results) {
-  state.suggestions = results;
-  state.active = -1;
-  if (!results.length) {
-    replace(list, el("li", {className: "pm-empty", role: "option", "aria-disabled": "true"},
-                     T.no_match));
-  } else {
-    replace.apply(null, [list].concat(results.map((r, i) => el("li", {role: "none"},
-      el("button", {type: "button", role: "option", id: "suggestion-" + i,
-                    "data-index": i},
-         r.address || r.name || r.code,
-         el("small", null, [r.name && r.address ? r.name : null,
-                            r.community ? r.community.name : null,
-                            r.grid ? r.grid.name : null].filter(Boolean).join(" · ")))))));
-  }
-  list.hidden = false;
-  input.setAttribute("aria-expanded", "true");
-}
-
-const suggest = debounce(async () => {
-  const q = input.value.trim();
-  if (!q) { closeSuggestions(); return; }
-  const seq = ++state.suggestSeq;
-  const answer = await api("/api/v1/geocode?" + query({q: q, limit: 8}));
-  if (seq !== state.suggestSeq) return;
-  if (answer.status === 200) showSuggestions(answer.body.results);
-  else if (answer.status !== 400) notice(errorText(answer), true);
-}, 250);
-
-input.addEventListener("input", suggest);
-input.addEventListener("keydown", (event) => {
-  const buttons = list.querySelectorAll("button[role=option]");
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    if (!buttons.length || list.hidden) return;
-    event.preventDefault();
-    const step = event.key === "ArrowDown" ? 1 : -1;
-    state.active = (state.active + step + buttons.length) % buttons.length;
-    buttons.forEach((b, i) => b.setAttribute("aria-selected", String(i === state.active)));
-    input.setAttribute("aria-activedescendant", buttons[state.active].id);
-  } else if (event.key === "Escape") {
-    closeSuggestions();
-  }
-});
-list.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-index]");
-  if (button) choose(state.suggestions[Number(button.dataset.index)]);
-});
-$("search-form").addEventListener("submit", async (event) => {
+$("search-q").addEventListener("focus", searching, {once: true});
+$("search-q").addEventListener("input", () => searching().then((box) => box.suggest()));
+$("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  if (state.active >= 0 && state.suggestions[state.active]) {
-    choose(state.suggestions[state.active]);
-    return;
-  }
-  const q = input.value.trim();
-  if (!q) return;
-  const answer = await api("/api/v1/geocode?" + query({q: q, limit: 8}));
-  if (answer.status !== 200) { notice(errorText(answer), true); return; }
-  if (answer.body.results.length === 1) choose(answer.body.results[0]);
-  else showSuggestions(answer.body.results);
+  searching().then((box) => box.submit());
 });
-document.addEventListener("click", (event) => {
-  if (!$("search-form").contains(event.target)) closeSuggestions();
-});
-
-// ---- locate me ---------------------------------------------------------------------
-
-$("locate-me").addEventListener("click", () => {
-  if (!navigator.geolocation || window.isSecureContext === false) {
-    notice(T.geo_unsupported, true);
-    return;
-  }
-  notice(T.locating);
-  navigator.geolocation.getCurrentPosition((position) => {
-    notice("");
-    // Browsers report WGS-84, what the lookup takes by default.
-    locate(position.coords.longitude, position.coords.latitude, "", true);
-  }, (error) => {
-    const text = {1: T.geo_denied, 2: T.geo_unavailable, 3: T.geo_timeout}[error.code];
-    notice(text || T.geo_unavailable, true);
-  }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
-});
+$("locate-me").addEventListener("click", () => searching().then((box) => box.locateMe()));
 
 // ---- tap the map -------------------------------------------------------------------
 
@@ -295,107 +212,37 @@ map.on("click", (event) => {
   locate(event.latlng.lng, event.latlng.lat, "", false);
 });
 
-// ---- report a problem --------------------------------------------------------------
+// ---- report, check progress (./public_report.js, loaded when first used) ---------
 
-async function showReport() {
-  $("status").hidden = true;
-  $("report").hidden = false;
-  $("report-form").hidden = false;
-  $("report-done").hidden = true;
-  const p = state.place;
-  if (!p) {
-    $("report-where").textContent = T.report_need_place;
-    $("report-submit").disabled = true;
-  } else {
-    $("report-where").textContent = [p.label, p.grid ? p.grid.name : null,
-      p.lat.toFixed(5) + ", " + p.lon.toFixed(5)].filter(Boolean).join(" · ");
-    $("report-submit").disabled = false;
+let reports = null;
+
+function reporting() {
+  if (!reports) {
+    reports = import("./public_report.js").then((module) => module.reportForms({
+      state, T, config, notice, api, errorText}));
   }
-  if (!state.formToken) {
-    const answer = await api("/api/v1/reports/form");
-    if (answer.status === 200) state.formToken = answer.body.form_token;
-  }
+  return reports;
 }
 
 $("report-open").addEventListener("click", () => {
-  showReport();
-  $("report").scrollIntoView({block: "start"});
+  reporting().then((forms) => {
+    forms.showReport();
+    $("report").scrollIntoView({block: "start"});
+  });
 });
 $("report-cancel").addEventListener("click", () => { $("report").hidden = true; });
-
-$("report-form").addEventListener("submit", async (event) => {
+$("report-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const form = $("report-form");
-  const p = state.place;
-  if (!p) { notice(T.report_need_place, true); return; }
-  if (!$("report-description").value.trim()) {
-    $("report-description").focus();
-    notice(T.description_placeholder, true);
-    return;
-  }
-  const file = $("report-photo").files[0];
-  if (file && file.size > config.photoMaxBytes) {
-    notice(fmt(T.photo_too_big, {mb: Math.floor(config.photoMaxBytes / 1048576)}), true);
-    return;
-  }
-  const data = new FormData(form);
-  if (!file) data.delete("photo");
-  data.set("lon", p.lon.toFixed(7));
-  data.set("lat", p.lat.toFixed(7));
-  data.set("form_token", state.formToken || "");
-  $("report-submit").disabled = true;
-  notice(T.sending);
-  const answer = await api("/api/v1/reports", {method: "POST", body: data});
-  $("report-submit").disabled = false;
-  state.formToken = null;  // one token per report; a fresh one for the next
-  if (answer.status !== 201) {
-    notice(errorText(answer), true);
-    const again = await api("/api/v1/reports/form");
-    if (again.status === 200) state.formToken = again.body.form_token;
-    return;
-  }
-  notice("");
-  form.reset();
-  form.hidden = true;
-  const done = $("report-done");
-  replace(done, el("p", null, T.sent),
-          el("p", {className: "pm-muted"}, T.reference),
-          el("p", {className: "reference", id: "report-reference"}, answer.body.reference),
-          el("p", {className: "pm-muted"}, T.keep_reference));
-  done.hidden = false;
+  reporting().then((forms) => forms.sendReport());
 });
-
-// ---- check progress by reference ---------------------------------------------------
-
 $("status-open").addEventListener("click", () => {
   $("report").hidden = true;
   $("status").hidden = false;
   $("status-ref").focus();
 });
-
-$("status-form").addEventListener("submit", async (event) => {
+$("status-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const ref = $("status-ref").value.trim();
-  if (!ref) return;
-  const answer = await api("/api/v1/reports/" + encodeURIComponent(ref));
-  const out = $("status-result");
-  if (answer.status === 404) { replace(out, el("p", null, T.status_none)); return; }
-  if (answer.status !== 200) { replace(out, el("p", null, errorText(answer))); return; }
-  const s = answer.body;
-  const rows = [
-    el("dt", null, T.reference), el("dd", null, s.reference),
-    el("dt", null, T.category), el("dd", null, config.categories[s.category] || s.category),
-    el("dt", null, T.reported_at), el("dd", null, when(s.reported_at)),
-  ];
-  if (s.closed_at) rows.push(el("dt", null, T.closed_at), el("dd", null, when(s.closed_at)));
-  rows.push(el("dt", null, T.public_note),
-            el("dd", {id: "status-note"}, s.public_note || T.no_note));
-  replace(out,
-    el("p", null, el("span", {className: "state state-" + (s.state === "closed" ? "closed"
-                                                                                : "open"),
-                              id: "status-state"},
-                         s.state === "closed" ? T.state_closed : T.state_open)),
-    el.apply(null, ["dl", {className: "status-table"}].concat(rows)));
+  reporting().then((forms) => forms.checkStatus());
 });
 
 // ---- keep the place in view as the panel grows and shrinks -------------------------

@@ -10,9 +10,9 @@
  * over as window.gridmapStats.
  */
 import {$, el} from "../lib/dom.js";
-import {fmt, number, percent} from "../lib/format.js";
+import {number, percent} from "../lib/format.js";
 import {api, query} from "../lib/http.js";
-import {htmlLang, pageConfig} from "../lib/i18n.js";
+import {fmt, htmlLang, pageConfig} from "../lib/i18n.js";
 
 const config = pageConfig("stats-config");
 const T = config.texts;
