@@ -1,4 +1,4 @@
-/* The dispatcher console (/dispatch, app/web/dispatch.py).
+/* The dispatcher console (/dispatch, app/web/incidents/dispatch.py).
  *
  * The page arrives as a shell: the queue, the counts, the incident points and the grid
  * boundaries of the current view all come from the JSON API as the dispatcher works, so

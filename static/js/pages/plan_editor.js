@@ -1,4 +1,4 @@
-/* The plan editor (/plans/<id>, app/web/planner.py).
+/* The plan editor (/plans/<id>, app/web/plans/planner.py).
  *
  * The map shows the plan's grids and the community's buildings coloured by the grid the
  * plan puts them in. Painting: pick a grid in the balance table, click buildings (or

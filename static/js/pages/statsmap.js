@@ -1,4 +1,4 @@
-/* The statistics maps: /maps/caseload and /maps/coverage (app/web/statsmaps.py).
+/* The statistics maps: /maps/caseload and /maps/coverage (app/web/stats/statsmaps.py).
  *
  * The page is a shell. For the current view this script fetches the grid outlines,
  * quantised for the zoom (/api/v1/map/grids, decoded below), and once per choice of
