@@ -52,7 +52,8 @@ def _on_page() -> bool:
     return has_request_context() and request.blueprint in PAGE_BLUEPRINTS
 
 
-def _http_code(status: int) -> str:
+def http_code(status: int) -> str:
+    """The ``code`` of an error body for an HTTP error raised by Flask or Werkzeug."""
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 412: "stale_version",
             413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
@@ -67,7 +68,7 @@ def handle_http(err: HTTPException):
     if messages := data.get("messages"):
         return _refused_arguments(messages, headers)
     message = err.description or err.name
-    return error_response(status, _http_code(status), message, headers=headers)
+    return error_response(status, http_code(status), message, headers=headers)
 
 
 # marshmallow's own words for what the rules of geo.core.params do not check themselves
@@ -103,6 +104,11 @@ def _first_text(msgs) -> str:
     return str(msgs)
 
 
+def status_of(err: GridmapError) -> int:
+    """The HTTP status of a refused request (``STATUS``; 400 for any other refusal)."""
+    return next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+
+
 def handle_csrf(err: CSRFError):
     # Flask-WTF says 400; a missing or wrong CSRF token is a refusal, not bad syntax.
     return error_response(403, "csrf_failed", f"{err.description} Reload the page and retry; "
@@ -111,7 +117,7 @@ def handle_csrf(err: CSRFError):
 
 def handle_gridmap(err: GridmapError):
     _rollback()  # nothing of a refused request stays in the session
-    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+    status = status_of(err)
     details = err.details
     if isinstance(err, InvalidInput) and err.param and details is None:
         details = {"param": err.param}

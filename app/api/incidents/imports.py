@@ -10,7 +10,7 @@ from app.extensions import db
 from app.security import audit
 from app.security.auth import require
 from geo.core.errors import InvalidInput
-from geo.incidents import hotline
+from geo.incidents import imports
 from geo.incidents.intake import Rules
 
 blp = Blueprint("incident_import", __name__, url_prefix="/api/v1",
@@ -38,13 +38,13 @@ def import_incidents(args, form):
     if upload is None:
         raise InvalidInput("send the file as the multipart field 'file'", param="file")
     name = upload.filename or "upload"
-    opts = hotline.options(name, format=form.get("format"), encoding=form.get("encoding"),
-                           crs=form.get("crs"), mapping=hotline.mapping_from_json(form.get("map")),
+    opts = imports.options(name, format=form.get("format"), encoding=form.get("encoding"),
+                           crs=form.get("crs"), mapping=imports.mapping_from_json(form.get("map")),
                            strict=bool(form.get("strict")))
     config, conn = current_app.config, db.session.connection()
-    who = hotline.Importer(current_user.username, Rules.from_config(config),
+    who = imports.Importer(current_user.username, Rules.from_config(config),
                            config["SERVICE_AREA"], current_user.id, current_user.communities)
-    result = hotline.import_file(conn, upload.read(), opts, name, who)
+    result = imports.import_file(conn, upload.read(), opts, name, who)
     summary = result.summary(MAX_REJECTED)
     audit.record("incidents.import", "incidents", None, conn=conn, after={
         "file": name, **{k: summary[k] for k in ("rows", "loaded", "duplicates",

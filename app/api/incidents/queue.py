@@ -22,7 +22,7 @@ from app.plumbing.readdb import read, write_statements
 from app.security.auth import require
 from geo.core.errors import Forbidden, NotFound
 from geo.incidents import intake, workflow
-from geo.incidents import store as incidents
+from geo.incidents.store import reads as incidents
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1",
                 description="Incidents (事件), for staff")

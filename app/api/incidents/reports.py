@@ -22,8 +22,8 @@ from app.security import antiabuse, limits
 from app.security.auth import require
 from app.security.limits import public
 from geo.core.errors import InvalidInput, NotFound, UnsupportedType
-from geo.incidents import intake, photos, residents
-from geo.incidents import store as incidents
+from geo.incidents import intake, photos, reports
+from geo.incidents.store import reads as incidents
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Problems residents report on the public map")
@@ -81,11 +81,11 @@ def create_report(args, form):
     conn = db.session.connection()
     rules = intake.Rules.from_config(cfg)
     cats, cal = intake.settings(conn, rules)
-    report = residents.check_report(fields, cats, dt.datetime.now(dt.UTC),
+    report = reports.check_report(fields, cats, dt.datetime.now(dt.UTC),
                                     cfg["SERVICE_AREA"])
-    reference = residents.store(conn, report, cats, rules, cal, photo)
+    reference = reports.store(conn, report, cats, rules, cal, photo)
     db.session.commit()
-    return jsonify(residents.public_status(db.session.connection(), reference)), 201
+    return jsonify(reports.public_status(db.session.connection(), reference)), 201
 
 
 def _photo(max_bytes: int) -> bytes | None:
@@ -112,8 +112,8 @@ def _photo(max_bytes: int) -> bytes | None:
 @blp.response(200, ReportStatus, description="the status")
 @blp.fails({400: "not a reference", 404: "no report with this reference"})
 def report_status(args, reference: str):
-    ref = residents.normalize_reference(reference)
-    found = read(lambda conn: residents.public_status(conn, ref))
+    ref = reports.normalize_reference(reference)
+    found = read(lambda conn: reports.public_status(conn, ref))
     if found is None:
         raise NotFound(f"no report with reference {ref}")
     return jsonify(found)
@@ -140,7 +140,7 @@ def put_public_note(args, body, incident_id: int):
     if set(body) != {"public_note"}:
         raise InvalidInput("send {\"public_note\": text or null}", param="public_note")
     _in_scope(incident_id)
-    result = residents.set_public_note(db.session.connection(), incident_id,
+    result = reports.set_public_note(db.session.connection(), incident_id,
                                        body["public_note"], actor=current_user.username,
                                        user_id=current_user.id)
     db.session.commit()
@@ -157,7 +157,7 @@ def put_public_note(args, body, incident_id: int):
             404: "no such incident, or no photo"})
 def incident_photo(args, incident_id: int):
     _in_scope(incident_id)
-    found = residents.photo(db.session.connection(), incident_id)
+    found = reports.photo(db.session.connection(), incident_id)
     if found is None:
         raise NotFound(f"incident {incident_id} has no photo")
     data, media_type = found

@@ -25,8 +25,8 @@ from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.core.statuses import OPEN, SOURCES, STATUSES
-from geo.incidents import hotline, residents, workflow
-from geo.incidents import store as incidents
+from geo.incidents import imports, reports, workflow
+from geo.incidents.store import reads as incidents
 
 
 def statuses(raw_value: str) -> tuple[str, ...] | None:
@@ -121,13 +121,13 @@ class ImportForm(Query):
 
     file = Upload(metadata={"description": "CSV (UTF-8, GBK or GB18030) or GeoJSON of "
                             "Point features"})
-    format = fields.String(metadata={"enum": list(hotline.FORMATS), "description":
+    format = fields.String(metadata={"enum": list(imports.FORMATS), "description":
                                      "default: by the file name (.geojson/.json, else csv)"})
-    encoding = fields.String(metadata={"enum": list(hotline.ENCODINGS)})
+    encoding = fields.String(metadata={"enum": list(imports.ENCODINGS)})
     crs = Crs()
     map = fields.String(metadata={"description": 'JSON {"field": "column"}, e.g. '
                                   '{"external_id": "工单编号"}; fields: '
-                                  + ", ".join(hotline.FIELDS)})
+                                  + ", ".join(imports.FIELDS)})
     strict = Checked("store nothing if any row is rejected", boolean("strict"),
                      enum=["true", "false", "1", "0"])
 
@@ -136,7 +136,7 @@ class ReportForm(Query):
     """A resident's report (multipart form), checked by ``geo.incidents.residents``."""
 
     category = fields.String(metadata={"description": "an active category"})
-    description = fields.String(metadata={"maxLength": residents.DESCRIPTION_MAX})
+    description = fields.String(metadata={"maxLength": reports.DESCRIPTION_MAX})
     lon = fields.String(metadata={"description": "longitude, degrees"})
     lat = fields.String(metadata={"description": "latitude, degrees"})
     crs = fields.String(metadata={"description": "wgs84 (default), cgcs2000, gcj02, bd09"})
@@ -152,7 +152,7 @@ class ReportForm(Query):
 
 class PublicNote(Body):
     public_note = raw("text (≤ 500) or null to withdraw it", type="string",
-                      maxLength=residents.NOTE_MAX)
+                      maxLength=reports.NOTE_MAX)
 
 
 class Category(Body):

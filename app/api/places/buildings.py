@@ -5,7 +5,7 @@ from app.api.fields import FeatureCollection
 from app.api.places.schemas import BuildingsQuery
 from app.plumbing.readdb import read
 from app.security.limits import public
-from geo.places import store
+from geo.places.store import reads as store
 
 blp = Blueprint("buildings", __name__, url_prefix="/api/v1", description="Buildings (楼栋)")
 

@@ -12,7 +12,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.limits import public
 from geo.core.errors import NotFound
-from geo.places import store
+from geo.places.store import reads as store
 
 blp = Blueprint("grids", __name__, url_prefix="/api/v1", description="Grids (网格)")
 

@@ -9,7 +9,7 @@ from app.plumbing.readdb import read, read_held
 from app.security.limits import public
 from geo.core.crs import to_wgs84
 from geo.core.errors import NotFound
-from geo.places import store
+from geo.places.store import reads as store
 
 blp = Blueprint("lookup", __name__, url_prefix="/api/v1",
                 description="Find the grid and grid workers for a point")

@@ -21,6 +21,7 @@ from app.api.plans.schemas import (
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
+from geo.core import text
 from geo.core.errors import InvalidInput
 from geo.plans import drafts, parse
 
@@ -129,7 +130,7 @@ def get_plan(args, plan_id: int):
 def rename_plan(args, headers, body, plan_id: int):
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
-    drafts.rename(conn, plan, work.name_of(body["name"]))
+    drafts.rename(conn, plan, text.name(body["name"]))
     audit.record("plan.rename", "plan", plan_id, conn=conn, after={"name": body["name"]})
     db.session.commit()
     return plan_answer(plan_id, with_grids=False)

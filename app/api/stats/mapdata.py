@@ -29,7 +29,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from geo.core.crs import from_wgs84
 from geo.core.errors import NotFound
-from geo.incidents import store
+from geo.incidents.store import reads as store
 from geo.stats import classes, coverage, mapshapes
 
 blp = Blueprint("mapdata", __name__, url_prefix="/api/v1/map",

@@ -1,6 +1,6 @@
 """The SQL that moves staged layer rows into their table: upsert by code, version grids.
 
-:func:`upsert` reads the TEMP table ``layer_stage`` filled by :mod:`geo.layers.store` and,
+:func:`upsert` reads the TEMP table ``layer_stage`` filled by :mod:`geo.layers.store.load` and,
 inside the caller's transaction, inserts new codes and updates changed rows, leaving
 unchanged rows untouched. A grid whose boundary moved gets a new version instead (its old
 ids are kept in the TEMP table ``layer_redrawn`` for the building re-assignment).
@@ -34,7 +34,7 @@ class Counts(NamedTuple):
 
 
 def upsert(conn: Connection, kind: str, present: frozenset[str]) -> Counts:
-    """Move ``layer_stage`` into the ``kind`` table; see :func:`geo.layers.store.import_layer`.
+    """Move ``layer_stage`` into the ``kind`` table; see :func:`geo.layers.store.load.import_layer`.
 
     Parameters
     ----------

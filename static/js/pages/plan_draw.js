@@ -1,4 +1,4 @@
-/* Drawing a plan's grids in the editor (/plans/<id>), on top of static/js/plan_editor.js.
+/* Drawing a plan's grids in the editor (/plans/<id>), on top of ./plan_editor.js.
  *
  * - Split: pick a grid, draw a line across it (Leaflet-Geoman's line tool; click the last
  *   point again to finish, Esc cancels) → POST /grids/split.
@@ -12,16 +12,19 @@
  *
  * Every edit is a step of the editor's undo stack: undo puts the grids back as they were
  * (PUT /grids) and the buildings whose stated grid followed the edit back where they were;
- * redo does the reverse. Plain ES2017, no build step.
+ * redo does the reverse. A native ES module, no build step.
  */
-(function () {
-  "use strict";
-  const P = window.gridmapPlan;
+import {$} from "../lib/dom.js";
+import {fmt, lang} from "../lib/i18n.js";
+
+/* The drawing tools on the editor P (plan_editor.js), if the plan may be written. */
+export function installDrawing(P) {
+  if (P.state.canWrite) drawingTools(P);
+}
+
+function drawingTools(P) {
   const {map, state, T, BASE, write, notice} = P;
-  const {fmt} = window.gridmap;
-  const $ = (id) => document.getElementById(id);
-  if (!state.canWrite) return;
-  map.pm.setLang(P.config.lang === "en" ? "en" : "zh");
+  map.pm.setLang(lang());
 
   // ---- modes -----------------------------------------------------------------------------
 
@@ -220,4 +223,4 @@
   $("vertices").addEventListener("click", toggle("vertex", startVertices));
   $("lasso").addEventListener("click", toggle("lasso", startLasso));
   P.setMode = setMode;
-})();
+}

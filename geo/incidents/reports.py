@@ -14,12 +14,13 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput, NotFound
 from geo.core.params import Box
 from geo.core.statuses import FINISHED
 from geo.incidents import intake
+from geo.incidents.store import reports as report_store
 from geo.incidents.worktime import WorkCalendar
 from geo.places.assign import locate_point
 
@@ -97,23 +98,14 @@ def store(conn: Connection, report: dict, cats: Mapping[str, intake.Category],
                                   user_id=None, scope=None)
     while True:  # a clash of 40-bit references is all but impossible; retry if it happens
         reference = new_reference()
-        stored = conn.execute(text(
-            "INSERT INTO resident_reports (reference, incident_id, photo, photo_type)"
-            " VALUES (:ref, :incident, :photo, :type) ON CONFLICT (reference) DO NOTHING"
-            " RETURNING id"),
-            {"ref": reference, "incident": incident_id, "photo": photo,
-             "type": "image/jpeg" if photo else None}).first()
-        if stored:
+        if report_store.add_reference(conn, reference, incident_id, photo,
+                                      "image/jpeg" if photo else None):
             return reference
 
 
 def public_status(conn: Connection, reference: str) -> dict | None:
     """What the resident holding ``reference`` may see of their report, or None."""
-    row = conn.execute(text("""
-        SELECT r.reference, i.category, i.reported_at, i.status, i.closed_at,
-               r.public_note, r.public_note_at
-          FROM resident_reports r JOIN incidents i ON i.id = r.incident_id
-         WHERE r.reference = :ref"""), {"ref": reference}).first()
+    row = report_store.by_reference(conn, reference)
     if row is None:
         return None
     closed = row.status in CLOSED
@@ -136,27 +128,17 @@ def set_public_note(conn: Connection, incident_id: int, note: str | None, *, act
             raise InvalidInput(f"'public_note' must be text of at most {NOTE_MAX} characters",
                                param="public_note")
         note = note.strip() or None
-    row = conn.execute(text(
-        "UPDATE resident_reports SET public_note = :note,"
-        " public_note_at = CASE WHEN :note IS NULL THEN NULL ELSE now() END"
-        " WHERE incident_id = :id RETURNING reference, public_note, public_note_at"),
-        {"note": note, "id": incident_id}).first()
+    row = report_store.set_public_note(conn, incident_id, note)
     if row is None:
         raise NotFound(f"incident {incident_id} was not reported on the public map")
-    conn.execute(text(
-        "INSERT INTO incident_events (incident_id, at, actor, user_id, action, note, details)"
-        " VALUES (:id, now(), :actor, :uid, 'note', :note,"
-        " jsonb_build_object('public_note', true))"),
-        {"id": incident_id, "actor": actor, "uid": user_id,
-         "note": f"公开答复 Public note: {note}" if note
-         else "公开答复已撤回 Public note withdrawn"})
+    report_store.public_note_event(conn, incident_id, actor, user_id,
+                                   f"公开答复 Public note: {note}" if note
+                                   else "公开答复已撤回 Public note withdrawn")
     return {"reference": row.reference, "public_note": row.public_note,
             "public_note_at": row.public_note_at.isoformat() if row.public_note_at else None}
 
 
 def photo(conn: Connection, incident_id: int) -> tuple[bytes, str] | None:
     """The photo of a resident report (bytes, media type), for staff; None without one."""
-    row = conn.execute(text("SELECT photo, photo_type FROM resident_reports"
-                            " WHERE incident_id = :id AND photo IS NOT NULL"),
-                       {"id": incident_id}).first()
+    row = report_store.photo(conn, incident_id)
     return (bytes(row.photo), row.photo_type) if row else None

@@ -3,7 +3,7 @@
 :func:`import_layer` takes rows already checked by :func:`geo.layers.prep.prepare` and, inside
 the caller's transaction: COPYs them into a TEMP staging table, lets PostGIS (the authority
 on validity: its GEOS differs from shapely's) and the parent tables reject more rows, then
-upserts with set-based statements (:mod:`geo.layers.upsert`), re-assigns buildings and
+upserts with set-based statements (:mod:`geo.layers.store.upsert`), re-assigns buildings and
 records the run in ``layer_imports``. If a row is rejected and ``skip_invalid`` is false it
 raises :class:`geo.layers.prep.RowsRejected` before touching any table, so the caller's
 rollback leaves nothing behind.
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 
 from geo.layers.check import Issue
 from geo.layers.prep import PreparedLayer, RowsRejected
-from geo.layers.upsert import upsert
+from geo.layers.store.upsert import upsert
 
 STAGE_COLUMNS = ("row", "code", "name", "parent", "street_name", "street_code",
                  "office_address", "address", "households", "residents", "geom")
@@ -211,40 +211,3 @@ def _record(conn: Connection, result: ImportResult, source: str, sha256: str,
         {"kind": result.kind, "source": source[-500:], "sha": sha256, "loaded": result.loaded,
          "rejected": result.rejected, "repaired": result.repaired,
          "options": json.dumps(dict(options), ensure_ascii=False, sort_keys=True)})
-
-
-EXPORT_SQL = {
-    "communities": """
-        SELECT code, name, street_name, street_code, households, office_address,
-               ST_AsBinary(geom) AS wkb
-        FROM communities ORDER BY code""",
-    # Versions in force on :at are half-open [valid_from, valid_to): a grid closed and
-    # redrawn on the same day shows only its new version.
-    "grids": """
-        SELECT g.code, g.name, c.code AS parent, g.households,
-               g.valid_from, g.valid_to, ST_AsBinary(g.geom) AS wkb
-        FROM grids g JOIN communities c ON c.id = g.community_id
-        WHERE CASE WHEN CAST(:at AS date) IS NULL THEN g.valid_to IS NULL
-                   ELSE g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at) END
-        ORDER BY g.code""",
-    "buildings": """
-        SELECT b.code, b.name, b.address, coalesce(g.code, c.code) AS parent,
-               b.households, b.residents, ST_AsBinary(b.geom) AS wkb
-        FROM buildings b
-        LEFT JOIN grids g ON g.id = b.grid_id
-        LEFT JOIN communities c ON c.id = b.community_id
-        ORDER BY b.code""",
-}
-
-
-def read_layer(conn: Connection, kind: str,
-               at: dt.date | None = None) -> tuple[dict[str, list], list[bytes]]:
-    """Public columns of a layer (named as the import expects them) and WKB geometries.
-
-    ``at`` picks the grid versions in force on that day (current ones by default).
-    """
-    rows = conn.execute(text(EXPORT_SQL[kind]), {"at": at} if kind == "grids" else {})
-    names = [n for n in rows.keys() if n != "wkb"]
-    data = rows.all()
-    columns = {n: [getattr(r, n) for r in data] for n in names}
-    return columns, [bytes(r.wkb) for r in data]
