@@ -35,8 +35,12 @@ stop:
 	@if [ -d var/pg ]; then $(BIN)/python scripts/pgcluster.py stop var/pg && echo "local PostGIS stopped"; \
 	else echo "no local cluster under var/pg"; fi
 
-lint: $(VENV)/.dev
+# ESLint comes with the map assets' npm install (package.json devDependencies)
+ESLINT := node_modules/.bin/eslint
+
+lint: $(VENV)/.dev static/vendor/.installed
 	$(BIN)/ruff check .
+	$(ESLINT) static/js
 
 test: $(VENV)/.dev static/vendor/.installed
 	bash scripts/ensure-postgis.sh
@@ -44,6 +48,7 @@ test: $(VENV)/.dev static/vendor/.installed
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-ogctests.sh
 	$(BIN)/ruff check .
+	$(ESLINT) static/js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
@@ -53,4 +58,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) static/vendor var/npm
+	rm -rf $(VENV) static/vendor var/npm node_modules

@@ -1,6 +1,6 @@
 """Settings. Defaults here; environment overrides them (``GRIDMAP_*`` and ``DATABASE_URL``).
 
-Every setting is documented in the README's "Settings" table.
+Every setting is documented in docs/operations.md ("Settings").
 """
 
 import os

@@ -22,6 +22,7 @@ from geo.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # PostgreSQL's SQLSTATE
 
 # Subclasses before their base: the first match wins.
 STATUS = {TooLarge: 413, UnsupportedType: 415, InvalidInput: 400, NotFound: 404,
@@ -51,7 +52,8 @@ def _on_page() -> bool:
     return has_request_context() and request.blueprint in PAGE_BLUEPRINTS
 
 
-def _http_code(status: int) -> str:
+def http_code(status: int) -> str:
+    """The ``code`` of an error body for an HTTP error raised by Flask or Werkzeug."""
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 412: "stale_version",
             413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
@@ -61,17 +63,37 @@ def _http_code(status: int) -> str:
 def handle_http(err: HTTPException):
     status = err.code or 500
     data = getattr(err, "data", None) or {}
-    messages = data.get("messages")
     headers = dict(err.get_headers())  # keeps Allow on 405, Retry-After on 429
     headers.pop("Content-Type", None)
-    if messages:
-        # webargs validation: {"query": {"lon": ["..."]}} → name the parameters.
-        fields = {name: msgs for loc in messages.values() for name, msgs in loc.items()}
-        first = next(iter(fields.items()))
-        message = f"invalid parameter '{first[0]}': {_first_text(first[1])}"
-        return error_response(400, "invalid_parameter", message, fields, headers)
+    if messages := data.get("messages"):
+        return _refused_arguments(messages, headers)
     message = err.description or err.name
-    return error_response(status, _http_code(status), message, headers=headers)
+    return error_response(status, http_code(status), message, headers=headers)
+
+
+# marshmallow's own words for what the rules of geo.core.params do not check themselves
+_WORDS = {"Missing data for required field.": ("missing parameter '{name}'",
+                                                "'{name}' is missing"),
+          "Unknown field.": ("unknown parameter '{name}'", "unknown field '{name}'"),
+          "Field may not be null.": ("parameter '{name}' may not be empty",
+                                     "'{name}' may not be null")}
+
+
+def _refused_arguments(messages: dict, headers: dict):
+    """webargs refused an argument (its schema in ``app.api``): 400 with the first reason,
+    in the words the parameter's rule uses, and the parameter in ``details.param``."""
+    location, fields = next(iter(messages.items()))
+    name, reasons = next(iter(fields.items()))
+    where = "parameter" if location in ("query", "headers") else "field"
+    text = _first_text(reasons)
+    if text in _WORDS:
+        text = _WORDS[text][where == "field"].format(name=name)
+    elif name != "_schema" and name not in text:
+        text = f"{where} '{name}': {text}"
+    details = {"param": name} if name != "_schema" else None
+    if len(fields) > 1 or not isinstance(reasons, list):
+        details = {**(details or {}), "errors": fields}
+    return error_response(400, InvalidInput.code, text, details, headers)
 
 
 def _first_text(msgs) -> str:
@@ -82,6 +104,11 @@ def _first_text(msgs) -> str:
     return str(msgs)
 
 
+def status_of(err: GridmapError) -> int:
+    """The HTTP status of a refused request (``STATUS``; 400 for any other refusal)."""
+    return next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+
+
 def handle_csrf(err: CSRFError):
     # Flask-WTF says 400; a missing or wrong CSRF token is a refusal, not bad syntax.
     return error_response(403, "csrf_failed", f"{err.description} Reload the page and retry; "
@@ -90,7 +117,7 @@ def handle_csrf(err: CSRFError):
 
 def handle_gridmap(err: GridmapError):
     _rollback()  # nothing of a refused request stays in the session
-    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+    status = status_of(err)
     details = err.details
     if isinstance(err, InvalidInput) and err.param and details is None:
         details = {"param": err.param}
@@ -104,6 +131,10 @@ def handle_db_down(err: DBAPIError):
         return error_response(503, "database_unavailable",
                               "the database is unavailable; try again shortly",
                               headers={"Retry-After": "5"})
+    if getattr(err.orig, "pgcode", None) == NUMERIC_VALUE_OUT_OF_RANGE:
+        # an id or number beyond its column's type, e.g. /incidents/99999999999999999999
+        return error_response(400, InvalidInput.code, "a number in the request is out of "
+                              "range (ids are whole numbers up to 2147483647)")
     return handle_unexpected(err)
 
 

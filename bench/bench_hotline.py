@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 
 from bench.common import OUT, Row, median, run_sql, speedup_row
 from geo.demo.names import CATEGORIES
-from geo.incidents import hotline
+from geo.incidents import imports
 from geo.incidents.intake import Rules
 from geo.places.assign import locate_sql
 
@@ -94,13 +94,13 @@ def make_csv(engine: Engine) -> None:
     frame.rename(columns=HEADERS).to_csv(CSV, index=False, encoding="utf-8")
 
 
-def _ours(engine: Engine, data: bytes) -> tuple[float, hotline.ImportResult]:
-    opts = hotline.options(CSV.name, mapping=HEADERS)
-    who = hotline.Importer("bench", RULES, (73.0, 3.0, 136.0, 54.0))
+def _ours(engine: Engine, data: bytes) -> tuple[float, imports.ImportResult]:
+    opts = imports.options(CSV.name, mapping=HEADERS)
+    who = imports.Importer("bench", RULES, (73.0, 3.0, 136.0, 54.0))
     with engine.connect() as conn:
         transaction = conn.begin()
         started = time.perf_counter()
-        result = hotline.import_rows(conn, hotline.read(data, opts, CSV.name), who)
+        result = imports.import_rows(conn, imports.read(data, opts, CSV.name), who)
         seconds = time.perf_counter() - started
         transaction.rollback()
     return seconds, result

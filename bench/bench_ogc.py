@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from bench.bench_lookup import _free_port, _serve
 from bench.common import Row, database_url, median, run_sql, timed
 from geo.places import features
+from geo.places.store import features as feature_store
 
 PAGES = int(os.environ.get("GRIDMAP_BENCH_OGC_PAGES", "200"))
 PG_SQL = """SELECT g.code, g.name, c.code AS community_code, c.name AS community_name,
@@ -81,7 +82,7 @@ def _page_rows(engine: Engine, base: str, grids: int) -> Row:
     with engine.connect() as conn:
         for offset in offsets:
             query = features.Query(limit=1000, offset=offset)
-            sql.append(timed(lambda q=query: features.items(conn, coll, q)) * 1000)
+            sql.append(timed(lambda q=query: feature_store.items(conn, coll, q)) * 1000)
     for offset in offsets:
         url = f"{base}/ogc/collections/grids/items?limit=1000&offset={offset}"
         started = time.perf_counter()

@@ -27,7 +27,8 @@ import shapely
 from sqlalchemy import Engine, text
 
 from bench.common import Row, median, timed
-from geo.layers import files, store
+from geo.layers import files
+from geo.layers.store import load as store
 from geo.plans import buildings as planbuildings
 from geo.plans import check as plancheck
 from geo.plans import derive as planderive

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Fetch the map assets from the npm registry and copy what pages load into static/vendor/.
 # Nothing here reaches a CDN at run time; pages load these files from our own server.
+# One install into node_modules/: package.json's "dependencies" are the map assets, of
+# which only the files below are copied; its "devDependencies" (ESLint) stay there for
+# `make lint` and `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var/npm
-cp package.json var/npm/package.json
-(cd var/npm && npm install --no-package-lock --no-audit --no-fund --loglevel=error >&2) || {
+npm install --no-package-lock --no-audit --no-fund --loglevel=error >&2 || {
     echo "vendor-assets: npm install failed; map pages need these assets (see package.json)" >&2
     exit 1
 }
-NM=var/npm/node_modules
+NM=node_modules
 OUT=static/vendor
 rm -rf "$OUT"; mkdir -p "$OUT"
 cp -r "$NM/leaflet/dist" "$OUT/leaflet"
@@ -28,5 +29,7 @@ cp -r "$NM/@fortawesome/fontawesome-free/css" "$NM/@fortawesome/fontawesome-free
 # drawing the split line in the plan editor (static/js/plan_editor.js)
 mkdir -p "$OUT/geoman" && cp "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js" \
     "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css" "$OUT/geoman/"
+# the GCJ-02/BD-09 shift (static/js/lib/map.js imports it when a page needs it)
+mkdir -p "$OUT/gcoord" && cp "$NM/gcoord/dist/gcoord.esm-browser.prod.js" "$NM/gcoord/LICENSE" "$OUT/gcoord/"
 touch "$OUT/.installed"
 echo "vendor-assets: map assets in $OUT" >&2

@@ -20,8 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.stats import mapdata, numbers
     from app.extensions import api
 
-    app.register_blueprint(health.bp)
-    for module in (lookup, geocode, communities, grids, buildings, queue, imports, categories,
-                   audit, exports, outlines, reports, drafts, review, plan_buildings, shapes,
-                   auto, numbers, mapdata):
+    for module in (health, lookup, geocode, communities, grids, buildings, queue, imports,
+                   categories, audit, exports, outlines, reports, drafts, review,
+                   plan_buildings, shapes, auto, numbers, mapdata):
         api.register_blueprint(module.blp)

@@ -1,31 +1,36 @@
 """``GET /api/v1/audit``: the audit log, for admins."""
 
-from flask import current_app, jsonify, request
-from flask_smorest import Blueprint
+from flask import jsonify
+from marshmallow import fields
 
-from app.api.common import STAFF, error, ok, paging, query_param
+from app.api.common import STAFF, Blueprint
+from app.api.fields import Paging, Text, loose
 from app.security import audit
 from app.security.auth import require
-from geo.core import params
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit log (admins)")
 FILTERS = ("entity", "entity_id", "actor", "action")
 
 
+class AuditQuery(Paging):
+    entity = Text("exact entity", 120)
+    entity_id = Text("exact entity_id", 120)
+    actor = Text("exact actor", 120)
+    action = Text("exact action", 120)
+
+
+Entries = loose("AuditEntries", entries=fields.List(fields.Dict(), required=True, metadata={
+    "description": "at, actor, action, entity, entity_id, before, after"}))
+
+
 @blp.route("/audit", methods=["GET"])
-@blp.doc(summary="Audit entries, newest first", security=STAFF,
-         parameters=[*(query_param(name, f"exact {name}", {"type": "string"})
-                       for name in FILTERS), *paging(100, 1000)],
-         responses={"200": ok("entries", {"type": "object"}), "400": error("bad parameter"),
-                    "401": error("not signed in"), "403": error("admins only")})
 @require("audit:read")
-def list_audit():
+@blp.doc(summary="Audit entries, newest first", security=STAFF)
+@blp.arguments(AuditQuery, location="query")
+@blp.response(200, Entries, description="entries")
+@blp.fails({400: "bad parameter", 401: "not signed in", 403: "admins only"})
+def list_audit(args):
     """Who changed what, when, with before/after."""
-    args, cfg = request.args, current_app.config
-    params.check_known(args, (*FILTERS, "limit", "offset"))
-    filters = {name: params.short_text(args, name, 120) for name in FILTERS}
-    rows = audit.entries(
-        **filters, offset=params.integer(args, "offset", default=0),
-        limit=params.integer(args, "limit", default=cfg["API_PAGE_LIMIT_DEFAULT"], minimum=1,
-                             maximum=cfg["API_PAGE_LIMIT_MAX"]))
+    rows = audit.entries(**{name: args.get(name) for name in FILTERS},
+                         offset=args["offset"], limit=args["limit"])
     return jsonify({"entries": [audit.as_dict(row) for row in rows]})

@@ -1,22 +1,38 @@
 """Liveness and database health."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify
+from marshmallow import fields
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.api.common import Blueprint
+from app.api.fields import loose
 from app.extensions import db
 
-bp = Blueprint("health", __name__)
+blp = Blueprint("health", __name__, description="Where things are, and whether they work")
+
+Index = loose("Index", name=fields.String(), api=fields.String(), lookup=fields.String(),
+              health=fields.String())
+Health = loose("Health", status=fields.String(required=True, metadata={"enum": ["ok"]}),
+               database=fields.String(), postgis=fields.String())
+Unavailable = loose("Unavailable", status=fields.String(required=True, metadata={
+    "enum": ["unavailable"]}), database=fields.String(), reason=fields.String())
 
 
-@bp.get("/")
+@blp.route("/", methods=["GET"])
+@blp.doc(summary="Where things are")
+@blp.response(200, Index, description="the addresses of the API, a lookup and health")
 def index():
     """Where things are, for someone who opens the server's address."""
     return jsonify({"name": "gridmap", "api": "/api/v1/openapi.json",
                     "lookup": "/api/v1/lookup?lon=116.397&lat=39.909", "health": "/healthz"})
 
 
-@bp.get("/healthz")
+@blp.route("/healthz", methods=["GET"])
+@blp.doc(summary="Database health")
+@blp.response(200, Health, description="the database answers; the PostGIS version")
+@blp.alt_response(503, schema=Unavailable, description="the database does not answer "
+                  "(Retry-After)")
 def healthz():
     """200 with the PostGIS version when the database answers, else 503 with the reason."""
     try:

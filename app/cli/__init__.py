@@ -4,12 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import assign, demo, incidents, layers, stats, users
+    from app.cli import assign, demo, incidents, layers, stats, tokens, users
 
     app.cli.add_command(layers.layers)
     app.cli.add_command(demo.demo)
     app.cli.add_command(assign.assign)
     app.cli.add_command(users.users)
-    app.cli.add_command(users.tokens)
+    app.cli.add_command(tokens.tokens)
     app.cli.add_command(incidents.incidents)
     app.cli.add_command(stats.stats)

@@ -1,4 +1,4 @@
-"""``flask --app wsgi incidents import FILE``: a thin wrapper over geo.incidents.hotline."""
+"""``flask --app wsgi incidents import FILE``: a thin wrapper over geo.incidents.imports."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
 from geo.core.errors import GridmapError
-from geo.incidents import hotline
+from geo.incidents import imports
 from geo.incidents.intake import Rules
 
 incidents = AppGroup("incidents", help="Bulk work on incidents.")
@@ -21,16 +21,16 @@ SHOWN_REASONS = 5
 
 @incidents.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(hotline.FORMATS),
+@click.option("--format", "fmt", type=click.Choice(imports.FORMATS),
               help="csv or geojson [by the file's extension: .geojson/.json, else csv].")
 @click.option("--encoding", default="utf-8", show_default=True,
-              type=click.Choice(list(hotline.ENCODINGS), case_sensitive=False),
+              type=click.Choice(list(imports.ENCODINGS), case_sensitive=False),
               help="Text encoding (a UTF-8 BOM is allowed).")
 @click.option("--crs", help="CRS of lon/lat: wgs84, cgcs2000, gcj02 or bd09 "
               "[GeoJSON: its crs member; otherwise wgs84].")
 @click.option("--map", "pairs", multiple=True, metavar="FIELD=COLUMN",
               help="Read FIELD from COLUMN, e.g. --map external_id=工单编号 (repeatable). "
-              f"Fields: {', '.join(hotline.FIELDS)}.")
+              f"Fields: {', '.join(imports.FIELDS)}.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to list the rejected rows [FILE.errors.csv].")
 @click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
@@ -48,18 +48,18 @@ def import_(file: Path, fmt, encoding, crs, pairs, report, strict):
         raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
     config, started = current_app.config, time.perf_counter()
     try:
-        opts = hotline.options(file.name, format=fmt, encoding=encoding, crs=crs,
-                               mapping=hotline.mapping_from_pairs(pairs), strict=strict)
-        rows = hotline.read(file.read_bytes(), opts, file.name)
-        who = hotline.Importer(audit.actor_name(), Rules.from_config(config),
+        opts = imports.options(file.name, format=fmt, encoding=encoding, crs=crs,
+                               mapping=imports.mapping_from_pairs(pairs), strict=strict)
+        rows = imports.read(file.read_bytes(), opts, file.name)
+        who = imports.Importer(audit.actor_name(), Rules.from_config(config),
                                config["SERVICE_AREA"])
         with db.engine.begin() as conn:
-            result = hotline.import_rows(conn, rows, who, strict=strict,
+            result = imports.import_rows(conn, rows, who, strict=strict,
                                          progress=lambda line: click.echo(line, err=True))
             audit.record("incidents.import", "incidents", None, conn=conn, after={
                 "file": str(file.resolve()), **_counts(result)})
-    except hotline.RowsRejected as err:
-        hotline.write_report(report, rows, err.rejected)
+    except imports.RowsRejected as err:
+        imports.write_report(report, rows, err.rejected)
         raise click.ClickException(f"{err.message}.\n{_reasons(err.rejected)}\nAll "
                                    f"{len(err.rejected)} are listed in {report}.") from err
     except GridmapError as err:
@@ -68,11 +68,11 @@ def import_(file: Path, fmt, encoding, crs, pairs, report, strict):
         raise click.ClickException(f"the database refused the import, nothing was written: "
                                    f"{str(err.orig).strip()}") from err
     if result.rejected:
-        hotline.write_report(report, rows, result.rejected)
+        imports.write_report(report, rows, result.rejected)
     click.echo(_summary(result, file, report, time.perf_counter() - started))
 
 
-def _counts(result: hotline.ImportResult) -> dict:
+def _counts(result: imports.ImportResult) -> dict:
     return {"rows": result.rows, "loaded": result.loaded, "duplicates": result.duplicates,
             "rejected": len(result.rejected), "located": result.located,
             "routed": result.routed, "flagged": result.flagged}
@@ -82,7 +82,7 @@ def _reasons(rejected: list[tuple[int, str]]) -> str:
     return "\n".join(f"  row {row}: {why}" for row, why in rejected[:SHOWN_REASONS])
 
 
-def _summary(result: hotline.ImportResult, file: Path, report: Path, seconds: float) -> str:
+def _summary(result: imports.ImportResult, file: Path, report: Path, seconds: float) -> str:
     located, flagged = result.located, result.flagged
     lines = [f"{file.name}: {result.rows} rows; {result.loaded} imported, "
              f"{result.duplicates} already stored, {len(result.rejected)} rejected "

@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
 from geo.core.errors import GridmapError
-from geo.layers import files, store
+from geo.layers import files
+from geo.layers.store import load, reads
 
 layers = AppGroup("layers", help="Import and export communities, grids and buildings.")
 KIND = click.Choice(tuple(files.KINDS))
@@ -78,7 +79,7 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
                                      bounds=current_app.config["SERVICE_AREA"],
                                      max_vertices=current_app.config["MAX_GEOMETRY_VERTICES"])
         with db.engine.begin() as conn, _progress(len(prepared), "loading") as step:
-            result = store.import_layer(
+            result = load.import_layer(
                 conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
                 options=options, skip_invalid=skip_invalid, make_valid=make_valid,
                 progress=step)
@@ -102,7 +103,7 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     click.echo(_summary(result, file, report))
 
 
-def _summary(result: store.ImportResult, file: Path, report: Path) -> str:
+def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
     lines = [f"{result.kind}: {result.loaded} rows loaded from {file.name} "
              f"({result.inserted} new, {result.redrawn} redrawn, {result.updated} updated, "
              f"{result.unchanged} unchanged)"]
@@ -129,7 +130,7 @@ def export(kind, file, at):
             raise click.BadParameter("only grids have versions by date", param_hint="--at")
         files.export_driver(file)
         with db.engine.connect() as conn:
-            columns, wkb = store.read_layer(conn, kind, at=at and at.date())
+            columns, wkb = reads.read_layer(conn, kind, at=at and at.date())
         files.write_layer(file, kind, columns, wkb)
     except GridmapError as err:
         raise click.ClickException(err.message) from err

@@ -1,4 +1,4 @@
-"""``flask --app wsgi users ...`` and ``tokens ...``: provision accounts and API tokens."""
+"""``flask --app wsgi users ...``: provision staff accounts."""
 
 from __future__ import annotations
 
@@ -8,21 +8,10 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.cli.common import in_transaction
 from app.extensions import db
 from app.models import USER_ROLES, Community, Grid, GridMember, User
 from app.security import accounts
-from geo.core.errors import GridmapError
-
-
-def _run(change):
-    """Run ``change`` in one transaction; a refused change is a CLI error, nothing written."""
-    try:
-        result = change()
-        db.session.commit()
-        return result
-    except GridmapError as err:
-        db.session.rollback()
-        raise click.ClickException(err.message) from None
 
 
 def _piped_password() -> str | None:
@@ -51,7 +40,7 @@ def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[st
         return accounts.create_user(name, role, password=given or None, communities=ids,
                                     min_length=current_app.config["PASSWORD_MIN_LENGTH"])
 
-    password = _run(change)
+    password = in_transaction(change)
     limited = f", limited to {len(communities) + len(streets)} area(s)" if (
         communities or streets) else ""
     click.echo(f"user {name} created ({role}{limited})")
@@ -63,7 +52,7 @@ def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[st
 @click.argument("name")
 def disable(name: str):
     """Disable an account: its sessions end and its tokens stop working."""
-    _run(lambda: accounts.set_active(name, False))
+    in_transaction(lambda: accounts.set_active(name, False))
     click.echo(f"user {name} disabled")
 
 
@@ -71,7 +60,7 @@ def disable(name: str):
 @click.argument("name")
 def enable(name: str):
     """Enable a disabled account again."""
-    _run(lambda: accounts.set_active(name, True))
+    in_transaction(lambda: accounts.set_active(name, True))
     click.echo(f"user {name} enabled")
 
 
@@ -81,7 +70,8 @@ def password(name: str):
     """Set a new password read from stdin (or generated and printed); ends sessions."""
     given = _piped_password()
     new = given or accounts.new_password()
-    _run(lambda: accounts.set_password(name, new, current_app.config["PASSWORD_MIN_LENGTH"]))
+    min_length = current_app.config["PASSWORD_MIN_LENGTH"]
+    in_transaction(lambda: accounts.set_password(name, new, min_length))
     click.echo(f"password of {name} changed" + ("" if given else f": {new}"))
 
 
@@ -104,7 +94,7 @@ def demo_users(if_empty: bool):
             return
         raise click.ClickException("accounts exist already; demo accounts are for an empty "
                                    "database")
-    made = _run(_make_demo_users)
+    made = in_transaction(_make_demo_users)
     click.echo("demo accounts (development only; shown this once):")
     for name, role, secret, limit in made:
         click.echo(f"  {name:<16} {secret:<18} {role:<10} {limit}")
@@ -127,41 +117,3 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
                                       grid_member_id=member_id, min_length=10)
         made.append((name, role, secret, limit))
     return made
-
-
-@click.group("tokens")
-def tokens():
-    """API tokens for machine clients."""
-
-
-@tokens.command("create")
-@click.argument("name")
-@click.option("--label", default="cli", show_default=True, help="What the token is for.")
-@click.option("--days", type=click.IntRange(1, 3650),
-              help="Valid for this many days (default: the API_TOKEN_DAYS setting).")
-@click.option("--no-expiry", is_flag=True, help="A token that never expires.")
-def create_token(name: str, label: str, days: int | None, no_expiry: bool):
-    """Make a token for user NAME; the token is printed alone on the last line."""
-    days = None if no_expiry else (days or current_app.config["API_TOKEN_DAYS"])
-    token, secret = _run(lambda: accounts.create_token(name, label, days))
-    until = token.expires_at.strftime("%Y-%m-%d") if token.expires_at else "never"
-    click.echo(f"token {token.id} for {name} ({label}), expires {until}; store it now, "
-               "it is not shown again:")
-    click.echo(secret)
-
-
-@tokens.command("revoke")
-@click.argument("token_id", type=int)
-def revoke(token_id: int):
-    """Revoke a token by its id; it stops working at once."""
-    _run(lambda: accounts.revoke_token(token_id))
-    click.echo(f"token {token_id} revoked")
-
-
-@tokens.command("list")
-def list_tokens():
-    """Tokens with their owner, expiry and state (never the secrets)."""
-    for token, username in accounts.tokens_with_owner():
-        state = accounts.token_state(token)
-        until = token.expires_at.strftime("%Y-%m-%d") if token.expires_at else "never"
-        click.echo(f"{token.id}\t{username}\t{token.name}\t{state}\texpires {until}")

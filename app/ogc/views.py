@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
-from app.errors import STATUS, _http_code
+from app.errors import http_code, status_of
 from app.ogc import openapi
 from app.ogc.links import (
     GEOJSON,
@@ -28,6 +28,7 @@ from app.security.limits import public
 from geo.core import params
 from geo.core.errors import GridmapError, InvalidInput, NotFound
 from geo.places import features
+from geo.places.store import features as feature_store
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -133,7 +134,7 @@ def collections():
     """Every collection the caller may read, with its extent."""
     params.check_known(request.args, ("f",))
     shown = _visible()
-    extents = read(lambda conn: [features.extent(conn, c) for c in shown])
+    extents = read(lambda conn: [feature_store.extent(conn, c) for c in shown])
     body = {"links": self_and_alternate(),
             "collections": [_describe(c, e) for c, e in zip(shown, extents, strict=True)]}
     return _answer(body, "collections")
@@ -145,7 +146,7 @@ def collection(collection_id: str):
     """One collection's metadata."""
     coll = _collection(collection_id)
     params.check_known(request.args, ("f",))
-    body = _describe(coll, read(lambda conn: features.extent(conn, coll)))
+    body = _describe(coll, read(lambda conn: feature_store.extent(conn, coll)))
     body["links"][:2] = self_and_alternate()
     return _answer(body, "collection")
 
@@ -194,7 +195,7 @@ def items(collection_id: str):
     """A page of features: bbox, datetime, code filters, limit/offset with next/prev links."""
     coll = _collection(collection_id)
     query, crs = _query(coll)
-    matched, returned, found = read(lambda conn: features.items(conn, coll, query))
+    matched, returned, found = read(lambda conn: feature_store.items(conn, coll, query))
     links = [*self_and_alternate(GEOJSON),
              link(url("ogc.collection", collection_id=coll.id), "collection", JSON,
                   "数据集 The collection")]
@@ -219,7 +220,7 @@ def feature(collection_id: str, feature_id: str):
     coll = _collection(collection_id)
     params.check_known(request.args, ("f", "crs"))
     crs, lat_first = _crs("crs")
-    found = read(lambda conn: features.item(
+    found = read(lambda conn: feature_store.item(
         conn, coll, feature_id, lat_first=lat_first,
         scope=current_user.communities if coll.staff_only else None))
     if found is None:
@@ -264,7 +265,7 @@ def _error(status: int, code: str, message: str, details=None, headers=None) -> 
 
 @bp.errorhandler(GridmapError)
 def _gridmap_error(err: GridmapError):
-    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
+    status = status_of(err)
     details = err.details
     if isinstance(err, InvalidInput) and err.param and details is None:
         details = {"param": err.param}
@@ -276,4 +277,4 @@ def _http_error(err: HTTPException):
     headers = dict(err.get_headers())
     headers.pop("Content-Type", None)
     status = err.code or 500
-    return _error(status, _http_code(status), err.description or err.name, headers=headers)
+    return _error(status, http_code(status), err.description or err.name, headers=headers)

@@ -8,7 +8,7 @@ import datetime as dt
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from app.errors import STATUS
+from app.errors import status_of
 from app.extensions import db
 from app.open311.formats import check_format, errors, render
 from app.plumbing.readdb import read
@@ -172,8 +172,7 @@ def _fmt() -> str:
 @bp.errorhandler(GridmapError)
 def _gridmap_error(err: GridmapError):
     db.session.rollback()
-    status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
-    return errors(_fmt(), status, err.message)
+    return errors(_fmt(), status_of(err), err.message)
 
 
 @bp.errorhandler(HTTPException)

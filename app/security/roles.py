@@ -1,4 +1,5 @@
-"""What each role may do. The README's role table is this table in words; keep them in step.
+"""What each role may do. docs/security.md's role table is this table in
+words; keep them in step.
 
 Permissions are checked by ``app.security.auth.require``; community limits (``user_communities``)
 narrow every permission to the communities an account is limited to.

@@ -1,8 +1,9 @@
 """Server-rendered pages (staff login, administration, maps). JSON APIs live in ``app.api``."""
 
-# Blueprints whose errors are shown as HTML pages rather than JSON.
-PAGE_BLUEPRINTS = frozenset({"pages", "admin", "maps", "dispatch", "public_map", "qrcodes",
-                             "statsmaps", "planner"})
+# Names of the blueprints ``init_app`` registers: their errors are shown as HTML pages rather
+# than JSON (``app.errors``). Filled from the one registration list below, so a new page
+# blueprint cannot be left out; every app registers the same blueprints under the same names.
+PAGE_BLUEPRINTS: set[str] = set()
 
 
 def init_app(app) -> None:
@@ -16,6 +17,7 @@ def init_app(app) -> None:
 
     for module in (signin, admin, overview, dispatch, public_map, qrcodes, statsmaps, planner):
         app.register_blueprint(module.bp)
+        PAGE_BLUEPRINTS.add(module.bp.name)
     from app.security.accounts import token_state
 
     app.jinja_env.globals["token_state"] = token_state

@@ -61,7 +61,11 @@ def lon_lat(args: Mapping[str, str], service_area: Box | None = None) -> tuple[f
     ...     print(err.param, "look swapped (send lon=116.4&lat=39.9)" in str(err))
     lat True
     """
-    lon, lat = number(args, "lon"), number(args, "lat")
+    return point(number(args, "lon"), number(args, "lat"), service_area)
+
+
+def point(lon: float, lat: float, service_area: Box | None = None) -> tuple[float, float]:
+    """The range checks of :func:`lon_lat` on numbers already parsed."""
     swapped = f"latitude and longitude look swapped (send lon={lat:g}&lat={lon:g})"
     if not -90 <= lat <= 90:
         hint = f"; {swapped}" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""

@@ -1,5 +1,6 @@
-"""The synthetic demo city: generated in memory (``city`` with ``layout``, ``buildings``,
-``people``, ``incidents``, ``names``, ``arrays``) and loaded into PostGIS (``store``).
+"""The synthetic demo city: generated in memory (``city`` with ``sizes``, ``layout``,
+``buildings``, ``people``, ``incidents``, ``names``, ``arrays``; no database) and loaded
+into PostGIS by ``store``, the only module of the package with SQL in it.
 
-May import every other package of ``geo``.
+May import every other package of ``geo``; no other package of ``geo`` imports it.
 """

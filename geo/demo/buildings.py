@@ -9,16 +9,12 @@ address. Everything here is in layout metres around the origin.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.demo.arrays import rank_within, text, zfill
-
-if TYPE_CHECKING:  # geo.demo.city imports this module
-    from geo.demo.city import Size
+from geo.demo.sizes import Size
 
 HOUSEHOLD_BAND = (300, 500)
 _RECT = ("x", "y", "theta", "length", "width")  # the site columns that make a rectangle

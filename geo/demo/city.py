@@ -9,11 +9,11 @@ equal vertices equally). Buildings are rotated rectangles on a lattice per grid,
 each grid gets a household target (mostly 300–500); incidents fall near buildings, weighted
 by households. Geometry is built in UTM 50N (metres) and returned in EPSG:4326.
 
-This module holds the sizes, the order of the tables and the projection; the parts are
-drawn, in this order and from one numpy ``Generator``, by ``geo.demo.layout`` (grids,
-communities, streets), ``geo.demo.buildings``, ``geo.demo.people`` (grid workers, Party)
-and ``geo.demo.incidents``. :func:`generate` is pure (no database, no Flask);
-``geo.demo.store`` loads its frames.
+This module holds the order of the tables and the projection (the sizes are in
+``geo.demo.sizes``); the parts are drawn, in this order and from one numpy ``Generator``,
+by ``geo.demo.layout`` (grids, communities, streets), ``geo.demo.buildings``,
+``geo.demo.people`` (grid workers, Party) and ``geo.demo.incidents``. :func:`generate` is
+pure (no database, no Flask); ``geo.demo.store`` loads its frames.
 """
 
 from __future__ import annotations
@@ -33,37 +33,11 @@ from geo.demo import buildings as demo_buildings
 from geo.demo import incidents as demo_incidents
 from geo.demo import layout as demo_layout
 from geo.demo import people
+from geo.demo.sizes import SIZES, Size
 
 DEFAULT_SEED = 20240601
 CENTRE = (116.41, 39.92)  # lon, lat: 东城区, between 东四 and 王府井
 METRIC_CRS = "EPSG:32650"  # UTM 50N
-
-
-@dataclass(frozen=True)
-class Size:
-    """How big a city :func:`generate` makes; the counts are targets, met approximately."""
-
-    communities: int
-    grids: int
-    buildings: int
-    incidents: int
-    streets: int
-    side_m: float
-    # Density field: (weight, dx, dy, sigma) Gaussian centres in metres; the rest is uniform.
-    centres: tuple[tuple[float, float, float, float], ...]
-    districts: tuple[str, ...] = ("110101",)
-
-
-SIZES = {
-    # 100 grids of ~400 households hold ~40,000 households; 3,600 buildings keep the mean
-    # building above the 10-household minimum (4,000 would make nearly every building 10).
-    "small": Size(10, 100, 3_600, 5_000, 3, 3_000.0, ((0.6, 0.0, 0.0, 1_200.0),)),
-    "city": Size(200, 10_000, 300_000, 1_000_000, 16, 30_000.0,
-                 ((0.40, 0.0, 0.0, 5_000.0), (0.08, 8_000.0, 6_000.0, 1_800.0),
-                  (0.07, -9_000.0, 7_000.0, 2_000.0), (0.07, 7_000.0, -8_000.0, 1_800.0),
-                  (0.06, -6_000.0, -9_000.0, 2_000.0), (0.07, 10_000.0, -1_000.0, 2_000.0)),
-                 ("110101", "110102", "110105", "110106", "110107", "110108")),
-}
 
 
 @dataclass

@@ -18,21 +18,20 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core import params
 from geo.core.crs import parse_crs, to_wgs84
 from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.core.statuses import SOURCES
+from geo.core.text import LIMITS as TEXT_LIMITS
+from geo.core.text import optional as optional_text
 from geo.incidents import worktime
-from geo.incidents.routing import report_details, routed_select
-from geo.pg.prepared import Prepared
+from geo.incidents.store import intake as incident_store
 from geo.places import geocode
 
 FIELDS = ("category", "description", "lon", "lat", "crs", "building", "address", "source",
           "priority", "reporter_name", "reporter_phone", "external_id", "reported_at")
-_TEXT_LIMITS = {"description": 2000, "address": 300, "reporter_name": 100,
-                "reporter_phone": 30, "external_id": 100}
 
 
 @dataclass(frozen=True)
@@ -68,32 +67,25 @@ class Category:
     route_to: str
 
 
-# Categories and holidays are read on every intake (an admin may have changed them a
-# moment ago, in any server process) but parsed only when their text differs from the
-# last seen: both tables are small (the holidays a few dozen days a year).
-_CATEGORIES = """SELECT json_agg(json_build_array(code, response_hours, resolve_hours, clock,
-                                                  route_to) ORDER BY code)::text
-                    FROM categories WHERE active"""
-_HOLIDAYS = "SELECT json_agg(json_build_array(day, kind) ORDER BY day)::text FROM holidays"
-
-
 def categories(conn: Connection) -> Mapping[str, Category]:
     """Active categories by code."""
-    return _categories_of(conn.execute(text(_CATEGORIES)).scalar())
+    return _categories_of(incident_store.categories_json(conn))
 
 
 def calendar(conn: Connection, rules: Rules) -> worktime.WorkCalendar:
     """The working calendar of ``rules`` with the holidays table's days."""
-    return _calendar_of(rules, conn.execute(text(_HOLIDAYS)).scalar())
+    return _calendar_of(rules, incident_store.holidays_json(conn))
 
 
 def settings(conn: Connection, rules: Rules) -> tuple[Mapping[str, Category],
                                                       worktime.WorkCalendar]:
     """(``categories``, ``calendar``) in one round trip."""
-    cats, days = conn.execute(text(f"SELECT ({_CATEGORIES}), ({_HOLIDAYS})")).one()
+    cats, days = incident_store.settings_json(conn)
     return _categories_of(cats), _calendar_of(rules, days)
 
 
+# Categories and holidays are read on every intake (an admin may have changed them a
+# moment ago) but parsed only when their text differs from the last seen.
 @functools.lru_cache(maxsize=8)
 def _categories_of(rows: str | None) -> Mapping[str, Category]:
     return MappingProxyType({row[0]: Category(*row) for row in json.loads(rows or "[]")})
@@ -117,19 +109,6 @@ def due_times(cal: worktime.WorkCalendar, category: Category | list[Category],
     return response, resolve
 
 
-def _text(body: dict, key: str) -> str | None:
-    value = body.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"'{key}' must be text", param=key)
-    value = value.strip()
-    limit = _TEXT_LIMITS[key]
-    if len(value) > limit or "\x00" in value:
-        raise InvalidInput(f"'{key}' must be text of at most {limit} characters", param=key)
-    return value or None
-
-
 def check_report(body, cats: dict[str, Category], now: dt.datetime,
                  area: params.Box | None = None) -> dict:
     """The report's fields, checked; ``InvalidInput`` naming the first bad one."""
@@ -139,7 +118,8 @@ def check_report(body, cats: dict[str, Category], now: dt.datetime,
     category = body.get("category")
     if not isinstance(category, str) or category.strip() not in cats:
         raise InvalidInput(f"'category' must be one of {', '.join(cats)}", param="category")
-    out = {"category": category.strip(), **{k: _text(body, k) for k in _TEXT_LIMITS}}
+    out = {"category": category.strip(), **{k: optional_text(body.get(k), k)
+                                             for k in TEXT_LIMITS}}
     source = body.get("source", "other")
     if source not in SOURCES:
         raise InvalidInput(f"'source' must be one of {', '.join(SOURCES)}", param="source")
@@ -199,52 +179,6 @@ def _reported_at(body: dict, now: dt.datetime) -> dt.datetime:
     return moment
 
 
-_BUILDING = """SELECT id, address, ST_X(ST_PointOnSurface(geom)) AS lon,
-                      ST_Y(ST_PointOnSurface(geom)) AS lat FROM buildings WHERE code = :code"""
-
-_STORE = """
-    WITH s AS (
-        SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id,
-               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom,
-               CAST(:category AS text) AS category,
-               CAST(:reported_at AS timestamptz) AS reported_at,
-               CAST(:route_to AS text) AS route_to, CAST(:building_id AS int) AS building_id),
-    r AS MATERIALIZED ({routed}),
-    ins AS (
-        INSERT INTO incidents (id, category, description, geom, address, source, external_id,
-                               reported_at, status, priority, assignee_id, due_at,
-                               response_due_at, reporter_name, reporter_phone, building_id,
-                               routed_to, boundary_grid_id, boundary_distance_m,
-                               duplicate_of_id, updated_at)
-        SELECT r.id, r.category, :description, r.geom, :address, :source, :external_id,
-               r.reported_at, 'reported', :priority, r.assignee_id, :due_at,
-               :response_due_at, :reporter_name, :reporter_phone, r.building_id,
-               r.routed_to, r.boundary_grid_id, r.boundary_distance_m, r.duplicate_of_id,
-               now()
-          FROM r
-         WHERE CAST(:scope AS int[]) IS NULL OR r.community_id = ANY(:scope)
-        ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
-        RETURNING id),
-    located AS (
-        INSERT INTO incident_locations (incident_id, grid_id, community_id, state,
-                                        snap_distance_m)
-        SELECT r.id, r.grid_id, r.community_id, r.state, r.distance_m FROM r JOIN ins USING (id)),
-    event AS (
-        INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
-                                     details)
-        SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
-          FROM r JOIN ins USING (id))
-    SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
-""".replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
-_STORE_PREPARED = Prepared.of("gridmap_intake_v2", _STORE, {
-    "scope": "int[]",
-    **dict.fromkeys(("lon", "lat", "snap", "boundary", "dup_m", "dup_h"), "float8"),
-    **dict.fromkeys(("category", "description", "address", "source", "external_id",
-                     "reporter_name", "reporter_phone", "route_to", "actor"), "text"),
-    **dict.fromkeys(("reported_at", "due_at", "response_due_at"), "timestamptz"),
-    **dict.fromkeys(("building_id", "user_id", "priority"), "int")})
-
-
 def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: Rules,
           cal: worktime.WorkCalendar, *, actor: str, user_id: int | None,
           scope: frozenset[int] | None) -> tuple[int, bool]:
@@ -256,12 +190,12 @@ def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: R
     the statement then writes nothing and ``Forbidden`` is raised.
     """
     if report["external_id"]:
-        found = _by_external_id(conn, report["external_id"])
+        found = incident_store.by_external_id(conn, report["external_id"])
         if found is not None:
             return found, False
     building_id = None
     if report["locate_by"] == "building":
-        row = conn.execute(text(_BUILDING), {"code": report["building"]}).first()
+        row = incident_store.building_point(conn, report["building"])
         if row is None:
             raise NotFound(f"no building with code {report['building']}")
         building_id, lon, lat = row.id, row.lon, row.lat
@@ -276,21 +210,16 @@ def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: R
     values = {key: report[key] for key in (
         "category", "description", "address", "source", "external_id", "priority",
         "reporter_name", "reporter_phone", "reported_at")}
-    row = _STORE_PREPARED.run(conn, {
+    row = incident_store.insert(conn, {
         **values, **rules.params(), "lon": lon, "lat": lat, "building_id": building_id,
         "route_to": category.route_to, "actor": actor, "user_id": user_id,
         "due_at": _utc(due[0]), "response_due_at": _utc(response_due[0]),
-        "scope": None if scope is None else sorted(scope)}).one()
+        "scope": None if scope is None else sorted(scope)})
     if scope is not None and row.community_id not in scope:  # refused by the statement
         raise Forbidden("the incident's location is outside the communities you work in")
     if not row.stored:  # the same ticket arrived at the same moment: theirs won
-        return _by_external_id(conn, report["external_id"]), False
+        return incident_store.by_external_id(conn, report["external_id"]), False
     return row.id, True
-
-
-def _by_external_id(conn: Connection, external_id: str) -> int | None:
-    return conn.execute(text("SELECT id FROM incidents WHERE external_id = :e"),
-                        {"e": external_id}).scalar()
 
 
 def _utc(epoch: float) -> dt.datetime:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.crs import CRS_NAMES
 from geo.core.errors import InvalidInput
-from geo.incidents.workflow import FINISHED
+from geo.core.statuses import FINISHED
+from geo.incidents.store import open311 as o311_store
 
 MAX_SPAN = dt.timedelta(days=90)  # the standard's default window and widest range
 MAX_REQUESTS = 1000  # "the first 1000 requests", the standard's default volume
@@ -58,9 +59,7 @@ QUERY_FIELDS = ("jurisdiction_id", "service_request_id", "service_code", "start_
 
 def services(conn: Connection) -> list[dict]:
     """Every active category as an Open311 service."""
-    rows = conn.execute(text("SELECT code, name_en, response_hours, resolve_hours, clock,"
-                             " route_to FROM categories WHERE active ORDER BY code"))
-    return [_service(row) for row in rows]
+    return [_service(row) for row in o311_store.active_categories(conn)]
 
 
 def _service(row) -> dict:
@@ -76,8 +75,7 @@ def _service(row) -> dict:
 
 
 def service_definition(conn: Connection, code: str) -> dict | None:
-    found = conn.execute(text("SELECT 1 FROM categories WHERE active AND code = :c"),
-                         {"c": code}).scalar()
+    found = o311_store.category_active(conn, code)
     return {"service_code": code, "attributes": [CRS_ATTRIBUTE]} if found else None
 
 
@@ -140,49 +138,15 @@ def _count(args: Mapping[str, str], name: str, default: int, maximum: int) -> in
     return int(raw)
 
 
-_SELECT = """
-    SELECT i.id, i.status, i.category, cat.name_en, i.description, i.address,
-           i.reported_at, coalesce(i.closed_at, i.updated_at, i.reported_at) AS updated_at,
-           i.due_at, i.merged_into_id,
-           round(ST_Y(i.geom)::numeric, 6)::float8 AS lat,
-           round(ST_X(i.geom)::numeric, 6)::float8 AS lon,
-           g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
-           c.name AS community_name, b.code AS building_code
-      FROM incidents i
-      LEFT JOIN incident_locations l ON l.incident_id = i.id
-      LEFT JOIN grids g ON g.id = l.grid_id
-      LEFT JOIN communities c ON c.id = l.community_id
-      LEFT JOIN buildings b ON b.id = i.building_id
-      LEFT JOIN categories cat ON cat.code = i.category
-"""
-_FINISHED_SQL = "({})".format(", ".join(f"'{s}'" for s in FINISHED))
-
-
 def requests(conn: Connection, query: dict, *, with_description: bool) -> list[dict]:
     """Service requests matching a ``parse_query`` result, newest first."""
-    where, values = [], {"limit": query["limit"], "offset": query["offset"]}
-    if "ids" in query:
-        where.append("i.id = ANY(:ids)")
-        values["ids"] = query["ids"]
-    else:
-        # reported_at is indexed: the 90-day window keeps this cheap on a million rows
-        where.append("i.reported_at BETWEEN :start AND :end")
-        values.update(start=query["start"], end=query["end"])
-        if query["codes"]:
-            where.append("i.category = ANY(:codes)")
-            values["codes"] = query["codes"]
-        if query["closed"] is not None:
-            where.append(f"i.status {'' if query['closed'] else 'NOT '}IN {_FINISHED_SQL}")
-    rows = conn.execute(text(f"{_SELECT} WHERE {' AND '.join(where)}"
-                             " ORDER BY i.reported_at DESC, i.id DESC"
-                             " LIMIT :limit OFFSET :offset"), values)
-    return [_request(row, with_description) for row in rows]
+    return [_request(row, with_description) for row in o311_store.requests(conn, query)]
 
 
 def request(conn: Connection, request_id: str, *, with_description: bool) -> dict | None:
     if not (request_id.isascii() and request_id.isdigit() and len(request_id) < 19):
         return None
-    row = conn.execute(text(f"{_SELECT} WHERE i.id = :id"), {"id": int(request_id)}).first()
+    row = o311_store.request(conn, int(request_id))
     return None if row is None else _request(row, with_description)
 
 

@@ -15,6 +15,9 @@ either way, each a LATERAL subquery that probes a GiST index.
   nearest, lowest code on a tie) is recorded, so the dispatcher can move the incident there.
 - **Possible duplicate**: an open, unmerged incident of the same category within
   ``:dup_m`` metres reported up to ``:dup_h`` hours before (the nearest, then the latest).
+
+These fragments are the rule, so they stay with it; the statements that compose them
+are in ``geo.incidents.store`` (``intake``, ``imports``, ``workflow``).
 """
 
 from __future__ import annotations

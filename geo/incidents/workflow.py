@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents.routing import assignee_sql
+from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -45,7 +45,6 @@ NOTE_REQUIRED = ("reject", "return", "reopen", "merge")
 # What a grid worker (role member) may do, on incidents assigned to them.
 WORKER_ACTIONS = ("start", "resolve", "return", "note")
 ACTION_FIELDS = ("action", "note", "assignee", "grid", "into")
-_NOW = object()  # a column set to the transaction's time
 MAX_NOTE = 2000
 
 
@@ -100,15 +99,9 @@ def check_action(body) -> dict:
     return out
 
 
-_LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
-                  i.duplicate_of_id, l.grid_id, l.community_id
-             FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
-            WHERE i.id = :id FOR UPDATE OF i"""
-
-
 def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None:
     """Apply a checked action (``check_action``) in the caller's transaction."""
-    row = conn.execute(text(_LOCK), {"id": incident_id}).first()
+    row = flow_store.lock(conn, incident_id)
     if row is None or (actor.scope is not None and row.community_id not in actor.scope):
         raise NotFound(f"no incident {incident_id} among the communities you may see")
     action = request["action"]
@@ -139,7 +132,7 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None
         details.update(_merge(conn, row, request.get("into"), actor))
         sets["merged_into_id"] = details["into"]
     if to_status in FINISHED:
-        sets["closed_at"] = _NOW
+        sets["closed_at"] = flow_store.NOW
     if action == "reopen":
         sets["closed_at"] = None
     _update(conn, incident_id, to_status, sets)
@@ -148,9 +141,7 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None
 
 
 def _check_worker(conn: Connection, member_id: int, actor: Actor) -> None:
-    row = conn.execute(text(
-        "SELECT m.active, g.community_id FROM grid_members m"
-        " LEFT JOIN grids g ON g.id = m.grid_id WHERE m.id = :id"), {"id": member_id}).first()
+    row = flow_store.worker(conn, member_id)
     if row is None or (actor.scope is not None and row.community_id not in actor.scope):
         raise InvalidInput(f"no grid worker {member_id} among your communities",
                            param="assignee")
@@ -163,26 +154,17 @@ def _move(conn: Connection, row, grid_code: str | None, actor: Actor, sets: dict
     if grid_code is None:
         if row.boundary_grid_id is None:
             raise InvalidInput("name the grid to move to: 'grid' (a grid code)", param="grid")
-        target = conn.execute(text("SELECT id, community_id, code FROM grids WHERE id = :id"
-                                   " AND valid_to IS NULL"), {"id": row.boundary_grid_id}).first()
+        target = flow_store.current_grid(conn, grid_id=row.boundary_grid_id)
     else:
-        target = conn.execute(text("SELECT id, community_id, code FROM grids WHERE code = :c"
-                                   " AND valid_to IS NULL"), {"c": grid_code}).first()
+        target = flow_store.current_grid(conn, code=grid_code)
     if target is None or (actor.scope is not None and target.community_id not in actor.scope):
         raise InvalidInput(f"no current grid {grid_code or row.boundary_grid_id} among your "
                            "communities", param="grid")
     if target.id == row.grid_id:
         raise InvalidInput(f"the incident is already in grid {target.code}", param="grid")
-    route_to = conn.execute(text("SELECT route_to FROM categories WHERE code = :c"),
-                            {"c": row.category}).scalar() or "grid"
-    routed = conn.execute(text(assignee_sql()),
-                          {"grid_id": target.id, "route_to": route_to}).first()
-    conn.execute(text(
-        "INSERT INTO incident_locations (incident_id, grid_id, community_id, state)"
-        " VALUES (:id, :grid, :community, 'moved')"
-        " ON CONFLICT (incident_id) DO UPDATE SET grid_id = excluded.grid_id,"
-        " community_id = excluded.community_id, state = 'moved', snap_distance_m = NULL,"
-        " located_at = now()"), {"id": row.id, "grid": target.id, "community": target.community_id})
+    route_to = flow_store.route_to(conn, row.category) or "grid"
+    routed = flow_store.assignee(conn, target.id, route_to)
+    flow_store.relocate(conn, row.id, target.id, target.community_id)
     sets["assignee_id"] = routed.assignee_id if routed else None
     sets["routed_to"] = ("community_office" if route_to == "community_office"
                          else routed.routed_to if routed else "unassigned")
@@ -198,10 +180,7 @@ def _merge(conn: Connection, row, into: int | None, actor: Actor) -> dict:
         raise InvalidInput("name the incident to merge into: 'into'", param="into")
     if target_id == row.id:
         raise InvalidInput("an incident cannot be merged into itself", param="into")
-    target = conn.execute(text(
-        "SELECT i.id, i.status, i.merged_into_id, l.community_id FROM incidents i"
-        " LEFT JOIN incident_locations l ON l.incident_id = i.id WHERE i.id = :id"
-        " FOR UPDATE OF i"), {"id": target_id}).first()
+    target = flow_store.lock_target(conn, target_id)
     if target is None or (actor.scope is not None and target.community_id not in actor.scope):
         raise InvalidInput(f"no incident {target_id} among your communities", param="into")
     if target.status not in OPEN + ("resolved",):
@@ -213,29 +192,13 @@ def _merge(conn: Connection, row, into: int | None, actor: Actor) -> dict:
 
 
 def _update(conn: Connection, incident_id: int, status: str | None, sets: dict) -> None:
-    assignments = ["updated_at = now()"]
-    params = {"id": incident_id}
-    if status is not None:
-        assignments.append("status = :status")
-        params["status"] = status
-    for key, value in sets.items():
-        if value is _NOW:
-            assignments.append(f"{key} = now()")
-        else:
-            assignments.append(f"{key} = :{key}")
-            params[key] = value
-    conn.execute(text(f"UPDATE incidents SET {', '.join(assignments)} WHERE id = :id"), params)
+    flow_store.update(conn, incident_id, sets if status is None else {"status": status, **sets})
 
 
 def _event(conn: Connection, incident_id: int, actor: Actor, action: str, from_status: str,
            to_status: str, note: str | None, details: dict) -> None:
-    conn.execute(text(
-        "INSERT INTO incident_events (incident_id, at, actor, user_id, action, from_status,"
-        " to_status, note, details) VALUES (:id, now(), :actor, :user_id, :action, :frm,"
-        " :to, :note, CAST(:details AS jsonb))"),
-        {"id": incident_id, "actor": actor.name, "user_id": actor.user_id, "action": action,
-         "frm": from_status, "to": to_status, "note": note,
-         "details": _json(details) if details else None})
+    flow_store.event(conn, incident_id, actor.name, actor.user_id, action, from_status,
+                     to_status, note, _json(details) if details else None)
 
 
 def _json(value: dict) -> str:

@@ -1,6 +1,6 @@
-"""Boundary layers in and out: read a file (``files``, ``archive``), check and prepare
-its rows (``check``, ``prep``), load it (``store``, ``upsert``), write reports and
-downloads (``write``, ``exports``).
+"""Boundary layers in and out: read a file (``files``, ``archive``, ``raw``), check and
+prepare its rows (``check``, ``prep``), load it and read it back (``store``: its SQL, in
+``load``, ``upsert`` and ``reads``), write reports and downloads (``write``, ``exports``).
 
 May import ``geo.core``, ``geo.pg`` and ``geo.places``.
 """

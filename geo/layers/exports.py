@@ -1,7 +1,7 @@
 """Layer downloads: communities, grids (as in force on a day) and buildings as GeoPackage,
 GeoJSON or CSV, and the building → grid assignment table. No Flask here.
 
-The columns are those ``flask layers export`` writes (``geo.layers.store.read_layer``), so
+The columns are those ``flask layers export`` writes (``geo.layers.store.reads.read_layer``), so
 a downloaded file imports back with ``flask layers import``. CSV carries the geometry as
 WKT (EPSG:4326, lon/lat) in a ``wkt`` column, UTF-8 with a byte-order mark so that Excel
 shows Chinese text.
@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from geo.layers.store import read_layer
+from geo.layers.store.reads import building_assignments, read_layer
 from geo.layers.write import write_layer
 
 FORMATS = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
@@ -38,21 +38,10 @@ def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = Non
         return path.read_bytes()
 
 
-_ASSIGNMENT = """
-    SELECT b.code AS building_code, b.name AS building_name, b.address,
-           g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
-           c.name AS community_name, b.households, b.residents
-      FROM buildings b
-      LEFT JOIN grids g ON g.id = b.grid_id
-      LEFT JOIN communities c ON c.id = b.community_id
-     ORDER BY b.code"""
-
-
 def assignment_csv(conn: Connection) -> bytes:
     """Which current grid (and community) each building is assigned to, by building code.
     Buildings in no grid have empty grid columns."""
-    rows = conn.execute(text(_ASSIGNMENT))
-    return _csv(list(rows.keys()), rows)
+    return _csv(*building_assignments(conn))
 
 
 def _csv(header: list[str], rows) -> bytes:

@@ -3,7 +3,7 @@
 Importing is two steps. :func:`read_layer` checks that a file is what its name says (magic
 bytes) and, for a zip, that it is safe to unpack (:mod:`geo.layers.archive`, before GDAL sees it),
 then returns the raw features and the CRS they are in. :func:`geo.layers.prep.prepare` maps
-the fields and checks every row (:mod:`geo.layers.check`); :mod:`geo.layers.store` loads the
+the fields and checks every row (:mod:`geo.layers.check`); :mod:`geo.layers.store.load` loads the
 rows in one transaction, and :mod:`geo.layers.write` writes the report and exports. The
 public names of all of these are importable from here, which is what the CLI uses.
 No Flask and no SQL here.
@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from geo.core.errors import InvalidFile, InvalidInput
 from geo.layers.archive import MAX_UNZIPPED_BYTES, unpack_shapefile
 from geo.layers.check import KINDS, WORLD, Issue
 from geo.layers.prep import PreparedLayer, RowsRejected, map_fields, prepare
+from geo.layers.raw import RawLayer
 from geo.layers.write import export_driver, write_layer, write_report
 
 __all__ = ["KINDS", "MAX_UNZIPPED_BYTES", "WORLD", "Issue", "PreparedLayer", "RawLayer",
@@ -41,19 +41,6 @@ FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
            ".zip": "zipped Shapefile"}
 MAGIC = {"zipped Shapefile": b"PK\x03\x04", "GeoPackage": b"SQLite format 3\x00"}
 WGS84 = CRS.from_epsg(4326)
-
-
-@dataclass
-class RawLayer:
-    """Features as read: field arrays, shapely geometries (None if missing) and their CRS."""
-
-    name: str
-    fields: dict[str, np.ndarray]
-    geoms: np.ndarray
-    crs: Any
-
-    def __len__(self) -> int:
-        return len(self.geoms)
 
 
 def normalise_crs(value: str | None) -> str | None:

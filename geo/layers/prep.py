@@ -1,16 +1,15 @@
 """Preparing a layer's rows: map the file's fields to columns, check every row, collect.
 
-:func:`prepare` turns a :class:`geo.layers.files.RawLayer` into a :class:`PreparedLayer`: the rows
+:func:`prepare` turns a :class:`geo.layers.raw.RawLayer` into a :class:`PreparedLayer`: the rows
 fit for PostGIS, column by column, and one :class:`geo.layers.check.Issue` per rejected or
 repaired row. The checks themselves are in :mod:`geo.layers.check`; loading is
-:mod:`geo.layers.store`.
+:mod:`geo.layers.store.load`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,9 +23,7 @@ from geo.layers.check import (
     check_geometries,
     reject_duplicates,
 )
-
-if TYPE_CHECKING:  # geo.layers.files imports this module
-    from geo.layers.files import RawLayer
+from geo.layers.raw import RawLayer
 
 
 class RowsRejected(InvalidFile):

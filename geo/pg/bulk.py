@@ -97,33 +97,3 @@ def indexes_rebuilt(conn: Connection, table: str, names: tuple[str, ...]) -> Ite
     yield
     for _, definition in defs:
         conn.exec_driver_sql(definition)
-
-
-_ENABLE = {"A": "ENABLE ALWAYS", "R": "ENABLE REPLICA", "D": "DISABLE"}
-
-
-@contextmanager
-def transition_triggers_dropped(conn: Connection, table: str) -> Iterator[None]:
-    """Drop ``table``'s triggers that keep transition tables for the block, and create
-    them again (in the same enabled state) after it.
-
-    PostgreSQL copies every row a statement writes into the transition tables of the
-    table's statement triggers, even when the trigger is disabled, silenced by
-    ``session_replication_role`` or returns at once: for a COPY of a million incidents
-    that is a second or more spent on rows nobody reads. Only for a writer that does the
-    triggers' work itself (``geo.stats.caseload.deferred`` queues a bulk load's ids for the
-    statistics). Holds an exclusive lock on ``table`` until commit; an error in the block
-    rolls the drop back with everything else.
-    """
-    defs = conn.execute(text(
-        "SELECT tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger"
-        " WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal"
-        " AND (tgnewtable IS NOT NULL OR tgoldtable IS NOT NULL) ORDER BY tgname"),
-        {"t": table}).all()
-    for name, _, _ in defs:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}" ON "{table}"')
-    yield
-    for name, definition, enabled in defs:
-        conn.exec_driver_sql(definition)
-        if enabled in _ENABLE:
-            conn.exec_driver_sql(f'ALTER TABLE "{table}" {_ENABLE[enabled]} TRIGGER "{name}"')

@@ -3,8 +3,8 @@
 :func:`copy_frame` writes a frame whose columns are a table's through the psycopg2
 connection under a SQLAlchemy ``Connection`` as one COPY statement, encoding the frame
 chunk by chunk on a worker thread while the server ingests the chunks already made.
-:func:`encode_frame` and :func:`copy_encoded` are the two halves, for callers that give
-the worker more to do while the server is busy. Frames of numbers, timestamps, text,
+:func:`encode_frame` and :func:`copy_encoded` are its two halves (encode on the worker,
+send from the caller). Frames of numbers, timestamps, text,
 categories and geometry go in PostgreSQL's binary format (:func:`copy_binary`), others
 in its text format (:func:`copy_text`). Both encoders work column by column in numpy,
 never row by row. Geometry (a ``geom`` column of shapely objects) travels as EWKB with
@@ -49,7 +49,7 @@ def copy_frame(conn: Connection, table: str, frame: pd.DataFrame,
 
 
 def encode_frame(conn: Connection, table: str, frame: pd.DataFrame, pool: Executor,
-                 chunk: int = COPY_ROWS, points: np.ndarray | None = None) -> Encoded:
+                 chunk: int = COPY_ROWS) -> Encoded:
     """Start encoding ``frame`` for COPY into ``table`` on ``pool``, chunk by chunk.
 
     Parameters
@@ -64,9 +64,6 @@ def encode_frame(conn: Connection, table: str, frame: pd.DataFrame, pool: Execut
         Runs the encoding; with one worker, work submitted after this call waits for it.
     chunk : int
         Rows per chunk.
-    points : ndarray, optional
-        (lon, lat) per row, shape (n, 2): written as the table's ``geom`` column, as
-        points. Much cheaper than a column of shapely points when there are millions.
 
     Returns
     -------
@@ -78,8 +75,7 @@ def encode_frame(conn: Connection, table: str, frame: pd.DataFrame, pool: Execut
     encode = partial(copy_binary, types=types) if binary else copy_text
 
     def part(start: int) -> tuple[list[str], bytes]:
-        xy = None if points is None else points[start:start + chunk]
-        return encode(frame.iloc[start:start + chunk], points=xy)
+        return encode(frame.iloc[start:start + chunk])
 
     return Encoded(table, binary, deque(pool.submit(part, start)
                                         for start in range(0, len(frame), chunk)))
@@ -146,14 +142,13 @@ def _variable(series: pd.Series) -> bool:
             or isinstance(series.dtype, pd.StringDtype))
 
 
-def copy_binary(frame: pd.DataFrame, types: dict[str, str], points: np.ndarray | None = None,
-                ) -> tuple[list[str], bytes]:
+def copy_binary(frame: pd.DataFrame, types: dict[str, str]) -> tuple[list[str], bytes]:
     """``frame``'s rows as binary COPY tuples (without the file header and trailer).
 
     Returns the column names in the order written and the data. Rows sharing their
     categorical values are encoded together: their fixed-width columns (no NULLs) and
     those values, the same on each, make one numpy structured array; the variable-width
-    columns (text, geometry, ``points`` as ``geom``) are then scattered into the rows,
+    columns (text, geometry) are then scattered into the rows,
     one numpy step per column. Nothing is done row by row in Python.
     """
     enums = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
@@ -167,12 +162,10 @@ def copy_binary(frame: pd.DataFrame, types: dict[str, str], points: np.ndarray |
     for rows in np.split(order, np.flatnonzero(np.diff(which[order])) + 1):
         tail = b"".join(_binary_text(frame[c].iloc[rows[0]]) for c in enums)
         head = _fixed_rows(len(rows), [v[rows] for v in values], layouts,
-                           len(frame.columns) + (points is not None), tail)
+                           len(frame.columns), tail)
         fields = [_field_bytes(frame[c].iloc[rows]) for c in variable]
-        if points is not None:
-            fields.append(_point_ewkb(points[rows]))
         parts.append(_with_fields(head, fields) if fields else head.tobytes())
-    return fixed + enums + variable + ["geom"] * (points is not None), b"".join(parts)
+    return fixed + enums + variable, b"".join(parts)
 
 
 def _fixed_rows(n_rows: int, values: list[np.ndarray], layouts: list[str], n_columns: int,
@@ -264,8 +257,7 @@ def _point_ewkb(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows.view(np.uint8), np.full(len(xy), rows.itemsize)
 
 
-def copy_text(frame: pd.DataFrame, points: np.ndarray | None = None,
-              ) -> tuple[list[str], bytes]:
+def copy_text(frame: pd.DataFrame) -> tuple[list[str], bytes]:
     """``frame`` in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL).
 
     Returns the column names in the order written and the data. Categorical columns go
@@ -275,8 +267,6 @@ def copy_text(frame: pd.DataFrame, points: np.ndarray | None = None,
     enums = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
     plain = [c for c in frame.columns if c not in enums]
     cells = [_column_text(frame[name]) for name in plain]
-    if points is not None:
-        plain, cells = [*plain, "geom"], [*cells, _point_hex(points)]
     if enums:
         cells.append(_enum_text(frame[enums]))
     line = _joined(cells, "\t")

@@ -22,6 +22,10 @@ the grids (each grid probes the GiST index on the points once), which is several
 faster than letting every point probe the grids. Incident locations are *appended* to the
 narrow ``incident_locations`` table rather than written into the wide incident rows; an
 incident with no location row has not been located yet, so re-running is a no-op.
+
+The SQL stays here, with the rule it is: other domains compose :func:`locate_sql` into
+their own statements (the lookup, intake, imports, plans), and the bulk statements are
+the rule applied to a whole table. The domain's other SQL is in ``geo.places.store``.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> st
     ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
     ``community_id`` and ``geom``), and ``version`` picks the rows of it to use: the
     current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date, or a
-    redraw plan's grids (``geo.plans.side``) to see where a point would go.
+    redraw plan's grids (``geo.plans.store.sides``) to see where a point would go.
     """
     return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
                           version=version)

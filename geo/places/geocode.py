@@ -7,9 +7,10 @@ trigram of its own; it is matched as a prefix, which the same indexes serve thro
 padded word-start trigrams. Digits only (4 or more) search building codes by prefix.
 
 Ranking, best first: the exact address (or code), addresses that start with the query,
-then trigram similarity, shorter addresses, code. Only the first ``_CANDIDATES`` matches
-are ranked: a query matching thousands of buildings ("大街") is too vague for any order to
-help, and ranking them all would cost tens of milliseconds.
+then trigram similarity, shorter addresses, code. Only the first 200 matches
+(``geo.places.store.geocode.CANDIDATES``) are ranked: a query matching thousands of
+buildings ("大街") is too vague for any order to help, and ranking them all would cost
+tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -17,40 +18,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput, NotFound
-from geo.pg.prepared import Prepared
+from geo.places.store import geocode as geocode_store
 
 MAX_QUERY = 100
-_CANDIDATES = 200
-
-# Ranked first, then the point and the names for the few kept: a point on the surface of
-# every candidate would cost more than the search.
-_RESULT = """
-    SELECT b.id, b.code, b.name, b.address,
-           round(ST_X(p.geom)::numeric, 7)::float8 AS lon,
-           round(ST_Y(p.geom)::numeric, 7)::float8 AS lat,
-           g.code AS grid_code, g.name AS grid_name,
-           c.code AS community_code, c.name AS community_name
-      FROM (SELECT b.*, row_number() OVER (
-                       ORDER BY {rank}, length(b.address) NULLS LAST, b.code) AS place
-              FROM ({candidates}) b
-             ORDER BY place LIMIT :limit) b
-      CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.geom) AS geom) p
-      LEFT JOIN grids g ON g.id = b.grid_id
-      LEFT JOIN communities c ON c.id = b.community_id
-     ORDER BY b.place
-"""
-
-_COLUMNS = "id, code, name, address, geom, grid_id, community_id"
-_BY_CODE = f"""SELECT {_COLUMNS} FROM buildings WHERE code >= :q AND code < :q_end ORDER BY code
-              LIMIT :limit"""
-_BY_TEXT = f"SELECT {_COLUMNS} FROM buildings WHERE {{where}} LIMIT {{n}}"
-_TEXT_RANK = ("b.code = :q DESC, coalesce(b.address = :q, false) DESC, "
-              "coalesce(b.name = :q, false) DESC, "
-              "coalesce(starts_with(b.address, :q), false) DESC, "
-              "similarity(coalesce(b.address, '') || coalesce(b.name, ''), :q) DESC")
 
 
 def normalize(q: str | None) -> str:
@@ -70,31 +43,13 @@ def _like(word: str, prefix: bool) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
-def _text_sql(words: int) -> str:
-    clauses = [f"(address LIKE :w{n} OR name LIKE :w{n} OR code = :q)" for n in range(words)]
-    candidates = _BY_TEXT.format(where=" AND ".join(clauses), n=_CANDIDATES)
-    return _RESULT.format(candidates=candidates, rank=_TEXT_RANK)
-
-
-# The two shapes nearly every search has (a code; one word) are prepared once per
-# connection: planning the ranked statement costs about as much as running it.
-_TYPES = {"q": "text", "q_end": "text", "w0": "text", "limit": "int"}
-_CODE_PREPARED = Prepared.of("gridmap_geocode_code_v1", _RESULT.format(
-    candidates=_BY_CODE, rank="b.code = :q DESC"), _TYPES)
-_WORD_PREPARED = Prepared.of("gridmap_geocode_word_v1", _text_sql(1), _TYPES)
-
-
 def search(conn: Connection, q: str, limit: int = 10) -> list[dict]:
     """Buildings matching ``q`` (already normalised), best first, with point and grid."""
     if q.isdigit() and len(q) >= 4:
-        rows = _CODE_PREPARED.run(conn, {"q": q, "q_end": q[:-1] + chr(ord(q[-1]) + 1),
-                                         "limit": limit})
+        rows = geocode_store.by_code(conn, q, q[:-1] + chr(ord(q[-1]) + 1), limit)
     else:
-        words = q.split(" ")
-        params = {"q": q, "limit": limit, **{
-            f"w{n}": _like(word, prefix=len(q) < 3) for n, word in enumerate(words)}}
-        rows = (_WORD_PREPARED.run(conn, params) if len(words) == 1
-                else conn.execute(text(_text_sql(len(words))), params))
+        rows = geocode_store.by_words(conn, q, [_like(word, prefix=len(q) < 3)
+                                                for word in q.split(" ")], limit)
     return [_shown(row._mapping) for row in rows]
 
 

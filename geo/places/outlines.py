@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.params import Box
+from geo.places.store import outlines as outline_store
 
-KINDS = {
-    # kind → (FROM … WHERE, properties)
-    "grids": ("grids t JOIN communities c ON c.id = t.community_id WHERE t.valid_to IS NULL",
-              "json_build_object('code', t.code, 'name', t.name, 'community', c.name)"),
-    "communities": ("communities t WHERE TRUE",
-                    "json_build_object('code', t.code, 'name', t.name)"),
-}
 MAX_ZOOM = 22
 
 
@@ -34,31 +28,11 @@ def pixel_degrees(zoom: int) -> float:
 
 
 def outlines(conn: Connection, kind: str, box: Box, zoom: int, limit: int) -> str:
-    """A GeoJSON FeatureCollection (text) of ``kind`` in ``box``, simplified for ``zoom``.
+    """A GeoJSON FeatureCollection (text) of ``kind`` (``grids`` or ``communities``) in
+    ``box``, simplified for ``zoom`` (to a pixel, coordinates to a quarter pixel).
 
     At most ``limit`` features, by code; ``"truncated": true`` when more were in view.
     """
-    from_where, props = KINDS[kind]
     tolerance = pixel_degrees(zoom)
     digits = min(7, max(3, math.ceil(math.log10(4 / tolerance))))
-    # && picks candidates by the GiST index; the view's edge cuts nothing: a feature
-    # that overlaps it is sent whole so that panning a little needs no new request.
-    sql = f"""
-        WITH page AS (
-            SELECT t.code, {props} AS props,
-                   ST_AsGeoJSON(ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(t.geom, :tol)),
-                                {digits})::json AS geometry
-              FROM {from_where}
-               AND t.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
-             ORDER BY t.code LIMIT :limit + 1)
-        SELECT json_build_object(
-                 'type', 'FeatureCollection',
-                 'truncated', (SELECT count(*) FROM page) > :limit,
-                 'features', coalesce((
-                     SELECT json_agg(json_build_object('type', 'Feature', 'geometry', geometry,
-                                                       'properties', props) ORDER BY code)
-                       FROM (SELECT * FROM page ORDER BY code LIMIT :limit) kept),
-                   '[]'::json))::text"""
-    return conn.execute(text(sql), {"tol": tolerance, "limit": limit,
-                                    **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True))}
-                        ).scalar_one()
+    return outline_store.outlines(conn, kind, box, tolerance, digits, limit)

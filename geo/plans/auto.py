@@ -20,24 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput
 from geo.plans import autodraft, derive
 from geo.plans.parse import GridRow, default_name
+from geo.plans.store import drafts as store
 
 MAX_GRID_NUMBER = 999
 MAX_HOUSEHOLDS = 100_000
 MAX_SEED = 2**31 - 1
 FIELDS = ("community", "name", "band", "grids", "seed", "caseload")
-
-_BUILDINGS = """
-    SELECT b.id, b.households, ST_AsBinary(b.geom) AS wkb,
-           ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
-           g.code AS grid_code
-      FROM buildings b LEFT JOIN grids g ON g.id = b.grid_id AND g.valid_to IS NULL
-     WHERE b.community_id = :c ORDER BY b.id
-"""
 
 
 @dataclass(frozen=True)
@@ -122,7 +115,7 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
     0 when contiguity held through the drawing) and ``seed``; with ``caseload`` > 0 also
     ``caseload`` (weight, incidents per code, their deviation).
     """
-    rows = conn.execute(text(_BUILDINGS), {"c": community_id}).all()
+    rows = store.draft_buildings(conn, community_id)
     if not rows:
         raise InvalidInput(f"community {community_code} has no buildings to draft grids from",
                            param="community")
@@ -132,9 +125,7 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
     if k > len(rows):
         raise InvalidInput(f"community {community_code} has {len(rows)} buildings: too few "
                            f"for {k} grids", param="grids" if grids else "band")
-    area = shapely.from_wkb(bytes(conn.execute(text(
-        "SELECT ST_AsBinary(geom) FROM communities WHERE id = :c"),
-        {"c": community_id}).scalar_one()))
+    area = shapely.from_wkb(store.community_wkb(conn, community_id))
     footprints = shapely.from_wkb([bytes(r.wkb) for r in rows])
     incidents = _incidents(conn, community_id, [r.id for r in rows]) if caseload else None
     balanced = _blend(weights, incidents, caseload)
@@ -155,8 +146,7 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
         summary["caseload"] = {"weight": caseload, "incidents": per_grid,
                                "deviation": round(autodraft.deviation(list(per_grid.values())), 4)
                                if sum(per_grid.values()) else None}
-    names = dict(conn.execute(text("SELECT code, name FROM grids WHERE community_id = :c AND"
-                                   " valid_to IS NULL"), {"c": community_id}).all())
+    names = store.current_grid_names(conn, community_id)
     hexed = shapely.to_wkb(shapely.set_srid(np.asarray(list(shapes.values()), dtype=object),
                                             4326), hex=True, include_srid=True)
     grid_rows = [GridRow(code, names.get(code) or default_name(code), h)
@@ -165,23 +155,9 @@ def draft(conn: Connection, community_id: int, community_code: str, *,
     return Draft(grid_rows, pairs, summary)
 
 
-_INCIDENTS = """
-    -- Last year's incidents in the community, each given to its nearest building (KNN on
-    -- the GiST index): an incident in a yard or a street counts for the building beside it.
-    SELECT nb.id, count(*) AS n
-      FROM communities c
-      JOIN incidents i ON ST_Covers(c.geom, i.geom)
-      CROSS JOIN LATERAL (SELECT b.id FROM buildings b WHERE b.community_id = c.id
-                           ORDER BY b.geom <-> i.geom LIMIT 1) nb
-     WHERE c.id = :c AND i.reported_at >= now() - interval '365 days'
-     GROUP BY nb.id
-"""
-
-
 def _incidents(conn: Connection, community_id: int, ids: list[int]) -> np.ndarray:
     """Incidents of the last 365 days per building (in ``ids`` order)."""
-    conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-    counts = dict(conn.execute(text(_INCIDENTS), {"c": community_id}).all())
+    counts = store.incidents_by_building(conn, community_id)
     return np.array([counts.get(i, 0) for i in ids], dtype=np.int64)
 
 

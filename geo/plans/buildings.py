@@ -17,11 +17,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput
 from geo.plans import side
 from geo.plans.side import Side
+from geo.plans.store import drafts as plan_store
 
 MAX_ROWS = 100_000
 SHOWN_PROBLEMS = 50
@@ -104,9 +105,7 @@ def resolve(conn: Connection, rows: Sequence[tuple[int, str, str]], community_id
             problems.append({"row": n, "building": building, "reason":
                              f"grid code {grid[:40]!r} is not {community_code} + 3 digits"})
     codes = [b for _, b, _ in rows]
-    found = dict(conn.execute(text(
-        "SELECT code, id FROM buildings WHERE code = ANY(:codes) AND community_id = :c"),
-        {"codes": codes, "c": community_id}).all())
+    found = plan_store.building_ids(conn, codes, community_id)
     seen: dict[str, int] = {}
     for n, building, _ in rows:
         if _BUILDING.match(building) and building not in found:
@@ -128,24 +127,15 @@ def resolve(conn: Connection, rows: Sequence[tuple[int, str, str]], community_id
 def store(conn: Connection, plan_id: int, pairs: Sequence[tuple[int, str]], *,
           replace: bool) -> int:
     """Write assignments (replacing all of the plan's, or only the buildings given)."""
-    if replace:
-        conn.execute(text("DELETE FROM plan_buildings WHERE plan_id = :p"), {"p": plan_id})
-    return conn.execute(text("""
-        INSERT INTO plan_buildings (plan_id, building_id, grid_code)
-        SELECT :p, b, g FROM unnest(CAST(:b AS int[]), CAST(:g AS text[])) AS x(b, g)
-        ON CONFLICT (plan_id, building_id) DO UPDATE SET grid_code = excluded.grid_code"""),
-        {"p": plan_id, "b": [b for b, _ in pairs], "g": [g for _, g in pairs]}).rowcount
+    return plan_store.store_assignments(conn, plan_id, pairs, replace=replace)
 
 
 def effective(conn: Connection, plan_id: int, community_id: int) -> list[dict]:
     """Every building of the community with the grid code the plan puts it in: its stated
     assignment, else the plan grid holding its largest part, else none."""
-    stated = dict(conn.execute(text(
-        "SELECT building_id, grid_code FROM plan_buildings WHERE plan_id = :p"),
-        {"p": plan_id}).all())
+    stated = plan_store.stated_assignments(conn, plan_id)
     fits = side.buildings(conn, Side(community_id, plan_id=plan_id))
-    extra = {r.id: r for r in conn.execute(text(
-        "SELECT id, name, address FROM buildings WHERE community_id = :c"), {"c": community_id})}
+    extra = plan_store.building_labels(conn, community_id)
     return [{"id": b.id, "building_code": b.code,
              "grid_code": stated.get(b.id, b.grid_code), "assigned": b.id in stated,
              "name": extra[b.id].name, "address": extra[b.id].address,

@@ -40,10 +40,11 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row
 
 from geo.plans import side as planside
 from geo.plans.side import Side
+from geo.plans.store import sides as store
 
 ERROR, WARNING = "error", "warning"
 MAX_PER_KIND = 500  # findings listed per kind; summary.counts has them all
@@ -59,46 +60,6 @@ class Rules:
     min_compactness: float = 0.2
 
 
-# Overlaps between pairs (ST_Relate: interiors meet, so touching edges do not count), the
-# community's area left out of the union of grids, each grid's area outside the community,
-# and every part of a multi-part grid but its largest. One statement for the plan.
-_PIECES = """
-    WITH c AS (SELECT geom FROM communities WHERE id = :side_cid),
-    g AS MATERIALIZED ({side}),
-    pieces AS (
-        SELECT 'overlap' AS kind, ARRAY[a.code, b.code] AS codes,
-               (ST_Dump(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3))).geom
-          FROM g a JOIN g b ON a.id < b.id AND a.geom && b.geom
-                           AND ST_Relate(a.geom, b.geom, '2********')
-        UNION ALL
-        SELECT 'gap', ARRAY[]::text[], (ST_Dump(ST_CollectionExtract(ST_Difference(c.geom,
-                   coalesce((SELECT ST_Union(geom) FROM g),
-                            ST_SetSRID('POLYGON EMPTY'::geometry, 4326))), 3))).geom
-          FROM c
-        UNION ALL
-        SELECT 'outside', ARRAY[g.code],
-               (ST_Dump(ST_CollectionExtract(ST_Difference(g.geom, c.geom), 3))).geom
-          FROM g, c WHERE NOT ST_CoveredBy(g.geom, c.geom)
-        UNION ALL
-        SELECT 'multipart', ARRAY[code], geom FROM (
-            SELECT g.code, d.geom,
-                   row_number() OVER (PARTITION BY g.id ORDER BY ST_Area(d.geom) DESC) AS rank
-              FROM g, ST_Dump(g.geom) d WHERE ST_NumGeometries(g.geom) > 1) parts
-         WHERE rank > 1)
-    SELECT kind, codes, ST_Area(geom::geography) AS area_m2,
-           ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7) AS geojson
-      FROM pieces
-     WHERE NOT ST_IsEmpty(geom)
-     ORDER BY kind, area_m2 DESC
-"""
-
-_GRIDS = """
-    SELECT g.id, g.code, g.name, ST_Area(g.geom::geography) AS area_m2,
-           ST_Perimeter(g.geom::geography) AS perimeter_m,
-           ST_AsGeoJSON(ST_ForcePolygonCCW(g.geom), 7) AS geojson
-      FROM ({side}) g ORDER BY g.code, g.id
-"""
-
 # Pieces smaller than this (m², a 30 cm square) are not findings at all: they are the
 # floating-point noise of overlays, e.g. where a derived grid edge crosses the community
 # outline at a computed point a few nanodegrees off the outline's segment.
@@ -112,10 +73,9 @@ def check(conn: Connection, side: Side, community_code: str, rules: Rules) -> di
     true when there is no error; ``grids`` has per grid its households, buildings, area,
     compactness and workers' count.
     """
-    conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-    sql, params = planside.grids_sql(side)
-    grids = [dict(r._mapping) for r in conn.execute(text(_GRIDS.format(side=sql)), params)]
-    findings = _pieces(conn, sql, params, rules)
+    store.time_limit(conn, "60s")
+    grids = store.grid_measures(conn, side)
+    findings = _pieces(store.pieces(conn, side), rules)
     fits = planside.buildings(conn, side, with_geom=True)
     findings += _buildings(fits)
     stats = _grid_stats(grids, fits)
@@ -141,10 +101,9 @@ _PIECE_TEXT = {"overlap": "grids {codes} overlap by {area:.2f} m²",
                "multipart": "grid {codes} is in more than one piece; this one is {area:.2f} m²"}
 
 
-def _pieces(conn: Connection, side_sql: str, params: dict, rules: Rules) -> list[dict]:
+def _pieces(pieces: list[Row], rules: Rules) -> list[dict]:
     out = []
-    for kind, codes, area, geojson in conn.execute(text(_PIECES.format(side=side_sql)),
-                                                   params):
+    for kind, codes, area, geojson in pieces:
         if area < NOISE_M2:
             continue
         message = _PIECE_TEXT[kind].format(codes=" and ".join(codes), area=area)

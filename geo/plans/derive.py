@@ -25,11 +25,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput
 from geo.layers.check import polygonal_parts
 from geo.plans.parse import GridRow, default_name
+from geo.plans.store import drafts as store
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON = 111_320.0
@@ -144,28 +145,17 @@ def _dissolve(cells: np.ndarray) -> shapely.Geometry:
         return shapely.union_all(cells)
 
 
-_INPUT = """
-    SELECT ST_AsBinary(c.geom) FROM communities c WHERE c.id = :c
-"""
-
-
 def derive_rows(conn: Connection, plan_id: int, community_id: int,
                 assignments: Sequence[dict]) -> list[GridRow]:
     """Grid rows for a plan from its effective assignments (names kept by code: the
     plan's, else the current grid's, else a default)."""
-    community = shapely.from_wkb(bytes(conn.execute(text(_INPUT),
-                                                    {"c": community_id}).scalar_one()))
+    community = shapely.from_wkb(store.community_wkb(conn, community_id))
     chosen = [a for a in assignments if a["grid_code"]]
-    wkb = dict(conn.execute(text("SELECT id, ST_AsBinary(geom) FROM buildings"
-                                 " WHERE id = ANY(:ids)"),
-                            {"ids": [a["id"] for a in chosen]}).all())
-    geoms = shapely.from_wkb([bytes(wkb[a["id"]]) for a in chosen]) if chosen else []
+    wkb = store.footprints_wkb(conn, [a["id"] for a in chosen])
+    geoms = shapely.from_wkb([wkb[a["id"]] for a in chosen]) if chosen else []
     grids = derive(community, list(geoms), [a["grid_code"] for a in chosen])
-    names = dict(conn.execute(text(
-        "SELECT code, name FROM grids WHERE community_id = :c AND valid_to IS NULL"),
-        {"c": community_id}).all())
-    names.update(conn.execute(text("SELECT code, name FROM plan_grids WHERE plan_id = :p"),
-                              {"p": plan_id}).all())
+    names = store.current_grid_names(conn, community_id)
+    names.update(store.plan_grid_names(conn, plan_id))
     hexed = shapely.to_wkb(shapely.set_srid(np.asarray(list(grids.values()), dtype=object),
                                             4326), hex=True, include_srid=True)
     return [GridRow(code, names.get(code) or default_name(code), h)

@@ -21,10 +21,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from geo.plans.parse import GridRow, default_name
+from geo.plans.store import drafts as store
 
 SOURCES = ("current", "empty", "version", "plan")
 STATUSES = ("draft", "published", "discarded")
@@ -43,8 +44,7 @@ class PlanRef:
 
 def community(conn: Connection, code: str, scope: frozenset[int] | None) -> tuple[int, str]:
     """(id, code) of a community the caller may see, else NotFound."""
-    row = conn.execute(text("SELECT id, code FROM communities WHERE code = :c"),
-                       {"c": code}).first()
+    row = store.community_by_code(conn, code)
     if row is None or (scope is not None and row.id not in scope):
         raise NotFound(f"no community {code} among the communities you may see")
     return row.id, row.code
@@ -59,17 +59,10 @@ def create(conn: Connection, community_id: int, name: str, source: str, *,
     grids in force on ``at``: publishing it again rolls a redraw back), ``plan`` (a copy
     of plan ``from_plan`` of the same community), ``file`` or ``buildings`` (``rows``).
     """
-    plan_id = conn.execute(text(
-        "INSERT INTO plans (community_id, name, status, created_by, created_at, updated_at,"
-        " version, source) VALUES (:c, :n, 'draft', :u, now(), now(), 1, :s) RETURNING id"),
-        {"c": community_id, "n": name, "u": user_id, "s": source}).scalar_one()
+    plan_id = store.insert_plan(conn, community_id, name, user_id, source)
     if source == "current" or source == "version":
-        version = ("g.valid_to IS NULL" if source == "current" else
-                   "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)")
-        copied = conn.execute(text(
-            "INSERT INTO plan_grids (plan_id, code, name, geom) SELECT :p, g.code, g.name,"
-            f" g.geom FROM grids g WHERE g.community_id = :c AND {version} ORDER BY g.code"),
-            {"p": plan_id, "c": community_id, "at": at}).rowcount
+        copied = store.copy_version(conn, plan_id, community_id,
+                                    None if source == "current" else at)
         if source == "version" and copied == 0:
             raise InvalidInput(f"the community had no grids in force on {at}", param="at")
     elif source == "plan":
@@ -81,38 +74,21 @@ def create(conn: Connection, community_id: int, name: str, source: str, *,
 
 def _copy_plan(conn: Connection, plan_id: int, community_id: int, from_plan: int | None,
                scope: frozenset[int] | None) -> None:
-    other = conn.execute(text("SELECT community_id FROM plans WHERE id = :id"),
-                         {"id": from_plan}).first()
-    if other is None or (scope is not None and other.community_id not in scope):
+    other = store.plan_community(conn, from_plan)
+    if other is None or (scope is not None and other not in scope):
         raise InvalidInput(f"no plan {from_plan} among the communities you may see",
                            param="plan")
-    if other.community_id != community_id:
+    if other != community_id:
         raise InvalidInput(f"plan {from_plan} is for another community", param="plan")
-    for table, cols in (("plan_grids", "code, name, geom"),
-                        ("plan_buildings", "building_id, grid_code")):
-        conn.execute(text(f"INSERT INTO {table} (plan_id, {cols}) SELECT :p, {cols}"
-                          f" FROM {table} WHERE plan_id = :src"), {"p": plan_id, "src": from_plan})
+    store.copy_plan(conn, plan_id, from_plan)
 
 
 def insert_rows(conn: Connection, plan_id: int, rows: Sequence[GridRow]) -> None:
-    """Add grids (hex EWKB MultiPolygons, already checked) to a plan.
-
-    PostGIS is the authority on validity (its GEOS is older than shapely's): a geometry
-    valid for shapely but not for PostGIS is repaired here rather than refused by the
-    table's CHECK constraint.
-    """
-    if not rows:
-        return
-    conn.execute(text("""
-        INSERT INTO plan_grids (plan_id, code, name, geom)
-        SELECT :p, r.code, r.name,
-               CASE WHEN ST_IsValid(r.g) THEN r.g
-                    ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(r.g), 3)) END
-          FROM (SELECT unnest(CAST(:codes AS text[])) AS code,
-                       unnest(CAST(:names AS text[])) AS name,
-                       ST_GeomFromEWKB(decode(unnest(CAST(:geoms AS text[])), 'hex')) AS g) r
-    """), {"p": plan_id, "codes": [r.code for r in rows], "names": [r.name for r in rows],
-           "geoms": [r.geom for r in rows]})
+    """Add grids (hex EWKB MultiPolygons, already checked) to a plan (repaired where
+    PostGIS finds them invalid: :func:`geo.plans.store.drafts.insert_grids`)."""
+    if rows:
+        store.insert_grids(conn, plan_id, [r.code for r in rows], [r.name for r in rows],
+                           [r.geom for r in rows])
 
 
 def claim(conn: Connection, plan_id: int, seen: int, scope: frozenset[int] | None,
@@ -123,23 +99,15 @@ def claim(conn: Connection, plan_id: int, seen: int, scope: frozenset[int] | Non
     since: details carry the current version) or, with ``draft``, Conflict when the plan
     is no longer a draft.
     """
-    row = conn.execute(text("""
-        UPDATE plans p SET version = version + 1, updated_at = now()
-          FROM communities c
-         WHERE p.id = :id AND c.id = p.community_id AND p.version = :seen
-           AND (CAST(:scope AS int[]) IS NULL OR p.community_id = ANY(:scope))
-        RETURNING p.id, p.community_id, c.code, p.status, p.version"""),
-        {"id": plan_id, "seen": seen, "scope": _scope(scope)}).first()
+    row = store.claim(conn, plan_id, seen, _scope(scope))
     if row is None:
-        current = conn.execute(text(
-            "SELECT version FROM plans WHERE id = :id AND (CAST(:scope AS int[]) IS NULL"
-            " OR community_id = ANY(:scope))"), {"id": plan_id, "scope": _scope(scope)}).first()
+        current = store.plan_version(conn, plan_id, _scope(scope))
         if current is None:
             raise NotFound(f"no plan {plan_id} among the communities you may see")
         raise PreconditionFailed(
             f"plan {plan_id} has changed since you read it (you sent version {seen}, it is "
-            f"now {current.version}); reload it and apply your change again",
-            details={"version": current.version, "etag": etag(plan_id, current.version)})
+            f"now {current}); reload it and apply your change again",
+            details={"version": current, "etag": etag(plan_id, current)})
     if draft and row.status != "draft":
         raise Conflict(f"plan {plan_id} is {row.status}; only drafts can change")
     return PlanRef(row.id, row.community_id, row.code, row.status, row.version)
@@ -147,11 +115,7 @@ def claim(conn: Connection, plan_id: int, seen: int, scope: frozenset[int] | Non
 
 def ref(conn: Connection, plan_id: int, scope: frozenset[int] | None) -> PlanRef:
     """A plan for reading (nothing locked), or NotFound."""
-    row = conn.execute(text(
-        "SELECT p.id, p.community_id, c.code, p.status, p.version FROM plans p"
-        " JOIN communities c ON c.id = p.community_id WHERE p.id = :id"
-        " AND (CAST(:scope AS int[]) IS NULL OR p.community_id = ANY(:scope))"),
-        {"id": plan_id, "scope": _scope(scope)}).first()
+    row = store.plan_ref(conn, plan_id, _scope(scope))
     if row is None:
         raise NotFound(f"no plan {plan_id} among the communities you may see")
     return PlanRef(*row)
@@ -180,7 +144,7 @@ def version_of(tag: str, plan_id: int) -> int | None:
 
 
 def replace_grids(conn: Connection, plan: PlanRef, rows: Sequence[GridRow]) -> None:
-    conn.execute(text("DELETE FROM plan_grids WHERE plan_id = :p"), {"p": plan.id})
+    store.delete_grids(conn, plan.id)
     insert_rows(conn, plan.id, rows)
 
 
@@ -202,27 +166,20 @@ def patch_grids(conn: Connection, plan: PlanRef, features: Sequence[tuple],
             insert_rows(conn, plan.id, [GridRow(code or "", name or default_name(code), geom)])
             counts["added"] += 1
             continue
-        conn.execute(text("""
-            UPDATE plan_grids SET code = coalesce(:code, code), name = coalesce(:name, name),
-                   geom = coalesce(CASE WHEN ST_IsValid(g) THEN g ELSE
-                                   ST_Multi(ST_CollectionExtract(ST_MakeValid(g), 3)) END, geom)
-              FROM (SELECT ST_GeomFromEWKB(decode(CAST(:geom AS text), 'hex')) AS g) x
-             WHERE id = :id"""), {"id": target, "code": code, "name": name, "geom": geom})
+        store.update_grid(conn, target, code, name, geom)
         counts["changed"] += 1
     return counts
 
 
 def _target(conn: Connection, plan_id: int, fid: int | None, code: str | None) -> int | None:
     if fid is not None:
-        found = conn.execute(text("SELECT id FROM plan_grids WHERE id = :id AND plan_id = :p"),
-                             {"id": fid, "p": plan_id}).scalar()
+        found = store.plan_grid_id(conn, plan_id, fid)
         if found is None:
             raise InvalidInput(f"plan {plan_id} has no grid with id {fid}", param="id")
         return found
     if not code:
         raise InvalidInput("a feature without 'id' needs a 'code'", param="code")
-    ids = conn.execute(text("SELECT id FROM plan_grids WHERE plan_id = :p AND code = :c"),
-                       {"p": plan_id, "c": code}).scalars().all()
+    ids = store.grid_ids_with_code(conn, plan_id, code)
     if len(ids) > 1:
         raise InvalidInput(f"{len(ids)} grids of the plan have code {code}; name the one to "
                            f"change by its 'id' ({', '.join(map(str, ids))})", param="code")
@@ -230,60 +187,37 @@ def _target(conn: Connection, plan_id: int, fid: int | None, code: str | None) -
 
 
 def _delete_one(conn: Connection, plan_id: int, item: str | int) -> int:
-    column = "id" if isinstance(item, int) and not isinstance(item, bool) else "code"
-    if column == "code" and not isinstance(item, str):
+    if isinstance(item, bool) or not isinstance(item, int | str):
         raise InvalidInput("'delete' lists grid codes (text) or plan grid ids (numbers)",
                            param="delete")
-    gone = conn.execute(text(f"DELETE FROM plan_grids WHERE plan_id = :p AND {column} = :v"),
-                        {"p": plan_id, "v": item}).rowcount
+    gone = store.delete_grid(conn, plan_id, item)
     if gone == 0:
         raise InvalidInput(f"the plan has no grid {item} to delete", param="delete")
     return gone
 
 
 def rename(conn: Connection, plan: PlanRef, name: str) -> None:
-    conn.execute(text("UPDATE plans SET name = :n WHERE id = :id"), {"n": name, "id": plan.id})
+    store.rename_plan(conn, plan.id, name)
 
 
 def delete(conn: Connection, plan: PlanRef) -> None:
     """Delete a draft with its grids and assignments (published plans are history)."""
-    conn.execute(text("DELETE FROM plans WHERE id = :id"), {"id": plan.id})
-
-
-_META = """
-    SELECT p.id, p.name, p.status, p.source, p.version, p.created_at, p.updated_at,
-           p.published_at, c.code AS community_code, c.name AS community_name,
-           u.username AS created_by,
-           (SELECT count(*) FROM plan_grids pg WHERE pg.plan_id = p.id) AS grids,
-           (SELECT count(*) FROM plan_buildings pb WHERE pb.plan_id = p.id)
-               AS building_assignments
-      FROM plans p JOIN communities c ON c.id = p.community_id
-      LEFT JOIN users u ON u.id = p.created_by
-     WHERE (CAST(:scope AS int[]) IS NULL OR p.community_id = ANY(:scope))
-"""
+    store.delete_plan(conn, plan.id)
 
 
 def get(conn: Connection, plan_id: int, scope: frozenset[int] | None) -> dict:
     """A plan's details (no grids), or NotFound."""
-    row = conn.execute(text(_META + " AND p.id = :id"),
-                       {"id": plan_id, "scope": _scope(scope)}).first()
+    row = store.plan_details(conn, plan_id, _scope(scope))
     if row is None:
         raise NotFound(f"no plan {plan_id} among the communities you may see")
-    return _shown(row._mapping)
+    return _shown(row)
 
 
 def listing(conn: Connection, scope: frozenset[int] | None, *, community: str | None,
             status: str | None, limit: int, offset: int) -> dict:
-    where, values = "", {"scope": _scope(scope), "limit": limit, "offset": offset,
-                         "community": community, "status": status}
-    if community:
-        where += " AND c.code = :community"
-    if status:
-        where += " AND p.status = :status"
-    total = conn.execute(text(f"SELECT count(*) FROM ({_META}{where}) x"), values).scalar()
-    rows = conn.execute(text(f"{_META}{where} ORDER BY p.id DESC LIMIT :limit OFFSET :offset"),
-                        values)
-    return {"total": total, "plans": [_shown(r._mapping) for r in rows]}
+    total, rows = store.plan_page(conn, _scope(scope), community=community, status=status,
+                                  limit=limit, offset=offset)
+    return {"total": total, "plans": [_shown(r) for r in rows]}
 
 
 # Decimal places of the plan grids' coordinates: 15 keeps ≥ 17 significant digits for
@@ -297,17 +231,7 @@ EXACT_DIGITS = 15
 def grids_geojson(conn: Connection, plan_id: int) -> dict:
     """The plan's grids as a FeatureCollection (feature id = plan grid id), by code, with
     coordinates that round-trip exactly (:data:`EXACT_DIGITS`)."""
-    body = conn.execute(text("""
-        SELECT json_build_object('type', 'FeatureCollection',
-                 'features', coalesce(json_agg(json_build_object(
-                     'type', 'Feature', 'id', pg.id,
-                     'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(pg.geom), :digits)::json,
-                     'properties', json_build_object('code', pg.code, 'name', pg.name,
-                         'area_m2', round(ST_Area(pg.geom::geography)::numeric, 1)))
-                   ORDER BY pg.code, pg.id), '[]'::json))
-          FROM plan_grids pg WHERE pg.plan_id = :p"""),
-        {"p": plan_id, "digits": EXACT_DIGITS}).scalar_one()
-    return body
+    return store.grids_geojson(conn, plan_id, EXACT_DIGITS)
 
 
 def _shown(row) -> dict:

@@ -27,12 +27,13 @@ from typing import Any
 
 import shapely
 import shapely.geometry
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core import crs as geocrs
 from geo.core.errors import InvalidInput
 from geo.plans.drafts import PlanRef
 from geo.plans.parse import default_name
+from geo.plans.store import edit as store
 
 MAX_LINE_VERTICES = 1000
 MAX_GRID_NUMBER = 999
@@ -100,15 +101,7 @@ def split(conn: Connection, plan: PlanRef, grid: int | str, line_hex: str, *,
     """Split a grid along a line; returns ``{"kept", "added", "moved"}`` (codes; moved:
     ``[{building, from, to}]`` of stated assignments that went to the new grid)."""
     target = _grid(conn, plan.id, grid, "grid")
-    pieces = conn.execute(text("""
-        -- ST_Split keeps every piece on either side of every crossing; a line that does not
-        -- cross from edge to edge leaves the grid whole (one piece).
-        SELECT ST_AsEWKB(ST_Multi(d.geom)) AS geom, ST_Area(d.geom::geography) AS m2
-          FROM plan_grids pg,
-               ST_Dump(ST_CollectionExtract(ST_Split(pg.geom,
-                   ST_GeomFromEWKB(decode(:line, 'hex'))), 3)) d
-         WHERE pg.id = :id
-         ORDER BY m2 DESC"""), {"id": target.id, "line": line_hex}).all()
+    pieces = store.split_pieces(conn, target.id, line_hex)
     if len(pieces) < 2:
         raise InvalidInput(f"the line does not cross grid {target.code} from edge to edge; "
                            "draw it across the grid, starting and ending outside it",
@@ -123,23 +116,12 @@ def split(conn: Connection, plan: PlanRef, grid: int | str, line_hex: str, *,
                            details=_why("piece_small", target.code,
                                         piece_m2=round(pieces[1].m2, 1), min_m2=min_m2))
     code = new_code(conn, plan)
-    conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
-                 {"g": bytes(pieces[0].geom), "id": target.id})
-    conn.execute(text("INSERT INTO plan_grids (plan_id, code, name, geom)"
-                      " VALUES (:p, :c, :n, ST_GeomFromEWKB(:g))"),
-                 {"p": plan.id, "c": code, "n": default_name(code), "g": bytes(pieces[1].geom)})
-    moved = conn.execute(text("""
-        -- Stated buildings of the split grid go to the piece holding their largest part
-        -- (areas in degrees compare fine within one building).
-        UPDATE plan_buildings pb SET grid_code = :new
-          FROM buildings b
-         WHERE pb.plan_id = :p AND pb.grid_code = :old AND b.id = pb.building_id
-           AND ST_Area(ST_Intersection(b.geom, ST_GeomFromEWKB(:added)))
-             > ST_Area(ST_Intersection(b.geom, ST_GeomFromEWKB(:kept)))
-        RETURNING b.code"""), {"p": plan.id, "new": code, "old": target.code,
-                               "added": bytes(pieces[1].geom), "kept": bytes(pieces[0].geom)})
+    store.set_geoms(conn, [(target.id, pieces[0].geom)])
+    store.add_grid(conn, plan.id, code, default_name(code), pieces[1].geom)
+    moved = store.move_split_buildings(conn, plan.id, target.code, code,
+                                       kept=pieces[0].geom, added=pieces[1].geom)
     return {"kept": target.code, "added": code,
-            "moved": _moves(moved.scalars().all(), target.code, code)}
+            "moved": _moves(moved, target.code, code)}
 
 
 def merge(conn: Connection, plan: PlanRef, first: int | str, second: int | str) -> dict:
@@ -151,34 +133,23 @@ def merge(conn: Connection, plan: PlanRef, first: int | str, second: int | str) 
         raise InvalidInput("name two different grids to merge", param="grids")
     if a.code == b.code:
         raise InvalidInput(f"both grids have code {a.code}; fix the codes first", param="grids")
-    union = conn.execute(text("""
-        SELECT ST_AsEWKB(ST_Multi(u)) AS geom, ST_NumGeometries(u) AS parts
-          FROM (SELECT ST_UnaryUnion(ST_Collect(a.geom, ST_Snap(b.geom, a.geom, :snap))) AS u
-                  FROM plan_grids a, plan_grids b WHERE a.id = :a AND b.id = :b) x"""),
-        {"a": a.id, "b": b.id, "snap": MERGE_SNAP_DEG}).one()
+    union = store.union(conn, a.id, b.id, MERGE_SNAP_DEG)
     if union.parts != 1:
         raise InvalidInput(f"grids {a.code} and {b.code} do not share an edge, so together "
                            "they are not one polygon; merge neighbours only", param="grids",
                            details=_why("not_adjacent", a.code, other=b.code))
-    conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
-                 {"g": bytes(union.geom), "id": a.id})
-    conn.execute(text("DELETE FROM plan_grids WHERE id = :id"), {"id": b.id})
-    moved = conn.execute(text("""
-        UPDATE plan_buildings pb SET grid_code = :to FROM buildings b
-         WHERE pb.plan_id = :p AND pb.grid_code = :from AND b.id = pb.building_id
-        RETURNING b.code"""), {"p": plan.id, "to": a.code, "from": b.code})
-    return {"kept": a.code, "removed": b.code,
-            "moved": _moves(moved.scalars().all(), b.code, a.code)}
+    store.set_geoms(conn, [(a.id, union.geom)])
+    store.delete_grid(conn, b.id)
+    moved = store.relabel_buildings(conn, plan.id, b.code, a.code)
+    return {"kept": a.code, "removed": b.code, "moved": _moves(moved, b.code, a.code)}
 
 
 def move_vertex(conn: Connection, plan: PlanRef, source: tuple[float, float],
                 target: tuple[float, float], *, tolerance_m: float) -> dict:
     """Move every plan grid vertex within ``tolerance_m`` of ``source`` to ``target``;
     returns ``{"grids": [codes], "vertices": n}``."""
-    values = {"p": plan.id, "sx": source[0], "sy": source[1], "tx": target[0],
-              "ty": target[1], "tol": tolerance_m}
-    before = _overlap_m2(conn, plan.id)
-    rows = conn.execute(text(_MOVE), values).all()
+    before = store.overlaps_m2(conn, plan.id)
+    rows = store.vertex_moved(conn, plan.id, source, target, tolerance_m)
     if not rows:
         raise InvalidInput(f"no grid of the plan has a vertex within {tolerance_m:g} m of "
                            f"[{source[0]:.7f}, {source[1]:.7f}]", param="from",
@@ -188,9 +159,8 @@ def move_vertex(conn: Connection, plan: PlanRef, source: tuple[float, float],
             raise InvalidInput(f"moving the vertex would make grid {row.code} invalid "
                                f"({row.reason}); nothing was changed", param="to",
                                details=_why("invalid", row.code, reason=row.reason))
-    conn.execute(text("UPDATE plan_grids SET geom = ST_GeomFromEWKB(:g) WHERE id = :id"),
-                 [{"g": bytes(r.geom), "id": r.id} for r in rows])
-    after = _overlap_m2(conn, plan.id)
+    store.set_geoms(conn, [(r.id, r.geom) for r in rows])
+    after = store.overlaps_m2(conn, plan.id)
     worse = {k: v for k, v in after.items() if v - before.get(k, 0.0) > OVERLAP_SLACK_M2}
     if worse:
         (x, y), m2 = next(iter(worse.items()))
@@ -201,48 +171,6 @@ def move_vertex(conn: Connection, plan: PlanRef, source: tuple[float, float],
     return {"grids": sorted(r.code for r in rows), "vertices": sum(r.moved for r in rows)}
 
 
-_MOVE = """
-    -- Rebuild each touched grid from its dumped vertices (path = polygon, ring, vertex),
-    -- with the vertices near the source replaced by the target: the ring's closing vertex
-    -- moves with its opening one, and neighbours sharing the corner move alike.
-    WITH src AS (SELECT ST_SetSRID(ST_MakePoint(:sx, :sy), 4326) AS s,
-                        ST_SetSRID(ST_MakePoint(:tx, :ty), 4326) AS t),
-    pts AS (
-        SELECT pg.id, pg.code, d.path,
-               ST_DWithin(d.geom::geography, src.s::geography, :tol) AS hit, d.geom
-          FROM plan_grids pg CROSS JOIN src, ST_DumpPoints(pg.geom) d
-         WHERE pg.plan_id = :p AND ST_DWithin(pg.geom::geography, src.s::geography, :tol)),
-    touched AS (  -- the closing vertex repeats the opening one: count it once
-        SELECT id, count(*) FILTER (WHERE hit AND path[3] > 1) AS moved FROM pts GROUP BY id
-                HAVING bool_or(hit)),
-    rings AS (
-        SELECT p.id, p.path[1] AS poly, p.path[2] AS ring,
-               ST_MakeLine(CASE WHEN p.hit THEN src.t ELSE p.geom END ORDER BY p.path[3]) AS l
-          FROM pts p JOIN touched USING (id) CROSS JOIN src
-         GROUP BY p.id, p.path[1], p.path[2]),
-    polys AS (
-        SELECT id, poly, ST_MakePolygon((array_agg(l ORDER BY ring))[1],
-                                        (array_agg(l ORDER BY ring))[2:]) AS g
-          FROM rings GROUP BY id, poly),
-    grids AS (SELECT id, ST_Multi(ST_Collect(g ORDER BY poly)) AS g FROM polys GROUP BY id)
-    SELECT g.id, pg.code, t.moved, ST_AsEWKB(g.g) AS geom, ST_IsValid(g.g) AS valid,
-           ST_IsValidReason(g.g) AS reason
-      FROM grids g JOIN plan_grids pg USING (id) JOIN touched t USING (id)
-     ORDER BY pg.code
-"""
-
-
-def _overlap_m2(conn: Connection, plan_id: int) -> dict[tuple[str, str], float]:
-    """Overlapping area (m²) of each pair of the plan's grids that overlap."""
-    rows = conn.execute(text("""
-        SELECT a.code AS x, b.code AS y,
-               ST_Area(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3)::geography) AS m2
-          FROM plan_grids a JOIN plan_grids b
-            ON a.plan_id = b.plan_id AND a.id < b.id AND ST_Overlaps(a.geom, b.geom)
-         WHERE a.plan_id = :p"""), {"p": plan_id}).all()
-    return {(r.x, r.y): r.m2 for r in rows}
-
-
 # ---- helpers -------------------------------------------------------------------------------
 
 def new_code(conn: Connection, plan: PlanRef) -> str:
@@ -251,10 +179,7 @@ def new_code(conn: Connection, plan: PlanRef) -> str:
 
     Raises InvalidInput when all 999 numbers are taken.
     """
-    used = set(conn.execute(text("""
-        SELECT code FROM plan_grids WHERE plan_id = :p
-        UNION SELECT code FROM grids WHERE community_id = :c"""),
-        {"p": plan.id, "c": plan.community_id}).scalars())
+    used = store.used_codes(conn, plan.id, plan.community_id)
     for n in range(1, MAX_GRID_NUMBER + 1):
         code = f"{plan.community_code}{n:03d}"
         if code not in used:
@@ -264,9 +189,7 @@ def new_code(conn: Connection, plan: PlanRef) -> str:
 
 def _grid(conn: Connection, plan_id: int, ref: int | str, param: str):
     """The plan grid (row with id, code) named by id or code, else InvalidInput."""
-    column = "id" if isinstance(ref, int) else "code"
-    rows = conn.execute(text(f"SELECT id, code FROM plan_grids WHERE plan_id = :p"
-                             f" AND {column} = :v"), {"p": plan_id, "v": ref}).all()
+    rows = store.grids_named(conn, plan_id, ref)
     if not rows:
         raise InvalidInput(f"the plan has no grid {ref}", param=param)
     if len(rows) > 1:

@@ -15,22 +15,15 @@ import csv
 import io
 import json
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.plans import moves as planmoves
 from geo.plans import side as planside
 from geo.plans.side import BuildingFit, Side
+from geo.plans.store import sides as store
 
 MEASURES = ("households", "buildings", "residents", "incidents_90d", "open_incidents",
             "party_members", "workers")
-
-# A grid's shape fingerprint: normalised first (ring orientation, start vertex and part
-# order are not a redraw: a plan's grids read as GeoJSON are counter-clockwise).
-_SHAPES = """
-    SELECT s.id, s.code, s.name, md5(ST_AsEWKB(ST_Normalize(s.geom))) AS shape,
-           round(ST_Area(s.geom::geography)::numeric, 1)::float8 AS area_m2
-      FROM ({side}) s
-"""
 
 
 def impact(conn: Connection, before: Side, after: Side, snap_meters: float) -> dict:
@@ -41,7 +34,7 @@ def impact(conn: Connection, before: Side, after: Side, snap_meters: float) -> d
     ``buildings_moved``: the changeset (building code, from and to grid code, households).
     ``incidents_moved``: open incidents whose grid or worker would change.
     """
-    conn.execute(text("SET LOCAL statement_timeout = '60s'"))
+    store.time_limit(conn, "60s")
     people = planside.people_by_code(conn, before.community_id)
     fits = {}
     sides = {}
@@ -59,8 +52,7 @@ def impact(conn: Connection, before: Side, after: Side, snap_meters: float) -> d
 
 def _measure(conn: Connection, side: Side, fits: list[BuildingFit],
              people: dict[str, tuple[int, int]]) -> dict[str, dict]:
-    sql, params = planside.grids_sql(side)
-    shapes = conn.execute(text(_SHAPES.format(side=sql)), params).all()
+    shapes = store.shapes(conn, side)
     counts = planside.incident_counts(conn, side)
     by_id = {s.id: s for s in shapes}
     per_code: dict[str, dict] = {}
@@ -120,13 +112,10 @@ def _changeset(before: list[BuildingFit], after: list[BuildingFit]) -> list[dict
             for b in after if old.get(b.id) != b.grid_code]
 
 
-_PEOPLE = "SELECT id, name, role FROM grid_members WHERE id = ANY(:ids)"
-
-
 def _incidents(conn: Connection, moved: list[planmoves.Move]) -> list[dict]:
     ids = {m.assignee_from for m in moved} | {m.assignee_to for m in moved}
     people = {r.id: {"id": r.id, "name": r.name, "role": r.role}
-              for r in conn.execute(text(_PEOPLE), {"ids": [i for i in ids if i]})}
+              for r in store.workers(conn, [i for i in ids if i])}
     return [{"id": m.id, "category": m.category, "status": m.status,
              "from_grid": m.code_from, "to_grid": m.code_to, "located": m.state_to,
              "snap_distance_m": None if m.distance_m is None else round(m.distance_m, 1),
@@ -137,10 +126,7 @@ def _incidents(conn: Connection, moved: list[planmoves.Move]) -> list[dict]:
 def building_moves(conn: Connection, before: Side, after: Side) -> list[dict]:
     """The changeset with each building's name, address and footprint (GeoJSON)."""
     moved = _changeset(planside.buildings(conn, before), planside.buildings(conn, after))
-    rows = conn.execute(text(
-        "SELECT id, name, address, ST_AsGeoJSON(ST_ForcePolygonCCW(geom), 7) AS geojson"
-        " FROM buildings WHERE id = ANY(:ids)"), {"ids": [m["id"] for m in moved]})
-    extra = {r.id: r for r in rows}
+    extra = {r.id: r for r in store.building_footprints(conn, [m["id"] for m in moved])}
     return [{**m, "name": extra[m["id"]].name, "address": extra[m["id"]].address,
              "geojson": extra[m["id"]].geojson} for m in moved]
 

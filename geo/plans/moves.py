@@ -19,41 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from geo.core.statuses import OPEN_SQL
-from geo.incidents.routing import assignee_rule
-from geo.places.assign import locate_sql
-from geo.plans.side import Side, grids_sql
-
-_MOVES = """
-    WITH side AS MATERIALIZED ({side})
-    SELECT i.id, i.status, i.category, l.grid_id AS grid_from, gf.code AS code_from,
-           l.state AS state_from, i.assignee_id AS assignee_from, i.routed_to AS routed_from,
-           sg.code AS code_to, dest.state AS state_to, dest.distance_m,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.assignee_id
-                ELSE a.assignee_id END AS assignee_to,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.routed_to
-                WHEN s.route_to = 'community_office' THEN 'community_office'
-                ELSE coalesce(a.routed_to, 'unassigned') END AS routed_to
-      FROM incidents i
-      JOIN incident_locations l ON l.incident_id = i.id
-      LEFT JOIN grids gf ON gf.id = l.grid_id
-     CROSS JOIN LATERAL (SELECT coalesce((SELECT c.route_to FROM categories c
-                                           WHERE c.code = i.category), 'grid') AS route_to) s
-     CROSS JOIN LATERAL (
-            (SELECT m.id AS grid_id, 'moved' AS state, NULL::float8 AS distance_m
-               FROM side m WHERE l.state = 'moved' AND m.code = gf.code ORDER BY m.id LIMIT 1)
-            UNION ALL
-            (SELECT r.grid_id, r.state, r.distance_m FROM ({locate}) r)
-            LIMIT 1) dest
-      LEFT JOIN side sg ON sg.id = dest.grid_id
-      LEFT JOIN LATERAL (SELECT cg.id AS grid_id FROM grids cg
-                          WHERE cg.code = sg.code AND cg.valid_to IS NULL) loc ON TRUE
-      LEFT JOIN LATERAL ({assignee}) a ON sg.code IS DISTINCT FROM gf.code
-     WHERE i.status IN {open} AND l.community_id = :side_cid AND i.geom IS NOT NULL
-     ORDER BY i.id
-"""
+from geo.plans.side import Side
+from geo.plans.store import sides as store
 
 
 @dataclass(frozen=True)
@@ -85,8 +54,4 @@ class Move:
 
 def moves(conn: Connection, after: Side, snap_meters: float) -> list[Move]:
     """Every open, located incident of the community with its destination under ``after``."""
-    side, params = grids_sql(after)
-    sql = _MOVES.format(side=side, open=OPEN_SQL, assignee=assignee_rule(),
-                        locate=locate_sql("i.geom", grids="side g", version="TRUE"))
-    rows = conn.execute(text(sql), {**params, "snap": snap_meters})
-    return [Move(**r._mapping) for r in rows]
+    return [Move(**r._mapping) for r in store.incident_moves(conn, after, snap_meters)]

@@ -40,15 +40,12 @@ depend on the clock, so they are counted live (the open incidents are a few per 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput
-from geo.core.statuses import OPEN_SQL, OVERDUE_SQL
+from geo.stats import store
 
 LEVELS = ("grid", "community")
 MAX_DAYS = 3660  # a period of at most ten years
@@ -78,89 +75,6 @@ DEFINITIONS = {
                      "the period"),
 }
 
-# Recompute the facts of a batch of dirty incidents. Frozen copy in migration 0007.
-_REFRESH = """
-WITH batch AS (
-    DELETE FROM stats_dirty WHERE incident_id IN (
-        SELECT incident_id FROM stats_dirty ORDER BY incident_id LIMIT :limit
-           FOR UPDATE)
-    RETURNING incident_id),
-gone AS (  -- incidents deleted since (the design never does; a test or a repair might)
-    DELETE FROM incident_facts f USING batch
-     WHERE f.incident_id = batch.incident_id
-       AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = batch.incident_id)),
-ev AS (
-    SELECT incident_id,
-           min(at) FILTER (WHERE action IN ('accept', 'dispatch')) AS responded_at,
-           min(at) FILTER (WHERE action = 'resolve') AS resolved_at,
-           min(id) FILTER (WHERE action = 'resolve') AS first_resolve_id,
-           max(id) FILTER (WHERE action IN ('reopen', 'return')) AS last_rework_id
-      FROM incident_events WHERE incident_id IN (SELECT incident_id FROM batch)
-     GROUP BY incident_id)
-INSERT INTO incident_facts (incident_id, grid_id, community_id, category, reported_at,
-                            response_s, resolved_at, reworked, closed_at, close_s, on_time,
-                            merged)
-SELECT i.id, l.grid_id, l.community_id, i.category, i.reported_at,
-       CASE WHEN e.responded_at IS NOT NULL  -- greatest() would turn NULL into 0
-            THEN greatest(extract(epoch FROM e.responded_at - i.reported_at), 0) END,
-       e.resolved_at, coalesce(e.last_rework_id > e.first_resolve_id, false),
-       c.closed_at, CASE WHEN c.closed_at IS NOT NULL
-                         THEN greatest(extract(epoch FROM c.closed_at - i.reported_at), 0) END,
-       CASE WHEN c.closed_at IS NOT NULL THEN i.due_at IS NULL OR c.closed_at <= i.due_at END,
-       i.merged_into_id IS NOT NULL
-  FROM batch JOIN incidents i ON i.id = batch.incident_id
-  LEFT JOIN incident_locations l ON l.incident_id = i.id
-  LEFT JOIN ev e ON e.incident_id = i.id
-  CROSS JOIN LATERAL (SELECT CASE WHEN i.status = 'closed' AND i.merged_into_id IS NULL
-                                  THEN i.closed_at END AS closed_at) c
-ON CONFLICT (incident_id) DO UPDATE SET
-    grid_id = EXCLUDED.grid_id, community_id = EXCLUDED.community_id,
-    category = EXCLUDED.category, reported_at = EXCLUDED.reported_at,
-    response_s = EXCLUDED.response_s, resolved_at = EXCLUDED.resolved_at,
-    reworked = EXCLUDED.reworked, closed_at = EXCLUDED.closed_at, close_s = EXCLUDED.close_s,
-    on_time = EXCLUDED.on_time, merged = EXCLUDED.merged
-"""
-
-
-# The oldest queued range of a bulk load becomes queued incidents, at most :limit of them
-# (every range when :limit is NULL).
-_FROM_RANGES = """
-WITH taken AS (
-    SELECT id, first_id, last_id,
-           CASE WHEN CAST(:limit AS bigint) IS NULL THEN last_id
-                ELSE least(last_id, first_id + CAST(:limit AS bigint) - 1) END AS upto
-      FROM stats_ranges ORDER BY id
-     LIMIT CASE WHEN CAST(:limit AS bigint) IS NULL THEN NULL ELSE 1 END FOR UPDATE),
-queued AS (
-    INSERT INTO stats_dirty (incident_id)
-    SELECT generate_series(first_id, upto) FROM taken ON CONFLICT DO NOTHING),
-shrunk AS (
-    UPDATE stats_ranges r SET first_id = taken.upto + 1
-      FROM taken WHERE r.id = taken.id AND taken.upto < taken.last_id)
-DELETE FROM stats_ranges r USING taken WHERE r.id = taken.id AND taken.upto >= taken.last_id
-"""
-
-
-@contextmanager
-def deferred(conn: Connection, ids: np.ndarray) -> Iterator[None]:
-    """For a bulk loader writing incidents ``ids`` (and their events and locations) in the
-    caller's transaction: the statistics triggers skip its statements, and the ids are
-    queued as a few ranges instead (one row per run of consecutive ids), which
-    ``refresh`` turns into queued incidents a batch at a time."""
-    conn.exec_driver_sql("SET LOCAL gridmap.stats_deferred = 'on'")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("SET LOCAL gridmap.stats_deferred = 'off'")
-    ordered = np.unique(np.asarray(ids, dtype=np.int64))
-    if ordered.size:
-        breaks = np.flatnonzero(np.diff(ordered) != 1)
-        firsts = np.concatenate([[ordered[0]], ordered[breaks + 1]])
-        lasts = np.concatenate([ordered[breaks], [ordered[-1]]])
-        conn.execute(text("INSERT INTO stats_ranges (first_id, last_id)"
-                          " SELECT * FROM unnest(CAST(:a AS bigint[]), CAST(:b AS bigint[]))"),
-                     {"a": firsts.tolist(), "b": lasts.tolist()})
-
 
 def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     """Recompute the facts of at most ``limit`` (None: all) dirty incidents; how many.
@@ -169,27 +83,25 @@ def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     waited for (then found done), so that a request never reads facts older than the
     changes committed before it; more than ``limit`` changes at once (a bulk import)
     are caught up over the next requests, or at once by ``flask stats refresh``. The
-    oldest range a bulk load queued (``deferred``) is turned into queued incidents
+    oldest range of ids queued in ``stats_ranges`` is turned into queued incidents
     first, up to ``limit`` of them.
     """
-    conn.execute(text(_FROM_RANGES), {"limit": limit})
-    done = conn.execute(text(_REFRESH), {"limit": limit}).rowcount
-    return max(done, 0)
+    return store.refresh_facts(conn, limit)
 
 
 def category_codes(conn: Connection) -> list[str]:
-    return list(conn.execute(text("SELECT code FROM categories ORDER BY code")).scalars())
+    """Every incident category code, in order."""
+    return store.category_codes(conn)
 
 
 def community_id(conn: Connection, code: str) -> int | None:
-    return conn.execute(text("SELECT id FROM communities WHERE code = :c"),
-                        {"c": code}).scalar()
+    """The id of the community with ``code``, or None."""
+    return store.community_id(conn, code)
 
 
 def pending(conn: Connection) -> int:
-    return conn.execute(text(
-        "SELECT (SELECT count(*) FROM stats_dirty)"
-        " + (SELECT coalesce(sum(last_id - first_id + 1), 0) FROM stats_ranges)")).scalar_one()
+    """Incidents whose facts wait for a refresh."""
+    return store.pending(conn)
 
 
 def period(start: dt.date | None, end: dt.date | None, today: dt.date,
@@ -212,71 +124,6 @@ def period(start: dt.date | None, end: dt.date | None, today: dt.date,
             dt.datetime.combine(end, dt.time(), zone))
 
 
-def _sums(key: str) -> str:
-    """Per ``key`` (grid version or community id): every count the measures need."""
-    facts = ("FROM incident_facts WHERE (CAST(:category AS text) IS NULL OR category ="
-             " :category) AND (CAST(:scope AS int[]) IS NULL OR community_id = ANY(:scope))")
-    z = "0::bigint"
-    return f"""
-    SELECT {key} AS key, sum(n) AS count, sum(o) AS open, sum(od) AS overdue,
-           sum(cl) AS closed, sum(ot) AS closed_on_time, sum(cs) AS close_s,
-           sum(rs) AS resolved, sum(rw) AS reworked, sum(rp) AS responded,
-           sum(rps) AS response_s
-      FROM (
-        SELECT {key}, count(*) AS n, {z} o, {z} od, {z} cl, {z} ot, 0 cs, {z} rs, {z} rw,
-               count(response_s) rp, sum(response_s) rps
-          {facts} AND NOT merged AND reported_at >= :t0 AND reported_at < :t1 GROUP BY 1
-        UNION ALL
-        SELECT {key}, 0, 0, 0, count(*), count(*) FILTER (WHERE on_time), sum(close_s),
-               0, 0, 0, 0
-          {facts} AND closed_at >= :t0 AND closed_at < :t1 GROUP BY 1
-        UNION ALL
-        SELECT {key}, 0, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE reworked), 0, 0
-          {facts} AND NOT merged AND resolved_at >= :t0 AND resolved_at < :t1 GROUP BY 1
-        UNION ALL
-        SELECT l.{key}, 0, count(*), count(*) FILTER (WHERE {OVERDUE_SQL}), 0, 0, 0, 0, 0,
-               0, 0
-          FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
-         WHERE i.status IN {OPEN_SQL} AND i.reported_at >= :t0 AND i.reported_at < :t1
-           AND (CAST(:category AS text) IS NULL OR i.category = :category)
-           AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
-         GROUP BY 1) parts
-     GROUP BY 1"""
-
-
-_SUM_COLUMNS = ("count", "open", "overdue", "closed", "closed_on_time", "close_s", "resolved",
-                "reworked", "responded", "response_s")
-_ADDED = ", ".join(f"sum({c}) AS {c}" for c in _SUM_COLUMNS)
-_GRID_ROWS = f"""
-WITH sums AS ({_sums("grid_id")}),
-mapped AS (  -- a grid version's numbers go to the current grid with its code
-    SELECT cur.id AS current_id, {_ADDED}
-      FROM sums LEFT JOIN grids v ON v.id = sums.key
-      LEFT JOIN grids cur ON cur.code = v.code AND cur.valid_to IS NULL
-     GROUP BY 1)
-SELECT g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
-       c.code AS community_code, c.name AS community_name,
-       coalesce(g.households, (SELECT sum(b.households)::int FROM buildings b
-                                WHERE b.grid_id = g.id), 0) AS households, m.*
-  FROM grids g JOIN communities c ON c.id = g.community_id
-  LEFT JOIN mapped m ON m.current_id = g.id
- WHERE g.valid_to IS NULL AND (CAST(:scope AS int[]) IS NULL OR g.community_id = ANY(:scope))
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, m.* FROM mapped m WHERE m.current_id IS NULL
-"""
-_COMMUNITY_ROWS = f"""
-WITH sums AS ({_sums("community_id")})
-SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
-       c.street_name, coalesce(c.households, (SELECT sum(b.households)::int FROM buildings b
-                                               WHERE b.community_id = c.id), 0) AS households,
-       s.*
-  FROM communities c LEFT JOIN sums s ON s.key = c.id
- WHERE CAST(:scope AS int[]) IS NULL OR c.id = ANY(:scope)
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, s.* FROM sums s WHERE s.key IS NULL
-"""
-
-
 def caseload(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,
              category: str | None, scope: frozenset[int] | None) -> dict:
     """Rows per current grid or per community (code order), ``outside`` and ``totals``.
@@ -284,13 +131,10 @@ def caseload(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,
     Every grid/community in ``scope`` (None: all) has a row, with zeros when nothing
     happened in it; rates and means are None when their denominator is 0.
     """
-    sql = _GRID_ROWS if level == "grid" else _COMMUNITY_ROWS
-    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
-    result = conn.execute(text(sql), {
-        "t0": t0, "t1": t1, "category": category,
-        "scope": None if scope is None else sorted(scope)})
+    result = store.caseload_sums(conn, level=level, t0=t0, t1=t1, category=category,
+                        scope=None if scope is None else sorted(scope))
     rows, outside = [], _measures({}, 0)
-    for rec in result.mappings():
+    for rec in result:
         if rec[f"{level}_code"] is None:
             outside = _measures(rec, 0)
             continue

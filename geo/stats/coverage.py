@@ -25,15 +25,14 @@ coverage request and by ``flask stats refresh``) recomputes them then, once.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core.params import Box
+from geo.stats import store
 
 LEVELS = ("grid", "community", "building")
 MAX_DISTANCE_M = 2000.0
 BUILDING_LIMIT = 20_000
-
-_STATE = "SELECT dirty FROM stats_state WHERE name = 'coverage' FOR UPDATE"
 
 
 def refresh(conn: Connection) -> bool:
@@ -41,24 +40,14 @@ def refresh(conn: Connection) -> bool:
     members or buildings changed since the last time; True if it did. Runs in the
     caller's transaction; a refresh running elsewhere is waited for, so that no request
     reads distances older than the changes committed before it."""
-    if not conn.execute(text(_STATE)).scalar():
+    if not store.take_stale(conn):
         return False
-    conn.execute(text("UPDATE stats_state SET dirty = false WHERE name = 'coverage'"))
-    conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-    rows = conn.execute(text("""
-        SELECT b.id, ST_X(c), ST_Y(c),
-               b.id IN (SELECT home_building_id FROM party_members
-                         WHERE serving_grid_id IS NOT NULL AND home_building_id IS NOT NULL)
-          FROM buildings b CROSS JOIN LATERAL ST_PointOnSurface(b.geom) c""")).all()
+    rows = store.building_points(conn)
     ids = [r[0] for r in rows]
     distances = nearest_distances(np.array([r[1:3] for r in rows], float).reshape(-1, 2),
                                   np.array([r[3] for r in rows], bool))
-    conn.execute(text("DELETE FROM building_coverage"))
-    conn.execute(text("""
-        INSERT INTO building_coverage (building_id, nearest_home_m)
-        SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:d AS float8[]))"""),
-                 {"ids": ids, "d": [None if np.isinf(d) else round(float(d), 1)
-                                    for d in distances]})
+    store.replace_distances(conn, ids, [None if np.isinf(d) else round(float(d), 1)
+                                        for d in distances])
     return True
 
 
@@ -86,47 +75,10 @@ def nearest_distances(lon_lat: np.ndarray, is_home: np.ndarray) -> np.ndarray:
     return distance
 
 
-_CURRENT = """current_of AS (  -- grid version → the current grid with its code
-    SELECT v.id AS version_id, cur.id AS grid_id FROM grids v
-      JOIN grids cur ON cur.code = v.code AND cur.valid_to IS NULL)"""
-_GRIDS = f"""
-WITH {_CURRENT},
-serving AS (
-    SELECT co.grid_id, count(*) AS n, count(*) FILTER (WHERE p.kind = 'resident') AS resident,
-           count(*) FILTER (WHERE p.kind = 'in_service') AS in_service
-      FROM party_members p JOIN current_of co ON co.version_id = p.serving_grid_id
-     GROUP BY 1),
-branch AS (
-    SELECT DISTINCT co.grid_id FROM party_orgs o
-      JOIN current_of co ON co.version_id = o.grid_id WHERE o.level = 'grid_branch'),
-bld AS (
-    SELECT b.grid_id, count(*) AS n, sum(b.households) AS households,
-           count(*) FILTER (WHERE b.id IN (SELECT building_id FROM party_orgs
-                                            WHERE level = 'building_group')) AS with_group,
-           count(*) FILTER (WHERE bc.nearest_home_m IS NULL
-                               OR bc.nearest_home_m > :distance) AS far
-      FROM buildings b LEFT JOIN building_coverage bc ON bc.building_id = b.id
-     WHERE b.grid_id IS NOT NULL GROUP BY 1)
-SELECT g.id AS grid_id, g.code AS grid_code, g.name AS grid_name, c.id AS community_id,
-       c.code AS community_code, c.name AS community_name,
-       coalesce(g.households, bld.households, 0)::int AS households,
-       coalesce(s.n, 0) AS serving, coalesce(s.resident, 0) AS serving_resident,
-       coalesce(s.in_service, 0) AS serving_in_service,
-       br.grid_id IS NOT NULL AS has_branch, coalesce(bld.n, 0) AS buildings,
-       coalesce(bld.with_group, 0) AS buildings_with_group,
-       coalesce(bld.far, 0) AS buildings_far
-  FROM grids g JOIN communities c ON c.id = g.community_id
-  LEFT JOIN serving s ON s.grid_id = g.id LEFT JOIN branch br ON br.grid_id = g.id
-  LEFT JOIN bld ON bld.grid_id = g.id
- WHERE g.valid_to IS NULL AND (CAST(:scope AS int[]) IS NULL OR g.community_id = ANY(:scope))
- ORDER BY g.code"""
-
-
 def grid_coverage(conn: Connection, *, scope: frozenset[int] | None, target: float,
                   distance: float) -> list[dict]:
     """One row per current grid in ``scope`` (None: all), by code."""
-    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
-    rows = conn.execute(text(_GRIDS), {"distance": distance, "scope": _ids(scope)}).mappings()
+    rows = store.coverage_by_grid(conn, scope=_ids(scope), distance=distance)
     return [{**row, **_ratios(row["households"], row["serving"], target)} for row in rows]
 
 
@@ -155,23 +107,6 @@ def _ratios(households: int, serving: int, target: float) -> dict:
             "over_target": per is not None and per > target}
 
 
-_BUILDINGS = """
-WITH picked AS MATERIALIZED (  -- filter first: ordering by code would walk its index
-    SELECT b.id FROM buildings b
-     WHERE (CAST(:scope AS int[]) IS NULL OR b.community_id = ANY(:scope))
-       AND (CAST(:community AS text) IS NULL
-            OR b.community_id = (SELECT id FROM communities WHERE code = :community))
-       AND (CAST(:x0 AS float8) IS NULL
-            OR b.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)))
-SELECT b.id AS building_id, b.code AS building_code, g.code AS grid_code,
-       b.households, EXISTS (SELECT 1 FROM party_orgs o WHERE o.building_id = b.id
-                              AND o.level = 'building_group') AS has_group,
-       coalesce(bc.nearest_home_m > :distance, true) AS far {geometry}
-  FROM picked JOIN buildings b ON b.id = picked.id LEFT JOIN grids g ON g.id = b.grid_id
-  LEFT JOIN building_coverage bc ON bc.building_id = b.id
- ORDER BY b.code LIMIT :limit"""
-
-
 def building_coverage(conn: Connection, *, scope: frozenset[int] | None, distance: float,
                       box: Box | None = None, community: str | None = None,
                       limit: int = BUILDING_LIMIT, geometry_digits: int | None = None
@@ -179,13 +114,9 @@ def building_coverage(conn: Connection, *, scope: frozenset[int] | None, distanc
     """Buildings in ``box`` or ``community`` (and ``scope``): with or without a building
     party group, far or not; at most ``limit`` (``truncated`` says when there were more).
     With ``geometry_digits`` each row also has its outline as GeoJSON at that precision."""
-    geometry = ("" if geometry_digits is None else
-                f", ST_AsGeoJSON(ST_ForcePolygonCCW(b.geom), {int(geometry_digits)})::json"
-                " AS geometry")
-    x0, y0, x1, y1 = box or (None,) * 4
-    rows = conn.execute(text(_BUILDINGS.format(geometry=geometry)), {
-        "distance": distance, "scope": _ids(scope), "community": community, "x0": x0,
-        "y0": y0, "x1": x1, "y1": y1, "limit": limit + 1}).mappings().all()
+    rows = store.coverage_of_buildings(conn, scope=_ids(scope), distance=distance, box=box,
+                               community=community, limit=limit + 1,
+                               geometry_digits=geometry_digits)
     return {"rows": [dict(r) for r in rows[:limit]], "truncated": len(rows) > limit}
 
 

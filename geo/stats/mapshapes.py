@@ -13,7 +13,7 @@ the differences. Why this and not a simplifier:
   grids at tile edges and need a tile renderer with its own hit-testing for tooltips.
 - Half a pixel is below what the eye can tell, and the integer deltas are short: the
   10,000 grids of the ``city`` demo at zoom 11 are about a third of the size of the same
-  outlines as GeoJSON with 5 decimals (figures in the README).
+  outlines as GeoJSON with 5 decimals (figures in docs/benchmarks.md).
 
 Heat points: incidents of the period binned on a lattice of ``HEAT_CELL_PX`` pixels;
 each bin is one weighted point, so the payload depends on the view, not on the count.
@@ -27,10 +27,11 @@ import json
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.core import crs as crslib
 from geo.core.params import Box
+from geo.stats import store
 
 MIN_ZOOM, MAX_ZOOM = 8, 20
 MAX_GRIDS = 20_000
@@ -47,14 +48,6 @@ def cell_degrees(zoom: int, pixels: float = 0.5) -> float:
     return pixels * 360.0 / (256 * 2 ** zoom)
 
 
-_OUTLINES = """
-SELECT g.id, ST_AsBinary({geom})
-  FROM grids g
- WHERE g.valid_to IS NULL AND g.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
-   AND (CAST(:scope AS int[]) IS NULL OR g.community_id = ANY(:scope))
- ORDER BY g.id LIMIT :limit"""
-
-
 def grid_outlines(conn: Connection, *, box: Box, zoom: int, scope: frozenset[int] | None,
                   crs: str = "wgs84") -> str:
     """The current grids meeting ``box``, quantised for ``zoom``, as JSON text (see
@@ -64,10 +57,8 @@ def grid_outlines(conn: Connection, *, box: Box, zoom: int, scope: frozenset[int
     """
     cell = cell_degrees(zoom)
     snap_in_sql = crs == "wgs84"  # snapping in PostGIS also sends fewer vertices
-    geom = "ST_SnapToGrid(g.geom, 0, 0, :cell, :cell)" if snap_in_sql else "g.geom"
-    rows = conn.execute(text(_OUTLINES.format(geom=geom)), {
-        "cell": cell, "scope": _ids(scope), "limit": MAX_GRIDS + 1,
-        **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True))}).all()
+    rows = store.outlines(conn, box=box, scope=_ids(scope), limit=MAX_GRIDS + 1,
+                          snap_cell=cell if snap_in_sql else None)
     truncated = len(rows) > MAX_GRIDS
     rows = rows[:MAX_GRIDS]
     geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
@@ -176,28 +167,14 @@ def _shifted(geoms: np.ndarray, crs: str) -> np.ndarray:
     return shapely.transform(geoms, shift)
 
 
-_HEAT = """
-SELECT avg(ST_X(i.geom)), avg(ST_Y(i.geom)), count(*)
-  FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
- WHERE i.reported_at >= :t0 AND i.reported_at < :t1 AND i.merged_into_id IS NULL
-   AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)
-   AND (CAST(:category AS text) IS NULL OR i.category = :category)
-   AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
- GROUP BY floor(ST_X(i.geom) / :cell), floor(ST_Y(i.geom) / :cell)
- LIMIT :limit"""
-
-
 def heat_points(conn: Connection, *, box: Box, zoom: int, t0: dt.datetime, t1: dt.datetime,
                 category: str | None, scope: frozenset[int] | None,
                 crs: str = "wgs84") -> dict:
     """Incidents reported in ``[t0, t1)`` within ``box``, binned for ``zoom``:
     ``{"points": [[lat, lon, n], ...], "max": largest n}`` (lat first, as leaflet.heat
     wants); a bin's point is the mean of its incidents."""
-    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
-    rows = conn.execute(text(_HEAT), {
-        "t0": t0, "t1": t1, "category": category, "scope": _ids(scope),
-        "cell": cell_degrees(zoom, HEAT_CELL_PX), "limit": MAX_HEAT_BINS,
-        **dict(zip(("x0", "y0", "x1", "y1"), box, strict=True))}).all()
+    rows = store.heat_bins(conn, box=box, t0=t0, t1=t1, category=category, scope=_ids(scope),
+                           cell=cell_degrees(zoom, HEAT_CELL_PX), limit=MAX_HEAT_BINS)
     lon = np.array([r[0] for r in rows], float)
     lat = np.array([r[1] for r in rows], float)
     if crs != "wgs84" and len(rows):
@@ -210,21 +187,7 @@ def heat_points(conn: Connection, *, box: Box, zoom: int, t0: dt.datetime, t1: d
 def grid_card(conn: Connection, grid_id: int, scope: frozenset[int] | None) -> dict | None:
     """A current grid's code, name, community, households and active workers (public
     fields, grid chief first), or None when it is not current or outside ``scope``."""
-    row = conn.execute(text("""
-        SELECT g.code, g.name, c.code AS community_code, c.name AS community_name,
-               coalesce(g.households, (SELECT sum(b.households)::int FROM buildings b
-                                        WHERE b.grid_id = g.id), 0) AS households,
-               (SELECT coalesce(json_agg(json_build_object('name', m.name, 'role', m.role,
-                                                           'public_phone', m.public_phone)
-                        ORDER BY array_position(ARRAY['grid_chief', 'full_time', 'part_time',
-                                                      'building_head'], m.role::text), m.id),
-                        '[]') FROM grid_members m WHERE m.grid_id = g.id AND m.active)
-                 AS workers
-          FROM grids g JOIN communities c ON c.id = g.community_id
-         WHERE g.id = :id AND g.valid_to IS NULL
-           AND (CAST(:scope AS int[]) IS NULL OR g.community_id = ANY(:scope))"""),
-        {"id": grid_id, "scope": _ids(scope)}).mappings().first()
-    return dict(row) if row else None
+    return store.grid_card(conn, grid_id, _ids(scope))
 
 
 def _ids(scope: frozenset[int] | None) -> list[int] | None:

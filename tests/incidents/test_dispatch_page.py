@@ -146,7 +146,7 @@ def test_the_map_builder_draws_no_data_and_loads_only_local_assets():
 
 
 def test_the_first_view_is_the_extent_of_the_callers_communities(town, conn):
-    from geo.places.store import communities_extent
+    from geo.places.store.reads import communities_extent
 
     (south, west), (north, east) = communities_extent(conn, None)
     assert (west, south) == pytest.approx(xy(0, 0)) and (east, north) == pytest.approx(xy(8, 2))

@@ -1,4 +1,4 @@
-"""Bulk import of hotline exports (geo.incidents.hotline): the CLI, the API and the row checks."""
+"""Bulk import of hotline exports (geo.incidents.imports): the CLI, the API and the row checks."""
 
 import datetime as dt
 import io
@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from geo.core.crs import from_wgs84
 from geo.core.errors import InvalidFile
-from geo.incidents import hotline
+from geo.incidents import imports
+from geo.incidents.imports.checks import EPOCH
 from geo.incidents.intake import Category, Rules
 from tests.support.auth import bearer, login
 from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_C, GRID_D, xy
@@ -183,7 +184,7 @@ def test_a_missing_column_is_a_clear_error(tmp_path, header, message):
     mapping = {k: v for k, v in COLUMNS.items() if v in header.split(",")}
     data = (header + "\n" + ",".join("1" for _ in header.split(",")) + "\n").encode()
     with pytest.raises(InvalidFile, match=message):
-        hotline.read(data, hotline.options("x.csv", mapping=mapping), "x.csv")
+        imports.read(data, imports.options("x.csv", mapping=mapping), "x.csv")
 
 
 def test_a_mapped_column_that_is_absent_is_named(runner, conn, town, tmp_path):
@@ -206,12 +207,12 @@ def test_strict_imports_nothing_when_a_row_is_rejected(runner, conn, town, tmp_p
 def test_a_failure_while_storing_leaves_nothing_written(app, conn, town):
     from app.extensions import db
 
-    rows = hotline.read(csv_bytes(line("F1", point=(1, 1)), line("F2", point=(5, 1))),
-                        hotline.options("f.csv", mapping=COLUMNS), "f.csv")
-    who = hotline.Importer("test", Rules.from_config(app.config), user_id=999_999)  # no user
+    rows = imports.read(csv_bytes(line("F1", point=(1, 1)), line("F2", point=(5, 1))),
+                        imports.options("f.csv", mapping=COLUMNS), "f.csv")
+    who = imports.Importer("test", Rules.from_config(app.config), user_id=999_999)  # no user
     with pytest.raises(Exception, match="incident_events"):
         with db.engine.begin() as c:
-            hotline.import_rows(c, rows, who)
+            imports.import_rows(c, rows, who)
     assert conn.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
     assert conn.execute(text("SELECT count(*) FROM incident_locations")).scalar() == 0
 
@@ -299,8 +300,8 @@ def test_a_dispatcher_limited_to_communities_imports_only_theirs(client, conn, t
     body = client.post("/api/v1/incidents/import", headers=bearer(make_token("scoped")),
                        data=upload(data, map=json.dumps(COLUMNS))).get_json()
     assert body["loaded"] == 1
-    assert body["rejected"] == [{"row": 2, "reason": hotline.OUT_OF_SCOPE},
-                                {"row": 3, "reason": hotline.OUT_OF_SCOPE}]
+    assert body["rejected"] == [{"row": 2, "reason": imports.OUT_OF_SCOPE},
+                                {"row": 3, "reason": imports.OUT_OF_SCOPE}]
     assert set(stored(conn)) == {"C1"}
 
 
@@ -365,8 +366,8 @@ def test_bad_rows_and_their_reasons(fields, reason):
     row = {"category": "环境卫生", "address": "东华门大街1号", **fields}
     data = io.StringIO()
     data.write(",".join(row) + "\n" + ",".join(f'"{v}"' for v in row.values()) + "\n")
-    rows = hotline.read(data.getvalue().encode(), hotline.options("x.csv"), "x.csv")
-    valid, rejected = hotline.check(rows, CATS, (73.0, 3.0, 136.0, 54.0), NOW, "Asia/Shanghai")
+    rows = imports.read(data.getvalue().encode(), imports.options("x.csv"), "x.csv")
+    valid, rejected = imports.check(rows, CATS, (73.0, 3.0, 136.0, 54.0), NOW, "Asia/Shanghai")
     assert len(valid) == 0
     assert len(rejected) == 1 and rejected[0][0] == 1 and reason in rejected[0][1], rejected
 
@@ -376,12 +377,12 @@ def test_good_rows_get_typed_values():
             "环境卫生,116.39,39.9,2026-11-20T09:00:00+08:00,1,东华门大街１号,\n"
             "环境卫生,,,,,,110101\n"
             "环境卫生,,,2026-11-20 09:00,,东华门大街  1号,\n").encode()
-    rows = hotline.read(data, hotline.options("x.csv"), "x.csv")
-    valid, rejected = hotline.check(rows, CATS, None, NOW, "Asia/Shanghai")
+    rows = imports.read(data, imports.options("x.csv"), "x.csv")
+    valid, rejected = imports.check(rows, CATS, None, NOW, "Asia/Shanghai")
     assert rejected == []
     assert list(valid["locate_by"]) == ["point", "building", "address"]
     assert list(valid["priority"]) == [1, 2, 2] and set(valid["source"]) == {"hotline"}
     assert valid["reported_at"][0] == valid["reported_at"][2]  # +08:00 = local time
-    assert valid["reported_at"][1] == (NOW - hotline._EPOCH) // dt.timedelta(microseconds=1)
+    assert valid["reported_at"][1] == (NOW - EPOCH) // dt.timedelta(microseconds=1)
     assert valid["address_key"][2] == "东华门大街 1号" and valid["address"][0] is not None
     assert valid["building"][1] == "110101" and pd.isna(valid["building"][0])

@@ -15,7 +15,7 @@ import shapely
 from sqlalchemy import text
 
 from geo.layers import files as layers
-from geo.layers import store as layerstore
+from geo.layers.store import load as layerstore
 from tests.layers.test_layers import (
     B1,
     B1_SHAPE,

@@ -188,7 +188,7 @@ def test_the_short_path_counts_each_request_once_against_the_public_budget(app, 
 @pytest.fixture
 def lookups(monkeypatch):
     """Calls of the lookup query, and a way to make the next ones fail."""
-    from geo.places import store as repo
+    from geo.places.store import reads as repo
 
     real = repo.lookup
     calls, failures = [], []

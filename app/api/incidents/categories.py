@@ -2,81 +2,89 @@
 
 import datetime as dt
 
-from flask import jsonify, request
-from flask_smorest import Blueprint
+from flask import jsonify
 
-from app.api.common import STAFF, error, ok
+from app.api.common import SIGNED_IN, STAFF, Blueprint
+from app.api.fields import NoQuery
 from app.api.incidents import worktables
+from app.api.incidents.schemas import Categories, Category, CategoryAnswer, Day, DayAnswer, Days
 from app.extensions import db
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.limits import public
-from geo.core import params
 from geo.core.errors import InvalidInput
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1",
                 description="Incident categories, time limits and holidays")
-
-CATEGORY = {"type": "object", "properties": {
-    "code": {"type": "string"}, "name_en": {"type": "string", "nullable": True},
-    "response_hours": {"type": "number"}, "resolve_hours": {"type": "number"},
-    "clock": {"type": "string", "enum": ["calendar", "working"]},
-    "route_to": {"type": "string", "enum": ["grid", "community_office"]},
-    "active": {"type": "boolean"}}}
+ADMINS = {**SIGNED_IN, 403: "admins only"}
 
 
 @blp.route("/categories", methods=["GET"])
+@public
 @blp.doc(summary="Incident categories",
          description="Every category (`active` false: no longer offered) with "
-                     "their response and resolution time limits.",
-         responses={"200": ok("categories", {"type": "object"})})
-@public
-def list_categories():
-    params.check_known(request.args, ())
+                     "their response and resolution time limits.")
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, Categories, description="categories")
+@blp.fails({400: "a query parameter (none is taken)"})
+def list_categories(args):
     return jsonify({"categories": read(worktables.categories)})
 
 
 @blp.route("/categories/<code>", methods=["PUT"])
-@blp.doc(summary="Create or change a category", security=STAFF,
-         requestBody={"content": {"application/json": {"schema": CATEGORY}}},
-         responses={"200": ok("the category", CATEGORY), "400": error("invalid field"),
-                    "403": error("admins only")})
 @require("users:admin")
-def put_category(code: str):
-    body = request.get_json(silent=True)
-    if body is None:
-        raise InvalidInput("send a JSON body (Content-Type: application/json)")
+@blp.doc(summary="Create or change a category", security=STAFF)
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(Category, location="json")
+@blp.response(200, CategoryAnswer, description="the category")
+@blp.fails({400: "invalid field", **ADMINS})
+def put_category(args, body, code: str):
     category = worktables.put_category(code, body)
     db.session.commit()
     return jsonify(category)
 
 
 @blp.route("/holidays", methods=["GET"])
+@require("incidents:read")
 @blp.doc(summary="Holiday calendar", security=STAFF,
          description="Days off on weekdays (holiday) and working weekend days (workday, "
-                     "调休), used by working-hours time limits.",
-         responses={"200": ok("days", {"type": "object"})})
-@require("incidents:read")
-def list_holidays():
-    params.check_known(request.args, ())
+                     "调休), used by working-hours time limits.")
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, Days, description="days")
+@blp.fails({400: "a query parameter (none is taken)", **SIGNED_IN})
+def list_holidays(args):
     return jsonify({"days": read(worktables.holidays)})
 
 
-@blp.route("/holidays/<day>", methods=["PUT", "DELETE"])
-@blp.doc(summary="Set or clear one day", security=STAFF,
-         description="PUT {\"kind\": \"holiday\"|\"workday\", \"name\": ...}; DELETE "
-                     "makes it an ordinary day again.",
-         responses={"200": ok("the day", {"type": "object"}), "400": error("invalid day"),
-                    "403": error("admins only")})
-@require("users:admin")
-def put_holiday(day: str):
+def _day(day: str) -> dt.date:
     try:
-        date = dt.date.fromisoformat(day)
+        return dt.date.fromisoformat(day)
     except ValueError:
         raise InvalidInput(f"{day[:20]!r} is not a date YYYY-MM-DD", param="day") from None
-    if request.method == "DELETE":
-        result = worktables.clear_day(date)
-    else:
-        result = worktables.put_day(date, request.get_json(silent=True))
+
+
+@blp.route("/holidays/<day>", methods=["PUT"])
+@require("users:admin")
+@blp.doc(summary="Set one day", security=STAFF,
+         description="{\"kind\": \"holiday\"|\"workday\", \"name\": ...}.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(Day, location="json")
+@blp.response(200, DayAnswer, description="the day")
+@blp.fails({400: "invalid day or field", **ADMINS})
+def put_holiday(args, body, day: str):
+    result = worktables.put_day(_day(day), body)
+    db.session.commit()
+    return jsonify(result)
+
+
+@blp.route("/holidays/<day>", methods=["DELETE"])
+@require("users:admin")
+@blp.doc(summary="Clear one day", security=STAFF,
+         description="Makes it an ordinary day again.")
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, DayAnswer, description="the day, now ordinary")
+@blp.fails({400: "invalid day", **ADMINS, 404: "not in the holiday calendar"})
+def clear_holiday(args, day: str):
+    result = worktables.clear_day(_day(day))
     db.session.commit()
     return jsonify(result)

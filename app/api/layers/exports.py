@@ -1,25 +1,38 @@
 """Layer downloads: ``GET /api/v1/{communities,grids,buildings}.{gpkg,geojson,csv}`` and
 ``GET /api/v1/buildings/assignment.csv``."""
 
-from flask import Response, request
-from flask_smorest import Blueprint
+from flask import Response
 
-from app.api.common import STAFF, error, query_param
+from app.api.common import SIGNED_IN, STAFF, Blueprint
+from app.api.fields import Date, FeatureCollection, NoQuery, Query
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.limits import public
-from geo.core import params
 from geo.core.errors import NotFound
 from geo.layers import exports
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Layer downloads (GeoPackage, GeoJSON, CSV)")
 
-FILE = {"description": "the layer file",
-        "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}
-                    for mimetype in exports.FORMATS.values()}}
 EXT = {"in": "path", "name": "ext", "required": True, "description": "gpkg, geojson or csv",
        "schema": {"type": "string", "enum": list(exports.FORMATS)}}
+BINARY = {"type": "string", "format": "binary"}
+
+
+class GridsFileQuery(Query):
+    at = Date("date YYYY-MM-DD: the versions in force then (default: current)")
+
+
+BODIES = {"gpkg": BINARY, "geojson": FeatureCollection, "csv": {"type": "string"}}
+
+
+def layer_file(view):
+    """Document the answer: the layer in each format, or 404 for another extension."""
+    for ext, mimetype in reversed(exports.FORMATS.items()):
+        view = blp.alt_response(200, schema=BODIES[ext], content_type=mimetype, success=True,
+                                description=f"the layer file (.{ext})")(view)
+    return blp.fails({400: "a bad or unknown query parameter",
+                      404: "unknown format"})(view)
 
 
 def _download(kind: str, ext: str, at=None) -> Response:
@@ -32,48 +45,47 @@ def _download(kind: str, ext: str, at=None) -> Response:
 
 
 @blp.route("/communities.<ext>", methods=["GET"])
-@blp.doc(summary="Download communities", parameters=[EXT],
-         responses={"200": FILE, "404": error("unknown format")})
 @public
-def download_communities(ext: str):
+@blp.doc(summary="Download communities", parameters=[EXT])
+@blp.arguments(NoQuery, location="query")
+@layer_file
+def download_communities(args, ext: str):
     """Every community with its boundary."""
-    params.check_known(request.args, ())
     return _download("communities", ext)
 
 
 @blp.route("/grids.<ext>", methods=["GET"])
-@blp.doc(summary="Download grids", parameters=[
-    EXT, query_param("at", "date YYYY-MM-DD: the versions in force then (default: current)",
-                     {"type": "string", "format": "date"})],
-    responses={"200": FILE, "400": error("bad date"), "404": error("unknown format")})
 @public
-def download_grids(ext: str):
+@blp.doc(summary="Download grids", parameters=[EXT])
+@blp.arguments(GridsFileQuery, location="query")
+@layer_file
+def download_grids(args, ext: str):
     """The grids in force on ``at`` (today's by default), with valid_from/valid_to."""
-    params.check_known(request.args, ("at",))
-    return _download("grids", ext, params.date(request.args, "at"))
+    return _download("grids", ext, args.get("at"))
 
 
 @blp.route("/buildings.<ext>", methods=["GET"])
+@require("grids:read")
 @blp.doc(summary="Download buildings", security=STAFF, parameters=[EXT],
          description="Every building with its parent grid (or community), households and "
-                     "residents: staff only (households per building are not public).",
-         responses={"200": FILE, "401": error("not signed in"), "404": error("unknown format")})
-@require("grids:read")
-def download_buildings(ext: str):
-    params.check_known(request.args, ())
+                     "residents: staff only (households per building are not public).")
+@blp.arguments(NoQuery, location="query")
+@blp.fails(SIGNED_IN)
+@layer_file
+def download_buildings(args, ext: str):
     return _download("buildings", ext)
 
 
 @blp.route("/buildings/assignment.csv", methods=["GET"])
+@require("grids:read")
 @blp.doc(summary="Building → grid assignment", security=STAFF,
          description="CSV: building_code, building_name, address, grid_code, grid_name, "
                      "community_code, community_name, households, residents; by building "
-                     "code; the current grids.",
-         responses={"200": {"description": "CSV", "content": {"text/csv": {
-             "schema": {"type": "string"}}}}, "401": error("not signed in")})
-@require("grids:read")
-def building_assignment():
-    params.check_known(request.args, ())
+                     "code; the current grids.")
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, {"type": "string"}, content_type="text/csv", description="CSV")
+@blp.fails({400: "a query parameter (none is taken)", **SIGNED_IN})
+def building_assignment(args):
     body = read(exports.assignment_csv)
     return Response(body, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="building-assignment.csv"'})

@@ -1,37 +1,22 @@
 """``GET /api/v1/communities``."""
 
-from flask import current_app, request
-from flask_smorest import Blueprint
-
-from app.api.common import (
-    BBOX,
-    FEATURE_COLLECTION,
-    GEOJSON,
-    error,
-    geojson_response,
-    ok,
-    paging,
-)
+from app.api.common import GEOJSON, Blueprint, geojson_response
+from app.api.fields import FeatureCollection
+from app.api.places.schemas import CommunitiesQuery
 from app.plumbing.readdb import read
 from app.security.limits import public
-from geo.core import params
-from geo.places import store
+from geo.places.store import reads as store
 
 blp = Blueprint("communities", __name__, url_prefix="/api/v1", description="Communities (社区)")
 
 
 @blp.route("/communities", methods=["GET"])
-@blp.doc(summary="List communities", parameters=[BBOX, *paging(100, 1000)],
-         responses={"200": ok("communities", FEATURE_COLLECTION, GEOJSON),
-                    "400": error("bad parameter")})
 @public
-def list_communities():
+@blp.doc(summary="List communities")
+@blp.arguments(CommunitiesQuery, location="query")
+@blp.response(200, FeatureCollection, content_type=GEOJSON, description="communities")
+@blp.fails({400: "bad parameter"})
+def list_communities(args):
     """Communities as a GeoJSON FeatureCollection, ordered by code."""
-    args, cfg = request.args, current_app.config
-    params.check_known(args, ("bbox", "limit", "offset"))
-    box = params.bbox(args)
-    limit = params.integer(args, "limit", default=cfg["API_PAGE_LIMIT_DEFAULT"], minimum=1,
-                           maximum=cfg["API_PAGE_LIMIT_MAX"])
-    offset = params.integer(args, "offset", default=0)
-    return geojson_response(
-        read(lambda conn: store.communities(conn, box=box, limit=limit, offset=offset)))
+    return geojson_response(read(lambda conn: store.communities(
+        conn, box=args.get("bbox"), limit=args["limit"], offset=args["offset"])))

@@ -9,7 +9,7 @@ view uses:
 
 - the same parameter checks (``geo.core.params.lon_lat`` against ``SERVICE_AREA``),
 - the same rate limit budget (``app.security.limits.hit``, counted once),
-- the same query on the same held connection (``geo.places.store.lookup``
+- the same query on the same held connection (``geo.places.store.reads.lookup``
   via ``app.plumbing.readdb``),
 - the same headers (``app.security.headers.security_headers``, and Flask's ``Vary: Cookie``).
 
@@ -37,7 +37,7 @@ from app.plumbing import readdb
 from app.security import headers, limits
 from geo.core import params
 from geo.core.errors import InvalidInput
-from geo.places import store as repo
+from geo.places.store import reads as repo
 
 PATH = "/api/v1/lookup"
 _KEYS = {"lon", "lat"}

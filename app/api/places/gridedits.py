@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Grid
 from app.security import audit
+from geo.core import text
 from geo.core.errors import Conflict, InvalidInput, NotFound
 
 EDITABLE = {"name": 200}
@@ -29,17 +30,7 @@ def update_grid(grid_id: int, changes: dict, scope: frozenset[int] | None) -> Gr
                        "only current grids can change")
     before = {key: getattr(grid, key) for key in changes}
     for key, value in changes.items():
-        setattr(grid, key, _text(key, value, EDITABLE[key]))
+        setattr(grid, key, text.name(value, key, limit=EDITABLE[key]))
     audit.record("grid.update", "grid", grid.id, before=before,
                  after={key: getattr(grid, key) for key in changes})
     return grid
-
-
-def _text(key: str, value, max_length: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"'{key}' must be non-empty text", param=key)
-    value = value.strip()
-    if len(value) > max_length or not value.isprintable():
-        raise InvalidInput(f"'{key}' must be printable text of at most {max_length} "
-                           "characters", param=key)
-    return value

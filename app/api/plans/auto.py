@@ -1,15 +1,14 @@
 """Automatic balanced drafts: ``POST /api/v1/plans/auto`` makes a plan from the buildings."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from app.api.common import STAFF, error, ok
-from app.api.plans.drafts import PLAN
+from app.api.common import STAFF, Blueprint
+from app.api.fields import NoQuery
+from app.api.plans.schemas import AutoPlan, Plan
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
-from geo.core import params
 from geo.plans import auto as autoplan
 from geo.plans import buildings as planbuildings
 from geo.plans import drafts as plans
@@ -19,6 +18,7 @@ blp = Blueprint("plan_auto", __name__, url_prefix="/api/v1",
 
 
 @blp.route("/plans/auto", methods=["POST"])
+@require("plans:write")
 @blp.doc(summary="Draft a community's grids automatically", security=STAFF,
          description="JSON {community, name, band: [min, max] households (default the "
                      "configured band) | grids: n, seed, caseload: 0..1 (the weight of last "
@@ -26,21 +26,20 @@ blp = Blueprint("plan_auto", __name__, url_prefix="/api/v1",
                      "The community's buildings are partitioned into contiguous, compact "
                      "groups with balanced households (or the blend) (recursive bisection, "
                      "then contiguity and balance repairs; see "
-                     "geo/autodraft.py), grids are drawn around them, and a draft plan is "
+                     "geo/plans/auto.py), grids are drawn around them, and a draft plan is "
                      "stored with its grids and building assignments. The answer is the "
                      "plan with `draft`: grids, households per code, deviation "
-                     "((max-min)/mean), Polsby-Popper compactness, band feasibility, seed.",
-         requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
-         responses={"201": ok("the plan with its draft measures", PLAN),
-                    "400": error("bad field (named in details.param)"),
-                    "401": error("not signed in"), "403": error("role may not edit plans"),
-                    "404": error("no such community among the caller's communities")})
-@require("plans:write")
-def auto_plan():
-    params.check_known(request.args, ())
+                     "((max-min)/mean), Polsby-Popper compactness, band feasibility, seed.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(AutoPlan, location="json")
+@blp.response(201, Plan, description="the plan with its draft measures")
+@blp.fails({400: "bad field (named in details.param)", 401: "not signed in",
+            403: "role may not edit plans",
+            404: "no such community among the caller's communities"})
+def auto_plan(args, body):
     cfg = current_app.config
     asked = autoplan.parse_request(
-        request.get_json(silent=True), max_grids=cfg["PLAN_MAX_GRIDS"],
+        body, max_grids=cfg["PLAN_MAX_GRIDS"],
         band=(cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]))
     conn = db.session.connection()
     cid, code = plans.community(conn, asked.community, current_user.communities)

@@ -1,40 +1,44 @@
 """Redraw plans: create, list, read, rename, delete, and edit their grids (ETag/If-Match)."""
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from app.api.common import STAFF, error, ok, paging, query_param
+from app.api.common import STAFF, Blueprint
+from app.api.fields import NoQuery
 from app.api.plans import work
+from app.api.plans.schemas import (
+    EditQuery,
+    GridChanges,
+    GridFile,
+    IfMatch,
+    Plan,
+    PlanCreate,
+    PlanFile,
+    Plans,
+    PlansQuery,
+    Rename,
+)
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
-from geo.core import params
-from geo.core.crs import parse_crs
+from geo.core import text
 from geo.core.errors import InvalidInput
 from geo.plans import drafts, parse
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1",
                 description="Redraw plans (网格调整方案), for planners")
 
-PLAN = {"type": "object", "description": "id, name, status, source, version, etag, community, "
-        "created_by/at, updated_at, published_at, grids (count or FeatureCollection), "
-        "last_change {actor, action, at} (the latest audit entry of the plan)"}
-FEATURES = {"type": "object", "description": "GeoJSON FeatureCollection; properties code, "
-            "name; Polygon/MultiPolygon geometries (crs query parameter: wgs84, cgcs2000, "
-            "gcj02, bd09)"}
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "the plan's ETag as last read"}
-# Replacing or patching grids: the version read, and how to read the coordinates sent.
-EDIT_PARAMS = [IF_MATCH, query_param("crs", "CRS of the coordinates (default wgs84)",
-                                     {"type": "string"}),
-               query_param("make_valid", "repair invalid polygons", {"type": "boolean"})]
-WRITE_ERRORS = {"400": error("bad body"), "401": error("not signed in"),
-                "403": error("role may not edit plans"), "404": error("no such plan"),
-                "409": error("the plan is not a draft"),
-                "412": error("the plan changed since it was read (stale ETag)"),
-                "428": error("no If-Match header")}
-EDIT_ARGS = ("crs", "make_valid")
+WRITE_ERRORS = {400: "bad body or parameter", 401: "not signed in",
+                403: "role may not edit plans", 404: "no such plan",
+                409: "the plan is not a draft",
+                412: "the plan changed since it was read (stale ETag)",
+                428: "no If-Match header"}
+
+
+def writes(view):
+    """Document a write to a plan: the If-Match header it needs and how it can fail."""
+    view = blp.fails(WRITE_ERRORS)(view)
+    return blp.arguments(IfMatch, location="headers")(view)
 
 
 def plan_answer(plan_id: int, status: int = 200, *, with_grids: bool = True,
@@ -63,27 +67,28 @@ def last_change(plan_id: int) -> dict | None:
 
 
 @blp.route("/plans", methods=["POST"])
+@require("plans:write")
 @blp.doc(summary="Start a plan", security=STAFF,
          description="JSON {community, name, source}: source `current` (a copy of the current "
                      "grids), `empty`, `version` with `at` (the grids in force that day: "
                      "publishing it again rolls a redraw back) or `plan` with `plan` (a copy). "
                      "Or multipart/form-data with `file` (GeoJSON, GeoPackage, zipped "
                      "Shapefile, any CRS), community, name, layer, encoding, crs, code_field, "
-                     "name_field, make_valid.",
-         requestBody={"content": {"application/json": {"schema": {"type": "object"}},
-                                  "multipart/form-data": {"schema": {"type": "object"}}}},
-         responses={"201": ok("the plan, with its ETag", PLAN), **WRITE_ERRORS})
-@require("plans:write")
-def create_plan():
-    params.check_known(request.args, ())
+                     "name_field, make_valid.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(PlanCreate, location="json", required=False)
+@blp.arguments(PlanFile, location="form", content_type="multipart/form-data", required=False)
+@blp.response(201, Plan, description="the plan, with its ETag")
+@blp.fails({k: v for k, v in WRITE_ERRORS.items() if k not in (409, 412, 428)})
+def create_plan(args, body, form):
     conn = db.session.connection()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput("send the file as the multipart field 'file'", param="file")
-        plan_id = work.create_from_file(conn, request.form, upload)
+        plan_id = work.create_from_file(conn, form, upload)
     else:
-        plan_id = work.create_from_json(conn, request.get_json(silent=True))
+        plan_id = work.create_from_json(conn, body if request.is_json else None)
     db.session.commit()
     response = plan_answer(plan_id, 201)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}"
@@ -91,62 +96,53 @@ def create_plan():
 
 
 @blp.route("/plans", methods=["GET"])
-@blp.doc(summary="List plans", security=STAFF,
-         parameters=[query_param("community", "12-digit community code", {"type": "string"}),
-                     query_param("status", "draft | published", {"type": "string"}),
-                     *paging(100, 1000)],
-         responses={"200": ok("plans, newest first, with the total", {"type": "object"}),
-                    "400": error("bad parameter"), "401": error("not signed in")})
 @require("grids:read")
-def list_plans():
-    args, cfg = request.args, current_app.config
-    params.check_known(args, ("community", "status", "limit", "offset"))
+@blp.doc(summary="List plans", security=STAFF)
+@blp.arguments(PlansQuery, location="query")
+@blp.response(200, Plans, description="plans, newest first, with the total")
+@blp.fails({400: "bad parameter", 401: "not signed in", 403: "role may not read plans"})
+def list_plans(args):
     found = drafts.listing(
-        db.session.connection(), current_user.communities,
-        community=params.code(args, "community", 12),
-        status=params.choice(args, "status", drafts.STATUSES),
-        limit=params.integer(args, "limit", default=cfg["API_PAGE_LIMIT_DEFAULT"], minimum=1,
-                             maximum=cfg["API_PAGE_LIMIT_MAX"]),
-        offset=params.integer(args, "offset", default=0))
+        db.session.connection(), current_user.communities, community=args.get("community"),
+        status=args.get("status"), limit=args["limit"], offset=args["offset"])
     return jsonify(found)
 
 
 @blp.route("/plans/<int:plan_id>", methods=["GET"])
-@blp.doc(summary="One plan with its grids", security=STAFF,
-         responses={"200": ok("the plan; its ETag in the ETag header", PLAN),
-                    "404": error("no such plan among the caller's communities")})
 @require("grids:read")
-def get_plan(plan_id: int):
-    params.check_known(request.args, ())
+@blp.doc(summary="One plan with its grids", security=STAFF)
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, Plan, description="the plan; its ETag in the ETag header")
+@blp.fails({400: "a query parameter (none is taken)", 401: "not signed in",
+            403: "role may not read plans",
+            404: "no such plan among the caller's communities"})
+def get_plan(args, plan_id: int):
     return plan_answer(plan_id)
 
 
 @blp.route("/plans/<int:plan_id>", methods=["PATCH"])
-@blp.doc(summary="Rename a plan", security=STAFF, parameters=[IF_MATCH],
-         requestBody={"content": {"application/json": {"schema": {
-             "type": "object", "properties": {"name": {"type": "string"}}}}}},
-         responses={"200": ok("the plan", PLAN), **WRITE_ERRORS})
 @require("plans:write")
-def rename_plan(plan_id: int):
-    params.check_known(request.args, ())
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or set(body) != {"name"}:
-        raise InvalidInput('send {"name": ...}; only the name of a plan changes here',
-                           param="name")
+@blp.doc(summary="Rename a plan", security=STAFF)
+@blp.arguments(NoQuery, location="query")
+@writes
+@blp.arguments(Rename, location="json")
+@blp.response(200, Plan, description="the plan")
+def rename_plan(args, headers, body, plan_id: int):
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
-    drafts.rename(conn, plan, work.name_of(body["name"]))
+    drafts.rename(conn, plan, text.name(body["name"]))
     audit.record("plan.rename", "plan", plan_id, conn=conn, after={"name": body["name"]})
     db.session.commit()
     return plan_answer(plan_id, with_grids=False)
 
 
 @blp.route("/plans/<int:plan_id>", methods=["DELETE"])
-@blp.doc(summary="Delete a draft plan", security=STAFF, parameters=[IF_MATCH],
-         responses={"204": {"description": "deleted"}, **WRITE_ERRORS})
 @require("plans:write")
-def delete_plan(plan_id: int):
-    params.check_known(request.args, ())
+@blp.doc(summary="Delete a draft plan", security=STAFF)
+@blp.arguments(NoQuery, location="query")
+@writes
+@blp.response(204, description="deleted")
+def delete_plan(args, headers, plan_id: int):
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
     drafts.delete(conn, plan)
@@ -157,15 +153,15 @@ def delete_plan(plan_id: int):
 
 
 @blp.route("/plans/<int:plan_id>/grids", methods=["PUT"])
-@blp.doc(summary="Replace a plan's grids", security=STAFF,
-         parameters=EDIT_PARAMS,
-         requestBody={"content": {"application/json": {"schema": FEATURES}}},
-         responses={"200": ok("the plan", PLAN), **WRITE_ERRORS})
 @require("plans:write")
-def replace_grids(plan_id: int):
-    crs, make_valid = _edit_args()
-    rows = parse.grid_rows(request.get_json(silent=True), crs=crs, make_valid=make_valid,
-                               limits=work.limits())
+@blp.doc(summary="Replace a plan's grids", security=STAFF)
+@blp.arguments(EditQuery, location="query")
+@writes
+@blp.arguments(GridFile, location="json")
+@blp.response(200, Plan, description="the plan")
+def replace_grids(args, headers, body, plan_id: int):
+    rows = parse.grid_rows(body, crs=args.get("crs"), make_valid=args.get("make_valid", False),
+                           limits=work.limits())
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
     drafts.replace_grids(conn, plan, rows)
@@ -176,25 +172,22 @@ def replace_grids(plan_id: int):
 
 
 @blp.route("/plans/<int:plan_id>/grids", methods=["PATCH"])
+@require("plans:write")
 @blp.doc(summary="Change some of a plan's grids", security=STAFF,
          description="A FeatureCollection of the grids to add or change (by feature `id` = "
                      "plan grid id, else by `code`; a null geometry keeps the boundary) and "
-                     "`delete`: grid codes or ids to remove.",
-         parameters=EDIT_PARAMS,
-         requestBody={"content": {"application/json": {"schema": FEATURES}}},
-         responses={"200": ok("the plan", PLAN), **WRITE_ERRORS})
-@require("plans:write")
-def patch_grids(plan_id: int):
-    crs, make_valid = _edit_args()
-    body = request.get_json(silent=True)
-    if isinstance(body, dict):
-        params.check_fields(body, ("type", "features", "delete"))
-        body.setdefault("features", [])
-    delete = body.get("delete", []) if isinstance(body, dict) else []
+                     "`delete`: grid codes or ids to remove.")
+@blp.arguments(EditQuery, location="query")
+@writes
+@blp.arguments(GridChanges, location="json")
+@blp.response(200, Plan, description="the plan")
+def patch_grids(args, headers, body, plan_id: int):
+    body.setdefault("features", [])
+    delete = body.get("delete", [])
     if not isinstance(delete, list):
         raise InvalidInput("'delete' must be a list of grid codes or ids", param="delete")
-    feats = parse.features(body, crs=crs, make_valid=make_valid, limits=work.limits(),
-                               allow_null_geometry=True)
+    feats = parse.features(body, crs=args.get("crs"), make_valid=args.get("make_valid", False),
+                           limits=work.limits(), allow_null_geometry=True)
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
     counts = drafts.patch_grids(conn, plan, feats, delete)
@@ -202,9 +195,3 @@ def patch_grids(plan_id: int):
                  after={**counts, "version": plan.version})
     db.session.commit()
     return plan_answer(plan_id)
-
-
-def _edit_args() -> tuple[str, bool]:
-    args = request.args
-    params.check_known(args, EDIT_ARGS)
-    return parse_crs(args.get("crs")), work.flag(args.get("make_valid"), "make_valid")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import Connection
 
 from app.security import audit
+from geo.core import text
 from geo.core.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from geo.plans import drafts, parse
 from geo.plans.check import Rules
@@ -51,18 +52,6 @@ def claim(conn: Connection, plan_id: int, *, draft: bool = True) -> drafts.PlanR
                        draft=draft)
 
 
-def name_of(value, *, required: bool = True) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("'name' must be non-empty text", param="name")
-    value = value.strip()
-    if len(value) > 200 or not value.isprintable():
-        raise InvalidInput("'name' must be printable text of at most 200 characters",
-                           param="name")
-    return value
-
-
 def create_from_json(conn: Connection, body) -> int:
     """``{"community", "name", "source": current|empty|version|plan, "at", "plan"}``."""
     if not isinstance(body, dict):
@@ -84,7 +73,7 @@ def create_from_json(conn: Connection, body) -> int:
         raise InvalidInput("source 'plan' needs 'plan': the id of the plan to copy",
                            param="plan")
     cid, code = _community(conn, body.get("community"))
-    name = name_of(body.get("name"))
+    name = text.name(body.get("name"))
     plan_id = drafts.create(conn, cid, name, source, user_id=current_user.id, at=at,
                            from_plan=from_plan, scope=current_user.communities)
     _record_create(conn, plan_id, code, name, source, at=at and at.isoformat(), plan=from_plan)
@@ -101,7 +90,7 @@ def create_from_file(conn: Connection, form, upload) -> int:
         raise InvalidInput(f"unknown form field(s) {', '.join(unknown)}; fields are file, "
                            f"{', '.join(allowed)}", param=unknown[0])
     cid, code = _community(conn, form.get("community"))
-    name = name_of(form.get("name"))
+    name = text.name(form.get("name"))
     fields = {k: form[f"{k}_field"] for k in ("code", "name") if form.get(f"{k}_field")}
     filename = upload.filename or "upload"
     rows = parse.file_rows(upload.read(), filename, layer=form.get("layer") or None,

@@ -4,51 +4,51 @@ zoom, and the numbers per grid with their classes. Staff only; compact, not RFC 
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from app.api.common import BBOX, STAFF, error, ok, query_param
+from app.api.common import SIGNED_IN, STAFF, Blueprint
+from app.api.fields import NoQuery
 from app.api.stats import numbers as stats
+from app.api.stats import schemas
+from app.api.stats.schemas import (
+    CaseloadMapQuery,
+    CoverageMapQuery,
+    GridCard,
+    Heat,
+    HeatQuery,
+    MapBuildings,
+    MapBuildingsQuery,
+    MapColumns,
+    MapShapes,
+    OpenPoints,
+    OpenPointsQuery,
+    ZoomedView,
+)
 from app.plumbing.readdb import read
 from app.security.auth import require
-from geo.core import params
 from geo.core.crs import from_wgs84
-from geo.core.errors import InvalidInput, NotFound
-from geo.incidents import store
+from geo.core.errors import NotFound
+from geo.incidents.store import reads as store
 from geo.stats import classes, coverage, mapshapes
 
 blp = Blueprint("mapdata", __name__, url_prefix="/api/v1/map",
                 description="Data of the statistics map pages, for staff")
 
-BASEMAP_CRS = ("wgs84", "gcj02")
-ZOOM = query_param("zoom", f"map zoom {mapshapes.MIN_ZOOM}–{mapshapes.MAX_ZOOM}",
-                   {"type": "integer"}, required=True)
-CRS = query_param("crs", "wgs84 (default) or gcj02: coordinates shifted for a GCJ-02 "
-                  "basemap (Amap); bbox is then in GCJ-02 too", {"type": "string"})
-CLASS_ARGS = [query_param("scheme", "natural_breaks (default), quantiles or equal_interval",
-                          {"type": "string", "enum": list(classes.SCHEMES)}),
-              query_param("k", f"classes, 2–{classes.MAX_K} (default 5)",
-                          {"type": "integer"})]
+BASEMAP_CRS = schemas.BASEMAP_CRS  # the crs a statistics map page may ask for
 CASELOAD_MEASURES = ("count", "per_1000", "open", "overdue")
 COVERAGE_MEASURES = ("households_per_member", "serving", "buildings_far",
                      "buildings_without_group")
+FAILS = {400: "bad parameter", **SIGNED_IN}
 
 
-def _view(args, *, zoom: bool = True) -> dict:
+def _view(args) -> dict:
     """bbox (WGS-84, converted from GCJ-02 when crs=gcj02), zoom and crs."""
-    crs = params.choice(args, "crs", BASEMAP_CRS) or "wgs84"
-    box = params.bbox(args, required=True)
+    crs, box = args.get("crs") or "wgs84", args["bbox"]
     if crs != "wgs84":  # a view box: converting its corners is exact enough
         (x0, x1), (y0, y1) = _to_wgs84([box[0], box[2]], [box[1], box[3]], crs)
         box = (x0, y0, x1, y1)
-    out = {"box": box, "crs": crs}
-    if zoom:
-        out["zoom"] = params.integer(args, "zoom", default=-1, minimum=mapshapes.MIN_ZOOM,
-                                     maximum=mapshapes.MAX_ZOOM)
-        if out["zoom"] < 0:
-            raise InvalidInput("missing parameter 'zoom'", param="zoom")
-    return out
+    return {"box": box, "crs": crs, "zoom": args.get("zoom")}
 
 
 def _to_wgs84(lons, lats, crs):
@@ -58,21 +58,17 @@ def _to_wgs84(lons, lats, crs):
     return [float(v) for v in x], [float(v) for v in y]
 
 
-def _classes(args) -> tuple[str, int]:
-    return (params.choice(args, "scheme", classes.SCHEMES) or "natural_breaks",
-            params.integer(args, "k", default=5, minimum=2, maximum=classes.MAX_K))
-
-
 @blp.route("/grids", methods=["GET"])
+@require("grids:read")
 @blp.doc(summary="Grid outlines of a view, quantised for the zoom", security=STAFF,
          description="Current grids meeting bbox, every vertex snapped to half a screen "
                      "pixel (shared edges stay shared), as zigzag-varint streams (see "
-                     "geo/mapshapes.py).", parameters=[BBOX, ZOOM, CRS],
-         responses={"200": ok("outlines", {"type": "object"}), "400": error("bad parameter")})
-@require("grids:read")
-def grid_outlines():
-    params.check_known(request.args, ("bbox", "zoom", "crs"))
-    view = _view(request.args)
+                     "geo/stats/mapshapes.py).")
+@blp.arguments(ZoomedView, location="query")
+@blp.response(200, MapShapes, description="outlines")
+@blp.fails(FAILS)
+def grid_outlines(args):
+    view = _view(args)
     body = read(lambda conn: mapshapes.grid_outlines(
         conn, box=view["box"], zoom=view["zoom"], scope=current_user.communities,
         crs=view["crs"]))
@@ -80,12 +76,12 @@ def grid_outlines():
 
 
 @blp.route("/grids/<int:grid_id>", methods=["GET"])
-@blp.doc(summary="A grid's name, community and workers (for a tooltip)", security=STAFF,
-         responses={"200": ok("the grid", {"type": "object"}),
-                    "404": error("no such current grid among the caller's communities")})
 @require("grids:read")
-def grid_card(grid_id: int):
-    params.check_known(request.args, ())
+@blp.doc(summary="A grid's name, community and workers (for a tooltip)", security=STAFF)
+@blp.arguments(NoQuery, location="query")
+@blp.response(200, GridCard, description="the grid")
+@blp.fails({**FAILS, 404: "no such current grid among the caller's communities"})
+def grid_card(args, grid_id: int):
     card = read(lambda conn: mapshapes.grid_card(conn, grid_id, current_user.communities))
     if card is None:
         raise NotFound(f"no current grid {grid_id} among the communities you may see")
@@ -93,75 +89,67 @@ def grid_card(grid_id: int):
 
 
 @blp.route("/caseload", methods=["GET"])
-@blp.doc(summary="Caseload per grid for the map, with classes", security=STAFF,
-         parameters=[*stats.PERIOD, *CLASS_ARGS],
-         responses={"200": ok("ids, values per measure, classes, totals", {"type": "object"}),
-                    "400": error("bad parameter")})
 @require("stats:read")
-def caseload_values():
-    params.check_known(request.args, ("from", "to", "category", "scheme", "k"))
-    scheme, k = _classes(request.args)
-    numbers = stats.caseload_numbers(stats.caseload_query(request.args), "grid",
+@blp.doc(summary="Caseload per grid for the map, with classes", security=STAFF)
+@blp.arguments(CaseloadMapQuery, location="query")
+@blp.response(200, MapColumns, description="ids, values per measure, classes, totals")
+@blp.fails(FAILS)
+def caseload_values(args):
+    numbers = stats.caseload_numbers(stats.caseload_query(args), "grid",
                                      current_user.communities)
-    return jsonify({**_columns(numbers["rows"], CASELOAD_MEASURES, scheme, k),
+    return jsonify({**_columns(numbers["rows"], CASELOAD_MEASURES, args),
                     **{key: numbers[key] for key in ("from", "to", "category", "totals",
                                                      "outside")}})
 
 
 @blp.route("/coverage", methods=["GET"])
-@blp.doc(summary="Party-member coverage per grid for the map, with classes", security=STAFF,
-         parameters=[*stats.COVERAGE_PARAMS[1:3], *CLASS_ARGS],
-         responses={"200": ok("ids, values per measure, flags, classes", {"type": "object"}),
-                    "400": error("bad parameter")})
 @require("stats:read")
-def coverage_values():
-    args = request.args
-    params.check_known(args, ("target", "distance", "scheme", "k"))
-    scheme, k = _classes(args)
+@blp.doc(summary="Party-member coverage per grid for the map, with classes", security=STAFF)
+@blp.arguments(CoverageMapQuery, location="query")
+@blp.response(200, MapColumns, description="ids, values per measure, flags, classes")
+@blp.fails(FAILS)
+def coverage_values(args):
     numbers = stats.coverage_numbers(args, "grid")
     rows = [{**r, "buildings_without_group": r["buildings"] - r["buildings_with_group"]}
             for r in numbers["rows"]]
-    out = _columns(rows, COVERAGE_MEASURES, scheme, k)
+    out = _columns(rows, COVERAGE_MEASURES, args)
     for key in ("has_branch", "no_member", "over_target", "households", "serving_resident",
                 "serving_in_service", "buildings", "buildings_with_group"):
         out["values"][key] = [r[key] for r in rows]
     return jsonify({**out, "target": numbers["target"], "distance_m": numbers["distance_m"]})
 
 
-def _columns(rows: list[dict], measures, scheme: str, k: int) -> dict:
+def _columns(rows: list[dict], measures, args) -> dict:
+    scheme, k = args.get("scheme") or "natural_breaks", args["k"]
     values = {m: [r[m] for r in rows] for m in measures}
     return {"ids": [r["grid_id"] for r in rows], "values": values,
             "classes": {m: classes.classes(values[m], scheme, k) for m in measures}}
 
 
 @blp.route("/heat", methods=["GET"])
-@blp.doc(summary="Incidents of a period in a view, binned for a heatmap", security=STAFF,
-         parameters=[*stats.PERIOD, BBOX, ZOOM, CRS],
-         responses={"200": ok("[lat, lon, n] points", {"type": "object"}),
-                    "400": error("bad parameter")})
 @require("stats:read")
-def heat():
-    params.check_known(request.args, ("from", "to", "category", "bbox", "zoom", "crs"))
-    view, query = _view(request.args), stats.caseload_query(request.args)
+@blp.doc(summary="Incidents of a period in a view, binned for a heatmap", security=STAFF)
+@blp.arguments(HeatQuery, location="query")
+@blp.response(200, Heat, description="[lat, lon, n] points")
+@blp.fails(FAILS)
+def heat(args):
+    view, query = _view(args), stats.caseload_query(args)
     return jsonify(read(lambda conn: mapshapes.heat_points(
         conn, box=view["box"], zoom=view["zoom"], t0=query["t0"], t1=query["t1"],
         category=query["category"], scope=current_user.communities, crs=view["crs"])))
 
 
 @blp.route("/open", methods=["GET"])
-@blp.doc(summary="Open incidents in a view as points", security=STAFF,
-         description="As GET /incidents/points, with crs: `[id, lon, lat, status, overdue]`.",
-         parameters=[BBOX, CRS, query_param("limit", "at most (≤ 5000, default 2000)",
-                                            {"type": "integer"})],
-         responses={"200": ok("points", {"type": "object"}), "400": error("bad parameter")})
 @require("incidents:read")
-def open_points():
-    args = request.args
-    params.check_known(args, ("bbox", "crs", "limit"))
-    view = _view(args, zoom=False)
-    limit = params.integer(args, "limit", default=2000, minimum=1, maximum=5000)
+@blp.doc(summary="Open incidents in a view as points", security=STAFF,
+         description="As GET /incidents/points, with crs: `[id, lon, lat, status, overdue]`.")
+@blp.arguments(OpenPointsQuery, location="query")
+@blp.response(200, OpenPoints, description="points")
+@blp.fails(FAILS)
+def open_points(args):
+    view = _view(args)
     found = read(lambda conn: store.open_points(conn, current_user.communities,
-                                                    view["box"], limit))
+                                                view["box"], args["limit"]))
     if view["crs"] != "wgs84" and found["points"]:
         lon, lat = from_wgs84([p[1] for p in found["points"]], [p[2] for p in found["points"]],
                               view["crs"])
@@ -171,25 +159,19 @@ def open_points():
 
 
 @blp.route("/buildings", methods=["GET"])
+@require("stats:read")
 @blp.doc(summary="Buildings of a view with party-group and distance flags", security=STAFF,
          description="GeoJSON of at most `limit` buildings meeting bbox: has_group (楼栋党小组) "
-                     "and far (beyond `distance` from every serving member's home).",
-         parameters=[BBOX, CRS, stats.COVERAGE_PARAMS[2],
-                     query_param("limit", "at most (≤ 5000, default 3000)",
-                                 {"type": "integer"})],
-         responses={"200": ok("FeatureCollection", {"type": "object"}),
-                    "400": error("bad parameter")})
-@require("stats:read")
-def buildings():
-    args, cfg = request.args, current_app.config
-    params.check_known(args, ("bbox", "crs", "distance", "limit"))
-    view = _view(args, zoom=False)
-    distance = stats.distance_param(args, cfg)
-    limit = params.integer(args, "limit", default=3000, minimum=1, maximum=5000)
+                     "and far (beyond `distance` from every serving member's home).")
+@blp.arguments(MapBuildingsQuery, location="query")
+@blp.response(200, MapBuildings, description="FeatureCollection")
+@blp.fails(FAILS)
+def buildings(args):
+    view = _view(args)
     stats.refresh_coverage()
     found = read(lambda conn: coverage.building_coverage(
-        conn, scope=current_user.communities, distance=distance, box=view["box"],
-        limit=limit, geometry_digits=6))
+        conn, scope=current_user.communities, distance=args["distance"], box=view["box"],
+        limit=args["limit"], geometry_digits=6))
     features = [{"type": "Feature", "id": r.pop("building_id"), "geometry": r.pop("geometry"),
                  "properties": r} for r in found["rows"]]
     if view["crs"] != "wgs84":

@@ -16,7 +16,7 @@ from app.api.incidents import worktables
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
-from geo.places import store
+from geo.places.store import reads as store
 
 bp = Blueprint("dispatch", __name__)
 

@@ -12,7 +12,7 @@ from app.security.auth import require
 from app.security.headers import csp_nonce
 from geo.core import params
 from geo.core.errors import NotFound
-from geo.places import store
+from geo.places.store import reads as store
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 

@@ -20,8 +20,9 @@ from app.plumbing.readdb import read
 from app.security.headers import csp_nonce
 from app.security.limits import public
 from geo.core.errors import NotFound
-from geo.incidents import residents
-from geo.places import geocode, store
+from geo.incidents import reports
+from geo.places import geocode
+from geo.places.store import reads as store
 
 bp = Blueprint("public_map", __name__)
 
@@ -158,7 +159,7 @@ def _page(start: dict | None):
     script = {"lang": lang, "texts": t, "gridZoom": GRID_ZOOM,
               "communityZoom": COMMUNITY_ZOOM, "categories": labels, "start": start,
               "relay": cfg["PUBLIC_CALL_RELAY"], "photoMaxBytes": cfg["PHOTO_MAX_BYTES"],
-              "descriptionMax": residents.DESCRIPTION_MAX}
+              "descriptionMax": reports.DESCRIPTION_MAX}
     # A signed-in visitor's session cookie makes the report POST need a CSRF token; an
     # anonymous one gets none (and no session cookie is made for them).
     with_csrf = cfg["SESSION_COOKIE_NAME"] in request.cookies

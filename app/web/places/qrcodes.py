@@ -12,7 +12,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from geo.core import params
 from geo.core.errors import NotFound
-from geo.places import store
+from geo.places.store import reads as store
 
 bp = Blueprint("qrcodes", __name__, url_prefix="/maps")
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
-from geo.places import store
+from geo.places.store import reads as store
 from geo.plans import drafts
 
 bp = Blueprint("planner", __name__)

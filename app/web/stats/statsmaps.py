@@ -13,7 +13,7 @@ from app.api.stats.mapdata import BASEMAP_CRS, CASELOAD_MEASURES, COVERAGE_MEASU
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
-from geo.places import store
+from geo.places.store import reads as store
 from geo.stats import caseload, classes, coverage, mapshapes
 
 bp = Blueprint("statsmaps", __name__, url_prefix="/maps")

@@ -1,0 +1,198 @@
+"""Parameters, bodies and answers of the incidents API."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import fields
+
+from app.api.fields import (
+    Bbox,
+    Body,
+    Checked,
+    Choice,
+    Code,
+    Crs,
+    Date,
+    Integer,
+    Paging,
+    Query,
+    Text,
+    loose,
+    raw,
+)
+from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS
+from app.security import antiabuse
+from geo.core import params
+from geo.core.errors import InvalidInput
+from geo.core.statuses import OPEN, SOURCES, STATUSES
+from geo.incidents import imports, reports, workflow
+from geo.incidents.store import reads as incidents
+
+
+def statuses(raw_value: str) -> tuple[str, ...] | None:
+    """``status=``: statuses, comma-separated; ``open`` for every unfinished one."""
+    if not raw_value:
+        return None
+    wanted = []
+    for part in raw_value.split(","):
+        part = part.strip()
+        if part == "open":
+            wanted.extend(OPEN)
+        elif part in STATUSES:
+            wanted.append(part)
+        else:
+            raise InvalidInput(f"parameter 'status' must be 'open' or among "
+                               f"{', '.join(STATUSES)}, got {part[:40]!r}", param="status")
+    return tuple(dict.fromkeys(wanted))
+
+
+def boolean(name: str):
+    def check(raw_value: str) -> bool | None:
+        if raw_value == "":
+            return None
+        if raw_value.lower() not in ("true", "false", "1", "0"):
+            raise InvalidInput(f"parameter '{name}' must be true or false", param=name)
+        return raw_value.lower() in ("true", "1")
+    return check
+
+
+def assignee(raw_value: str) -> int | str | None:
+    """A grid worker id, or ``none`` (unassigned)."""
+    if raw_value in ("", "none"):
+        return raw_value or None
+    return params.integer({"assignee": raw_value}, "assignee", default=0, minimum=1)
+
+
+class IncidentsQuery(Paging):
+    status = Checked("workflow status, or several comma-separated; `open` for all "
+                     "unfinished", statuses)
+    overdue = Checked("true: only overdue; false: only not", boolean("overdue"),
+                      enum=["true", "false", "1", "0"])
+    category = Text("category", 50)
+    community = Code("12-digit community code", 12)
+    grid = Code("15-digit grid code", 15)
+    assignee = Checked("grid worker id, or `none`", assignee)
+    since = Date("reported on or after (YYYY-MM-DD)", data_key="from")
+    until = Date("reported on or before (YYYY-MM-DD)", data_key="to")
+    bbox = Bbox()
+    order = Choice("newest (default) | due", incidents.ORDERS)
+
+
+class PointsQuery(Query):
+    bbox = Bbox()
+    limit = Integer("at most this many (≤ 5000)", minimum=1, maximum=5000, default=2000)
+
+
+class Report(Body):
+    """An incident reported by staff; checked by ``geo.incidents.intake.check_report``."""
+
+    category = raw("a category code (GET /categories)", type="string", nullable=False,
+                   required=True)
+    description = raw("what happened", type="string", maxLength=2000)
+    lon = raw("longitude (with lat)", type="number")
+    lat = raw("latitude (with lon)", type="number")
+    crs = raw("coordinate system of lon/lat", type="string")
+    building = raw("a building code", type="string")
+    address = raw("resolved to one building when neither lon/lat nor building is given",
+                  type="string", maxLength=300)
+    source = raw("where the report came from", type="string", enum=list(SOURCES))
+    priority = raw("1 (urgent), 2 (default) or 3", type="integer", enum=[1, 2, 3])
+    reporter_name = raw("", type="string", maxLength=100)
+    reporter_phone = raw("", type="string", maxLength=30)
+    external_id = raw("hotline ticket number: a repeat returns the stored incident (200) "
+                      "instead of a new one (201)", type="string", maxLength=100)
+    reported_at = raw("when it was reported (ISO 8601)", type="string", format="date-time")
+
+
+class Action(Body):
+    """A workflow action; checked by ``geo.incidents.workflow.check_action``."""
+
+    action = raw("", type="string", enum=list(workflow.TRANSITIONS), nullable=False,
+                 required=True)
+    note = raw("why (needed by reject, return, reopen, merge)", type="string",
+               maxLength=workflow.MAX_NOTE)
+    assignee = raw("dispatch: the grid worker id", type="integer")
+    grid = raw("move: the grid code", type="string")
+    into = raw("merge: the incident id", type="integer")
+
+
+class ImportForm(Query):
+    """The form fields of a hotline import (the file in ``file``)."""
+
+    file = Upload(metadata={"description": "CSV (UTF-8, GBK or GB18030) or GeoJSON of "
+                            "Point features"})
+    format = fields.String(metadata={"enum": list(imports.FORMATS), "description":
+                                     "default: by the file name (.geojson/.json, else csv)"})
+    encoding = fields.String(metadata={"enum": list(imports.ENCODINGS)})
+    crs = Crs()
+    map = fields.String(metadata={"description": 'JSON {"field": "column"}, e.g. '
+                                  '{"external_id": "工单编号"}; fields: '
+                                  + ", ".join(imports.FIELDS)})
+    strict = Checked("store nothing if any row is rejected", boolean("strict"),
+                     enum=["true", "false", "1", "0"])
+
+
+class ReportForm(Query):
+    """A resident's report (multipart form), checked by ``geo.incidents.residents``."""
+
+    category = fields.String(metadata={"description": "an active category"})
+    description = fields.String(metadata={"maxLength": reports.DESCRIPTION_MAX})
+    lon = fields.String(metadata={"description": "longitude, degrees"})
+    lat = fields.String(metadata={"description": "latitude, degrees"})
+    crs = fields.String(metadata={"description": "wgs84 (default), cgcs2000, gcj02, bd09"})
+    contact_name = fields.String(metadata={"maxLength": 100})
+    contact_phone = fields.String(metadata={"maxLength": 30})
+    photo = Upload(metadata={"description": "JPEG, PNG or WebP up to PHOTO_MAX_BYTES; "
+                             "stored re-encoded without metadata"})
+    form_token = fields.String(data_key=antiabuse.TOKEN, metadata={
+        "description": "from GET /reports/form"})
+    website = fields.String(data_key=antiabuse.HONEYPOT, metadata={
+        "description": "leave empty (a trap for bots)"})
+
+
+class PublicNote(Body):
+    public_note = raw("text (≤ 500) or null to withdraw it", type="string",
+                      maxLength=reports.NOTE_MAX)
+
+
+class Category(Body):
+    """A category's fields, checked by ``worktables.put_category``."""
+
+    name_en = raw("English name (≤ 100)", type="string", maxLength=100)
+    response_hours = raw("hours to respond (> 0; needed for a new category)", type="number")
+    resolve_hours = raw("hours to resolve (≥ response_hours; needed for a new category)",
+                        type="number")
+    clock = raw("", type="string", enum=list(CLOCKS), nullable=False)
+    route_to = raw("", type="string", enum=list(CATEGORY_ROUTES), nullable=False)
+    active = raw("false: no longer offered", type="boolean", nullable=False)
+
+
+class Day(Body):
+    kind = raw("", type="string", enum=list(HOLIDAY_KINDS), nullable=False)
+    name = raw("(≤ 100)", type="string", maxLength=100)
+
+
+Incident = loose("Incident", id=fields.Integer(required=True), status=fields.String(),
+                 allowed_actions=fields.List(fields.String()))
+IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
+                     total=fields.Integer(), overdue=fields.Integer())
+Counts = loose("IncidentCounts")
+Points = loose("IncidentPoints", points=fields.List(fields.List(fields.Raw())),
+               truncated=fields.Boolean())
+ImportSummary = loose("ImportSummary", file=fields.String(), rows=fields.Integer(),
+                      loaded=fields.Integer(), duplicates=fields.Integer(),
+                      rejected_count=fields.Integer(), rejected=fields.List(fields.Dict()))
+FormToken = loose("FormToken", form_token=fields.String(required=True),
+                  min_seconds=fields.Raw())
+ReportStatus = loose("ReportStatus", reference=fields.String(), category=fields.String(),
+                     reported_at=fields.String(), state=fields.String(metadata={
+                         "enum": ["open", "closed"]}),
+                     closed_at=fields.String(allow_none=True),
+                     public_note=fields.String(allow_none=True),
+                     public_note_at=fields.String(allow_none=True))
+PublicNoteAnswer = loose("PublicNoteAnswer", public_note=fields.String(allow_none=True))
+Categories = loose("Categories", categories=fields.List(fields.Dict(), required=True))
+CategoryAnswer = loose("CategoryAnswer", code=fields.String())
+Days = loose("Days", days=fields.List(fields.Dict(), required=True))
+DayAnswer = loose("DayAnswer", day=fields.String(), kind=fields.String(allow_none=True),
+                  name=fields.String(allow_none=True))

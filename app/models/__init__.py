@@ -1,0 +1,49 @@
+"""Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
+
+``base`` holds the declarative base and the column helpers; ``places``, ``incidents``,
+``plans``, ``accounts``, ``stats`` and ``layers`` hold the tables. Importing this package
+imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy, ``migrations/env.py`` and
+Alembic's autogenerate compare against) always holds every table. Codes follow the national
+pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
+"""
+
+from app.models.accounts import USER_ROLES, ApiToken, AuditEntry, User, UserCommunity
+from app.models.base import Base
+from app.models.incidents import (
+    ASSIGN_STATES,
+    CATEGORY_ROUTES,
+    CLOCKS,
+    HOLIDAY_KINDS,
+    OPEN_WHERE,
+    ROUTES,
+    Category,
+    Holiday,
+    Incident,
+    IncidentEvent,
+    IncidentLocation,
+    ResidentReport,
+)
+from app.models.layers import LayerImport
+from app.models.places import (
+    MEMBER_ROLES,
+    PARTY_MEMBER_KINDS,
+    PARTY_ORG_LEVELS,
+    Building,
+    Community,
+    Grid,
+    GridMember,
+    PartyMember,
+    PartyOrg,
+)
+from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
+from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
+
+__all__ = [
+    "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
+    "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
+    "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
+    "Grid", "GridMember", "Holiday", "Incident", "IncidentEvent", "IncidentFact",
+    "IncidentLocation", "LayerImport", "PartyMember", "PartyOrg", "Plan", "PlanBuilding",
+    "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
+    "UserCommunity",
+]

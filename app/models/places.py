@@ -1,0 +1,142 @@
+"""Places: communities, grids (every boundary version), buildings, grid workers, the party."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, one_of, polygons, valid_geometry
+
+MEMBER_ROLES = ("grid_chief", "full_time", "part_time", "building_head")
+PARTY_ORG_LEVELS = ("community_committee", "grid_branch", "building_group")
+PARTY_MEMBER_KINDS = ("resident", "in_service")
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    __table_args__ = (valid_geometry("communities"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    street_name: Mapped[str | None] = mapped_column(String(200))
+    street_code: Mapped[str | None] = mapped_column(String(9))
+    households: Mapped[int | None] = mapped_column(Integer)
+    office_address: Mapped[str | None] = mapped_column(String(300))
+    geom = mapped_column(polygons(), nullable=False)
+
+
+class Grid(Base):
+    """One version of a grid boundary; the current version has ``valid_to`` NULL."""
+
+    __tablename__ = "grids"
+    __table_args__ = (
+        valid_geometry("grids"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_grids_validity"),
+        # Codes are unique among current grids; older versions keep theirs.
+        Index("uq_grids_current_code", "code", unique=True,
+              postgresql_where=text("valid_to IS NULL")),
+        Index("ix_grids_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(200))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    households: Mapped[int | None] = mapped_column(Integer)
+    geom = mapped_column(polygons(), nullable=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date, server_default=func.current_date())
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+    __table_args__ = (
+        valid_geometry("buildings"),
+        CheckConstraint("households >= 0", name="ck_buildings_households"),
+        CheckConstraint("residents >= 0", name="ck_buildings_residents"),
+        Index("ix_buildings_grid_id", "grid_id"),
+        Index("ix_buildings_community_id", "community_id"),
+        # geo.places.geocode: partial matches in Chinese text (trigrams hash CJK characters too).
+        Index("ix_buildings_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
+        Index("ix_buildings_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+        # Half of each page stays free so that re-assigning buildings after a redraw
+        # rewrites rows within their pages (HOT updates; see geo.places.assign.assign_buildings).
+        {"postgresql_with": {"fillfactor": 50}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(19), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    geom = mapped_column(polygons(), nullable=False)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+
+
+class GridMember(Base):
+    """A grid worker (网格员): ``public_phone`` may be shown to residents; ``private_phone``
+    never leaves the server on public routes."""
+
+    __tablename__ = "grid_members"
+    __table_args__ = (
+        one_of("grid_members", "role", MEMBER_ROLES),
+        Index("ix_grid_members_grid_id", "grid_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    public_phone: Mapped[str | None] = mapped_column(String(30))
+    private_phone: Mapped[str | None] = mapped_column(String(30))
+    service_hours: Mapped[str | None] = mapped_column(String(100))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Off duty (leave, sick): routing passes over the worker; still listed publicly.
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class PartyOrg(Base):
+    __tablename__ = "party_orgs"
+    __table_args__ = (one_of("party_orgs", "level", PARTY_ORG_LEVELS),
+                      Index("ix_party_orgs_grid_id", "grid_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(30))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+
+
+class PartyMember(Base):
+    """A party member (党员). Personal data: never leaves the server except as counts."""
+
+    __tablename__ = "party_members"
+    __table_args__ = (one_of("party_members", "kind", PARTY_MEMBER_KINDS),
+                      Index("ix_party_members_serving_grid_id", "serving_grid_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id"))
+    home_building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    serving_grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    households_linked: Mapped[int] = mapped_column(Integer, default=0)

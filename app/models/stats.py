@@ -1,0 +1,93 @@
+"""Statistics: tables derived from incidents, buildings and party members (``geo.stats``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class IncidentFact(Base):
+    """Derived times of one incident for the statistics (``geo.stats.caseload``): recomputed
+    from the incident, its location and its history whenever any of them changes."""
+
+    __tablename__ = "incident_facts"
+    __table_args__ = (
+        # Covering: each sum in geo.stats.caseload is an index-only scan.
+        Index("ix_incident_facts_reported_at", "reported_at", postgresql_include=[
+            "grid_id", "community_id", "category", "merged", "response_s"]),
+        Index("ix_incident_facts_closed_at", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "on_time", "close_s"]),
+        Index("ix_incident_facts_resolved_at", "resolved_at",
+              postgresql_where=text("resolved_at IS NOT NULL"), postgresql_include=[
+                  "grid_id", "community_id", "category", "merged", "reworked"]),
+    )
+
+    # No foreign keys from the derived tables: see migration 0007.
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(50))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    response_s: Mapped[float | None] = mapped_column(Float)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reworked: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    close_s: Mapped[float | None] = mapped_column(Float)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    merged: Mapped[bool] = mapped_column(Boolean)
+
+
+class StatsDirty(Base):
+    """Incidents whose ``incident_facts`` row is out of date (filled by triggers)."""
+
+    __tablename__ = "stats_dirty"
+
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class StatsRange(Base):
+    """Incident ids queued for the statistics as ranges (one row per run of consecutive
+    ids) rather than one ``stats_dirty`` row each; turned into ``stats_dirty`` rows by
+    ``geo.stats.caseload.refresh`` a batch at a time."""
+
+    __tablename__ = "stats_ranges"
+    __table_args__ = (CheckConstraint("first_id <= last_id", name="ck_stats_ranges_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class BuildingCoverage(Base):
+    """Each building's distance to the nearest home of a serving party member (metres;
+    NULL: none within ``geo.stats.coverage.MAX_DISTANCE_M``). Only this number, no person."""
+
+    __tablename__ = "building_coverage"
+
+    building_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nearest_home_m: Mapped[float | None] = mapped_column(Float)
+
+
+class StatsState(Base):
+    """Flags of derived tables: ``coverage`` is dirty after party members or buildings
+    changed (set by triggers, cleared by ``geo.stats.coverage.refresh``)."""
+
+    __tablename__ = "stats_state"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    dirty: Mapped[bool] = mapped_column(Boolean)

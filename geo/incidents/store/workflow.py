@@ -1,0 +1,96 @@
+"""SQL of the incident workflow (``geo.incidents.workflow``): lock, read, update, record.
+
+Hand-written because the workflow depends on row locks (``SELECT ... FOR UPDATE OF i``:
+two dispatchers acting at once are serialised) and on the routing rule, which is SQL
+(``geo.incidents.routing.assignee_sql``); every statement is a single-row one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Row, text
+
+from geo.incidents.routing import assignee_sql
+
+NOW = object()  # a column value: the transaction's time
+
+_LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
+                  i.duplicate_of_id, l.grid_id, l.community_id
+             FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
+            WHERE i.id = :id FOR UPDATE OF i"""
+
+
+def lock(conn: Connection, incident_id: int) -> Row | None:
+    """The incident with its location, its row locked until the transaction ends."""
+    return conn.execute(text(_LOCK), {"id": incident_id}).first()
+
+
+def lock_target(conn: Connection, incident_id: int) -> Row | None:
+    """(id, status, merged_into_id, community_id) of a merge's target, locked."""
+    return conn.execute(text(
+        "SELECT i.id, i.status, i.merged_into_id, l.community_id FROM incidents i"
+        " LEFT JOIN incident_locations l ON l.incident_id = i.id WHERE i.id = :id"
+        " FOR UPDATE OF i"), {"id": incident_id}).first()
+
+
+def worker(conn: Connection, member_id: int) -> Row | None:
+    """(active, community_id) of a grid worker."""
+    return conn.execute(text(
+        "SELECT m.active, g.community_id FROM grid_members m"
+        " LEFT JOIN grids g ON g.id = m.grid_id WHERE m.id = :id"), {"id": member_id}).first()
+
+
+def current_grid(conn: Connection, *, grid_id: int | None = None,
+                 code: str | None = None) -> Row | None:
+    """(id, community_id, code) of a current grid, by id or by code."""
+    if grid_id is not None:
+        return conn.execute(text("SELECT id, community_id, code FROM grids WHERE id = :id"
+                                 " AND valid_to IS NULL"), {"id": grid_id}).first()
+    return conn.execute(text("SELECT id, community_id, code FROM grids WHERE code = :c"
+                             " AND valid_to IS NULL"), {"c": code}).first()
+
+
+def route_to(conn: Connection, category: str) -> str | None:
+    """Where the category routes to (``categories.route_to``)."""
+    return conn.execute(text("SELECT route_to FROM categories WHERE code = :c"),
+                        {"c": category}).scalar()
+
+
+def assignee(conn: Connection, grid_id: int, route_to: str) -> Row | None:
+    """(assignee_id, routed_to) by the routing rule for a grid."""
+    return conn.execute(text(assignee_sql()),
+                        {"grid_id": grid_id, "route_to": route_to}).first()
+
+
+def relocate(conn: Connection, incident_id: int, grid_id: int, community_id: int) -> None:
+    """Record the incident as moved to a grid by hand."""
+    conn.execute(text(
+        "INSERT INTO incident_locations (incident_id, grid_id, community_id, state)"
+        " VALUES (:id, :grid, :community, 'moved')"
+        " ON CONFLICT (incident_id) DO UPDATE SET grid_id = excluded.grid_id,"
+        " community_id = excluded.community_id, state = 'moved', snap_distance_m = NULL,"
+        " located_at = now()"), {"id": incident_id, "grid": grid_id, "community": community_id})
+
+
+def update(conn: Connection, incident_id: int, columns: dict) -> None:
+    """Set ``columns`` (names chosen by the workflow, never by a caller; :data:`NOW` for the
+    transaction's time) and ``updated_at`` of one incident."""
+    assignments = ["updated_at = now()"]
+    params = {"id": incident_id}
+    for key, value in columns.items():
+        if value is NOW:
+            assignments.append(f"{key} = now()")
+        else:
+            assignments.append(f"{key} = :{key}")
+            params[key] = value
+    conn.execute(text(f"UPDATE incidents SET {', '.join(assignments)} WHERE id = :id"), params)
+
+
+def event(conn: Connection, incident_id: int, actor: str, user_id: int | None, action: str,
+          from_status: str, to_status: str, note: str | None, details: str | None) -> None:
+    """One ``incident_events`` row (``details``: JSON text or None)."""
+    conn.execute(text(
+        "INSERT INTO incident_events (incident_id, at, actor, user_id, action, from_status,"
+        " to_status, note, details) VALUES (:id, now(), :actor, :user_id, :action, :frm,"
+        " :to, :note, CAST(:details AS jsonb))"),
+        {"id": incident_id, "actor": actor, "user_id": user_id, "action": action,
+         "frm": from_status, "to": to_status, "note": note, "details": details})

@@ -1,0 +1,65 @@
+"""Reading layers back out of PostGIS: the columns an import takes, and WKB geometries.
+
+Raw SQL: geometries leave as WKB (``ST_AsBinary``) for pyogrio to write without a
+shapely round trip per row, and the grid versions in force on a day are a date-range
+filter on the version columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, text
+
+EXPORT_SQL = {
+    "communities": """
+        SELECT code, name, street_name, street_code, households, office_address,
+               ST_AsBinary(geom) AS wkb
+        FROM communities ORDER BY code""",
+    # Versions in force on :at are half-open [valid_from, valid_to): a grid closed and
+    # redrawn on the same day shows only its new version.
+    "grids": """
+        SELECT g.code, g.name, c.code AS parent, g.households,
+               g.valid_from, g.valid_to, ST_AsBinary(g.geom) AS wkb
+        FROM grids g JOIN communities c ON c.id = g.community_id
+        WHERE CASE WHEN CAST(:at AS date) IS NULL THEN g.valid_to IS NULL
+                   ELSE g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at) END
+        ORDER BY g.code""",
+    "buildings": """
+        SELECT b.code, b.name, b.address, coalesce(g.code, c.code) AS parent,
+               b.households, b.residents, ST_AsBinary(b.geom) AS wkb
+        FROM buildings b
+        LEFT JOIN grids g ON g.id = b.grid_id
+        LEFT JOIN communities c ON c.id = b.community_id
+        ORDER BY b.code""",
+}
+
+
+def read_layer(conn: Connection, kind: str,
+               at: dt.date | None = None) -> tuple[dict[str, list], list[bytes]]:
+    """Public columns of a layer (named as the import expects them) and WKB geometries.
+
+    ``at`` picks the grid versions in force on that day (current ones by default).
+    """
+    rows = conn.execute(text(EXPORT_SQL[kind]), {"at": at} if kind == "grids" else {})
+    names = [n for n in rows.keys() if n != "wkb"]
+    data = rows.all()
+    columns = {n: [getattr(r, n) for r in data] for n in names}
+    return columns, [bytes(r.wkb) for r in data]
+
+
+_ASSIGNMENT = """
+    SELECT b.code AS building_code, b.name AS building_name, b.address,
+           g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
+           c.name AS community_name, b.households, b.residents
+      FROM buildings b
+      LEFT JOIN grids g ON g.id = b.grid_id
+      LEFT JOIN communities c ON c.id = b.community_id
+     ORDER BY b.code"""
+
+
+def building_assignments(conn: Connection) -> tuple[list[str], list[tuple]]:
+    """(column names, rows): which current grid and community holds each building, by
+    building code; buildings in no grid have None there."""
+    rows = conn.execute(text(_ASSIGNMENT))
+    return list(rows.keys()), [tuple(row) for row in rows]

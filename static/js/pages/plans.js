@@ -1,0 +1,104 @@
+/* The list of redraw plans and the form that starts one (/plans, app/web/plans/planner.py).
+ * Texts from the server are placed with textContent only. A native ES module, no build step. */
+import {$, el} from "../lib/dom.js";
+import {dateTime} from "../lib/format.js";
+import {api} from "../lib/http.js";
+import {pageConfig} from "../lib/i18n.js";
+
+const config = pageConfig("plans-config");
+const T = config.texts;
+
+function notice(text, kind) {
+  const box = $("notice");
+  box.replaceChildren(el("div", {class: "alert alert-" + (kind || "danger") + " py-1", text}));
+}
+
+/* The API's message, with the first of the refused rows of an upload. */
+function explain(err) {
+  const rows = err.details && err.details.errors;
+  return err.message + (rows ? " " + JSON.stringify(rows).slice(0, 300) : "");
+}
+
+function editorUrl(id) {
+  return config.editor + "/" + id + (config.lang === "en" ? "?lang=en" : "");
+}
+
+async function load() {
+  const rows = $("plans-rows");
+  try {
+    const body = await api("/api/v1/plans?limit=500");
+    if (!body.plans.length) {
+      rows.replaceChildren(el("tr", {}, el("td", {colspan: "7", class: "text-muted", text: T.no_plans})));
+      return;
+    }
+    rows.replaceChildren(...body.plans.map((p) => {
+      const link = el("a", {href: editorUrl(p.id), text: p.name});
+      const changed = dateTime(p.updated_at);
+      return el("tr", {"data-plan": String(p.id), class: "plan-row"},
+        el("td", {text: String(p.id)}), el("td", {}, link),
+        el("td", {}, el("span", {class: "badge " + (p.status === "draft" ? "bg-secondary" : "bg-success"),
+                                 text: T["status_" + p.status] || p.status})),
+        el("td", {text: p.community.name + " " + p.community.code}),
+        el("td", {text: String(p.grids)}), el("td", {text: p.created_by || T.none}),
+        el("td", {text: changed}));
+    }));
+  } catch (err) {
+    notice(T.error + explain(err));
+  }
+}
+
+function source() {
+  return document.querySelector('input[name="source"]:checked').value;
+}
+
+function showFields() {
+  $("file-fields").hidden = source() !== "file";
+  $("auto-fields").hidden = source() !== "auto";
+}
+
+async function create(event) {
+  event.preventDefault();
+  const community = $("create-community").value;
+  const name = $("create-name").value.trim();
+  let path = "/api/v1/plans";
+  let body;
+  let json;
+  if (source() === "file") {
+    const file = $("create-file").files[0];
+    if (!file) { notice(T.error + T.file); return; }
+    body = new FormData();
+    body.append("file", file);
+    body.append("community", community);
+    body.append("name", name);
+    if ($("create-code-field").value.trim()) body.append("code_field", $("create-code-field").value.trim());
+  } else {
+    const fields = {community, name};
+    if (source() === "auto") {
+      path = "/api/v1/plans/auto";
+      if (document.querySelector('input[name="auto_by"]:checked').value === "grids") {
+        fields.grids = Number($("auto-grids").value);
+      } else {
+        fields.band = [Number($("auto-min").value), Number($("auto-max").value)];
+      }
+    } else {
+      fields.source = "current";
+    }
+    json = fields;
+  }
+  $("create-submit").disabled = true;
+  notice(T.creating, "info");
+  try {
+    const plan = await api(path, {method: "POST", body, json});
+    window.location.assign(editorUrl(plan.id));
+  } catch (err) {
+    notice(T.error + explain(err));
+    $("create-submit").disabled = false;
+  }
+}
+
+if (config.canWrite) {
+  document.querySelectorAll('input[name="source"]').forEach((r) => r.addEventListener("change", showFields));
+  $("create-form").addEventListener("submit", create);
+  showFields();
+}
+load();
