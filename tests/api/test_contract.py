@@ -15,7 +15,7 @@ from hypothesis import HealthCheck
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 
-from tests.incident_town import build_incident_town
+from tests.support.towns import build_incident_town
 
 EXAMPLES = 12  # per operation and mode
 # A request the document calls valid may still be refused (400) by a rule OpenAPI 3.0

@@ -1,4 +1,4 @@
-"""The assignment rule (geo.places.assign), pinned on tiny named geometries (tests/geometries)."""
+"""The assignment rule (geo.places.assign), pinned on tiny named geometries (tests/support)."""
 
 import pytest
 from pyproj import Geod

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.geometries import COMMUNITY_1, GRID_A, xy
-from tests.incident_town import build_incident_town
 from tests.incidents.test_dispatch_page import api_post, csp_errors
 from tests.service.test_browser_pages import sign_in
+from tests.support.geometries import COMMUNITY_1, GRID_A, xy
+from tests.support.towns import build_incident_town
 
 GRID_NAME = '<b id=injected>x</b><img src=x onerror="window.__xss=1">'
 BUILDING_NAME = '<img src=x onerror="window.__xss=1"><b id=injected>y</b>'
