@@ -31,5 +31,8 @@ mkdir -p "$OUT/geoman" && cp "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-ge
     "$NM/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css" "$OUT/geoman/"
 # the GCJ-02/BD-09 shift (static/js/lib/map.js imports it when a page needs it)
 mkdir -p "$OUT/gcoord" && cp "$NM/gcoord/dist/gcoord.esm-browser.prod.js" "$NM/gcoord/LICENSE" "$OUT/gcoord/"
+# the API reference page (/api/v1/docs, app/web/api_docs.py)
+mkdir -p "$OUT/swagger-ui" && cp "$NM/swagger-ui-dist/swagger-ui-bundle.js" \
+    "$NM/swagger-ui-dist/swagger-ui.css" "$NM/swagger-ui-dist/LICENSE" "$OUT/swagger-ui/"
 touch "$OUT/.installed"
 echo "vendor-assets: map assets in $OUT" >&2

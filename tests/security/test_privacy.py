@@ -45,7 +45,8 @@ def town(town, conn):
     return ids
 
 
-OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/login", "/static/<path:filename>"}
+OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/api/v1/docs", "/login",
+        "/static/<path:filename>"}
 
 
 def test_no_route_returns_private_fields(app, client, town):

@@ -65,3 +65,19 @@ def test_sign_out_returns_to_the_sign_in_page(page, conn, make_user):
     assert "/login" in page.url
     page.goto("/admin/users")
     assert "/login" in page.url
+
+
+def test_the_api_reference_renders_the_document_from_local_assets(page, tmp_path):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".opblock-tag", timeout=20_000)
+    tags = page.locator(".opblock-tag").all_inner_texts()
+    assert any("lookup" in t.lower() for t in tags), tags
+    paths = [p.replace("\u200b", "") for p in
+             page.locator(".opblock-summary-path").all_inner_texts()]
+    assert "/api/v1/lookup" in paths and "/api/v1/plans/{plan_id}/publish" in paths
+    page.screenshot(path=str(tmp_path / "api-docs.png"), full_page=False)
+    assert _csp_errors(page) == []
+    base = page.url.split("/api/v1/docs")[0]
+    assert all(url.startswith(base) or url.startswith("data:") for url in requests), requests
