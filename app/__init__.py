@@ -52,9 +52,8 @@ def register_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Strict JSON, the database (and its read engine), migrations, the API extension."""
-    from app.api.common import SECURITY_SCHEMES
-    from app.extensions import api, db, migrate
+    """Strict JSON, the database (and its read engine), migrations."""
+    from app.extensions import db, migrate
     from app.plumbing import readdb
     from app.plumbing.jsonprovider import StrictJSONProvider
 
@@ -63,13 +62,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     readdb.init_app(app)
     migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
-    api.init_app(app)
-    for name, scheme in SECURITY_SCHEMES.items():
-        api.spec.components.security_scheme(name, scheme)
 
 
 def register_errors(app: Flask) -> None:
-    """JSON errors for the API, HTML error pages for pages (after the API extension's own)."""
+    """JSON errors for the API, HTML error pages for pages."""
     from app import errors
 
     errors.init_app(app)
@@ -85,10 +81,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_api(app: Flask) -> None:
-    """The JSON API's blueprints under ``/api/v1``."""
+    """The JSON API under ``/api/v1``: its OpenAPI document and its blueprints."""
     from app import api
 
-    api.register_blueprints(app)
+    api.init_app(app)
 
 
 def register_standards(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """The JSON API under ``/api/v1``: one package per domain, as in ``geo``.
 
-Each resource module holds one flask-smorest blueprint ``blp``; ``BLUEPRINTS`` below is
-the one registration list. Handlers parse (one declaration per parameter), call one
-function of ``geo`` or of the domain's audited-write module, and serialise.
+Each resource module holds one flask-smorest blueprint ``blp``; ``init_app`` below holds
+the one registration list, after the document's extension (``document``). Handlers parse
+(one declaration per parameter, in the domain's ``schemas``), call one function of ``geo``
+or of the domain's audited-write module, and serialise.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 from flask import Flask
 
 
-def register_blueprints(app: Flask) -> None:
-    from app.api import audit, health
+def init_app(app: Flask) -> None:
+    from app.api import audit, document, health
     from app.api.incidents import categories, imports, queue, reports
     from app.api.layers import exports
     from app.api.places import buildings, communities, geocode, grids, lookup, outlines
     from app.api.plans import auto, drafts, review, shapes
     from app.api.plans import buildings as plan_buildings
     from app.api.stats import mapdata, numbers
-    from app.extensions import api
 
+    document.init_app(app)
     for module in (health, lookup, geocode, communities, grids, buildings, queue, imports,
                    categories, audit, exports, outlines, reports, drafts, review,
                    plan_buildings, shapes, auto, numbers, mapdata):
-        api.register_blueprint(module.blp)
+        document.api.register_blueprint(module.blp)

@@ -118,7 +118,8 @@ def test_openapi_describes_every_api_route(app, client):
     documented = set(spec["paths"])
     routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule))
               for rule in app.url_map.iter_rules()
-              if str(rule).startswith("/api/v1/") and not str(rule).endswith("openapi.json")}
+              if str(rule).startswith("/api/v1/")
+              and str(rule) not in ("/api/v1/openapi.json", "/api/v1/docs")}  # the document
     assert routes and routes <= documented
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
