@@ -30,6 +30,10 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE = False
+    # A session ends at sign-out, and by itself after this long without a request and
+    # this long after sign-in (the server checks both; the cookie lasts SESSION_MAX_HOURS).
+    SESSION_IDLE_MINUTES = 60
+    SESSION_MAX_HOURS = 8
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Checked by app.security.auth, only for cookie-authenticated writes

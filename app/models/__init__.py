@@ -7,7 +7,15 @@ Alembic's autogenerate compare against) always holds every table. Codes follow t
 pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
 """
 
-from app.models.accounts import USER_ROLES, ApiToken, AuditEntry, User, UserCommunity
+from app.models.accounts import (
+    USER_ROLES,
+    ApiToken,
+    AuditEntry,
+    LoginSession,
+    LoginThrottle,
+    User,
+    UserCommunity,
+)
 from app.models.base import Base
 from app.models.incidents import (
     ASSIGN_STATES,
@@ -43,7 +51,8 @@ __all__ = [
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
     "Grid", "GridMember", "Holiday", "Incident", "IncidentEvent", "IncidentFact",
-    "IncidentLocation", "LayerImport", "PartyMember", "PartyOrg", "Plan", "PlanBuilding",
+    "IncidentLocation", "LayerImport", "LoginSession", "LoginThrottle", "PartyMember",
+    "PartyOrg", "Plan", "PlanBuilding",
     "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
     "UserCommunity",
 ]

@@ -14,8 +14,9 @@ USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer")
 
 
 class User(Base):
-    """A staff account. ``session_key`` is what a login session carries: replacing it
-    (disable, password change) ends every session of the user at once."""
+    """A staff account. Its login sessions are rows of ``LoginSession``; ``session_key``
+    is no longer what a cookie carries (kept, and still replaced on disable and password
+    change, for the scripts that set it)."""
 
     __tablename__ = "users"
     __table_args__ = (one_of("users", "role", USER_ROLES),)
@@ -44,6 +45,40 @@ class UserCommunity(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+
+
+class LoginSession(Base):
+    """A signed-in browser. The cookie carries a random token; ``id`` is its SHA-256, so
+    a copy of this table signs nobody in. A session counts while ``ended_at`` is empty,
+    its last request is recent (``SESSION_IDLE_MINUTES``) and it is young enough
+    (``SESSION_MAX_HOURS``)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                      server_default=func.now())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per (typed username, client address). ``account`` is the SHA-256 of
+    the lower-cased name typed, known or not, so unknown names are throttled alike and
+    what was typed is never stored. Past ``LOGIN_MAX_FAILURES`` each failure blocks the
+    pair for longer; other addresses are not blocked, so nobody can lock an account out."""
+
+    __tablename__ = "login_throttle"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                        server_default=func.now())
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):

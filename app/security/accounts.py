@@ -11,16 +11,16 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, text, update
 
 from app.extensions import db
-from app.models import USER_ROLES, ApiToken, Community, User, UserCommunity
+from app.models import USER_ROLES, ApiToken, Community, LoginSession, User, UserCommunity
 from app.plumbing.readdb import read_primary, write_statements
-from app.security import audit
+from app.security import audit, sessions
 from geo.core.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
@@ -106,6 +106,7 @@ def set_active(username: str, active: bool) -> User:
     before = user.active
     user.active = active
     user.session_key = secrets.token_hex(32)
+    sessions.end_all(user.id)
     audit.record("user.enable" if active else "user.disable", "user", user.id,
                  before={"active": before}, after={"active": active})
     return user
@@ -115,6 +116,7 @@ def set_password(username: str, password: str, min_length: int) -> None:
     user = user_named(username)
     user.password_hash = _hasher.hash(check_password(password, min_length))
     user.session_key = secrets.token_hex(32)
+    sessions.end_all(user.id)
     user.failed_logins, user.locked_until = 0, None
     audit.record("user.password", "user", user.id)
 
@@ -218,7 +220,12 @@ _ACCOUNT = """
 _BY_TOKEN = _ACCOUNT.format(
     extra=", u.active, t.id AS token_id, t.revoked_at, t.expires_at, t.last_used_at",
     join="JOIN api_tokens t ON t.user_id = u.id", where="t.token_hash = :hash")
-_BY_SESSION = _ACCOUNT.format(extra="", join="", where="u.session_key = :key AND u.active")
+# A live session: not ended, its account active, used lately and not too old.
+_BY_SESSION = _ACCOUNT.format(
+    extra=", s.last_seen_at", join="JOIN sessions s ON s.user_id = u.id",
+    where="""s.id = :id AND s.ended_at IS NULL AND u.active
+       AND s.last_seen_at > now() - make_interval(mins => CAST(:idle AS int))
+       AND s.created_at > now() - make_interval(hours => CAST(:max AS int))""")
 
 
 def _account(row, token_id: int | None = None) -> Account:
@@ -245,11 +252,26 @@ def token_owner(secret: str) -> Account | None:
     return _account(row, row.token_id)
 
 
-def session_owner(session_key: str) -> Account | None:
-    """The active account a login session belongs to, or None."""
+def session_owner(token: str, *, idle_minutes: int, max_hours: int) -> Account | None:
+    """The active account whose live login session this cookie token names, or None."""
+    key = sessions.token_id(token)
     row = read_primary(lambda conn: conn.execute(
-        text(_BY_SESSION), {"key": session_key}).first())
-    return _account(row) if row else None
+        text(_BY_SESSION), {"id": key, "idle": idle_minutes, "max": max_hours}).first())
+    if row is None:
+        return None
+    # The idle clock needs no minute-exact time: write at most once a minute.
+    if _now() - row.last_seen_at > dt.timedelta(minutes=1):
+        write_statements(lambda conn: conn.execute(
+            update(LoginSession).where(LoginSession.id == key).values(last_seen_at=_now())))
+    return replace(_account(row), session_key=token)
+
+
+def end_sessions(username: str) -> int:
+    """An admin's "sign out everywhere": every session of the account ends now."""
+    user = user_named(username)
+    ended = sessions.end_all(user.id)
+    audit.record("user.signout_all", "user", user.id, after={"sessions_ended": ended})
+    return ended
 
 
 def scope_of(user_id: int) -> frozenset[int] | None:
@@ -301,6 +323,7 @@ def detach_from_city(conn) -> list[str]:
         RETURNING id, username""")))
     conn.execute(text("DELETE FROM user_communities"))
     for user_id, _ in names:
+        sessions.end_all(user_id, conn=conn)
         audit.record("user.disable", "user", user_id, conn=conn, after={
             "active": False, "reason": "the city its limits referred to was replaced"})
     return [username for _, username in names]

@@ -9,6 +9,7 @@ cookie and need none.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import wraps
 
@@ -72,9 +73,9 @@ class Anonymous(AnonymousUserMixin):
         return False
 
 
-def staff_of(user: User) -> Staff:
-    """The account just signed in (``User``) as views see it."""
-    return Staff(user.id, user.username, user.role, user.session_key,
+def staff_of(user: User, session_token: str) -> Staff:
+    """The account just signed in (``User``, with its new session's token) as views see it."""
+    return Staff(user.id, user.username, user.role, session_token,
                  accounts.scope_of(user.id), user.grid_member_id)
 
 
@@ -85,10 +86,12 @@ def account_staff(account: accounts.Account) -> Staff:
 
 
 @login_manager.user_loader
-def _from_session(session_key: str) -> Staff | None:
+def _from_session(session_token: str) -> Staff | None:
     if _bearer() is not None:
         return None  # a request with a token is judged by its token alone
-    account = accounts.session_owner(session_key)
+    cfg = current_app.config
+    account = accounts.session_owner(session_token, idle_minutes=cfg["SESSION_IDLE_MINUTES"],
+                                     max_hours=cfg["SESSION_MAX_HOURS"])
     return account_staff(account) if account else None
 
 
@@ -159,6 +162,9 @@ def _wants_page() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    # The cookie lives as long as the server lets a session last.
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
+        hours=int(app.config["SESSION_MAX_HOURS"]))
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
     login_manager.session_protection = "basic"

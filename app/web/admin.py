@@ -59,6 +59,16 @@ def set_active(username: str, change: str):
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<username>/signout")
+@require("users:admin")
+def sign_out_everywhere(username: str):
+    """End every session of the account at once (its tokens are left as they are)."""
+    ended = accounts.end_sessions(username)
+    db.session.commit()
+    flash(f"{username}: 已退出 {ended} 个会话 signed out of {ended} session(s)")
+    return redirect(url_for("admin.users"))
+
+
 @bp.get("/tokens")
 @require("users:admin")
 def tokens():

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db
-from app.security import accounts, audit
+from app.security import accounts, audit, sessions
 from app.security.auth import csrf, staff_of
 from app.security.limits import login_limit
 
@@ -36,7 +36,7 @@ def login():
         return _refused(refused, username, target)
     session.clear()
     session.permanent = True
-    login_user(staff_of(user))
+    login_user(staff_of(user, sessions.start(user.id)))
     audit.record("login", "user", user.id)
     db.session.commit()
     return redirect(target)
@@ -60,6 +60,7 @@ def _refused(refused: accounts.LoginRefused, username: str, target: str):
 def logout():
     """Ends the session (POST only, with the CSRF token, so no link can sign anyone out)."""
     if current_user.is_authenticated:
+        sessions.end(current_user.session_key)
         audit.record("logout", "user", current_user.id)
         db.session.commit()
     logout_user()
