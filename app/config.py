@@ -39,7 +39,11 @@ class Defaults:
     # Checked by app.security.auth, only for cookie-authenticated writes
     # (bearer tokens carry no cookie).
     WTF_CSRF_CHECK_DEFAULT = False
+    # Sign-in failures per (name typed, client address): from the LOGIN_MAX_FAILURES-th
+    # on, each blocks that pair for LOGIN_DELAY_SECONDS, doubling, at most
+    # LOGIN_LOCK_SECONDS; the count starts again after LOGIN_LOCK_SECONDS without failures.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_DELAY_SECONDS = 30
     LOGIN_LOCK_SECONDS = 15 * 60
     PASSWORD_MIN_LENGTH = 10
     API_TOKEN_DAYS = 90

@@ -20,7 +20,7 @@ from sqlalchemy import select, text, update
 from app.extensions import db
 from app.models import USER_ROLES, ApiToken, Community, LoginSession, User, UserCommunity
 from app.plumbing.readdb import read_primary, write_statements
-from app.security import audit, sessions
+from app.security import audit, sessions, throttle
 from geo.core.errors import Conflict, InvalidInput, NotFound
 
 _hasher = PasswordHasher()
@@ -32,7 +32,8 @@ TOKEN_PREFIX = "gm_"
 
 @dataclass(frozen=True)
 class LoginRefused(Exception):
-    """Wrong credentials (``retry_after`` is None) or a locked account (seconds to wait)."""
+    """Wrong credentials (``retry_after`` is None) or too many of them from this client
+    for this name (seconds to wait)."""
 
     retry_after: int | None = None
 
@@ -121,28 +122,38 @@ def set_password(username: str, password: str, min_length: int) -> None:
     audit.record("user.password", "user", user.id)
 
 
-def authenticate(username: str, password: str, *, max_failures: int,
-                 lock_seconds: int) -> User:
+def authenticate(username: str, password: str, *, client: str, max_failures: int,
+                 delay_seconds: int, lock_seconds: int) -> User:
     """The active user with these credentials, or ``LoginRefused``.
 
-    Each wrong password counts; at ``max_failures`` the account locks for
-    ``lock_seconds`` and even the right password is refused until then.
+    Failures count per (name typed, client address) in ``throttle``; a blocked pair is
+    refused even the right password. Known and unknown names take the same path: one
+    password hash is verified either way, so neither the answer nor its time tells
+    whether the account exists.
     """
+    now, pair = _now(), throttle.key(username)
+    if wait := throttle.wait(pair, client, now):
+        raise LoginRefused(wait)
     user = db.session.scalar(select(User).where(User.username == username))
-    now = _now()
-    if user is None or not user.password_hash:
-        _verify(_DUMMY_HASH, password)
-        audit.record("login.failed", "user", None, actor=f"login:{username[:100]}")
-        raise LoginRefused()
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused(int((user.locked_until - now).total_seconds()) + 1)
-    if not _verify(user.password_hash, password) or not user.active:
-        _count_failure(user, now, max_failures, lock_seconds)
-        raise LoginRefused(lock_seconds if user.locked_until else None)
+    known = user is not None and bool(user.password_hash)
+    right = _verify(user.password_hash if known else _DUMMY_HASH, password)
+    if not (known and right and user.active):
+        wait = throttle.fail(pair, client, now, max_failures=max_failures,
+                             delay_seconds=delay_seconds, lock_seconds=lock_seconds)
+        audit.record("login.locked" if wait else "login.failed", "user",
+                     user.id if user else None, actor="login:" + _typed_name(username))
+        raise LoginRefused(wait)
+    throttle.clear(pair, client)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def _typed_name(username: str) -> str:
+    """What a failed sign-in's audit entry names: the name when it could be one, else
+    only that it could not (a password typed into the name field must not be kept)."""
+    return username if USERNAME.match(username) else "(not a username)"
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -150,15 +161,6 @@ def _verify(hashed: str, password: str) -> bool:
         return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _count_failure(user: User, now: dt.datetime, max_failures: int, lock_seconds: int) -> None:
-    user.failed_logins += 1
-    locked = user.failed_logins >= max_failures
-    if locked:
-        user.failed_logins, user.locked_until = 0, now + dt.timedelta(seconds=lock_seconds)
-    audit.record("login.locked" if locked else "login.failed", "user", user.id,
-                 actor=f"login:{user.username}")
 
 
 def hash_token(secret: str) -> str:

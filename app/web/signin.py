@@ -18,7 +18,7 @@ bp = Blueprint("pages", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 @login_limit
 def login():
-    """The sign-in form; wrong passwords count towards a temporary lock-out."""
+    """The sign-in form; wrong passwords from one address hold that address back."""
     target = _safe_next(request.args.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -29,7 +29,9 @@ def login():
     cfg = current_app.config
     try:
         user = accounts.authenticate(username, request.form.get("password", ""),
+                                     client=request.remote_addr or "",
                                      max_failures=cfg["LOGIN_MAX_FAILURES"],
+                                     delay_seconds=cfg["LOGIN_DELAY_SECONDS"],
                                      lock_seconds=cfg["LOGIN_LOCK_SECONDS"])
     except accounts.LoginRefused as refused:
         db.session.commit()  # the failure count and its audit entry must stick

@@ -52,9 +52,9 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(app, cli
     assert 0 < int(locked.headers["Retry-After"]) <= app.config["LOGIN_LOCK_SECONDS"] + 1
     assert "Too many failed sign-ins" in locked.get_data(as_text=True)
     # Once the lock has passed, the right password works and the count starts again.
-    conn.execute(text("UPDATE users SET locked_until = now() - interval '1 second'"))
+    conn.execute(text("UPDATE login_throttle SET blocked_until = now() - interval '1 second'"))
     assert login(client, name, password).status_code == 302
-    assert conn.execute(text("SELECT failed_logins FROM users")).scalar() == 0
+    assert conn.execute(text("SELECT count(*) FROM login_throttle")).scalar() == 0
 
 
 def test_sign_in_without_csrf_token_is_403(client, make_user):
