@@ -31,7 +31,9 @@ def post_fork(server, worker):
     with app.app_context():
         db.engine.dispose(close=False)
     readdb.dispose(app)
-accesslog = "-" if os.environ.get("GRIDMAP_ACCESS_LOG") else None
+# gunicorn's own access log would write request paths raw: the application writes one
+# JSON line per request instead when GRIDMAP_ACCESS_LOG is set (app.security.logs).
+accesslog = None
 
 
 def when_ready(server):

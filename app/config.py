@@ -24,6 +24,8 @@ class Defaults:
     # Number of trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host/-Port/-Prefix);
     # 0 trusts none. Client addresses (rate limits, audit) and https detection depend on it.
     PROXY_FIX_HOPS = 0
+    # One JSON line per request on stderr (app.security.logs); errors are logged always.
+    ACCESS_LOG = False
 
     # Sessions: HttpOnly, SameSite=Lax, Secure whenever the request came over HTTPS.
     SESSION_COOKIE_NAME = "gridmap_session"
