@@ -1,5 +1,7 @@
 """Liveness and database health."""
 
+import logging
+
 from flask import jsonify
 from marshmallow import fields
 from sqlalchemy import text
@@ -9,6 +11,9 @@ from app.api.common import Blueprint
 from app.api.fields import loose
 from app.extensions import db
 
+log = logging.getLogger(__name__)
+# Anyone may ask: the database's own message (host, role, database names) goes to the log.
+UNAVAILABLE = "the database did not answer; the server log says why"
 blp = Blueprint("health", __name__, description="Where things are, and whether they work")
 
 Index = loose("Index", name=fields.String(), api=fields.String(), lookup=fields.String(),
@@ -34,12 +39,12 @@ def index():
 @blp.alt_response(503, schema=Unavailable, description="the database does not answer "
                   "(Retry-After)")
 def healthz():
-    """200 with the PostGIS version when the database answers, else 503 with the reason."""
+    """200 with the PostGIS version when the database answers, else 503."""
     try:
         with db.engine.connect() as conn:
             version = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
     except DBAPIError as err:
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0][:200]
-        body = {"status": "unavailable", "database": "unreachable", "reason": reason}
+        log.warning("health check: database unavailable: %s", getattr(err, "orig", err))
+        body = {"status": "unavailable", "database": "unreachable", "reason": UNAVAILABLE}
         return jsonify(body), 503, {"Retry-After": "5"}
     return jsonify({"status": "ok", "database": "ok", "postgis": version})

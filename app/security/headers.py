@@ -68,6 +68,11 @@ def _add_headers(response: Response) -> Response:
     # On every response, the public lookup included: kept to a few list appends.
     response.headers.extend(security_headers(current_app, g.get("csp_nonce"),
                                              request.is_secure))
+    user = g.get("_login_user")
+    if getattr(user, "is_authenticated", False) and "Cache-Control" not in response.headers:
+        # What a signed-in caller sees (a new password, a token's secret, people's
+        # details) must not stay in a browser's or a proxy's cache.
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -191,3 +191,32 @@ def test_both_counter_stores_allow_the_budget_then_say_how_long_to_wait(store):
     assert windows.hit(item, "public", "10.0.0.2") is None  # another client, own budget
     windows.reset()
     assert windows.hit(item, "public", "10.0.0.1") is None
+
+
+def test_healthz_keeps_the_database_error_to_the_log(app, caplog):
+    from app import create_app
+
+    url = "postgresql+psycopg2://secret_role:pw@127.0.0.1:1/hidden_db"
+    client = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"}).test_client()
+    with caplog.at_level("WARNING", logger="app.api.health"):
+        down = client.get("/healthz")
+    assert down.status_code == 503 and down.get_json()["reason"]
+    body = down.get_data(as_text=True)
+    assert "127.0.0.1" not in body and "hidden_db" not in body and "connect" not in body
+    assert "127.0.0.1" in caplog.text
+
+
+def test_pages_showing_a_new_password_or_token_secret_are_not_stored(client, make_user):
+    from tests.support.auth import csrf_token, login
+
+    login(client, *make_user("boss", "admin"))
+    shown = client.post("/admin/users", data={"username": "li", "role": "viewer",
+                                              "csrf_token": csrf_token(client)})
+    assert 'id="new-password"' in shown.get_data(as_text=True)
+    secret = client.post("/admin/tokens", data={"username": "li", "name": "t",
+                                                "csrf_token": csrf_token(client)})
+    assert "gm_" in secret.get_data(as_text=True)
+    for response in (shown, secret, client.get("/admin/users")):
+        assert response.headers["Cache-Control"] == "private, no-store"
+    assert "no-store" not in client.get("/api/v1/outlines/grids?bbox=0,0,1,1&zoom=12")\
+        .headers.get("Cache-Control", "")
