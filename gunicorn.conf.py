@@ -20,6 +20,17 @@ max_requests_jitter = max_requests // 10
 preload_app = True
 
 
+def on_starting(server):
+    """With GRIDMAP_ENV=production, refuse settings that fail open (memory:// limits and
+    several workers, a weak secret key, HTTPS without PROXY_FIX_HOPS, a superuser role)."""
+    app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # not gridmap (the benchmark's bare app)
+    from app.security.production import refuse_unsafe
+
+    refuse_unsafe(app, workers=server.cfg.workers, tls_here=server.cfg.is_ssl)
+
+
 def post_fork(server, worker):
     """Database connections must never cross fork(): start each worker with an empty pool."""
     app = server.app.wsgi()
