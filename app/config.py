@@ -114,6 +114,8 @@ class Defaults:
     PLAN_SLIVER_M2 = 50.0
     PLAN_MIN_COMPACTNESS = 0.2
     PLAN_MAX_GRIDS = 2000
+    # Bytes a zipped Shapefile sent as a plan may unpack to (the layer import allows 1 GiB).
+    PLAN_UPLOAD_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
     # Party-member coverage (/api/v1/stats/coverage, /maps/coverage): households each
     # serving member should look after at most, and how far (metres) a building may be
     # from the home of the nearest serving member before it shows as far.

@@ -4,7 +4,7 @@ GeoJSON or CSV, and the building → grid assignment table. No Flask here.
 The columns are those ``flask layers export`` writes (``geo.layers.store.reads.read_layer``), so
 a downloaded file imports back with ``flask layers import``. CSV carries the geometry as
 WKT (EPSG:4326, lon/lat) in a ``wkt`` column, UTF-8 with a byte-order mark so that Excel
-shows Chinese text.
+shows Chinese text; text cells follow the CSV rule of :mod:`geo.core.csvcells`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy import Connection
 
+from geo.core.csvcells import safe_row
 from geo.layers.store.reads import building_assignments, read_layer
 from geo.layers.write import write_layer
 
@@ -48,5 +49,5 @@ def _csv(header: list[str], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(("" if v is None else v for v in row) for row in rows)
+    writer.writerows(safe_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

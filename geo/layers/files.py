@@ -16,7 +16,7 @@ import json
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyogrio.raw
@@ -39,6 +39,9 @@ __all__ = ["KINDS", "MAX_UNZIPPED_BYTES", "WORLD", "Issue", "PreparedLayer", "Ra
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage",
            ".zip": "zipped Shapefile"}
+# The GDAL drivers a layer file may be opened with: whatever else GDAL would detect in a
+# file that passed :func:`sniff` (ESRIJSON, TopoJSON, GeoJSONSeq, ...) is refused.
+DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile")
 MAGIC = {"zipped Shapefile": b"PK\x03\x04", "GeoPackage": b"SQLite format 3\x00"}
 WGS84 = CRS.from_epsg(4326)
 
@@ -92,7 +95,8 @@ def sniff(path: Path) -> str:
 # --- reading ------------------------------------------------------------------------------
 
 def read_layer(path: Path, *, layer: str | None = None, encoding: str | None = None,
-               crs: str | None = None) -> RawLayer:
+               crs: str | None = None, max_features: int | None = None,
+               max_unzipped: int | None = None) -> RawLayer:
     """Read one layer of a GeoJSON, GeoPackage or zipped Shapefile.
 
     Parameters
@@ -107,6 +111,10 @@ def read_layer(path: Path, *, layer: str | None = None, encoding: str | None = N
         The CRS of the coordinates, overriding what the file declares (see
         :func:`normalise_crs`); required when the file declares none, and to confirm a
         GeoJSON ``crs`` member that is not WGS-84.
+    max_features : int, optional
+        Refuse a layer with more features, counted (``pyogrio.read_info``) before any is read.
+    max_unzipped : int, optional
+        Bytes a zip may unpack to (default :data:`MAX_UNZIPPED_BYTES`).
 
     Raises
     ------
@@ -115,24 +123,32 @@ def read_layer(path: Path, *, layer: str | None = None, encoding: str | None = N
     """
     label = sniff(path)
     crs = normalise_crs(crs)
+    limits = _Bounds(max_features, max_unzipped)
     if label == "zipped Shapefile":
-        raw = _read_zip(path, layer, encoding, crs)
+        raw = _read_zip(path, layer, encoding, crs, limits)
     elif label == "GeoPackage":
-        raw = _read(path, path.name, layer=_choose_layer(path, layer), encoding=encoding)
+        raw = _read(path, path.name, layer=_choose_layer(path, layer), encoding=encoding,
+                    max_features=max_features)
     else:
-        raw = _read_geojson(path, layer, encoding, crs)
+        raw = _read_geojson(path, layer, encoding, crs, max_features)
     raw.crs = crs or raw.crs
     if raw.crs is None:
         raise InvalidFile(f"{path.name} declares no coordinate system; give it with --crs")
     return raw
 
 
+class _Bounds(NamedTuple):
+    max_features: int | None
+    max_unzipped: int | None
+
+
 def _read_zip(path: Path, layer: str | None, encoding: str | None,
-              crs: str | None) -> RawLayer:
+              crs: str | None, limits: _Bounds) -> RawLayer:
     with tempfile.TemporaryDirectory(prefix="gridmap-shp-") as tmp:
-        # The limit is looked up here, at call time, so it can be lowered on this module.
-        shp, extras = unpack_shapefile(path, layer, Path(tmp), max_bytes=MAX_UNZIPPED_BYTES)
-        raw = _read(shp, path.name, encoding=encoding)
+        # The default is looked up here, at call time, so it can be lowered on this module.
+        shp, extras = unpack_shapefile(path, layer, Path(tmp),
+                                       max_bytes=limits.max_unzipped or MAX_UNZIPPED_BYTES)
+        raw = _read(shp, path.name, encoding=encoding, max_features=limits.max_features)
     if crs is None and "prj" not in extras:
         raise InvalidFile(f"{path.name}: the shapefile has no .prj, so its coordinate system "
                           "is unknown; give it with --crs (e.g. --crs EPSG:4547 or gcj02)")
@@ -142,18 +158,19 @@ def _read_zip(path: Path, layer: str | None, encoding: str | None,
 
 
 def _read_geojson(path: Path, layer: str | None, encoding: str | None,
-                  crs: str | None) -> RawLayer:
+                  crs: str | None, max_features: int | None) -> RawLayer:
     if layer:
         raise InvalidInput("--layer applies to GeoPackages and zips only", param="layer")
-    raw = _read(path, path.name, encoding=encoding)
+    raw = _read(path, path.name, encoding=encoding, max_features=max_features)
     if crs is None:
         _refuse_geojson_crs(path, raw.crs)
         raw.crs = "wgs84"
     return raw
 
 
-def _read(path: Path, name: str, *, layer: str | None = None,
-          encoding: str | None = None) -> RawLayer:
+def _read(path: Path, name: str, *, layer: str | None = None, encoding: str | None = None,
+          max_features: int | None = None) -> RawLayer:
+    _check_info(path, name, layer, encoding, max_features)
     try:
         meta, _, wkb, data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
     except Exception as err:  # every GDAL/pyogrio failure here means a bad file
@@ -161,6 +178,22 @@ def _read(path: Path, name: str, *, layer: str | None = None,
     geoms = shapely.from_wkb(wkb, on_invalid="ignore") if len(wkb) else np.array([], object)
     fields = dict(zip(meta["fields"], data, strict=True))
     return RawLayer(name, fields, np.asarray(geoms, dtype=object), meta["crs"])
+
+
+def _check_info(path: Path, name: str, layer: str | None, encoding: str | None,
+                max_features: int | None) -> None:
+    """Before reading any feature: the driver GDAL chose is allowed (:data:`DRIVERS`) and
+    the layer has at most ``max_features`` features."""
+    try:
+        info = pyogrio.read_info(path, layer=layer, encoding=encoding,
+                                 force_feature_count=max_features is not None)
+    except Exception as err:  # every GDAL/pyogrio failure here means a bad file
+        raise InvalidFile(f"cannot read {name}: {err}") from err
+    if info.get("driver") not in DRIVERS:
+        raise InvalidFile(f"{name} is read by GDAL's {info.get('driver')} driver; only "
+                          f"{', '.join(DRIVERS)} files are accepted")
+    if max_features is not None and info["features"] > max_features:
+        raise InvalidFile(f"{name} has {info['features']} features (at most {max_features})")
 
 
 def _choose_layer(path: Path, layer: str | None) -> str:

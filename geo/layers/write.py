@@ -11,6 +11,7 @@ import numpy as np
 import pyogrio.raw
 import shapely
 
+from geo.core.csvcells import safe_row
 from geo.core.errors import GridmapError, InvalidInput
 from geo.layers.check import Issue
 
@@ -20,7 +21,7 @@ def write_report(path: Path, issues: Sequence[Issue]) -> None:
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(Issue._fields)
-        writer.writerows(sorted(issues))
+        writer.writerows(safe_row(issue) for issue in sorted(issues))
 
 
 def export_driver(path: Path) -> str:

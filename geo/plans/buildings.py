@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection
 
+from geo.core.csvcells import safe_row
 from geo.core.errors import InvalidInput
 from geo.plans import side
 from geo.plans.side import Side
@@ -149,6 +150,6 @@ def to_csv(rows: Sequence[dict]) -> str:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for r in rows:
-        writer.writerow(["" if r[c] is None else str(r[c]).lower() if isinstance(r[c], bool)
-                         else r[c] for c in EXPORT_COLUMNS])
+        writer.writerow(safe_row(str(r[c]).lower() if isinstance(r[c], bool) else r[c]
+                                 for c in EXPORT_COLUMNS))
     return out.getvalue()

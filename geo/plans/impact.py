@@ -17,6 +17,7 @@ import json
 
 from sqlalchemy import Connection
 
+from geo.core.csvcells import safe_row
 from geo.plans import moves as planmoves
 from geo.plans import side as planside
 from geo.plans.side import BuildingFit, Side
@@ -141,7 +142,7 @@ def moves_csv(moves: list[dict]) -> str:
     writer = csv.writer(out)
     writer.writerow(("building_code", *CSV_COLUMNS[1:]))
     for m in moves:
-        writer.writerow([m[c] if m[c] is not None else "" for c in CSV_COLUMNS])
+        writer.writerow(safe_row(m[c] for c in CSV_COLUMNS))
     return out.getvalue()
 
 

@@ -30,6 +30,7 @@ from geo.layers.files import FORMATS, map_fields, read_layer
 
 MAX_CODE, MAX_NAME = 15, 200
 DEFAULT_MAX_GRIDS = 2000
+DEFAULT_MAX_UNZIPPED = 50 << 20  # a plan of 2000 grids is a few MB of .shp + .dbf
 SHOWN_PROBLEMS = 50
 
 
@@ -44,11 +45,13 @@ class GridRow:
 
 @dataclass(frozen=True)
 class Limits:
-    """What input is accepted: service-area bounds, vertices per grid, grids per plan."""
+    """What input is accepted: service-area bounds, vertices per grid, grids per plan, bytes
+    an uploaded zip may unpack to."""
 
     bounds: Sequence[float] = WORLD
     max_vertices: int = MAX_VERTICES
     max_grids: int = DEFAULT_MAX_GRIDS
+    max_unzipped: int = DEFAULT_MAX_UNZIPPED
 
 
 def features(body: Any, *, crs: str | None = None, make_valid: bool = False,
@@ -99,9 +102,10 @@ def file_rows(data: bytes, filename: str, *, layer: str | None = None,
               limits: Limits = Limits()) -> list[GridRow]:
     """A plan's grids from an uploaded GeoJSON, GeoPackage or zipped Shapefile, any CRS.
 
-    Read by the layer import's reader (:func:`geo.layers.files.read_layer`: format sniffing, safe
-    unzipping, the file's own CRS or ``crs``); fields ``code`` and ``name`` (or as mapped
-    by ``fields``, e.g. ``{"code": "WGBM"}``).
+    Read by the layer import's reader (:func:`geo.layers.files.read_layer`: format sniffing,
+    GDAL drivers allow-listed, unzipping bounded by ``limits.max_unzipped``, features counted
+    against ``limits.max_grids`` before any is read, the file's own CRS or ``crs``); fields
+    ``code`` and ``name`` (or as mapped by ``fields``, e.g. ``{"code": "WGBM"}``).
     """
     suffix = Path(filename).suffix.lower()
     if suffix not in FORMATS:
@@ -110,7 +114,8 @@ def file_rows(data: bytes, filename: str, *, layer: str | None = None,
     with tempfile.TemporaryDirectory(prefix="gridmap-plan-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        raw = read_layer(path, layer=layer, encoding=encoding, crs=crs)
+        raw = read_layer(path, layer=layer, encoding=encoding, crs=crs,
+                         max_features=limits.max_grids, max_unzipped=limits.max_unzipped)
     raw.name = filename
     if len(raw) == 0:
         raise InvalidFile(f"{filename} has no features")

@@ -3,7 +3,8 @@
 Steps, all in the caller's transaction (a crash anywhere leaves the previous version in
 force, since nothing is committed until the caller commits):
 
-1. Lock the community row: two publishes for one community run one after the other.
+1. Lock the community row: two publishes for one community run one after the other. Lock
+   its open incidents (``FOR UPDATE``): a manual dispatch is never overwritten unseen.
 2. Check the plan (:mod:`geo.plans.check`); any error refuses the publish (``Conflict``
    with the error findings).
 3. Work out where every open incident goes (:mod:`geo.plans.moves`), before anything moves.
@@ -76,6 +77,7 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
     """Publish a claimed draft (:func:`geo.plans.drafts.claim`); see the module docstring."""
     time_limit(conn, "5min")
     store.lock_community(conn, plan.community_id)
+    store.lock_open_incidents(conn, plan.community_id)
     side = Side(plan.community_id, plan_id=plan.id)
     report = check(conn, side, plan.community_code, rules)
     if not report["ok"]:

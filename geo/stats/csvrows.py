@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+from geo.core.csvcells import safe_cell
 
 
 def rows_csv(rows: list[dict], fields: list[str] | None = None) -> str:
@@ -20,7 +20,7 @@ def rows_csv(rows: list[dict], fields: list[str] | None = None) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _safe(row.get(k)) for k in fields})
+        writer.writerow({k: safe_cell(row.get(k)) for k in fields})
     return out.getvalue()
 
 
@@ -32,10 +32,3 @@ def caseload_csv(numbers: dict) -> str:
     return rows_csv([*rows, {**numbers["outside"], code: "outside"},
                      {**numbers["totals"], code: "total"}], fields)
 
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    if value is None:
-        return ""
-    return value

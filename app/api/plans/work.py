@@ -22,7 +22,8 @@ CREATE_FIELDS = ("community", "name", "source", "at", "plan")
 def limits() -> parse.Limits:
     cfg = current_app.config
     return parse.Limits(bounds=cfg["SERVICE_AREA"], max_vertices=cfg["MAX_GEOMETRY_VERTICES"],
-                            max_grids=cfg["PLAN_MAX_GRIDS"])
+                            max_grids=cfg["PLAN_MAX_GRIDS"],
+                            max_unzipped=cfg["PLAN_UPLOAD_MAX_UNZIPPED_BYTES"])
 
 
 def rules() -> Rules:

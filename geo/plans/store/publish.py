@@ -14,11 +14,23 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
+from geo.core.statuses import OPEN_SQL
+
 
 def lock_community(conn: Connection, community_id: int) -> None:
     """Take the community's row lock: two publishes for one community run one by one."""
     conn.execute(text("SELECT id FROM communities WHERE id = :c FOR UPDATE"),
                  {"c": community_id})
+
+
+def lock_open_incidents(conn: Connection, community_id: int) -> None:
+    """Take the row locks of the community's open incidents and their locations, before
+    their moves are worked out: a dispatch committed meanwhile is waited for and then seen,
+    a later one waits for the publish (no assignee or grid written over unseen)."""
+    conn.execute(text(f"""
+        SELECT i.id FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
+         WHERE l.community_id = :c AND i.status IN {OPEN_SQL}
+         ORDER BY i.id FOR UPDATE OF i, l"""), {"c": community_id})
 
 
 def today(conn: Connection) -> dt.date:
