@@ -138,15 +138,20 @@ def _count(args: Mapping[str, str], name: str, default: int, maximum: int) -> in
     return int(raw)
 
 
-def requests(conn: Connection, query: dict, *, with_description: bool) -> list[dict]:
-    """Service requests matching a ``parse_query`` result, newest first."""
-    return [_request(row, with_description) for row in o311_store.requests(conn, query)]
+def requests(conn: Connection, query: dict, *, with_description: bool,
+             scope: frozenset[int] | None = None) -> list[dict]:
+    """Service requests matching a ``parse_query`` result, newest first; a caller limited
+    to some communities (``scope``) sees only the requests located in them."""
+    rows = o311_store.requests(conn, query, scope)
+    return [_request(row, with_description) for row in rows]
 
 
-def request(conn: Connection, request_id: str, *, with_description: bool) -> dict | None:
+def request(conn: Connection, request_id: str, *, with_description: bool,
+            scope: frozenset[int] | None = None) -> dict | None:
+    """One service request, None when unknown or outside ``scope``."""
     if not (request_id.isascii() and request_id.isdigit() and len(request_id) < 19):
         return None
-    row = o311_store.request(conn, int(request_id))
+    row = o311_store.request(conn, int(request_id), scope)
     return None if row is None else _request(row, with_description)
 
 

@@ -1,0 +1,45 @@
+"""Community limits on the routes that once ignored them (issue 18, findings 1–3): a
+caller limited to community 1 of the incident town sees no row, and no count, of
+community 2."""
+
+import pytest
+from sqlalchemy import text
+
+from geo.places.assign import assign_incidents
+from tests.support.geometries import COMMUNITY_1, insert_incident
+
+pytestmark = pytest.mark.town("incidents")
+
+
+@pytest.fixture
+def town(town, conn):
+    """The incident town with one incident in each community (A in 1, D in 2)."""
+    ids = town
+    ids["in_1"] = insert_incident(conn, 1, 1)
+    ids["in_2"] = insert_incident(conn, 5, 1)
+    conn.execute(text("UPDATE incidents SET description = 'desc-' || id"))
+    assign_incidents(conn, snap_meters=50)
+    return ids
+
+
+@pytest.mark.parametrize("role", ["viewer", "member", "dispatcher", "admin"])
+def test_open311_requests_stay_in_the_key_holders_communities(client, town, staff, make_token,
+                                                              role):
+    staff("limited", role, [COMMUNITY_1])
+    key = make_token("limited")
+    listed = client.get(f"/open311/v2/requests.json?api_key={key}").get_json()
+    assert {r["service_request_id"] for r in listed} == {str(town["in_1"])}
+    both = f"{town['in_1']},{town['in_2']}"
+    by_id = client.get(f"/open311/v2/requests.json?api_key={key}&service_request_id={both}")
+    assert [r["service_request_id"] for r in by_id.get_json()] == [str(town["in_1"])]
+    assert client.get(f"/open311/v2/requests/{town['in_2']}.json?api_key={key}"
+                      ).status_code == 404
+    assert client.get(f"/open311/v2/requests/{town['in_1']}.json?api_key={key}"
+                      ).status_code == 200
+
+
+def test_open311_unlimited_key_sees_every_community(client, town, staff, make_token):
+    staff("everyone", "dispatcher")
+    key = make_token("everyone")
+    listed = client.get(f"/open311/v2/requests.json?api_key={key}").get_json()
+    assert {r["service_request_id"] for r in listed} == {str(town["in_1"]), str(town["in_2"])}
