@@ -43,3 +43,26 @@ def test_open311_unlimited_key_sees_every_community(client, town, staff, make_to
     key = make_token("everyone")
     listed = client.get(f"/open311/v2/requests.json?api_key={key}").get_json()
     assert {r["service_request_id"] for r in listed} == {str(town["in_1"]), str(town["in_2"])}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/buildings/assignment.csv", "/api/v1/buildings.csv",
+                                  "/api/v1/buildings.geojson"])
+def test_building_downloads_stay_in_the_callers_communities(client, town, staff, path):
+    limited = client.get(path, headers=staff("limited", "member", [COMMUNITY_1]))
+    assert limited.status_code == 200
+    body = limited.get_data(as_text=True)
+    assert "1101010010010010001" in body and "1101010010010010002" in body
+    assert "1101010010020010001" not in body  # the building of community 2
+    everyone = client.get(path, headers=staff("everyone", "member")).get_data(as_text=True)
+    assert "1101010010020010001" in everyone
+
+
+def test_building_geopackage_stays_in_the_callers_communities(client, town, staff, tmp_path):
+    import pyogrio
+
+    limited = client.get("/api/v1/buildings.gpkg",
+                         headers=staff("limited", "member", [COMMUNITY_1]))
+    path = tmp_path / "b.gpkg"
+    path.write_bytes(limited.get_data())
+    codes = set(pyogrio.read_dataframe(path)["code"])
+    assert codes == {"1101010010010010001", "1101010010010010002"}
