@@ -66,3 +66,29 @@ def test_building_geopackage_stays_in_the_callers_communities(client, town, staf
     path.write_bytes(limited.get_data())
     codes = set(pyogrio.read_dataframe(path)["code"])
     assert codes == {"1101010010010010001", "1101010010010010002"}
+
+
+def test_plan_impact_counts_only_the_plans_community(client, town, make_user, make_token):
+    from tests.support.geometries import GRID_A, GRID_B, GRID_C
+    from tests.support.plans import box, collection, feature, new_plan, planner_headers, put_grids
+
+    headers = planner_headers(make_user, make_token, [COMMUNITY_1])
+    plan, etag = new_plan(client, headers)
+    # Grid A drawn over the whole town, community 2 included.
+    city = collection(feature(GRID_A, "第一网格", box(0, 0, 8, 2)),
+                      feature(GRID_B, "第二网格", box(2, 0, 4, 1)),
+                      feature(GRID_C, "第三网格", box(2, 1, 4, 2)))
+    assert put_grids(client, headers, plan["id"], etag, city).status_code == 200
+    base = f"/api/v1/plans/{plan['id']}"
+    impact = client.get(base + "/impact", headers=headers).get_json()
+    after = {g["code"]: g["after"] for g in impact["grids"]}
+    assert after[GRID_A]["open_incidents"] == 1  # in_1 only; in_2 lies in community 2
+    assert after[GRID_A]["incidents_90d"] == 1
+    assert after[GRID_A]["buildings"] == 2
+    assert impact["totals"]["after"]["open_incidents"] == 1
+    assert {m["id"] for m in impact["incidents_moved"]} <= {town["in_1"]}
+    changeset = client.get(base + "/changeset?format=csv", headers=headers)
+    assert "1101010010020010001" not in changeset.get_data(as_text=True)
+    kinds = {f["kind"] for f in client.get(base + "/check", headers=headers)
+             .get_json()["findings"]}
+    assert "outside" in kinds  # an error: such a plan cannot be published
