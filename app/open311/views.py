@@ -108,7 +108,9 @@ def list_requests(fmt: str):
     _jurisdiction(request.args)
     staff = _key_holder(request.args, "incidents:read")
     query = open311.parse_query(request.args, dt.datetime.now(dt.UTC))
-    found = read(lambda conn: open311.requests(conn, query, with_description=bool(staff)))
+    scope = staff.communities if staff else None
+    found = read(lambda conn: open311.requests(conn, query, with_description=bool(staff),
+                                               scope=scope))
     return render(fmt, "service_requests", "request", found)
 
 
@@ -120,7 +122,9 @@ def get_request(request_id: str, fmt: str):
     params.check_known(request.args, ("jurisdiction_id", "api_key"))
     _jurisdiction(request.args)
     staff = _key_holder(request.args, "incidents:read")
-    found = read(lambda conn: open311.request(conn, request_id, with_description=bool(staff)))
+    scope = staff.communities if staff else None
+    found = read(lambda conn: open311.request(conn, request_id, with_description=bool(staff),
+                                              scope=scope))
     if found is None:
         raise NotFound(f"no service request {request_id[:20]!r}")
     return render(fmt, "service_requests", "request", [found])

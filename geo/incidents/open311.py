@@ -9,7 +9,9 @@ are incidents. No Flask here; ``app.open311`` serialises these dicts as JSON or 
   request is located in; ``address_id`` is the building code.
 - Privacy: requests are public (the standard reads them without a key), so they carry no
   reporter and, for callers without a key, no ``description`` (hotline descriptions often
-  repeat the caller's name and phone number).
+  repeat the caller's name and phone number), no ``address`` or ``address_id`` (the
+  building code), and ``lat``/``long`` rounded to :data:`PUBLIC_DECIMALS` decimals (about
+  100 m): whereabouts of a household are personal information.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from geo.incidents.store import open311 as o311_store
 
 MAX_SPAN = dt.timedelta(days=90)  # the standard's default window and widest range
 MAX_REQUESTS = 1000  # "the first 1000 requests", the standard's default volume
+PUBLIC_DECIMALS = 3  # 0.001° ≈ 111 m north–south, ≈ 85 m east–west at Beijing
 
 STATUS_NOTES = {
     "reported": "已受理登记 Reported, awaiting acceptance",
@@ -138,15 +141,20 @@ def _count(args: Mapping[str, str], name: str, default: int, maximum: int) -> in
     return int(raw)
 
 
-def requests(conn: Connection, query: dict, *, with_description: bool) -> list[dict]:
-    """Service requests matching a ``parse_query`` result, newest first."""
-    return [_request(row, with_description) for row in o311_store.requests(conn, query)]
+def requests(conn: Connection, query: dict, *, with_description: bool,
+             scope: frozenset[int] | None = None) -> list[dict]:
+    """Service requests matching a ``parse_query`` result, newest first; a caller limited
+    to some communities (``scope``) sees only the requests located in them."""
+    rows = o311_store.requests(conn, query, scope)
+    return [_request(row, with_description) for row in rows]
 
 
-def request(conn: Connection, request_id: str, *, with_description: bool) -> dict | None:
+def request(conn: Connection, request_id: str, *, with_description: bool,
+            scope: frozenset[int] | None = None) -> dict | None:
+    """One service request, None when unknown or outside ``scope``."""
     if not (request_id.isascii() and request_id.isdigit() and len(request_id) < 19):
         return None
-    row = o311_store.request(conn, int(request_id))
+    row = o311_store.request(conn, int(request_id), scope)
     return None if row is None else _request(row, with_description)
 
 
@@ -155,6 +163,9 @@ def _stamp(moment: dt.datetime | None) -> str | None:
 
 
 def _request(row, with_description: bool) -> dict:
+    """The standard's fields; a caller without a key (``with_description`` False) gets no
+    description, no address or building code and a coarsened location."""
+    staff = with_description
     notes = STATUS_NOTES.get(row.status, row.status)
     if row.merged_into_id:
         notes = f"已合并至 {row.merged_into_id} Merged into request {row.merged_into_id}"
@@ -171,16 +182,20 @@ def _request(row, with_description: bool) -> dict:
         "requested_datetime": _stamp(row.reported_at),
         "updated_datetime": _stamp(row.updated_at),
         "expected_datetime": _stamp(row.due_at),
-        "address": row.address,
-        "address_id": row.building_code,
+        "address": row.address if staff else None,
+        "address_id": row.building_code if staff else None,
         "zipcode": None,
-        "lat": row.lat,
-        "long": row.lon,
+        "lat": row.lat if staff else _coarse(row.lat),
+        "long": row.lon if staff else _coarse(row.lon),
         "media_url": None,
         "extended_attributes": {"grid_code": row.grid_code, "grid_name": row.grid_name,
                                 "community_code": row.community_code,
                                 "community_name": row.community_name},
     }
+
+
+def _coarse(degrees: float | None) -> float | None:
+    return None if degrees is None else round(degrees, PUBLIC_DECIMALS)
 
 
 def report_from_form(form: Mapping[str, str]) -> dict:

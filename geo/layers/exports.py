@@ -26,9 +26,11 @@ FORMATS = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo
            "csv": "text/csv; charset=utf-8"}
 
 
-def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = None) -> bytes:
-    """The layer ``kind`` as a file of format ``fmt`` (a key of :data:`FORMATS`)."""
-    columns, wkb = read_layer(conn, kind, at=at)
+def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = None,
+                 scope: frozenset[int] | None = None) -> bytes:
+    """The layer ``kind`` as a file of format ``fmt`` (a key of :data:`FORMATS`); buildings
+    only within the ``scope`` communities (None: every one)."""
+    columns, wkb = read_layer(conn, kind, at=at, scope=scope)
     if fmt == "csv":
         wkt = shapely.to_wkt(shapely.from_wkb(wkb), rounding_precision=7) if wkb else []
         return _csv(list(columns) + ["wkt"],
@@ -39,10 +41,10 @@ def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = Non
         return path.read_bytes()
 
 
-def assignment_csv(conn: Connection) -> bytes:
+def assignment_csv(conn: Connection, scope: frozenset[int] | None = None) -> bytes:
     """Which current grid (and community) each building is assigned to, by building code.
-    Buildings in no grid have empty grid columns."""
-    return _csv(*building_assignments(conn))
+    Buildings in no grid have empty grid columns; only those within ``scope`` (None: all)."""
+    return _csv(*building_assignments(conn, scope))
 
 
 def _csv(header: list[str], rows) -> bytes:

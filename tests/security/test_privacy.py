@@ -42,6 +42,7 @@ def town(town, conn):
                  {"n": PRIVATE[3], "b": building, "g": ids["A"]})
     conn.execute(text("INSERT INTO users (username, password_hash, role, active, session_key)"
                       " VALUES ('admin', :h, 'admin', true, 'k')"), {"h": PRIVATE[4]})
+    ids["incident"] = incident
     return ids
 
 
@@ -52,10 +53,12 @@ OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/api/v1/docs", "/login",
 def test_no_route_returns_private_fields(app, client, town):
     box = "{},{},{},{}".format(*xy(0, 0), *xy(8, 2))
     lon, lat = xy(1, 1)
-    filled = {"grid_id": str(town["A"]), "incident_id": "1", "token_id": "1", "plan_id": "1",
+    incident = str(town["incident"])  # ids of rolled-back rows are not reused
+    filled = {"grid_id": str(town["A"]), "incident_id": incident, "token_id": incident,
+              "plan_id": "1",
               "username": "admin", "filename": "css/gridmap.css",
               "collection_id": "grids", "feature_id": str(town["A"]), "fmt": "json",
-              "service_code": "环境卫生", "request_id": "1", "ext": "csv",
+              "service_code": "环境卫生", "request_id": incident, "ext": "csv",
               "reference": REFERENCE, "code": "1101010010010010001"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼", "/api/v1/outlines/grids": f"?bbox={box}&zoom=16",

@@ -2,6 +2,7 @@
 ``GET /api/v1/buildings/assignment.csv``."""
 
 from flask import Response
+from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import Date, FeatureCollection, NoQuery, Query
@@ -35,10 +36,10 @@ def layer_file(view):
                       404: "unknown format"})(view)
 
 
-def _download(kind: str, ext: str, at=None) -> Response:
+def _download(kind: str, ext: str, at=None, scope: frozenset[int] | None = None) -> Response:
     if ext not in exports.FORMATS:
         raise NotFound(f"no such format {ext[:10]!r}: use .gpkg, .geojson or .csv")
-    body = read(lambda conn: exports.export_layer(conn, kind, ext, at))
+    body = read(lambda conn: exports.export_layer(conn, kind, ext, at, scope))
     name = f"{kind}-{at.isoformat()}.{ext}" if at else f"{kind}.{ext}"
     return Response(body, mimetype=exports.FORMATS[ext],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -67,13 +68,14 @@ def download_grids(args, ext: str):
 @blp.route("/buildings.<ext>", methods=["GET"])
 @require("grids:read")
 @blp.doc(summary="Download buildings", security=STAFF, parameters=[EXT],
-         description="Every building with its parent grid (or community), households and "
-                     "residents: staff only (households per building are not public).")
+         description="Every building within your communities with its parent grid (or "
+                     "community), households and residents: staff only (households per "
+                     "building are not public).")
 @blp.arguments(NoQuery, location="query")
 @blp.fails(SIGNED_IN)
 @layer_file
 def download_buildings(args, ext: str):
-    return _download("buildings", ext)
+    return _download("buildings", ext, scope=current_user.communities)
 
 
 @blp.route("/buildings/assignment.csv", methods=["GET"])
@@ -81,11 +83,12 @@ def download_buildings(args, ext: str):
 @blp.doc(summary="Building → grid assignment", security=STAFF,
          description="CSV: building_code, building_name, address, grid_code, grid_name, "
                      "community_code, community_name, households, residents; by building "
-                     "code; the current grids.")
+                     "code; the current grids; buildings within your communities.")
 @blp.arguments(NoQuery, location="query")
 @blp.response(200, {"type": "string"}, content_type="text/csv", description="CSV")
 @blp.fails({400: "a query parameter (none is taken)", **SIGNED_IN})
 def building_assignment(args):
-    body = read(exports.assignment_csv)
+    scope = current_user.communities
+    body = read(lambda conn: exports.assignment_csv(conn, scope))
     return Response(body, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="building-assignment.csv"'})

@@ -42,9 +42,20 @@ def category_active(conn: Connection, code: str) -> bool:
                         {"c": code}).scalar() is not None
 
 
-def requests(conn: Connection, query: dict) -> Sequence[Row]:
-    """Incidents matching a ``geo.incidents.open311.parse_query`` result, newest first."""
-    where, values = [], {"limit": query["limit"], "offset": query["offset"]}
+# A caller limited to some communities sees nothing located outside them (as in
+# ``geo.incidents.store.reads``); None is every community.
+_IN_SCOPE = "(CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))"
+
+
+def _scope(scope: frozenset[int] | None) -> list[int] | None:
+    return None if scope is None else sorted(scope)
+
+
+def requests(conn: Connection, query: dict, scope: frozenset[int] | None) -> Sequence[Row]:
+    """Incidents matching a ``geo.incidents.open311.parse_query`` result, newest first,
+    within the ``scope`` communities (None: every community)."""
+    where = [_IN_SCOPE]
+    values = {"limit": query["limit"], "offset": query["offset"], "scope": _scope(scope)}
     if "ids" in query:
         where.append("i.id = ANY(:ids)")
         values["ids"] = query["ids"]
@@ -61,5 +72,6 @@ def requests(conn: Connection, query: dict) -> Sequence[Row]:
                              " LIMIT :limit OFFSET :offset"), values).all()
 
 
-def request(conn: Connection, incident_id: int) -> Row | None:
-    return conn.execute(text(f"{_SELECT} WHERE i.id = :id"), {"id": incident_id}).first()
+def request(conn: Connection, incident_id: int, scope: frozenset[int] | None) -> Row | None:
+    return conn.execute(text(f"{_SELECT} WHERE i.id = :id AND {_IN_SCOPE}"),
+                        {"id": incident_id, "scope": _scope(scope)}).first()

@@ -31,35 +31,51 @@ EXPORT_SQL = {
         FROM buildings b
         LEFT JOIN grids g ON g.id = b.grid_id
         LEFT JOIN communities c ON c.id = b.community_id
+        WHERE {in_scope}
         ORDER BY b.code""",
 }
+# A building belongs to its grid's community, else to its own (a building in no grid);
+# a caller limited to some communities gets only theirs (None: every community).
+IN_SCOPE = ("(CAST(:scope AS int[]) IS NULL"
+            " OR coalesce(g.community_id, b.community_id) = ANY(:scope))")
 
 
-def read_layer(conn: Connection, kind: str,
-               at: dt.date | None = None) -> tuple[dict[str, list], list[bytes]]:
+def _scope(scope: frozenset[int] | None) -> list[int] | None:
+    return None if scope is None else sorted(scope)
+
+
+def read_layer(conn: Connection, kind: str, at: dt.date | None = None,
+               scope: frozenset[int] | None = None) -> tuple[dict[str, list], list[bytes]]:
     """Public columns of a layer (named as the import expects them) and WKB geometries.
 
-    ``at`` picks the grid versions in force on that day (current ones by default).
+    ``at`` picks the grid versions in force on that day (current ones by default);
+    ``scope`` limits buildings to those communities (None: every building).
     """
-    rows = conn.execute(text(EXPORT_SQL[kind]), {"at": at} if kind == "grids" else {})
+    if kind == "buildings":
+        rows = conn.execute(text(EXPORT_SQL[kind].format(in_scope=IN_SCOPE)),
+                            {"scope": _scope(scope)})
+    else:
+        rows = conn.execute(text(EXPORT_SQL[kind]), {"at": at} if kind == "grids" else {})
     names = [n for n in rows.keys() if n != "wkb"]
     data = rows.all()
     columns = {n: [getattr(r, n) for r in data] for n in names}
     return columns, [bytes(r.wkb) for r in data]
 
 
-_ASSIGNMENT = """
+_ASSIGNMENT = f"""
     SELECT b.code AS building_code, b.name AS building_name, b.address,
            g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
            c.name AS community_name, b.households, b.residents
       FROM buildings b
       LEFT JOIN grids g ON g.id = b.grid_id
       LEFT JOIN communities c ON c.id = b.community_id
+     WHERE {IN_SCOPE}
      ORDER BY b.code"""
 
 
-def building_assignments(conn: Connection) -> tuple[list[str], list[tuple]]:
+def building_assignments(conn: Connection, scope: frozenset[int] | None = None
+                         ) -> tuple[list[str], list[tuple]]:
     """(column names, rows): which current grid and community holds each building, by
-    building code; buildings in no grid have None there."""
-    rows = conn.execute(text(_ASSIGNMENT))
+    building code; buildings in no grid have None there. ``scope`` as in :func:`read_layer`."""
+    rows = conn.execute(text(_ASSIGNMENT), {"scope": _scope(scope)})
     return list(rows.keys()), [tuple(row) for row in rows]

@@ -87,6 +87,8 @@ def building_fits(conn: Connection, side: SideKey, with_geom: bool) -> list[Row]
 
 
 # Incidents by where they are: each in the grid covering it (lowest code on an edge).
+# Only incidents located in the side's community count (as for buildings and moves): a
+# plan grid drawn past the community's edge must not count, or reveal, anyone else's.
 _INCIDENTS = f"""
     WITH s AS MATERIALIZED ({{side}}),
     placed AS (
@@ -96,6 +98,8 @@ _INCIDENTS = f"""
                  WHERE ST_Covers(s.geom, i.geom)
                    AND (i.reported_at >= now() - make_interval(days => :days)
                         OR i.status IN {OPEN_SQL})
+                   AND EXISTS (SELECT 1 FROM incident_locations l WHERE l.incident_id = i.id
+                                  AND l.community_id = :side_cid)
                 OFFSET 0) i
          ORDER BY i.id, s.code)
     SELECT grid_id,
