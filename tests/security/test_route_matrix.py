@@ -39,6 +39,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/admin/users"): ("users:admin", 200),
     ("POST", "/admin/users"): ("users:admin", 302),
     ("POST", "/admin/users/<username>/<any(disable, enable):change>"): ("users:admin", 404),
+    ("POST", "/admin/users/<username>/signout"): ("users:admin", 404),
     ("GET", "/api/v1/audit"): ("audit:read", 200),
     ("GET", "/api/v1/buildings"): (PUBLIC, 200),
     ("GET", "/api/v1/buildings.<ext>"): ("grids:read", 200),
