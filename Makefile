@@ -34,7 +34,7 @@ run: setup i18n
 # Message catalogs (app/translations, Chinese msgids): extract from the code and templates,
 # merge into each language's .po, compile the .mo files (not committed).
 i18n: $(VENV)/.runtime
-	$(BIN)/pybabel -q extract -F babel.cfg -k "N_:1c,2" --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k "N_:1c,2" -k _l --no-location --sort-output \
 	  -o app/translations/messages.pot app
 	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations \
 	  --no-fuzzy-matching --ignore-obsolete

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
-            "lazy_gettext": None, "N_": ((1, "c"), 2)}
-PLACEHOLDER = re.compile(r"\{(\w*)\}")
+            "lazy_gettext": None, "_l": None, "N_": ((1, "c"), 2)}
+PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)s")
 
 
 def used_messages() -> dict[tuple[str | None, str], str]:
