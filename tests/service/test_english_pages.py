@@ -83,6 +83,10 @@ def test_every_page_in_english_has_no_chinese_outside_data(page, town, conn, mak
     page.wait_for_selector("#queue-rows tr.queue-row")
     assert page.inner_text("h1") == "Dispatch console"
     assert page.inner_text("#create-title") == "New incident"
+    row = page.locator("#queue-rows tr.queue-row", has_text="Reported").first
+    row.click()
+    page.wait_for_selector("#action-buttons button[data-action=accept]")
+    assert page.inner_text("#action-buttons button[data-action=accept]") == "Accept"
     page.click("#lang-switch")
     page.wait_for_selector("#queue-rows tr.queue-row")
     assert page.inner_text("h1") == "调度台"
