@@ -55,6 +55,8 @@ def switch_url() -> str:
 
 
 def _remember(response: Response) -> Response:
+    if response.mimetype == "text/html":  # a page's language depends on these
+        response.vary.update(("Cookie", "Accept-Language"))
     wanted = (request.args.get("lang") or "").lower()
     if wanted in ALIASES and request.cookies.get(COOKIE) != ALIASES[wanted]:
         response.set_cookie(COOKIE, ALIASES[wanted], max_age=365 * 86400, samesite="Lax",

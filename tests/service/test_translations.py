@@ -80,6 +80,7 @@ def test_the_language_is_lang_then_cookie_then_accept_language(app, query, cooki
 def test_lang_sets_the_cookie_and_every_page_shows_the_switch(client, town):
     page = client.get("/map?lang=en")
     assert "lang=en" in page.headers.get("Set-Cookie", "")
+    assert {"Cookie", "Accept-Language"} <= set(page.headers["Vary"].replace(" ", "").split(","))
     html = page.get_data(as_text=True)
     assert 'id="lang-switch"' in html and ">中文</a>" in html
     # The cookie keeps English on the next page, whose switch leads back to Chinese.
