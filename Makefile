@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run stop test bench lint setup vendor clean
+.PHONY: run stop test bench lint setup vendor clean i18n translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "gridmap: '$(PYTHON) -m venv' failed;" \
@@ -28,8 +28,22 @@ setup: $(VENV)/.runtime static/vendor/.installed
 
 vendor: static/vendor/.installed
 
-run: setup
+run: setup translations
 	bash scripts/run.sh
+
+# Message catalogs (app/translations, Chinese msgids): extract from the code and templates,
+# merge into each language's .po, compile the .mo files (not committed).
+# make i18n: messages of the code and templates into the catalogs (then translate the new
+# ones in app/translations/en); make translations: compile the catalogs the app reads.
+i18n: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg -k "N_:1c,2" -k _l --no-location --sort-output \
+	  -o app/translations/messages.pot app
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d app/translations
+
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d app/translations
 
 stop:
 	@if [ -d var/pg ]; then $(BIN)/python scripts/pgcluster.py stop var/pg && echo "local PostGIS stopped"; \
@@ -42,7 +56,7 @@ lint: $(VENV)/.dev static/vendor/.installed
 	$(BIN)/ruff check .
 	$(ESLINT) static/js
 
-test: $(VENV)/.dev static/vendor/.installed
+test: $(VENV)/.dev static/vendor/.installed translations
 	bash scripts/ensure-postgis.sh
 	bash scripts/ensure-browser.sh
 	bash scripts/ensure-gdal.sh

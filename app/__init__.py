@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(_ROOT / "static"))
     register_settings(app, config)
     register_extensions(app)
+    register_i18n(app)
     register_errors(app)
     register_security(app)
     register_api(app)
@@ -62,6 +63,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     readdb.init_app(app)
     migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
+
+
+def register_i18n(app: Flask) -> None:
+    """Flask-Babel: gettext catalogs and the language of each request."""
+    from app.web import i18n
+
+    i18n.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

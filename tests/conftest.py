@@ -40,6 +40,14 @@ COMMITTING_FIXTURES = {"live_server", "page", "runner"}
 
 
 def pytest_configure(config):
+    # The compiled catalogs are not committed (make i18n builds them); pages need them.
+    from babel.messages.frontend import CompileCatalog
+
+    compile_mo = CompileCatalog()
+    compile_mo.initialize_options()
+    compile_mo.directory, compile_mo.log.disabled = str(ROOT / "app" / "translations"), True
+    compile_mo.finalize_options()
+    compile_mo.run()
     config.addinivalue_line(
         "markers", "commits: needs real commits seen by other connections; the tables are "
                    "truncated after it instead of the test's transaction rolled back")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from html import escape
 
 import folium
+from flask_babel import lazy_gettext as _l
 from shapely.geometry import shape
 
-ROLE_NAMES = {"grid_chief": "网格长", "full_time": "专职网格员", "part_time": "兼职网格员",
-              "building_head": "楼栋长"}
-TOOLTIP_FIELDS = {"code": "网格编码 Code", "name": "网格名称 Name",
-                  "community_name": "社区 Community", "households": "户数 Households",
-                  "workers": "网格员 Workers"}
+ROLE_NAMES = {"grid_chief": _l("网格长"), "full_time": _l("专职网格员"),
+              "part_time": _l("兼职网格员"), "building_head": _l("楼栋长")}
+TOOLTIP_FIELDS = {"code": _l("网格编码 Code"), "name": _l("网格名称 Name"),
+                  "community_name": _l("社区 Community"), "households": _l("户数 Households"),
+                  "workers": _l("网格员 Workers")}
 
 
 def build_grid_map(collection: dict, workers: dict[str, list[dict]], *, tiles: str,
@@ -33,8 +34,8 @@ def build_grid_map(collection: dict, workers: dict[str, list[dict]], *, tiles: s
         layer, name="grids",
         style_function=lambda _: {"color": "#1f5fbf", "weight": 2, "fillOpacity": 0.12},
         highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.3},
-        tooltip=folium.GeoJsonTooltip(list(TOOLTIP_FIELDS), aliases=list(
-            TOOLTIP_FIELDS.values()), sticky=True, max_width=360,
+        tooltip=folium.GeoJsonTooltip(list(TOOLTIP_FIELDS), aliases=[
+            str(alias) for alias in TOOLTIP_FIELDS.values()], sticky=True, max_width=360,
             style="white-space: normal;"),
     ).add_to(m)
     m.fit_bounds(_bounds(features))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.api.incidents import worktables
 from app.extensions import db
@@ -40,7 +41,7 @@ def create_user():
             min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     except GridmapError as err:
         db.session.rollback()
-        flash(f"未创建 Not created: {err.message}")
+        flash(_("未创建 Not created: %(error)s", error=err.message))
         return redirect(url_for("admin.users"))
     db.session.commit()
     shown = None if form.get("password") else password
@@ -55,7 +56,8 @@ def set_active(username: str, change: str):
     """Disable (ends its sessions, stops its tokens) or enable an account."""
     accounts.set_active(username, change == "enable")
     db.session.commit()
-    flash(f"{username}: {'已启用 enabled' if change == 'enable' else '已停用 disabled'}")
+    flash(_("%(user)s: 已启用 enabled", user=username) if change == "enable"
+          else _("%(user)s: 已停用 disabled", user=username))
     return redirect(url_for("admin.users"))
 
 
@@ -89,7 +91,8 @@ def create_token():
                                               days)
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(f"未创建 Not created: {getattr(err, 'message', 'days must be a whole number')}")
+        flash(_("未创建 Not created: %(error)s",
+                error=getattr(err, "message", "days must be a whole number")))
         return redirect(url_for("admin.tokens"))
     db.session.commit()
     return render_template("admin/tokens.html", rows=accounts.tokens_with_owner(),
@@ -102,7 +105,7 @@ def create_token():
 def revoke_token(token_id: int):
     accounts.revoke_token(token_id)
     db.session.commit()
-    flash(f"令牌 {token_id} 已吊销 Token {token_id} revoked")
+    flash(_("令牌 %(id)s 已吊销 Token %(id)s revoked", id=token_id))
     return redirect(url_for("admin.tokens"))
 
 
@@ -139,10 +142,11 @@ def save_category():
         worktables.put_category(form.get("code", ""), fields)
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(f"未保存 Not saved: {getattr(err, 'message', 'hours must be numbers')}")
+        flash(_("未保存 Not saved: %(error)s",
+                error=getattr(err, "message", "hours must be numbers")))
         return redirect(url_for("admin.categories"))
     db.session.commit()
-    flash(f"{form.get('code', '').strip()}: 已保存 saved")
+    flash(_("%(what)s: 已保存 saved", what=form.get("code", "").strip()))
     return redirect(url_for("admin.categories"))
 
 
@@ -160,8 +164,9 @@ def save_day():
                                      "name": form.get("name", "").strip() or None})
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(f"未保存 Not saved: {getattr(err, 'message', 'the day must be YYYY-MM-DD')}")
+        flash(_("未保存 Not saved: %(error)s",
+                error=getattr(err, "message", "the day must be YYYY-MM-DD")))
         return redirect(url_for("admin.categories"))
     db.session.commit()
-    flash(f"{day}: 已保存 saved")
+    flash(_("%(what)s: 已保存 saved", what=day))
     return redirect(url_for("admin.categories"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db
@@ -47,12 +48,12 @@ def login():
 def _refused(refused: accounts.LoginRefused, username: str, target: str):
     if refused.retry_after:
         minutes = -(-refused.retry_after // 60)
-        error = (f"登录失败次数过多，请 {minutes} 分钟后再试。"
-                 f" Too many failed sign-ins; try again in {minutes} min.")
+        error = _("登录失败次数过多，请 %(minutes)s 分钟后再试。"
+                  " Too many failed sign-ins; try again in %(minutes)s min.", minutes=minutes)
         headers = {"Retry-After": str(refused.retry_after)}
         status = 429
     else:
-        error = "用户名或密码错误。 Wrong username or password."
+        error = _("用户名或密码错误。 Wrong username or password.")
         headers, status = {"WWW-Authenticate": 'Session realm="gridmap"'}, 401
     page = render_template("login.html", next=target, username=username, error=error)
     return page, status, headers

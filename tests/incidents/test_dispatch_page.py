@@ -297,20 +297,3 @@ def test_the_queue_works_from_the_keyboard(console):
     page.click("#panel-title")
     page.keyboard.press("/")
     assert page.evaluate("() => document.activeElement.id") == "locate-q"
-
-
-def test_english_interface_with_lang_en(console):
-    page = console
-    report(page, 1, 1.5, description="test")
-    page.goto("/dispatch?lang=en")
-    page.wait_for_selector("#queue-rows tr.queue-row")
-    assert page.inner_text("h1") == "Dispatch console"
-    assert page.inner_text("#locate-go") == "Locate"
-    assert page.inner_text("#create-title") == "New incident"
-    row = page.locator("#queue-rows tr.queue-row").first
-    assert "Reported" in row.inner_text() and "Sanitation" in row.inner_text()
-    assert page.evaluate("() => document.documentElement.lang") == "en"
-    row.click()
-    page.wait_for_selector("#action-buttons button[data-action=accept]")
-    assert page.inner_text("#action-buttons button[data-action=accept]") == "Accept"
-    assert csp_errors(page) == []

@@ -19,6 +19,7 @@ from app.api.incidents import worktables
 from app.plumbing.readdb import read
 from app.security.headers import csp_nonce
 from app.security.limits import public
+from app.web.i18n import N_, lang, texts
 from geo.core.errors import NotFound
 from geo.incidents import reports
 from geo.places import geocode
@@ -30,89 +31,47 @@ GRID_ZOOM = 14  # grid outlines from this zoom on; community outlines below it
 COMMUNITY_ZOOM = 9  # nothing is drawn further out than this
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
-# key → (中文, English)
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("找网格员", "Find your grid worker"),
-    "lang_switch": ("English", "中文"), "sep": ("：", ": "),
-    "search_label": ("地址、小区或楼栋", "Address, compound or building"),
-    "search_placeholder": ("输入地址、小区或楼栋名称", "Type an address, compound or building"),
-    "suggestions": ("搜索建议", "Suggestions"),
-    "no_match": ("没有找到匹配的地址，请换个说法，或在地图上点击。",
-                 "No address matches; try other words, or tap the map."),
-    "locate_me": ("定位我", "Locate me"),
-    "locating": ("正在获取您的位置…", "Finding your position…"),
-    "geo_denied": ("您拒绝了位置权限。请在浏览器设置中允许定位，或改用搜索、点击地图。",
-                   "Location permission was refused. Allow it in your browser settings, "
-                   "or search or tap the map instead."),
-    "geo_unavailable": ("无法获取位置（设备未开启定位或信号不好）。请改用搜索或点击地图。",
-                        "Your position is unavailable (location off or no signal). Search "
-                        "or tap the map instead."),
-    "geo_timeout": ("获取位置超时，请重试，或改用搜索、点击地图。",
-                    "Finding your position took too long; retry, or search or tap the map."),
-    "geo_unsupported": ("此浏览器或连接不支持定位（需要 HTTPS）。请改用搜索或点击地图。",
-                        "This browser or connection cannot share a location (HTTPS is "
-                        "needed). Search or tap the map instead."),
-    "intro": ("搜索地址、点“定位我”或直接点击地图，查看所在网格和网格员。",
-              "Search an address, tap “Locate me” or tap the map to see your grid and "
-              "grid workers."),
-    "looking_up": ("正在查询…", "Looking up…"),
-    "outside": ("该位置不在本市网格服务范围内。", "This place is outside the area served."),
-    "no_grid": ("该位置在社区内，但未划入网格，请联系社区。",
-                "This place is in a community but in no grid; contact the community."),
-    "snapped": ("附近网格（{m} 米外）", "Nearest grid ({m} m away)"),
-    "community": ("社区", "Community"), "street": ("街道", "Street"),
-    "grid": ("网格", "Grid"), "workers": ("网格员", "Grid workers"),
-    "no_workers": ("暂无在岗网格员，请联系社区。", "No grid worker on duty; contact the "
-                                                 "community."),
-    "office": ("社区办公地址", "Community office"),
-    "hours": ("服务时间", "Service hours"),
-    "call": ("拨打", "Call"),
-    "relay": ("经转接拨打", "Call via relay"),
-    "masked": ("号码已隐藏", "number hidden"),
-    "no_phone": ("暂无公开电话，请到社区办公地址咨询。",
-                 "No public phone; ask at the community office."),
-    "role_grid_chief": ("网格长", "Grid chief"), "role_full_time": ("专职网格员", "Full-time"),
-    "role_part_time": ("兼职网格员", "Part-time"),
-    "role_building_head": ("楼栋长", "Building head"),
-    "report": ("反映问题", "Report a problem"),
-    "report_here": ("在此位置反映问题", "Report here"),
-    "report_need_place": ("请先选定位置：搜索、定位或点击地图。",
-                          "First choose the place: search, locate or tap the map."),
-    "report_where": ("位置", "Place"),
-    "category": ("问题类别", "Category"),
-    "description": ("问题描述", "Description"),
-    "description_placeholder": ("简要描述问题，如：3号楼楼道堆放杂物",
-                                "In a few words, e.g. rubbish piled in the stairwell"),
-    "photo": ("照片（可选）", "Photo (optional)"),
-    "photo_hint": ("JPG、PNG 或 WebP，不超过 {mb} MB；位置等隐藏信息会被去除。",
-                   "JPG, PNG or WebP up to {mb} MB; hidden data such as the location is "
-                   "removed."),
-    "photo_too_big": ("照片太大（不超过 {mb} MB）。", "The photo is too large (at most {mb} MB)."),
-    "contact_name": ("称呼（可选）", "Your name (optional)"),
-    "contact_phone": ("联系电话（可选）", "Phone (optional)"),
-    "contact_hint": ("仅工作人员可见，用于回访，不会公开。",
-                     "Seen by staff only, to call you back; never published."),
-    "honeypot": ("请勿填写", "Leave empty"),
-    "submit": ("提交", "Send"), "cancel": ("取消", "Cancel"),
-    "sending": ("正在提交…", "Sending…"),
-    "sent": ("已收到您反映的问题。", "Your report has been received."),
-    "reference": ("查询编号", "Reference"),
-    "keep_reference": ("请保存此编号，可凭它查询办理进度。",
-                       "Keep this reference to check progress."),
-    "status": ("查询办理进度", "Check progress"),
-    "status_label": ("查询编号", "Reference"),
-    "status_placeholder": ("如 K7QM-3XPA", "e.g. K7QM-3XPA"),
-    "status_go": ("查询", "Check"),
-    "status_none": ("没有这个编号的反映记录。", "No report has this reference."),
-    "state_open": ("办理中", "Being handled"), "state_closed": ("已办结", "Closed"),
-    "reported_at": ("反映时间", "Reported"), "closed_at": ("办结时间", "Closed"),
-    "public_note": ("答复", "Reply"), "no_note": ("暂无答复。", "No reply yet."),
-    "error": ("出错了：", "Error: "), "network": ("网络连接失败，请稍后再试。",
-                                               "Network error; try again later."),
-    "too_many": ("提交过于频繁，请稍后再试。", "Too many attempts; try again later."),
-    "zoom_hint": ("放大地图查看网格边界", "Zoom in to see grid boundaries"),
-    "layer_grids": ("网格", "Grids"), "layer_communities": ("社区", "Communities"),
-}
+# key → message (Chinese msgid, the key its context; English in app/translations)
+TEXTS: dict[str, str] = dict([
+    N_("title", "找网格员"), N_("sep", "："),
+    N_("search_label", "地址、小区或楼栋"), N_("search_placeholder", "输入地址、小区或楼栋名称"),
+    N_("suggestions", "搜索建议"),
+    N_("no_match", "没有找到匹配的地址，请换个说法，或在地图上点击。"), N_("locate_me", "定位我"),
+    N_("locating", "正在获取您的位置…"),
+    N_("geo_denied", "您拒绝了位置权限。请在浏览器设置中允许定位，或改用搜索、点击地图。"),
+    N_("geo_unavailable", "无法获取位置（设备未开启定位或信号不好）。请改用搜索或点击地图。"),
+    N_("geo_timeout", "获取位置超时，请重试，或改用搜索、点击地图。"),
+    N_("geo_unsupported", "此浏览器或连接不支持定位（需要 HTTPS）。请改用搜索或点击地图。"),
+    N_("intro", "搜索地址、点“定位我”或直接点击地图，查看所在网格和网格员。"),
+    N_("looking_up", "正在查询…"), N_("outside", "该位置不在本市网格服务范围内。"),
+    N_("no_grid", "该位置在社区内，但未划入网格，请联系社区。"),
+    N_("snapped", "附近网格（{m} 米外）"), N_("community", "社区"), N_("street", "街道"),
+    N_("grid", "网格"), N_("workers", "网格员"), N_("no_workers", "暂无在岗网格员，请联系社区。"),
+    N_("office", "社区办公地址"), N_("hours", "服务时间"), N_("call", "拨打"),
+    N_("relay", "经转接拨打"), N_("masked", "号码已隐藏"),
+    N_("no_phone", "暂无公开电话，请到社区办公地址咨询。"), N_("role_grid_chief", "网格长"),
+    N_("role_full_time", "专职网格员"), N_("role_part_time", "兼职网格员"),
+    N_("role_building_head", "楼栋长"), N_("report", "反映问题"),
+    N_("report_here", "在此位置反映问题"),
+    N_("report_need_place", "请先选定位置：搜索、定位或点击地图。"), N_("report_where", "位置"),
+    N_("category", "问题类别"), N_("description", "问题描述"),
+    N_("description_placeholder", "简要描述问题，如：3号楼楼道堆放杂物"),
+    N_("photo", "照片（可选）"),
+    N_("photo_hint", "JPG、PNG 或 WebP，不超过 {mb} MB；位置等隐藏信息会被去除。"),
+    N_("photo_too_big", "照片太大（不超过 {mb} MB）。"), N_("contact_name", "称呼（可选）"),
+    N_("contact_phone", "联系电话（可选）"),
+    N_("contact_hint", "仅工作人员可见，用于回访，不会公开。"), N_("honeypot", "请勿填写"),
+    N_("submit", "提交"), N_("cancel", "取消"), N_("sending", "正在提交…"),
+    N_("sent", "已收到您反映的问题。"), N_("reference", "查询编号"),
+    N_("keep_reference", "请保存此编号，可凭它查询办理进度。"), N_("status", "查询办理进度"),
+    N_("status_label", "查询编号"), N_("status_placeholder", "如 K7QM-3XPA"),
+    N_("status_go", "查询"), N_("status_none", "没有这个编号的反映记录。"),
+    N_("state_open", "办理中"), N_("state_closed", "已办结"), N_("reported_at", "反映时间"),
+    N_("closed_at", "办结时间"), N_("public_note", "答复"), N_("no_note", "暂无答复。"),
+    N_("error", "出错了："), N_("network", "网络连接失败，请稍后再试。"),
+    N_("too_many", "提交过于频繁，请稍后再试。"), N_("zoom_hint", "放大地图查看网格边界"),
+    N_("layer_grids", "网格"), N_("layer_communities", "社区"),
+])
 
 
 def _texts(lang: str) -> dict[str, str]:
@@ -122,7 +81,7 @@ def _texts(lang: str) -> dict[str, str]:
 @bp.get("/map")
 @public
 def map_page():
-    """The public map in Chinese, or English with ``?lang=en``."""
+    """The public map in the request's language (``app.web.i18n``)."""
     return _page(None)
 
 
@@ -144,11 +103,10 @@ def _page(start: dict | None):
     from app.maps.public_map import build_public_map
     from app.maps.render import render
 
-    lang = "en" if request.args.get("lang") == "en" else "zh"
-    t = _texts(lang)
+    t = texts(TEXTS)
     bounds, categories = read(lambda conn: (store.communities_extent(conn, None),
                                             worktables.categories(conn)))
-    labels = {c["code"]: (c["name_en"] or c["code"]) if lang == "en" else c["code"]
+    labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
               for c in categories if c["active"]}
     cfg = current_app.config
     m = build_public_map(bounds, start, tiles=cfg["BASEMAP_URL"],
@@ -156,15 +114,13 @@ def _page(start: dict | None):
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
     # Folium's viewport forbids zooming the page, which people with poor sight need.
     parts = dataclasses.replace(parts, header=Markup(_VIEWPORT.sub("", parts.header)))
-    script = {"lang": lang, "texts": t, "gridZoom": GRID_ZOOM,
+    script = {"lang": lang(), "texts": t, "gridZoom": GRID_ZOOM,
               "communityZoom": COMMUNITY_ZOOM, "categories": labels, "start": start,
               "relay": cfg["PUBLIC_CALL_RELAY"], "photoMaxBytes": cfg["PHOTO_MAX_BYTES"],
               "descriptionMax": reports.DESCRIPTION_MAX}
     # A signed-in visitor's session cookie makes the report POST need a CSRF token; an
     # anonymous one gets none (and no session cookie is made for them).
     with_csrf = cfg["SESSION_COOKIE_NAME"] in request.cookies
-    other = "zh" if lang == "en" else "en"
-    return render_template("public_map.html", map=parts, t=t, lang=lang, labels=labels,
+    return render_template("public_map.html", map=parts, t=t, labels=labels,
                            script=script, with_csrf=with_csrf,
-                           switch_url=request.path + ("" if other == "zh" else "?lang=en"),
                            photo_mb=cfg["PHOTO_MAX_BYTES"] // (1024 * 1024))
