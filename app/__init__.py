@@ -80,9 +80,10 @@ def register_errors(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Security headers and sessions, rate limits, sign-in and tokens."""
-    from app.security import auth, headers, limits
+    """Request logs, security headers and sessions, rate limits, sign-in and tokens."""
+    from app.security import auth, headers, limits, logs
 
+    logs.init_app(app)  # request ids and JSON log lines, with every response
     headers.init_app(app)
     limits.init_app(app)
     auth.init_app(app)

@@ -106,7 +106,6 @@ def set_active(username: str, active: bool) -> User:
     user = user_named(username)
     before = user.active
     user.active = active
-    user.session_key = secrets.token_hex(32)
     sessions.end_all(user.id)
     audit.record("user.enable" if active else "user.disable", "user", user.id,
                  before={"active": before}, after={"active": active})
@@ -116,9 +115,7 @@ def set_active(username: str, active: bool) -> User:
 def set_password(username: str, password: str, min_length: int) -> None:
     user = user_named(username)
     user.password_hash = _hasher.hash(check_password(password, min_length))
-    user.session_key = secrets.token_hex(32)
     sessions.end_all(user.id)
-    user.failed_logins, user.locked_until = 0, None
     audit.record("user.password", "user", user.id)
 
 
@@ -144,7 +141,7 @@ def authenticate(username: str, password: str, *, client: str, max_failures: int
                      user.id if user else None, actor="login:" + _typed_name(username))
         raise LoginRefused(wait)
     throttle.clear(pair, client)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user

@@ -15,8 +15,6 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.security import logs
-
 STATIC_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
@@ -95,7 +93,6 @@ def init_app(app: Flask) -> None:
     tiles = tile_origin(app.config["BASEMAP_URL"])
     app.extensions["gridmap_csp"] = {"tiles": tiles, "plain": policy(None, tiles)}
     app.session_interface = SessionInterface()
-    logs.init_app(app)  # request ids and JSON log lines, with every response
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.after_request(_add_headers)
 
