@@ -58,14 +58,21 @@ class Defaults:
     RATELIMIT_ENABLED = True
 
     MAX_GEOMETRY_VERTICES = 100_000
-    # Basemap tiles: origins are allowed by the Content-Security-Policy (img-src).
-    BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    BASEMAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
-    # The statistics maps (/maps/caseload, /maps/coverage): tile subdomains ({s}) and the
-    # coordinate system the tiles are drawn in: wgs84 (OpenStreetMap, Tianditu) or gcj02
-    # (Amap: the layers are then shifted to match). An empty BASEMAP_URL draws no basemap.
-    BASEMAP_SUBDOMAINS = "abc"
-    BASEMAP_CRS = "wgs84"
+    # Basemaps every map's switcher offers, in this order (app/maps/basemaps.py): osm,
+    # tianditu (vector + labels; only with TIANDITU_KEY), amap (drawn in GCJ-02: the map
+    # then shifts every overlay to match, and clicks back), intranet (a tile server of your
+    # own: TILES_URL with {z}/{x}/{y} and {s} for TILES_SUBDOMAINS, drawn in TILES_CRS,
+    # wgs84 or gcj02; only with TILES_URL) and none (vector layers only). BASEMAP_DEFAULT
+    # is shown first; a user's choice is kept by their browser. Tile origins are allowed
+    # by the Content-Security-Policy (img-src).
+    BASEMAPS = "osm,tianditu,amap,intranet,none"
+    BASEMAP_DEFAULT = "osm"
+    OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TIANDITU_KEY = ""
+    TILES_URL = ""
+    TILES_SUBDOMAINS = ""
+    TILES_CRS = "wgs84"
+    TILES_ATTRIBUTION = ""
 
     ASSIGN_SNAP_METERS = 50.0
     # Incidents within this distance of another grid are flagged for the dispatcher.

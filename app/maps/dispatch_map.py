@@ -40,17 +40,16 @@ class _Handles(MacroElement):
         self.grids, self.incidents, self.located = grids, incidents, located
 
 
-def build_dispatch_map(bounds: list[list[float]] | None, *, tiles: str, attribution: str,
-                       names: dict[str, str]) -> folium.Map:
-    """The console map fitted to ``bounds`` (``[[south, west], [north, east]]``).
+def build_dispatch_map(bounds: list[list[float]] | None, *, names: dict[str, str]) -> folium.Map:
+    """The console map fitted to ``bounds`` (``[[south, west], [north, east]]``), with no
+    basemap: the page's script adds the switcher (``static/js/lib/basemaps.js``).
 
     ``names`` labels the layers in the layer switcher (keys ``grids``, ``incidents``).
     """
     m = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    m.options["maxZoom"] = 19  # Folium passes max_zoom only to its own tiles; there are none
     m.default_js = [a for a in m.default_js if a[0] in KEEP_ASSETS]
     m.default_css = [a for a in m.default_css if a[0] in KEEP_ASSETS]
-    folium.TileLayer(tiles, attr=attribution, name="basemap", max_zoom=19,
-                     control=False).add_to(m)
     grids = folium.FeatureGroup(name=names["grids"]).add_to(m)
     incidents = MarkerCluster(name=names["incidents"], options={
         "showCoverageOnHover": False, "maxClusterRadius": 45, "chunkedLoading": True,

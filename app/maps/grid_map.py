@@ -6,6 +6,8 @@ from html import escape
 
 import folium
 from flask_babel import lazy_gettext as _l
+from folium.elements import MacroElement
+from folium.template import Template
 from shapely.geometry import shape
 
 ROLE_NAMES = {"grid_chief": _l("网格长"), "full_time": _l("专职网格员"),
@@ -15,15 +17,25 @@ TOOLTIP_FIELDS = {"code": _l("网格编码 Code"), "name": _l("网格名称 Name
                   "workers": _l("网格员 Workers")}
 
 
-def build_grid_map(collection: dict, workers: dict[str, list[dict]], *, tiles: str,
-                   attribution: str) -> folium.Map:
+class _Handle(MacroElement):
+    """Publishes the map to the page's script as ``window.gridmapGrids``."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.gridmapGrids = {map: {{ this._parent.get_name() }}};
+        {% endmacro %}
+    """)
+
+
+def build_grid_map(collection: dict, workers: dict[str, list[dict]]) -> folium.Map:
     """A map of ``collection`` (grid features) with one tooltip per grid.
 
     Every text shown is HTML-escaped here: Folium's tooltips insert property values as
     HTML, so a grid named ``<img src=x onerror=...>`` must arrive as ``&lt;img ...``.
     """
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
-    folium.TileLayer(tiles, attr=attribution, name="basemap", max_zoom=19).add_to(m)
+    m.options["maxZoom"] = 19  # Folium passes max_zoom only to its own tiles; there are none
+    _Handle().add_to(m)  # the basemap switcher is added by static/js/pages/grid_map.js
     features = [_shown(f, workers.get(f["properties"]["code"], []))
                 for f in collection["features"]]
     if not features:  # Folium's tooltip refuses a layer without the fields it names

@@ -37,15 +37,13 @@ class _Handles(MacroElement):
         self.communities, self.grids, self.place = communities, grids, place
 
 
-def build_public_map(bounds: list[list[float]] | None, start: dict | None, *, tiles: str,
-                     attribution: str) -> folium.Map:
+def build_public_map(bounds: list[list[float]] | None, start: dict | None) -> folium.Map:
     """The map fitted to ``bounds`` (``[[south, west], [north, east]]``), or centred on
-    ``start`` (``{"lon", "lat"}``, a building) when given."""
-    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, max_zoom=19)
+    ``start`` (``{"lon", "lat"}``, a building) when given. The script adds the basemap."""
+    m = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    m.options["maxZoom"] = 19  # Folium passes max_zoom only to its own tiles; there are none
     m.default_js = [a for a in m.default_js if a[0] in KEEP_ASSETS]
     m.default_css = [a for a in m.default_css if a[0] in KEEP_ASSETS]
-    folium.TileLayer(tiles, attr=attribution, name="basemap", max_zoom=19,
-                     control=False).add_to(m)
     communities = folium.FeatureGroup(name="communities", control=False).add_to(m)
     grids = folium.FeatureGroup(name="grids", control=False).add_to(m)
     place = folium.FeatureGroup(name="place", control=False).add_to(m)

@@ -1,15 +1,13 @@
 """The caseload and coverage maps: an empty stage that ``static/js/statsmap.js`` fills.
 
 With 10,000 grids a page that embeds them is 14–22 MB; this one carries none. The
-builder lays out the basemap (or none), the layers and an empty legend, and hands them
-to the page's script as ``window.gridmapStats``; the script fetches the grid outlines of
-the view (quantised for the zoom), the numbers and their classes, the heat points or
-the buildings, and draws them.
+builder lays out the layers and an empty legend, and hands them to the page's script
+as ``window.gridmapStats``; the script adds the basemap switcher, fetches the grid
+outlines of the view (quantised for the zoom), the numbers and their classes, the heat
+points or the buildings, and draws them.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import folium
 from folium.elements import JSCSSMixin, MacroElement
@@ -19,17 +17,6 @@ from folium.template import Template
 DEFAULT_LOCATION, DEFAULT_ZOOM = [35.0, 105.0], 4
 KEEP_ASSETS = ("leaflet", "leaflet_css")  # the page brings Bootstrap; no jQuery needed
 KINDS = ("caseload", "coverage")
-
-
-@dataclass(frozen=True)
-class Basemap:
-    """Tiles to draw under the layers; ``url`` None: no basemap at all. ``crs`` is the
-    coordinate system the tiles are drawn in: ``gcj02`` (Amap) shifts every layer."""
-
-    url: str | None
-    attribution: str = ""
-    subdomains: str = "abc"
-    crs: str = "wgs84"
 
 
 class _Heat(JSCSSMixin, MacroElement):
@@ -94,7 +81,7 @@ class _Handles(MacroElement):
         self.layers, self.overlays = layers, overlays
 
 
-def build_stats_map(kind: str, bounds: list[list[float]] | None, *, basemap: Basemap,
+def build_stats_map(kind: str, bounds: list[list[float]] | None, *,
                     names: dict[str, str]) -> folium.Map:
     """The ``caseload`` or ``coverage`` map fitted to ``bounds`` ([[S, W], [N, E]]).
 
@@ -105,11 +92,9 @@ def build_stats_map(kind: str, bounds: list[list[float]] | None, *, basemap: Bas
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    m.options["maxZoom"] = 19  # Folium passes max_zoom only to its own tiles; there are none
     m.default_js = [a for a in m.default_js if a[0] in KEEP_ASSETS]
     m.default_css = [a for a in m.default_css if a[0] in KEEP_ASSETS]
-    if basemap.url:
-        folium.TileLayer(basemap.url, attr=basemap.attribution, name="basemap", max_zoom=19,
-                         subdomains=basemap.subdomains, control=False).add_to(m)
     layers = {"grids": folium.FeatureGroup(name=names["grids"]).add_to(m)}
     if kind == "caseload":
         layers["heat"] = _Heat(names["heat"]).add_to(m)

@@ -9,7 +9,6 @@ which backs up the escaping of user-entered text.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
@@ -31,24 +30,15 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def policy(nonce: str | None, tile_origin: str) -> str:
+def policy(nonce: str | None, tile_origins: str) -> str:
     own = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     return "; ".join((
         "default-src 'self'", f"script-src {own}", f"style-src {own}",
         # Leaflet and Folium's tooltips set style attributes; attributes cannot run code.
         "style-src-attr 'unsafe-inline'",
-        f"img-src 'self' data: {tile_origin}".rstrip(), "font-src 'self' data:",
+        f"img-src 'self' data: {tile_origins}".rstrip(), "font-src 'self' data:",
         "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
         "form-action 'self'", "frame-ancestors 'none'"))
-
-
-def tile_origin(url: str) -> str:
-    """``https://{s}.tile.example/{z}/..`` → ``https://*.tile.example`` for img-src."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return ""
-    host = parts.netloc.replace("{s}.", "*.").replace("{s}", "*")
-    return f"{parts.scheme}://{host}"
 
 
 def security_headers(app: Flask, nonce: str | None, secure: bool) -> list[tuple[str, str]]:
@@ -90,7 +80,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    tiles = tile_origin(app.config["BASEMAP_URL"])
+    from app.maps.basemaps import tile_origins
+
+    tiles = " ".join(tile_origins(app.config))
     app.extensions["gridmap_csp"] = {"tiles": tiles, "plain": policy(None, tiles)}
     app.session_interface = SessionInterface()
     app.jinja_env.globals["csp_nonce"] = csp_nonce

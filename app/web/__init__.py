@@ -19,8 +19,13 @@ def init_app(app) -> None:
                    api_docs):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
+    from app.maps import basemaps
     from app.security.accounts import token_state
+    from app.web.i18n import lang
 
+    basemaps.check(app.config)
     app.jinja_env.globals["token_state"] = token_state
+    # Map pages embed the basemap switcher's choices: {% include "_basemaps.html" %}.
+    app.jinja_env.globals["basemaps_config"] = lambda: basemaps.page_config(app.config, lang())
     app.jinja_env.filters["tojson_pretty"] = lambda value: json.dumps(
         value, ensure_ascii=False, indent=1, sort_keys=True, default=str)

@@ -1,6 +1,6 @@
 """Caseload and performance indicators per grid or community for a period.
 
-Definitions (the page shows them next to the numbers; ``DEFINITIONS`` holds the texts).
+Definitions (the page and the API say them in words: ``app.api.stats.definitions``).
 The period ``[from, to)`` is in local days of the ``TIMEZONE`` setting: from 00:00 on
 ``from`` up to, not including, 00:00 on ``to``. ``category`` narrows every measure.
 
@@ -56,24 +56,6 @@ IDENTITY = {"grid": ("grid_id", "grid_code", "grid_name", "community_code", "com
 MEASURES = ("count", "per_1000", "open", "overdue")
 COUNTS = ("count", "open", "overdue", "closed", "closed_on_time", "resolved", "reworked",
           "responded")
-DEFINITIONS = {
-    "count": ("事件数：期内上报的事件（合并的重复事件不计）",
-              "Count: incidents reported in the period (merged duplicates left out)"),
-    "per_1000": ("每千户事件数 = 事件数 × 1000 ÷ 户数",
-                 "Per 1,000 households = count × 1000 ÷ households"),
-    "open": ("未办结：期内上报、目前仍未办结", "Open: reported in the period, still open now"),
-    "overdue": ("超期：期内上报、目前已超期", "Overdue: reported in the period, overdue now"),
-    "on_time_rate": ("按期结案率 = 期内按期结案数 ÷ 期内结案数（结案时间不晚于办结时限）",
-                     "On-time closure rate = closed by the deadline ÷ closed in the period"),
-    "rework_rate": ("返工率 = 首次反馈在期内且其后被重办或回退的事件数 ÷ 首次反馈在期内的事件数",
-                    "Rework rate = first resolved in the period and then reopened or "
-                    "returned ÷ first resolved in the period"),
-    "mean_response_h": ("平均响应时长（小时）= 上报至首次立案或派遣的平均时长",
-                        "Mean time to respond (h): report → first accept or dispatch"),
-    "mean_close_h": ("平均结案时长（小时）= 期内结案事件从上报到结案的平均时长",
-                     "Mean time to close (h): report → close, over incidents closed in "
-                     "the period"),
-}
 
 
 def refresh(conn: Connection, limit: int | None = 20_000) -> int:

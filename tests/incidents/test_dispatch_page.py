@@ -131,8 +131,7 @@ def test_the_map_builder_draws_no_data_and_loads_only_local_assets():
     from app.maps.render import render
 
     box = [[39.9, 116.39], [39.902, 116.398]]
-    m = build_dispatch_map(box, tiles="https://tile.example/{z}/{x}/{y}.png",
-                           attribution="x", names={"grids": "网格", "incidents": "事件"})
+    m = build_dispatch_map(box, names={"grids": "网格", "incidents": "事件"})
     parts = render(m, "N0NCE", lambda path: "/static/" + path)
     page = parts.header + parts.html + parts.script
     assert "/static/vendor/markercluster/leaflet.markercluster.js" in page
@@ -140,8 +139,7 @@ def test_the_map_builder_draws_no_data_and_loads_only_local_assets():
     assert "L.markerClusterGroup" in page and "window.gridmapDispatch" in page
     assert "fitBounds" in page and "L.geoJson" not in page  # data comes from the API
     assert json.dumps("网格") in parts.script  # the layer switcher's names, as JS strings
-    empty = build_dispatch_map(None, tiles="https://t/{z}/{x}/{y}.png", attribution="x",
-                               names={"grids": "g", "incidents": "i"})
+    empty = build_dispatch_map(None, names={"grids": "g", "incidents": "i"})
     assert empty.location == DEFAULT_LOCATION
 
 

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from app.maps.render import render
-from app.maps.stats_map import Basemap, build_stats_map
+from app.maps.stats_map import build_stats_map
 from tests.service.test_browser_pages import sign_in
 from tests.support.geometries import GRID_A, GRID_C, xy
 from tests.support.towns import add_party
@@ -23,10 +23,9 @@ def _children(m) -> dict[str, str]:
 
 def test_caseload_builder_lays_out_layers_and_an_empty_legend():
     box = [[39.9, 116.39], [39.902, 116.398]]
-    m = build_stats_map("caseload", box, basemap=Basemap("https://tile.example/{z}/{x}/{y}.png",
-                                                         "© x"), names=NAMES)
+    m = build_stats_map("caseload", box, names=NAMES)
     kinds = [c["name"] for c in m.to_dict()["children"].values()]
-    assert kinds == ["TileLayer", "FeatureGroup", "HeatLayer", "MarkerCluster", "Legend",
+    assert kinds == ["FeatureGroup", "HeatLayer", "MarkerCluster", "Legend",
                      "StatsHandles", "FitBounds"]
     parts = render(m, "N0NCE", lambda path: "/static/" + path)
     page = parts.header + parts.html + parts.script
@@ -38,15 +37,15 @@ def test_caseload_builder_lays_out_layers_and_an_empty_legend():
     assert '<script nonce="N0NCE"' in parts.header
 
 
-def test_coverage_builder_without_basemap_has_buildings_and_no_heat():
-    m = build_stats_map("coverage", None, basemap=Basemap(None), names=NAMES)
+def test_coverage_builder_has_buildings_and_no_heat():
+    m = build_stats_map("coverage", None, names=NAMES)
     kinds = [c["name"] for c in m.to_dict()["children"].values()]
     assert kinds == ["FeatureGroup", "FeatureGroup", "Legend", "StatsHandles"]
     parts = render(m, "n", lambda path: "/static/" + path)
     assert "leaflet-heat" not in parts.header + parts.script
     assert "buildings:" in parts.script and "tile" not in parts.script.lower()
     with pytest.raises(ValueError):
-        build_stats_map("heat", None, basemap=Basemap(None), names=NAMES)
+        build_stats_map("heat", None, names=NAMES)
 
 
 def page_errors(page) -> list[str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify
 from flask_login import current_user
 
 from app.api.common import STAFF, Blueprint
+from app.api.stats.definitions import definitions
 from app.api.stats.schemas import CSV, Caseload, CaseloadQuery, Coverage, CoverageQuery
 from app.extensions import db
 from app.plumbing.readdb import read
@@ -86,9 +87,7 @@ def _caseload(args: dict) -> dict:
 @blp.response(200, Caseload, description="rows, outside, totals and definitions")
 @blp.fails({**FAILS, 404: "no such community among the caller's"})
 def caseload_json(args):
-    lang = 1 if request.accept_languages.best_match(["zh", "en"]) == "en" else 0
-    return jsonify({**_caseload(args), "definitions": {
-        k: v[lang] for k, v in caseload.DEFINITIONS.items()}})
+    return jsonify({**_caseload(args), "definitions": definitions()})
 
 
 @blp.route("/stats/caseload.csv", methods=["GET"])

@@ -9,7 +9,7 @@ extent for the map's first view.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from app.api.incidents import worktables
@@ -103,10 +103,8 @@ def console():
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
               for c in categories}
     offered = [c["code"] for c in categories if c["active"]]
-    cfg = current_app.config
-    m = build_dispatch_map(bounds, tiles=cfg["BASEMAP_URL"],
-                           attribution=cfg["BASEMAP_ATTRIBUTION"],
-                           names={"grids": t["layer_grids"], "incidents": t["layer_incidents"]})
+    m = build_dispatch_map(bounds, names={"grids": t["layer_grids"],
+                                          "incidents": t["layer_incidents"]})
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
     script = {"lang": lang(), "texts": t, "gridZoom": GRID_ZOOM, "pageSize": PAGE_SIZE,
               "pointLimit": POINT_LIMIT, "categories": labels}

@@ -37,8 +37,7 @@ def grids():
             conn, community=chosen["code"], box=None, at=None, offset=0,
             limit=cfg["API_PAGE_LIMIT_MAX"])))
         workers = read(lambda conn: store.grid_workers(conn, chosen["id"]))
-    m = build_grid_map(collection, workers, tiles=cfg["BASEMAP_URL"],
-                       attribution=cfg["BASEMAP_ATTRIBUTION"])
+    m = build_grid_map(collection, workers)
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
     return render_template("maps/grids.html", map=parts, choices=choices, chosen=chosen,
                            count=len(collection["features"]))

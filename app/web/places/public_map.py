@@ -109,8 +109,7 @@ def _page(start: dict | None):
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
               for c in categories if c["active"]}
     cfg = current_app.config
-    m = build_public_map(bounds, start, tiles=cfg["BASEMAP_URL"],
-                         attribution=cfg["BASEMAP_ATTRIBUTION"])
+    m = build_public_map(bounds, start)
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
     # Folium's viewport forbids zooming the page, which people with poor sight need.
     parts = dataclasses.replace(parts, header=Markup(_VIEWPORT.sub("", parts.header)))

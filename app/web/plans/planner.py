@@ -140,7 +140,6 @@ def plan_editor(plan_id: int):
     script = {"lang": lang(), "texts": t, "plan": plan_id, "bounds": bounds,
               "canWrite": current_user.can("plans:write") and plan["status"] == "draft",
               "band": [cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]],
-              "tiles": cfg["BASEMAP_URL"], "attribution": cfg["BASEMAP_ATTRIBUTION"],
               "buildingsMax": cfg["BUILDINGS_LIMIT_MAX"],
               "listUrl": url_for("planner.plan_list") + ("?lang=en" if lang() == "en" else "")}
     return render_template("plan_editor.html", t=t, plan=plan, script=script,

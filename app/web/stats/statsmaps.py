@@ -9,7 +9,8 @@ from branca.utilities import color_brewer
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 
-from app.api.stats.mapdata import BASEMAP_CRS, CASELOAD_MEASURES, COVERAGE_MEASURES
+from app.api.stats.definitions import definitions
+from app.api.stats.mapdata import CASELOAD_MEASURES, COVERAGE_MEASURES
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
@@ -73,18 +74,14 @@ def coverage_page():
 
 def _page(kind: str, measures: tuple[str, ...]):
     from app.maps.render import render
-    from app.maps.stats_map import Basemap, build_stats_map
+    from app.maps.stats_map import build_stats_map
 
     t = texts(TEXTS)
     cfg = current_app.config
     scope = current_user.communities
     bounds, categories = read(lambda conn: (store.communities_extent(conn, scope),
                                             caseload.category_codes(conn)))
-    basemap = Basemap(cfg["BASEMAP_URL"] or None, cfg["BASEMAP_ATTRIBUTION"],
-                      cfg["BASEMAP_SUBDOMAINS"], cfg["BASEMAP_CRS"])
-    if basemap.crs not in BASEMAP_CRS:
-        raise ValueError(f"BASEMAP_CRS must be one of {BASEMAP_CRS}")
-    m = build_stats_map(kind, _shown(bounds, basemap.crs), basemap=basemap, names={
+    m = build_stats_map(kind, bounds, names={
         "grids": t["layer_grids"], "heat": t["layer_heat"], "open": t["layer_open"],
         "buildings": t["layer_buildings"], "legend": t[measures[0]]})
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
@@ -92,24 +89,14 @@ def _page(kind: str, measures: tuple[str, ...]):
                                        cfg["TIMEZONE"])
     script = {"kind": kind, "lang": lang(), "texts": t, "measures": list(measures),
               "palettes": {m: color_brewer(PALETTES[m], 9) for m in measures},
-              "schemes": list(classes.SCHEMES), "crs": basemap.crs,
+              "schemes": list(classes.SCHEMES),
               "minZoom": mapshapes.MIN_ZOOM, "buildingZoom": BUILDING_ZOOM,
               "from": start.isoformat(), "to": end.isoformat(),
               "target": cfg["COVERAGE_TARGET_HOUSEHOLDS"],
               "distance": cfg["COVERAGE_DISTANCE_METERS"],
               "maxDistance": coverage.MAX_DISTANCE_M,
-              "definitions": {k: v[lang() == "en"] for k, v in caseload.DEFINITIONS.items()},
+              "definitions": definitions(),
               "canOpen": current_user.can("incidents:read")}
     return render_template("maps/stats.html", map=parts, t=t, kind=kind,
                            measures=measures, categories=categories, script=script)
 
-
-def _shown(bounds, crs: str):
-    """The first view's box, shifted like the layers on a GCJ-02 basemap."""
-    if not bounds or crs == "wgs84":
-        return bounds
-    from geo.core.crs import from_wgs84
-
-    (s, w), (n, e) = bounds
-    (w2, e2), (s2, n2) = from_wgs84([w, e], [s, n], crs)
-    return [[float(s2), float(w2)], [float(n2), float(e2)]]

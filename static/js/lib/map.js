@@ -1,26 +1,6 @@
-/* Leaflet bits the map pages share (L: static/vendor/leaflet), and the GCJ-02/BD-09 shift
- * through one maintained implementation: gcoord (npm, vendored), loaded on first use. */
+/* Leaflet bits the map pages share (L: static/vendor/leaflet). Basemaps: lib/basemaps.js;
+ * coordinate systems: lib/crs.js. */
 import {el} from "./dom.js";
-
-const GCOORD = new URL("../../vendor/gcoord/gcoord.esm-browser.prod.js", import.meta.url).href;
-const CRS = {wgs84: "WGS84", cgcs2000: "WGS84", gcj02: "GCJ02", bd09: "BD09"};  // crs= → gcoord
-let gcoord = null;
-
-/* [lon, lat] from one crs= to another (CGCS2000 is WGS-84 at this scale; outside China
-   there is no shift). */
-export async function shift(lon, lat, from, to) {
-  const a = CRS[from] || "WGS84";
-  const b = CRS[to] || "WGS84";
-  if (a === b) return [lon, lat];
-  if (!gcoord) gcoord = (await import(GCOORD)).default;
-  return gcoord.transform([Number(lon), Number(lat)], gcoord[a], gcoord[b]);
-}
-
-export const toWgs84 = (lon, lat, crs) => shift(lon, lat, crs, "wgs84");
-
-export function basemap(map, url, attribution) {
-  return url ? L.tileLayer(url, {attribution, maxZoom: 19}).addTo(map) : null;
-}
 
 /* LatLngBounds → the API's bbox "west,south,east,north", clamped, `digits` decimals (6). */
 export function bbox(bounds, digits) {

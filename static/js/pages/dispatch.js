@@ -13,12 +13,15 @@ import {$, el, debounce} from "../lib/dom.js";
 import {coords, dateTime} from "../lib/format.js";
 import {api, query} from "../lib/http.js";
 import {fmt, htmlLang, pageConfig, t} from "../lib/i18n.js";
-import {bbox, toWgs84} from "../lib/map.js";
+import {useBasemaps} from "../lib/basemaps.js";
+import {toWgs84} from "../lib/crs.js";
+import {bbox} from "../lib/map.js";
 
 const config = pageConfig("dispatch-config");
 const T = config.texts;
 const handles = window.gridmapDispatch;
 const map = handles.map;
+useBasemaps(map);
 const OPEN = ["reported", "accepted", "dispatched", "in_progress", "returned", "reopened"];
 const CRS_SHORT = {wgs84: "WGS-84", cgcs2000: "CGCS2000", gcj02: "GCJ-02", bd09: "BD-09"};
 // *Seq: the number of the latest request of each kind; older answers are dropped.

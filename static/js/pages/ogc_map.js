@@ -1,13 +1,14 @@
 /* The OGC API pages' map: draws this page's features, fetched as GeoJSON from the
- * alternate link in data-geojson, over the configured basemap. Names are user-entered:
+ * alternate link in data-geojson, over the chosen basemap. Names are user-entered:
  * their tooltips are text, never HTML. A native ES module (deferred: the page is parsed). */
 import {api} from "../lib/http.js";
-import {basemap, textTooltip} from "../lib/map.js";
+import {useBasemaps} from "../lib/basemaps.js";
+import {textTooltip} from "../lib/map.js";
 
 async function draw(box) {
   const map = L.map(box);
-  basemap(map, box.dataset.tiles, box.dataset.attribution);
   map.setView([39.9, 116.4], 11);
+  await useBasemaps(map);
   const data = await api(box.dataset.geojson, {headers: {Accept: "application/geo+json"}});
   const layer = L.geoJSON(data, {
     style: {color: "#d9480f", weight: 2, fillOpacity: 0.15},

@@ -17,7 +17,8 @@ import {$, el} from "../lib/dom.js";
 import {dateTime} from "../lib/format.js";
 import {ApiError, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
-import {basemap, textTooltip} from "../lib/map.js";
+import {useBasemaps} from "../lib/basemaps.js";
+import {textTooltip} from "../lib/map.js";
 import {installDrawing} from "./plan_draw.js";
 
 const config = pageConfig("plan-config");
@@ -80,7 +81,6 @@ function pct(x) {
 
 if (L.PM) L.PM.setOptIn(true);  // Geoman (plan_draw.js) draws lines only; it edits no layer
 const map = L.map("map", {zoomSnap: 0.25, boxZoom: false, pmIgnore: false});
-basemap(map, config.tiles, config.attribution);
 map.createPane("grids").style.zIndex = 410;
 map.createPane("findings").style.zIndex = 420;
 map.createPane("buildings").style.zIndex = 430;
@@ -104,6 +104,7 @@ const buildingLayer = L.layerGroup().addTo(map);
 L.control.layers(null, {[T.layer_grids]: gridLayer, [T.layer_buildings]: buildingLayer,
                         [T.layer_findings]: findingLayer}, {collapsed: true}).addTo(map);
 if (config.bounds) map.fitBounds(config.bounds); else map.setView([39.9, 116.4], 14);
+useBasemaps(map);
 
 function styleBuilding(b) {
   b.layer.setStyle({color: "#222", weight: 1, fillColor: colour(b.grid), fillOpacity: 0.85});

@@ -5,12 +5,14 @@
 import {$, el, debounce, replace} from "../lib/dom.js";
 import {ApiError, query, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
+import {useBasemaps} from "../lib/basemaps.js";
 import {bbox, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
 const T = config.texts;
 const handles = window.gridmapPublic;
 const map = handles.map;
+useBasemaps(map);
 // *Seq: the number of the latest request of each kind; older answers are dropped.
 const state = {place: null, outlineSeq: 0, lookupSeq: 0, suggestSeq: 0, formToken: null,
                gridLayer: null, outlineKey: "", suggestions: [], active: -1};

@@ -11,6 +11,7 @@
  */
 import {$, el} from "../lib/dom.js";
 import {number, percent} from "../lib/format.js";
+import {useBasemaps} from "../lib/basemaps.js";
 import {api, query} from "../lib/http.js";
 import {fmt, htmlLang, pageConfig} from "../lib/i18n.js";
 
@@ -18,6 +19,7 @@ const config = pageConfig("stats-config");
 const T = config.texts;
 const H = window.gridmapStats;
 const map = H.map;
+useBasemaps(map);
 const CASELOAD = config.kind === "caseload";
 const NO_DATA = "#d9d9d9";
 const renderer = L.canvas({padding: 0.3, tolerance: 3});
@@ -163,7 +165,7 @@ async function loadGrids() {
   const box = viewBox(0.5);
   const seq = ++state.seq.grids;
   const body = await getJSON("/api/v1/map/grids?" + query({
-    bbox: box.map((v) => v.toFixed(6)).join(","), zoom: zoom, crs: config.crs}));
+    bbox: box.map((v) => v.toFixed(6)).join(","), zoom: zoom}));
   if (seq !== state.seq.grids) return;
   const grids = decode(body);
   H.grids.clearLayers();
@@ -437,7 +439,7 @@ async function loadHeat() {
   const seq = ++state.seq.heat;
   const c = choices();
   const body = await getJSON("/api/v1/map/heat?" + query({
-    from: c.from, to: c.to, category: c.category, zoom: map.getZoom(), crs: config.crs,
+    from: c.from, to: c.to, category: c.category, zoom: map.getZoom(),
     bbox: viewBox(0.2).map((v) => v.toFixed(6)).join(",")}));
   if (seq !== state.seq.heat) return;
   H.heat.setOptions({max: Math.max(1, body.max)});
@@ -448,7 +450,7 @@ async function loadOpen() {
   if (!CASELOAD || !config.canOpen || !map.hasLayer(H.open)) return;
   const seq = ++state.seq.open;
   const body = await getJSON("/api/v1/map/open?" + query({
-    crs: config.crs, bbox: viewBox(0.2).map((v) => v.toFixed(6)).join(",")}));
+    bbox: viewBox(0.2).map((v) => v.toFixed(6)).join(",")}));
   if (seq !== state.seq.open) return;
   H.open.clearLayers();
   H.open.addLayers(body.points.map((p) => L.circleMarker([p[2], p[1]], {
@@ -464,7 +466,7 @@ async function loadBuildings() {
   }
   const seq = ++state.seq.buildings;
   const body = await getJSON("/api/v1/map/buildings?" + query({
-    crs: config.crs, distance: field("distance").value,
+    distance: field("distance").value,
     bbox: viewBox(0.2).map((v) => v.toFixed(6)).join(",")}));
   if (seq !== state.seq.buildings) return;
   H.buildings.clearLayers();
