@@ -6,7 +6,7 @@ import {$, el, debounce, replace} from "../lib/dom.js";
 import {ApiError, query, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {bbox, pinIcon} from "../lib/map.js";
+import {bbox, keepSized, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
 const T = config.texts;
@@ -249,12 +249,9 @@ $("status-form").addEventListener("submit", (event) => {
 
 // ---- keep the place in view as the panel grows and shrinks -------------------------
 
-if (window.ResizeObserver) {
-  new ResizeObserver(debounce(() => {
-    map.invalidateSize({pan: false});
-    if (state.place) map.panTo([state.place.lat, state.place.lon], {animate: false});
-  }, 100)).observe(document.querySelector(".pm-map"));
-}
+keepSized(map, () => {
+  if (state.place) map.panTo([state.place.lat, state.place.lon], {animate: false});
+});
 
 // ---- start -------------------------------------------------------------------------
 
