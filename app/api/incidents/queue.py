@@ -96,7 +96,8 @@ def list_incidents(args):
         community=args.get("community"), grid=args.get("grid"),
         assignee=assignee if isinstance(assignee, int) else None,
         unassigned=assignee == "none", since=args.get("since"), until=args.get("until"),
-        box=args.get("bbox"), order=args.get("order") or "newest", limit=args["limit"],
+        box=args.get("bbox"), order=args.get("order") or "newest", search=args.get("q"),
+        limit=args["limit"],
         offset=args["offset"])
     page = read(lambda conn: incidents.incidents(
         conn, current_user.communities,

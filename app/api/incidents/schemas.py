@@ -76,6 +76,8 @@ class IncidentsQuery(Paging):
     until = Date("reported on or before (YYYY-MM-DD)", data_key="to")
     bbox = Bbox()
     order = Choice("newest (default) | due", incidents.ORDERS)
+    q = Text("search: an incident number, a hotline ticket number, words of the "
+             "description or address, or (for roles that see reporters) a reporter's phone", 100)
 
 
 class PointsQuery(Query):

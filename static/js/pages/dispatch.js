@@ -107,7 +107,7 @@ function queueQuery() {
   return query({
     status: $("f-status").value, community: $("f-community").value,
     category: $("f-category").value, assignee: $("f-assignee").value,
-    overdue: $("f-overdue").checked ? "true" : "",
+    overdue: $("f-overdue").checked ? "true" : "", q: $("f-q").value.trim(),
     bbox: $("f-view").checked ? bbox(map.getBounds()) : "",
     order: "due", limit: config.pageSize, offset: state.offset,
   });
@@ -451,7 +451,7 @@ async function showIncident(inc, message) {
   if (!panel) {
     panel = import("./dispatch_panel.js").then((module) => module.incidentPanel({
       state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
-      overdueBadge, openIncident, refreshLists, showSelected}));
+      overdueBadge, openIncident, refreshLists, showSelected, searchQueue}));
   }
   (await panel).showIncident(inc, message);
 }
@@ -484,6 +484,14 @@ $("queue-filters").addEventListener("submit", (e) => {
   state.offset = 0;
   refreshLists();
 });
+/* The queue of everything matching `text` (a repeat caller's phone, say), any status. */
+function searchQueue(text) {
+  $("f-q").value = text;
+  $("f-status").value = "";
+  state.offset = 0;
+  loadQueue().catch(failed);
+}
+
 $("queue-filters").addEventListener("change", () => {
   state.offset = 0;
   loadQueue().catch(failed);
