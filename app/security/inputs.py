@@ -21,7 +21,7 @@ NUL = "\x00"
 
 
 def _refused(where: str) -> InvalidInput:
-    return InvalidInput(f"a NUL byte (%00) is not allowed in the {where}", param=where)
+    return InvalidInput(f"a NUL byte (%00) is not allowed in the {where}")
 
 
 def _texts(value: Any) -> Iterator[str]:
