@@ -111,9 +111,9 @@ def _page(start: dict | None):
 
     t = texts(TEXTS)
     bounds, categories = read(lambda conn: (store.communities_extent(conn, None),
-                                            worktables.categories(conn)))
+                                            worktables.categories(conn, public_only=True)))
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
-              for c in categories if c["active"]}
+              for c in categories}
     cfg = current_app.config
     m = build_public_map(bounds, start)
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
