@@ -3,6 +3,7 @@ geo.layers.files and geo.layers.store."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from contextlib import contextmanager
@@ -20,6 +21,15 @@ from geo.layers.store import load, reads
 layers = AppGroup("layers", help="Import and export communities, grids and buildings.")
 KIND = click.Choice(tuple(files.KINDS))
 SHOWN_REASONS = 5
+SHOWN_MOVES = 20
+
+
+def _actor() -> str:
+    """Who is named in the history of incidents a command moves: ``cli:<OS user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 @contextmanager
@@ -82,11 +92,13 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
             result = load.import_layer(
                 conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
                 options=options, skip_invalid=skip_invalid, make_valid=make_valid,
-                progress=step)
+                progress=step, actor=_actor(),
+                snap_meters=current_app.config["ASSIGN_SNAP_METERS"])
             audit.record("layers.import", kind, None, conn=conn, after={
                 "file": str(file.resolve()), "inserted": result.inserted,
                 "redrawn": result.redrawn, "updated": result.updated,
-                "rejected": result.rejected, "repaired": result.repaired})
+                "rejected": result.rejected, "repaired": result.repaired,
+                "incidents_moved": [m["id"] for m in result.incidents_moved]})
     except files.RowsRejected as err:
         files.write_report(report, err.issues)
         shown = "\n".join(f"  row {i.row} ({i.code or 'no code'}): {i.reason}"
@@ -111,6 +123,14 @@ def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
         lines.append(f"{result.rejected} rejected, {result.repaired} repaired: see {report}")
     if result.reassigned is not None:
         lines.append(f"buildings re-assigned: {result.reassigned}")
+    if result.kind == "grids":
+        lines.append(f"open incidents moved to another grid or worker: "
+                     f"{len(result.incidents_moved)}")
+        lines += [f"  incident {m['id']}: {m['from_grid'] or '-'} → {m['to_grid'] or '-'}"
+                  f" ({m['located']})" for m in result.incidents_moved[:SHOWN_MOVES]]
+        if len(result.incidents_moved) > SHOWN_MOVES:
+            lines.append(f"  … and {len(result.incidents_moved) - SHOWN_MOVES} more (each "
+                         "has a 'regrid' event in its history)")
     if result.previous_import:
         lines.append(f"note: the same file was imported before, at {result.previous_import}")
     return "\n".join(lines)

@@ -3,10 +3,11 @@
 :func:`import_layer` takes rows already checked by :func:`geo.layers.prep.prepare` and, inside
 the caller's transaction: COPYs them into a TEMP staging table, lets PostGIS (the authority
 on validity: its GEOS differs from shapely's) and the parent tables reject more rows, then
-upserts with set-based statements (:mod:`geo.layers.store.upsert`), re-assigns buildings and
-records the run in ``layer_imports``. If a row is rejected and ``skip_invalid`` is false it
-raises :class:`geo.layers.prep.RowsRejected` before touching any table, so the caller's
-rollback leaves nothing behind.
+upserts with set-based statements (:mod:`geo.layers.store.upsert`), re-homes what new grid
+boundaries move (:mod:`geo.boundaries.rehome`: open incidents, buildings, party members) or
+re-assigns buildings, and records the run in ``layer_imports``. If a row is rejected and
+``skip_invalid`` is false it raises :class:`geo.layers.prep.RowsRejected` before touching
+any table, so the caller's rollback leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo.boundaries.rehome import Change, rehome
 from geo.layers.check import Issue
 from geo.layers.prep import PreparedLayer, RowsRejected
-from geo.layers.store.upsert import upsert
+from geo.layers.store.upsert import upsert, versions_changed
+from geo.places.assign import DEFAULT_SNAP_METERS, assign_buildings
 
 STAGE_COLUMNS = ("row", "code", "name", "parent", "street_name", "street_code",
                  "office_address", "address", "households", "residents", "geom")
@@ -42,6 +45,7 @@ class ImportResult:
     unchanged: int = 0
     redrawn: int = 0
     reassigned: int | None = None
+    incidents_moved: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     previous_import: dt.datetime | None = None
 
@@ -57,7 +61,9 @@ class ImportResult:
 def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha256: str,
                  options: Mapping[str, Any], skip_invalid: bool = False,
                  make_valid: bool = False,
-                 progress: Callable[[int], None] | None = None) -> ImportResult:
+                 progress: Callable[[int], None] | None = None,
+                 valid_from: dt.date | None = None, actor: str = "layers import",
+                 snap_meters: float = DEFAULT_SNAP_METERS) -> ImportResult:
     """Load prepared rows into their table inside the caller's transaction.
 
     Parameters
@@ -72,15 +78,23 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
         Load the valid rows when some are rejected; otherwise raise ``RowsRejected``.
     make_valid : bool
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
+    valid_from : date, optional
+        Grids: the day new versions start (default today; a scheduled import's day).
+    actor, snap_meters
+        For re-homing after a grids import: who is named in the incidents' history, and
+        the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
 
     Notes
     -----
     Communities and buildings are upserted by code. For grids, a current grid whose
     boundary moved is closed (``valid_to`` = today) and a new current version inserted
-    (``valid_from`` = today); its grid members, party organisations and serving party
-    members move to the new version, while incidents keep the version they were located
-    in. Attribute-only changes are made in place. Rows absent from the file are left alone.
-    After grids or buildings, ``geo.places.assign.assign_buildings`` re-assigns buildings.
+    (``valid_from`` = today); its grid members, party organisations and in-service party
+    members move to the new version. Then the re-homing rule of every boundary change
+    (:func:`geo.boundaries.rehome.rehome`): open incidents the new boundaries move are
+    located again and re-routed, each with a ``regrid`` event (closed ones keep the version
+    they were handled in), buildings are re-assigned and resident party members serve their
+    building's grid. Attribute-only changes are made in place. Rows absent from the file
+    are left alone. After buildings, ``geo.places.assign.assign_buildings`` re-assigns them.
     """
     # Large files: one long COPY and set-based statements, well past the web timeout.
     conn.execute(text("SET LOCAL statement_timeout = '10min'"))
@@ -92,17 +106,26 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     if any(i.status == "rejected" for i in issues) and not skip_invalid:
         raise RowsRejected(issues, prepared.total)
     previous = _previous_import(conn, sha256)
-    counts = upsert(conn, prepared.kind, prepared.present)
+    counts = upsert(conn, prepared.kind, prepared.present, valid_from)
     result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
                           issues=issues, previous_import=previous)
+    _follow(conn, result, actor, {"layer_import": source[-200:], "sha256": sha256},
+            snap_meters)
+    _record(conn, result, source, sha256, options)
+    return result
+
+
+def _follow(conn: Connection, result: ImportResult, actor: str, details: dict,
+            snap_meters: float) -> None:
+    """What follows new rows: re-homing after grids, re-assignment after buildings."""
     if result.inserted + result.redrawn > ANALYZE_AFTER:
         # Fresh statistics before assign_buildings plans its joins: autovacuum cannot see
         # rows this transaction has not committed, and stale counts pick nested loops.
-        conn.execute(text(f"ANALYZE {prepared.kind}"))
-    if prepared.kind in ("grids", "buildings"):
+        conn.execute(text(f"ANALYZE {result.kind}"))
+    if result.kind == "grids":
+        _rehome(conn, result, actor, details, snap_meters)
+    elif result.kind == "buildings":
         result.reassigned = _reassign_buildings(conn, result)
-    _record(conn, result, source, sha256, options)
-    return result
 
 
 def _stage(conn: Connection, prepared: PreparedLayer,
@@ -185,12 +208,9 @@ def _previous_import(conn: Connection, sha256: str) -> dt.datetime | None:
                         {"sha": sha256}).scalar()
 
 
-def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
-    """Buildings follow the current grids: re-assign those in the communities touched."""
-    from geo.places.assign import assign_buildings
-
-    if result.inserted + result.redrawn + result.updated == 0:
-        return 0
+def _touched(conn: Connection, result: ImportResult) -> list[int] | None:
+    """The communities a layer touches (the staged rows, and the old grid versions it
+    closed), or None when that is every community."""
     redrawn = """
         UNION SELECT c.id FROM layer_redrawn r JOIN grids g ON g.id = r.old_id
         JOIN communities c ON ST_Intersects(c.geom, g.geom)""" if result.kind == "grids" else ""
@@ -199,7 +219,28 @@ def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
         SELECT DISTINCT c.id FROM layer_stage s JOIN communities c ON ST_Intersects(c.geom, s.geom)
         {redrawn}""")).scalars().all()
     everywhere = conn.execute(text("SELECT count(*) FROM communities")).scalar()
-    return assign_buildings(conn, None if len(scope) == everywhere else scope)
+    return None if len(scope) == everywhere else scope
+
+
+def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
+    """Buildings follow the current grids: re-assign those in the communities touched."""
+    if result.inserted + result.redrawn + result.updated == 0:
+        return 0
+    return assign_buildings(conn, _touched(conn, result))
+
+
+def _rehome(conn: Connection, result: ImportResult, actor: str, details: dict,
+            snap_meters: float) -> None:
+    """New grid boundaries: open incidents, buildings and party members follow them."""
+    if result.inserted + result.redrawn + result.updated == 0:
+        result.reassigned = 0
+        return
+    closed, opened = versions_changed(conn)
+    note = f"网格边界导入 (grids layer imported: {details['layer_import']})"
+    done = rehome(conn, Change(closed, opened, _touched(conn, result), actor, note=note,
+                               details=details), snap_meters)
+    result.reassigned = done.buildings
+    result.incidents_moved = done.incidents
 
 
 def _record(conn: Connection, result: ImportResult, source: str, sha256: str,
