@@ -120,6 +120,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/ogc/collections/<collection_id>"): (PUBLIC, 200),
     ("GET", "/ogc/collections/<collection_id>/items"): (PUBLIC, 200),
     ("GET", "/ogc/collections/<collection_id>/items/<feature_id>"): (PUBLIC, 200),
+    ("GET", "/ogc/collections/<collection_id>/queryables"): (PUBLIC, 200),
     ("GET", "/ogc/conformance"): (PUBLIC, 200),
     ("GET", "/open311/v2/discovery.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/requests.<fmt>"): (PUBLIC, 200),
