@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
+from geo.boundaries import schedule
 from geo.core.errors import GridmapError
 from geo.layers import files
 from geo.layers.store import load, reads
@@ -69,8 +70,11 @@ def _fields(code, name, parent, households, extra) -> dict[str, str]:
               help="Import the valid rows even if some are rejected.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write rejected/repaired rows [<kind>-import-report.csv].")
+@click.option("--effective", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Grids: the day (YYYY-MM-DD, local time zone) the new boundaries take "
+                   "effect; a later day schedules the import (flask boundaries list|cancel).")
 def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_field,
-            households_field, extra, make_valid, force_2d, skip_invalid, report):
+            households_field, extra, make_valid, force_2d, skip_invalid, report, effective):
     """Import FILE (GeoJSON, GeoPackage or zipped Shapefile) as KIND, all rows or none."""
     from app.extensions import db
     from app.security import audit
@@ -79,6 +83,7 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     if not os.access(report.resolve().parent, os.W_OK):
         raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
     fields = _fields(code_field, name_field, parent_field, households_field, extra)
+    effective = _effective(kind, effective)
     options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
                "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid}
     try:
@@ -92,9 +97,10 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
             result = load.import_layer(
                 conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
                 options=options, skip_invalid=skip_invalid, make_valid=make_valid,
-                progress=step, actor=_actor(),
+                progress=step, actor=_actor(), effective=effective,
                 snap_meters=current_app.config["ASSIGN_SNAP_METERS"])
-            audit.record("layers.import", kind, None, conn=conn, after={
+            audit.record("layers.schedule" if result.scheduled else "layers.import", kind,
+                         result.scheduled and result.scheduled.id, conn=conn, after={
                 "file": str(file.resolve()), "inserted": result.inserted,
                 "redrawn": result.redrawn, "updated": result.updated,
                 "rejected": result.rejected, "repaired": result.repaired,
@@ -115,7 +121,26 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     click.echo(_summary(result, file, report))
 
 
+def _effective(kind: str, effective):
+    """The day a grids import takes effect: None for today, a later day, or an error."""
+    if effective is None:
+        return None
+    if kind != "grids":
+        raise click.BadParameter("only grids take effect on a date", param_hint="--effective")
+    try:
+        later = schedule.later(effective.date(),
+                               schedule.local_today(current_app.config["TIMEZONE"]))
+    except GridmapError as err:
+        raise click.BadParameter(err.message, param_hint="--effective") from err
+    return effective.date() if later else None
+
+
 def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
+    if result.scheduled is not None:
+        change = result.scheduled
+        return (f"{result.kind}: {result.loaded} rows from {file.name} scheduled as change "
+                f"{change.id}, in effect from {change.effective.isoformat()} (nothing changes "
+                f"before; flask boundaries cancel {change.id} cancels it)")
     lines = [f"{result.kind}: {result.loaded} rows loaded from {file.name} "
              f"({result.inserted} new, {result.redrawn} redrawn, {result.updated} updated, "
              f"{result.unchanged} unchanged)"]

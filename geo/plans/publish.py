@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from geo.boundaries import schedule as boundaryschedule
 from geo.boundaries.rehome import Change, rehome
 from geo.core.errors import Conflict
 from geo.layers.store.upsert import REDRAW_TOLERANCE
+from geo.plans import drafts
 from geo.plans.check import ERROR, Rules, check
 from geo.plans.drafts import PlanRef
 from geo.plans.side import Side
@@ -76,13 +78,7 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
     day (``valid_from``: the day the new versions start; default today); see above."""
     time_limit(conn, "5min")
     store.lock_community(conn, plan.community_id)
-    side = Side(plan.community_id, plan_id=plan.id)
-    report = check(conn, side, plan.community_code, rules)
-    if not report["ok"]:
-        errors = [f for f in report["findings"] if f["severity"] == ERROR]
-        raise Conflict(f"plan {plan.id} has {report['errors']} error(s) and cannot be "
-                       f"published; first: {errors[0]['message']}",
-                       details={"errors": report["errors"], "findings": errors})
+    report = _checked(conn, plan, rules)
     day = valid_from or store.today(conn)
     grids = _replace_grids(conn, plan, day)
     workers = store.workers_of_removed(conn)
@@ -95,6 +91,36 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
     return Published(plan.id, plan.community_code, day, grids, done.buildings,
                      done.incidents, workers, report["warnings"],
                      open_incidents=done.incidents_checked)
+
+
+def schedule(conn: Connection, plan: PlanRef, rules: Rules, effective: dt.date, *,
+             actor: str, user_id: int | None) -> boundaryschedule.ScheduledChange:
+    """Check a claimed draft and schedule its publishing for ``effective`` (a later day:
+    :mod:`geo.boundaries.schedule`); the checks run again on the day."""
+    store.lock_community(conn, plan.community_id)
+    _checked(conn, plan, rules)
+    return boundaryschedule.schedule_plan(conn, plan.id, plan.community_id, effective,
+                                          actor=actor, user_id=user_id)
+
+
+def publish_scheduled(conn: Connection, change: boundaryschedule.ScheduledChange,
+                      rules: Rules, snap_meters: float) -> dict:
+    """Publish a scheduled plan on its day (the applier of ``plan`` changes), versions
+    dated from ``effective``, in the name of whoever scheduled it."""
+    plan = drafts.ref(conn, change.plan_id, None)
+    return publish(conn, plan, rules, actor=change.created_by, user_id=change.user_id,
+                   snap_meters=snap_meters, valid_from=change.effective).answer()
+
+
+def _checked(conn: Connection, plan: PlanRef, rules: Rules) -> dict:
+    """The plan's check report; Conflict with the error findings when it has any."""
+    report = check(conn, Side(plan.community_id, plan_id=plan.id), plan.community_code, rules)
+    if not report["ok"]:
+        errors = [f for f in report["findings"] if f["severity"] == ERROR]
+        raise Conflict(f"plan {plan.id} has {report['errors']} error(s) and cannot be "
+                       f"published; first: {errors[0]['message']}",
+                       details={"errors": report["errors"], "findings": errors})
+    return report
 
 
 def _replace_grids(conn: Connection, plan: PlanRef, day: dt.date) -> dict[str, list[str]]:

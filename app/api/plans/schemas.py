@@ -81,6 +81,15 @@ class PlanCreate(Body):
     plan = raw("source plan: the id of the plan to copy", type="integer")
 
 
+class PublishBody(Body):
+    """Optional: without it (or with today) the plan is published now."""
+
+    effective = Date("the day the plan's grids take effect, in the city's time zone "
+                     "(TIMEZONE); a later day schedules the publish, which is applied on "
+                     "that day and can be cancelled until then (POST /plans/{id}/cancel); "
+                     "a past day is 400; default today")
+
+
 class PlanFile(Query):
     """A plan from a file, as multipart/form-data (checked by ``work.create_from_file``)."""
 

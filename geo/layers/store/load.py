@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.boundaries.rehome import Change, rehome
+from geo.boundaries.schedule import ScheduledChange, schedule_layer
 from geo.layers.check import Issue
 from geo.layers.prep import PreparedLayer, RowsRejected
 from geo.layers.store.upsert import upsert, versions_changed
@@ -48,6 +49,7 @@ class ImportResult:
     incidents_moved: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     previous_import: dt.datetime | None = None
+    scheduled: ScheduledChange | None = None
 
     @property
     def rejected(self) -> int:
@@ -62,7 +64,7 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
                  options: Mapping[str, Any], skip_invalid: bool = False,
                  make_valid: bool = False,
                  progress: Callable[[int], None] | None = None,
-                 valid_from: dt.date | None = None, actor: str = "layers import",
+                 effective: dt.date | None = None, actor: str = "layers import",
                  snap_meters: float = DEFAULT_SNAP_METERS) -> ImportResult:
     """Load prepared rows into their table inside the caller's transaction.
 
@@ -78,8 +80,10 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
         Load the valid rows when some are rejected; otherwise raise ``RowsRejected``.
     make_valid : bool
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
-    valid_from : date, optional
-        Grids: the day new versions start (default today; a scheduled import's day).
+    effective : date, optional
+        Grids: a later day for the change (:mod:`geo.boundaries.schedule`): the checked
+        rows are kept as a scheduled change, applied on that day by
+        :func:`import_scheduled`; nothing else changes now.
     actor, snap_meters
         For re-homing after a grids import: who is named in the incidents' history, and
         the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
@@ -106,7 +110,15 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     if any(i.status == "rejected" for i in issues) and not skip_invalid:
         raise RowsRejected(issues, prepared.total)
     previous = _previous_import(conn, sha256)
-    counts = upsert(conn, prepared.kind, prepared.present, valid_from)
+    if effective is not None:  # a later day: keep the checked rows until then
+        result = ImportResult(prepared.kind, loaded=_staged(conn), issues=issues,
+                              previous_import=previous)
+        result.scheduled = schedule_layer(
+            conn, effective, source=source, actor=actor,
+            options={**options, "present": sorted(prepared.present), "sha256": sha256})
+        _record(conn, result, source, sha256, {**options, "effective": effective.isoformat()})
+        return result
+    counts = upsert(conn, prepared.kind, prepared.present)
     result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
                           issues=issues, previous_import=previous)
     _follow(conn, result, actor, {"layer_import": source[-200:], "sha256": sha256},
@@ -128,15 +140,44 @@ def _follow(conn: Connection, result: ImportResult, actor: str, details: dict,
         result.reassigned = _reassign_buildings(conn, result)
 
 
+_STAGE = """
+    CREATE TEMP TABLE layer_stage (
+        row integer PRIMARY KEY, code text NOT NULL, name text, parent text,
+        street_name text, street_code text, office_address text, address text,
+        households integer, residents integer, geom geometry(MultiPolygon, 4326) NOT NULL
+    ) ON COMMIT DROP"""
+
+
+def import_scheduled(conn: Connection, change: ScheduledChange, *,
+                     snap_meters: float = DEFAULT_SNAP_METERS) -> dict:
+    """Apply a scheduled grids layer on its day (the applier of ``grids`` changes): its
+    rows as they were checked, versions dated from ``effective``, then re-homing in the
+    name of whoever imported it. Returns the counts and the incidents moved."""
+    conn.execute(text("SET LOCAL statement_timeout = '10min'"))
+    conn.execute(text(_STAGE))
+    conn.execute(text("""
+        INSERT INTO layer_stage (row, code, name, parent, households, geom)
+        SELECT row_number() OVER (ORDER BY g.id), g.code, g.name, c.code, g.households, g.geom
+          FROM boundary_change_grids g JOIN communities c ON c.id = g.community_id
+         WHERE g.change_id = :c"""), {"c": change.id})
+    conn.execute(text("ANALYZE layer_stage"))
+    present = frozenset((change.options or {}).get("present", ()))
+    counts = upsert(conn, "grids", present, change.effective)
+    result = ImportResult("grids", loaded=sum(counts), **counts._asdict())
+    _follow(conn, result, change.created_by,
+            {"layer_import": change.source, "scheduled_change": change.id}, snap_meters)
+    return {**counts._asdict(), "buildings_reassigned": result.reassigned,
+            "incidents_moved": result.incidents_moved}
+
+
+def _staged(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM layer_stage")).scalar_one()
+
+
 def _stage(conn: Connection, prepared: PreparedLayer,
            progress: Callable[[int], None] | None) -> None:
     # TEMP + ON COMMIT DROP: private to this transaction, gone on commit or rollback.
-    conn.execute(text("""
-        CREATE TEMP TABLE layer_stage (
-            row integer PRIMARY KEY, code text NOT NULL, name text, parent text,
-            street_name text, street_code text, office_address text, address text,
-            households integer, residents integer, geom geometry(MultiPolygon, 4326) NOT NULL
-        ) ON COMMIT DROP"""))
+    conn.execute(text(_STAGE))
     rows = prepared.rows
     columns = [rows.get(name, [None] * len(prepared)) for name in STAGE_COLUMNS]
     cursor = conn.connection.dbapi_connection.cursor()
