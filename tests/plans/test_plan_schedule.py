@@ -25,8 +25,8 @@ def today(app) -> dt.date:
 
 
 def publish(client, planner, plan_id, etag, effective=None):
-    body = {"effective": effective.isoformat()} if effective else None
-    return client.post(f"/api/v1/plans/{plan_id}/publish", json=body,
+    query = {"effective": effective.isoformat()} if effective else {}
+    return client.post(f"/api/v1/plans/{plan_id}/publish", query_string=query,
                        headers={**planner, "If-Match": etag})
 
 

@@ -85,6 +85,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/plans/<int:plan_id>/assignments"): ("grids:read", 200),
     ("PATCH", "/api/v1/plans/<int:plan_id>/assignments"): ("plans:write", 400),
     ("PUT", "/api/v1/plans/<int:plan_id>/assignments"): ("plans:write", 400),
+    ("POST", "/api/v1/plans/<int:plan_id>/cancel"): ("plans:write", 428),
     ("GET", "/api/v1/plans/<int:plan_id>/changeset"): ("grids:read", 200),
     ("GET", "/api/v1/plans/<int:plan_id>/check"): ("grids:read", 200),
     ("POST", "/api/v1/plans/<int:plan_id>/derive"): ("plans:write", 428),

@@ -14,8 +14,8 @@ from app.api.plans.schemas import (
     ChangesetQuery,
     Check,
     Impact,
-    PublishBody,
     Published,
+    PublishQuery,
 )
 from app.extensions import db
 from app.security import audit
@@ -116,20 +116,19 @@ def plan_changeset(args, plan_id: int):
                      "valid_to = today, the plan's grids become current from today, buildings "
                      "are re-assigned, open incidents move to their new grid and worker (an "
                      "event each), workers of removed grids are listed. Refused (409 with the "
-                     "findings) when the checks find errors. With `effective` a later day, "
+                     "findings) when the checks find errors. With `?effective=` a later day, "
                      "the plan is checked and scheduled instead (status `scheduled`, answer "
                      "`scheduled`): lookups with `at` on or after that day answer its grids, "
                      "and on the day it is published by the scheduler, dated from that "
                      "day. Needs If-Match.")
-@blp.arguments(NoQuery, location="query")
-@blp.arguments(PublishBody, location="json", required=False)
+@blp.arguments(PublishQuery, location="query")
 @writes
 @blp.response(200, Published, description="what changed, or what is scheduled")
-def publish_plan(args, body, headers, plan_id: int):
+def publish_plan(args, headers, plan_id: int):
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
     cfg = current_app.config
-    effective = (body or {}).get("effective")
+    effective = args.get("effective")
     if schedule.later(effective, schedule.local_today(cfg["TIMEZONE"])):
         change = planpublish.schedule(conn, plan, work.rules(), effective,
                                       actor=current_user.username, user_id=current_user.id)

@@ -81,8 +81,8 @@ class PlanCreate(Body):
     plan = raw("source plan: the id of the plan to copy", type="integer")
 
 
-class PublishBody(Body):
-    """Optional: without it (or with today) the plan is published now."""
+class PublishQuery(Query):
+    """Without ``effective`` (or with today) the plan is published now."""
 
     effective = Date("the day the plan's grids take effect, in the city's time zone "
                      "(TIMEZONE); a later day schedules the publish, which is applied on "
