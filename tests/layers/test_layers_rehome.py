@@ -5,8 +5,14 @@ handled in. The same rule as publishing a plan (geo.boundaries.rehome)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import pytest
 from sqlalchemy import text
 
+from app.cli.boundaries import apply_due
+from geo.boundaries import schedule
 from geo.places.assign import assign_incidents
 from tests.layers.test_layers import EAST, WEST, grid_rows, square, write_geojson, xy
 from tests.layers.test_layers_cli import invoke, load_town, ok
@@ -98,3 +104,50 @@ def test_import_of_unchanged_grids_moves_nothing(runner, conn, tmp_path):
     assert "open incidents moved to another grid or worker: 0" in result.output
     assert tuple(_where(conn, town["open"])) == (WEST, True, town["worker"][WEST])
     assert conn.execute(text("SELECT count(*) FROM incident_events")).scalar() == 0
+
+
+def test_grids_import_with_a_later_day_waits_and_can_be_cancelled(runner, app, conn,
+                                                                    tmp_path):
+    town = _town(runner, conn, tmp_path)
+    today = schedule.local_today(app.config["TIMEZONE"])
+    day = today + dt.timedelta(days=2)
+    rows = grid_rows()
+    rows[0]["geometry"] = square(0, 0, 0.7, 2)
+    rows[1]["geometry"] = square(0.7, 0, 2, 2)
+    path = write_geojson(tmp_path / "g.geojson", rows)
+    result = ok(invoke(runner, "import", "grids", path, "--effective", day.isoformat()))
+    assert f"scheduled as change 1, in effect from {day.isoformat()}" in result.output
+    assert conn.execute(text("SELECT count(*) FROM grids")).scalar() == 2  # nothing yet
+    assert tuple(_where(conn, town["open"]))[0] == WEST
+    listed = ok(runner.invoke(args=["boundaries", "list", "--status", "scheduled"]))
+    assert json.loads(listed.output)["effective"] == day.isoformat()
+    with app.app_context():
+        assert apply_due(day - dt.timedelta(days=1)) == []  # the day before: nothing
+        done = apply_due(day)
+    assert [(c["id"], c["redrawn"]) for c in done] == [(1, 2)]
+    assert [m["id"] for m in done[0]["incidents_moved"]] == [town["open"]]
+    east = conn.execute(text("SELECT valid_from FROM grids WHERE code = :c AND valid_to IS NULL"),
+                        {"c": EAST}).scalar()
+    assert east == day
+    assert tuple(_where(conn, town["open"])) == (EAST, True, town["worker"][EAST])
+    assert tuple(_where(conn, town["closed"])) == (WEST, False, town["worker"][WEST])
+    again = runner.invoke(args=["boundaries", "cancel", "1"])
+    assert again.exit_code != 0 and "applied" in again.output
+    # a second one, cancelled before its day, never applies
+    ok(invoke(runner, "import", "grids", write_geojson(tmp_path / "back.geojson", grid_rows()),
+              "--effective", (day + dt.timedelta(days=1)).isoformat()))
+    assert "cancelled" in ok(runner.invoke(args=["boundaries", "cancel", "2"])).output
+    with app.app_context():
+        assert apply_due(day + dt.timedelta(days=5)) == []
+    assert tuple(_where(conn, town["open"]))[0] == EAST
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--effective", "2020-01-01"), "in the past"),
+    (("--effective", "tomorrow"), "tomorrow"),
+])
+def test_bad_effective_days(runner, tmp_path, args, message):
+    load_town(runner, tmp_path)
+    result = invoke(runner, "import", "grids",
+                    write_geojson(tmp_path / "g.geojson", grid_rows()), *args)
+    assert result.exit_code != 0 and message in result.output
