@@ -119,6 +119,10 @@ def test_grids_import_with_a_later_day_waits_and_can_be_cancelled(runner, app, c
     assert f"scheduled as change 1, in effect from {day.isoformat()}" in result.output
     assert conn.execute(text("SELECT count(*) FROM grids")).scalar() == 2  # nothing yet
     assert tuple(_where(conn, town["open"]))[0] == WEST
+    # what the scheduler loop of scripts/run.sh runs: nothing is due today
+    assert ok(runner.invoke(args=["boundaries", "apply-due", "--quiet"])).output == ""
+    assert "0 scheduled change(s) applied" in ok(runner.invoke(
+        args=["boundaries", "apply-due"])).output
     listed = ok(runner.invoke(args=["boundaries", "list", "--status", "scheduled"]))
     assert json.loads(listed.output)["effective"] == day.isoformat()
     with app.app_context():
