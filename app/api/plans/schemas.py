@@ -38,7 +38,7 @@ class IfMatch(ma.Schema):
 
 class PlansQuery(Paging):
     community = Code("12-digit community code", 12)
-    status = Choice("draft | published | discarded", drafts.STATUSES)
+    status = Choice("draft | scheduled | published | discarded", drafts.STATUSES)
 
 
 class EditQuery(Query):
