@@ -80,7 +80,8 @@ IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
 # boundary_change_grids row. Both branches are simple, so PostgreSQL pushes the location
 # rule's conditions (and the GiST index) into each.
 GRIDS_AT = """(
-    SELECT g.id, g.code, g.name, g.community_id, g.geom, g.valid_from, g.valid_to
+    SELECT g.id, g.code, g.name, g.community_id, g.geom, g.valid_from, g.valid_to,
+           g.households
       FROM grids g
      WHERE g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)
        AND NOT (g.valid_to IS NULL AND EXISTS (
@@ -90,7 +91,8 @@ GRIDS_AT = """(
                     OR EXISTS (SELECT 1 FROM boundary_change_grids bg
                                 WHERE bg.change_id = bc.id AND bg.code = g.code))))
     UNION ALL
-    SELECT -bg.id, bg.code, bg.name, bg.community_id, bg.geom, bc.effective, NULL::date
+    SELECT -bg.id, bg.code, bg.name, bg.community_id, bg.geom, bc.effective, NULL::date,
+           bg.households
       FROM boundary_change_grids bg JOIN boundary_changes bc ON bc.id = bg.change_id
      WHERE bc.status = 'scheduled' AND bc.effective <= :at) g"""
 

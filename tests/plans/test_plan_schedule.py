@@ -13,7 +13,7 @@ from app.cli.boundaries import apply_due
 from geo.boundaries import schedule
 from geo.boundaries.store.schedule import LEASE_KEY
 from tests.plans.test_plan_publish import SHRUNK, incidents, located, shrunk_plan  # noqa: F401
-from tests.support.geometries import GRID_A, GRID_B, xy
+from tests.support.geometries import COMMUNITY_1, GRID_A, GRID_B, GRID_C, xy
 from tests.support.plans import new_plan, put_grids
 
 pytestmark = pytest.mark.town("incidents")
@@ -53,6 +53,17 @@ def test_scheduled_plan_waits_then_applies_once(client, planner, town, incidents
     ahead = lookup(client, tomorrow)
     assert ahead["code"] == GRID_B and ahead["scheduled"] is True and ahead["id"] is None
     assert ahead["valid_from"] == tomorrow.isoformat()
+    # the grids list and the download on that day: the plan's grids, dated from it
+    listed = client.get(f"/api/v1/grids?community={COMMUNITY_1}&at={tomorrow}").get_json()
+    assert sorted((f["properties"]["code"], f["properties"]["valid_from"])
+                  for f in listed["features"]) == [
+        (code, tomorrow.isoformat()) for code in (GRID_A, GRID_B, GRID_C)]
+    today_list = client.get(f"/api/v1/grids?community={COMMUNITY_1}&at={today}").get_json()
+    assert {f["id"] for f in today_list["features"]} == {
+        v[0] for v in versions if v[3] is None and v[1].startswith(COMMUNITY_1)}
+    download = client.get(f"/api/v1/grids.geojson?at={tomorrow}").get_json()
+    shrunk_a = next(f for f in download["features"] if f["properties"]["code"] == GRID_A)
+    assert shrunk_a["properties"]["valid_from"] == tomorrow.isoformat()
     assert tuple(located(conn, incidents["moves"]))[:2] == (GRID_A, True)
     # a scheduled plan is frozen
     edited = put_grids(client, planner, plan_id, response.headers["ETag"], SHRUNK)

@@ -131,16 +131,18 @@ def grids(conn: Connection, *, community: str | None, box: Box | None, at: dt.da
           limit: int, offset: int) -> str:
     """Grids in force on ``at`` (current ones when None), optionally by community and bbox."""
     where, params = _bbox_filter("g", box)
+    grids_in_force = "grids g"
     if at is None:
         where += " AND g.valid_to IS NULL"
     else:
-        # A version is in force from valid_from (inclusive) until valid_to (exclusive).
-        where += " AND g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+        # The versions in force that day, a change scheduled by then included (its grids
+        # have no version id yet: negative ids, see geo.places.assign.GRIDS_AT).
+        grids_in_force = GRIDS_AT
         params["at"] = at
     if community:
         where += " AND c.code = :community"
         params["community"] = community
-    from_where = f"grids g JOIN communities c ON c.id = g.community_id WHERE {where}"
+    from_where = f"{grids_in_force} JOIN communities c ON c.id = g.community_id WHERE {where}"
     return _feature_collection(conn, "g", _GRID_PROPS, from_where,
                                {**params, "limit": limit, "offset": offset})
 
