@@ -81,24 +81,19 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     make_valid : bool
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
     effective : date, optional
-        Grids: a later day for the change (:mod:`geo.boundaries.schedule`): the checked
-        rows are kept as a scheduled change, applied on that day by
-        :func:`import_scheduled`; nothing else changes now.
+        Grids: a later day (:mod:`geo.boundaries.schedule`): the checked rows are kept as
+        a scheduled change, applied on that day by :func:`import_scheduled`.
     actor, snap_meters
         For re-homing after a grids import: who is named in the incidents' history, and
         the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
 
     Notes
     -----
-    Communities and buildings are upserted by code. For grids, a current grid whose
-    boundary moved is closed (``valid_to`` = today) and a new current version inserted
-    (``valid_from`` = today); its grid members, party organisations and in-service party
-    members move to the new version. Then the re-homing rule of every boundary change
-    (:func:`geo.boundaries.rehome.rehome`): open incidents the new boundaries move are
-    located again and re-routed, each with a ``regrid`` event (closed ones keep the version
-    they were handled in), buildings are re-assigned and resident party members serve their
-    building's grid. Attribute-only changes are made in place. Rows absent from the file
-    are left alone. After buildings, ``geo.places.assign.assign_buildings`` re-assigns them.
+    Communities and buildings are upserted by code. A current grid whose boundary moved is
+    closed (``valid_to`` = today) and a new version is current from today; its people
+    follow it. Then :func:`geo.boundaries.rehome.rehome`, the rule of every boundary change
+    (open incidents, buildings, party members). Attribute-only changes are made in place;
+    rows absent from the file are left alone. After buildings, they are re-assigned.
     """
     # Large files: one long COPY and set-based statements, well past the web timeout.
     conn.execute(text("SET LOCAL statement_timeout = '10min'"))
@@ -113,11 +108,8 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     if effective is not None:  # a later day: keep the checked rows until then
         result = ImportResult(prepared.kind, loaded=_staged(conn), issues=issues,
                               previous_import=previous)
-        result.scheduled = schedule_layer(
-            conn, effective, source=source, actor=actor,
-            options={**options, "present": sorted(prepared.present), "sha256": sha256})
-        _record(conn, result, source, sha256, {**options, "effective": effective.isoformat()})
-        return result
+        return _schedule(conn, result, prepared, effective, source=source, sha256=sha256,
+                         options=options, actor=actor)
     counts = upsert(conn, prepared.kind, prepared.present)
     result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
                           issues=issues, previous_import=previous)
@@ -146,6 +138,17 @@ _STAGE = """
         street_name text, street_code text, office_address text, address text,
         households integer, residents integer, geom geometry(MultiPolygon, 4326) NOT NULL
     ) ON COMMIT DROP"""
+
+
+def _schedule(conn: Connection, result: ImportResult, prepared: PreparedLayer,
+              effective: dt.date, *, source: str, sha256: str, options: Mapping[str, Any],
+              actor: str) -> ImportResult:
+    """Keep the staged rows as a change scheduled for ``effective``; record the import."""
+    result.scheduled = schedule_layer(
+        conn, effective, source=source, actor=actor,
+        options={**options, "present": sorted(prepared.present), "sha256": sha256})
+    _record(conn, result, source, sha256, {**options, "effective": effective.isoformat()})
+    return result
 
 
 def import_scheduled(conn: Connection, change: ScheduledChange, *,
