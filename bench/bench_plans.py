@@ -11,9 +11,9 @@ was.
 Plain tools, same run: deriving with PostGIS alone (ST_VoronoiPolygons of the footprints'
 vertices, labelled by a GiST join and dissolved with ST_Union, without the building
 correction); publishing compared with loading the same grids through the layer import
-(`flask layers import grids`: versions and building re-assignment, no checks, no incident
-moves); check + impact compared with shapely's coverage validation of the same grids
-(overlap and gap edges only).
+(`flask layers import grids`: versions and the same re-homing of incidents, buildings and
+party members, no checks); check + impact compared with shapely's coverage validation of
+the same grids (overlap and gap edges only).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def run(engine: Engine, reps: int) -> list[Row]:
              times["plain_check"], "shapely coverage validation: overlaps and gaps only",
              2.0, f"check {seen['check']}; impact: {seen['impact']}"),
         _row(f"publish a redraw plan with its re-assignments ({label})", times["publish"],
-             times["plain_publish"], "layer import of the same grids, no checks or incidents",
+             times["plain_publish"], "layer import of the same grids, same re-homing, no checks",
              5.0, f"publish: {seen['publish']}"),
     ]
 

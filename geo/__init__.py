@@ -2,15 +2,18 @@
 
 Dependencies go one way, and no package imports one to its right:
 
-    core ← pg ← places ← layers, incidents ← plans, stats ← demo
+    core ← pg ← places ← incidents ← boundaries ← layers ← plans, stats ← demo
+
+(``layers`` and ``incidents`` never import each other directly.)
 
 - ``core``: coordinates (crs), request parameters (params), the error hierarchy, the
   words for incident statuses and sources.
 - ``pg``: PostgreSQL plumbing (COPY, bulk statements, prepared statements).
 - ``places``: communities, grids and buildings; the assignment rule; lookup, geocoding,
   outlines and the OGC feature queries.
-- ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).
 - ``incidents``: intake, import, routing, the workflow, deadlines, resident reports, Open311.
+- ``boundaries``: what follows a boundary change (re-homing), changes on a later day.
+- ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).
 - ``plans``: redraw plans, their checks, impact and publishing; automatic drafts.
 - ``stats``: caseload and coverage numbers, and the geometry the statistics maps draw.
 - ``demo``: the synthetic demo city.

@@ -28,5 +28,19 @@ if [ "${GRIDMAP_ENV:-development}" != production ]; then
     $BIN/flask --app wsgi demo --size small --if-empty
     $BIN/flask --app wsgi users demo --if-empty
 fi
+# The scheduler loop: boundary changes scheduled for a later day are applied on that day
+# (flask boundaries apply-due; once, even with several servers: it holds a lease). Once
+# now for anything that fell due while the server was down, then every
+# GRIDMAP_SCHEDULER_SECONDS (default 300); it stops with the server.
+$BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
+(while sleep "${GRIDMAP_SCHEDULER_SECONDS:-300}"; do
+    $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
+done) &
+SCHEDULER=$!
+trap 'kill "$SCHEDULER" 2>/dev/null' EXIT
 echo "gridmap: serving on http://127.0.0.1:$PORT" >&2
-exec $BIN/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app
+$BIN/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app &
+SERVER=$!
+# A TERM or INT sent to this script reaches gunicorn, as when the script exec'd it.
+trap 'kill -TERM "$SERVER" 2>/dev/null' TERM INT
+wait "$SERVER" || wait "$SERVER"

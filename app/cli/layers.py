@@ -3,6 +3,7 @@ geo.layers.files and geo.layers.store."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
+from geo.boundaries import schedule
 from geo.core.errors import GridmapError
 from geo.layers import files
 from geo.layers.store import load, reads
@@ -20,6 +22,15 @@ from geo.layers.store import load, reads
 layers = AppGroup("layers", help="Import and export communities, grids and buildings.")
 KIND = click.Choice(tuple(files.KINDS))
 SHOWN_REASONS = 5
+SHOWN_MOVES = 20
+
+
+def _actor() -> str:
+    """Who is named in the history of incidents a command moves: ``cli:<OS user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 @contextmanager
@@ -59,8 +70,11 @@ def _fields(code, name, parent, households, extra) -> dict[str, str]:
               help="Import the valid rows even if some are rejected.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write rejected/repaired rows [<kind>-import-report.csv].")
+@click.option("--effective", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Grids: the day (YYYY-MM-DD, local time zone) the new boundaries take "
+                   "effect; a later day schedules the import (flask boundaries list|cancel).")
 def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_field,
-            households_field, extra, make_valid, force_2d, skip_invalid, report):
+            households_field, extra, make_valid, force_2d, skip_invalid, report, effective):
     """Import FILE (GeoJSON, GeoPackage or zipped Shapefile) as KIND, all rows or none."""
     from app.extensions import db
     from app.security import audit
@@ -69,6 +83,7 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     if not os.access(report.resolve().parent, os.W_OK):
         raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
     fields = _fields(code_field, name_field, parent_field, households_field, extra)
+    effective = _effective(kind, effective)
     options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
                "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid}
     try:
@@ -82,11 +97,14 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
             result = load.import_layer(
                 conn, prepared, source=str(file.resolve()), sha256=files.file_sha256(file),
                 options=options, skip_invalid=skip_invalid, make_valid=make_valid,
-                progress=step)
-            audit.record("layers.import", kind, None, conn=conn, after={
+                progress=step, actor=_actor(), effective=effective,
+                snap_meters=current_app.config["ASSIGN_SNAP_METERS"])
+            audit.record("layers.schedule" if result.scheduled else "layers.import", kind,
+                         result.scheduled and result.scheduled.id, conn=conn, after={
                 "file": str(file.resolve()), "inserted": result.inserted,
                 "redrawn": result.redrawn, "updated": result.updated,
-                "rejected": result.rejected, "repaired": result.repaired})
+                "rejected": result.rejected, "repaired": result.repaired,
+                "incidents_moved": [m["id"] for m in result.incidents_moved]})
     except files.RowsRejected as err:
         files.write_report(report, err.issues)
         shown = "\n".join(f"  row {i.row} ({i.code or 'no code'}): {i.reason}"
@@ -103,7 +121,26 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     click.echo(_summary(result, file, report))
 
 
+def _effective(kind: str, effective):
+    """The day a grids import takes effect: None for today, a later day, or an error."""
+    if effective is None:
+        return None
+    if kind != "grids":
+        raise click.BadParameter("only grids take effect on a date", param_hint="--effective")
+    try:
+        later = schedule.later(effective.date(),
+                               schedule.local_today(current_app.config["TIMEZONE"]))
+    except GridmapError as err:
+        raise click.BadParameter(err.message, param_hint="--effective") from err
+    return effective.date() if later else None
+
+
 def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
+    if result.scheduled is not None:
+        change = result.scheduled
+        return (f"{result.kind}: {result.loaded} rows from {file.name} scheduled as change "
+                f"{change.id}, in effect from {change.effective.isoformat()} (nothing changes "
+                f"before; flask boundaries cancel {change.id} cancels it)")
     lines = [f"{result.kind}: {result.loaded} rows loaded from {file.name} "
              f"({result.inserted} new, {result.redrawn} redrawn, {result.updated} updated, "
              f"{result.unchanged} unchanged)"]
@@ -111,6 +148,14 @@ def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
         lines.append(f"{result.rejected} rejected, {result.repaired} repaired: see {report}")
     if result.reassigned is not None:
         lines.append(f"buildings re-assigned: {result.reassigned}")
+    if result.kind == "grids":
+        lines.append(f"open incidents moved to another grid or worker: "
+                     f"{len(result.incidents_moved)}")
+        lines += [f"  incident {m['id']}: {m['from_grid'] or '-'} → {m['to_grid'] or '-'}"
+                  f" ({m['located']})" for m in result.incidents_moved[:SHOWN_MOVES]]
+        if len(result.incidents_moved) > SHOWN_MOVES:
+            lines.append(f"  … and {len(result.incidents_moved) - SHOWN_MOVES} more (each "
+                         "has a 'regrid' event in its history)")
     if result.previous_import:
         lines.append(f"note: the same file was imported before, at {result.previous_import}")
     return "\n".join(lines)

@@ -1,10 +1,10 @@
 """Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
 
 ``base`` holds the declarative base and the column helpers; ``places``, ``incidents``,
-``plans``, ``accounts``, ``stats`` and ``layers`` hold the tables. Importing this package
-imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy, ``migrations/env.py`` and
-Alembic's autogenerate compare against) always holds every table. Codes follow the national
-pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
+``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers`` hold the tables. Importing
+this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
+``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
+Codes follow the national pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
 """
 
 from app.models.accounts import (
@@ -17,6 +17,12 @@ from app.models.accounts import (
     UserCommunity,
 )
 from app.models.base import Base
+from app.models.boundaries import (
+    CHANGE_KINDS,
+    CHANGE_STATUSES,
+    BoundaryChange,
+    BoundaryChangeGrid,
+)
 from app.models.incidents import (
     ASSIGN_STATES,
     CATEGORY_ROUTES,
@@ -47,6 +53,7 @@ from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
 __all__ = [
+    "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of, polygons, utcnow, valid_geometry
 
-PLAN_STATUSES = ("draft", "published", "discarded")
+# scheduled: publishing on a later day (geo.boundaries.schedule); cancelling makes it a draft
+PLAN_STATUSES = ("draft", "scheduled", "published", "discarded")
 
 
 class Plan(Base):

@@ -6,6 +6,7 @@ Each collection gets its own paths (``/collections/grids/items`` …), as the OG
 
 from __future__ import annotations
 
+from app.ogc.queryables import SCHEMA_JSON, filter_schema
 from geo.places.features import COLLECTIONS, CRS84, CRS_LIST, MAX_OFFSET, Collection
 
 _TEXT = {"type": "string"}
@@ -62,10 +63,8 @@ def items_parameters(coll: Collection, default: int, maximum: int) -> list[dict]
                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     ]
     for name, spec in coll.filters.items():
-        schema = ({"type": "string", "pattern": f"^[0-9]{{{spec.digits}}}$"} if spec.digits
-                  else {"type": "string", "enum": list(spec.choices)} if spec.choices
-                  else {"type": "string", "maxLength": spec.max_length})
-        params.append(_query(name, f"only features whose {name} equals this", schema))
+        params.append(_query(name, f"only features whose {name} equals this (a queryable)",
+                             filter_schema(spec)))
     return params
 
 
@@ -96,6 +95,11 @@ def document(server: str, default: int, maximum: int) -> dict:
         staff = coll.staff_only
         paths[base] = _get(f"{coll.title}: metadata", coll.description,
                            _ok("the collection"), staff=staff, op_id=f"describe_{coll.id}")
+        paths[f"{base}/queryables"] = _get(
+            f"{coll.title}: queryables", "the properties this collection can be filtered "
+            "on, as a JSON Schema (OGC API – Features Part 3); each but the geometry is "
+            "also a query parameter of its items", _ok("the queryables", SCHEMA_JSON),
+            staff=staff, op_id=f"queryables_{coll.id}")
         paths[f"{base}/items"] = _get(
             f"{coll.title}: features", coll.description,
             _ok("a page of features", "application/geo+json"),

@@ -11,7 +11,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from app.errors import http_code, status_of
-from app.ogc import openapi
+from app.ogc import openapi, queryables
 from app.ogc.links import (
     GEOJSON,
     HTML,
@@ -38,6 +38,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *queryables.CONFORMANCE,
 ]
 TITLE = "gridmap 网格化管理 · OGC API – Features"
 
@@ -125,6 +126,8 @@ def _describe(coll: features.Collection, extent: dict) -> dict:
                       link(url("ogc.collection", collection_id=coll.id, f="html"),
                            "alternate", HTML, "网页 This collection as HTML"),
                       link(items, "items", GEOJSON, "要素 Features (GeoJSON)"),
+                      link(url("ogc.queryables_of", collection_id=coll.id), queryables.REL,
+                           queryables.SCHEMA_JSON, "可查询属性 Queryables (JSON Schema)"),
                       link(f"{items}?f=html", "items", HTML, "要素 Features (HTML)")]}
 
 
@@ -149,6 +152,22 @@ def collection(collection_id: str):
     body = _describe(coll, read(lambda conn: feature_store.extent(conn, coll)))
     body["links"][:2] = self_and_alternate()
     return _answer(body, "collection")
+
+
+@bp.route("/collections/<collection_id>/queryables")
+@public
+def queryables_of(collection_id: str):
+    """The properties a collection can be filtered on, as a JSON Schema (Part 3)."""
+    coll = _collection(collection_id)
+    params.check_known(request.args, ("f",))
+    self_url = url("ogc.queryables_of", collection_id=coll.id)
+    body = queryables.schema(coll, self_url)
+    if wants_html():
+        return Response(render_template("ogc/queryables.html", body=body, title=TITLE,
+                                        json_url=f"{self_url}?f=json"), mimetype=HTML)
+    response = jsonify(body)
+    response.mimetype = queryables.SCHEMA_JSON
+    return response
 
 
 def _crs(name: str) -> tuple[str, bool]:

@@ -2,5 +2,6 @@
 prepare its rows (``check``, ``prep``), load it and read it back (``store``: its SQL, in
 ``load``, ``upsert`` and ``reads``), write reports and downloads (``write``, ``exports``).
 
-May import ``geo.core``, ``geo.pg`` and ``geo.places``.
+May import ``geo.core``, ``geo.pg``, ``geo.places`` and ``geo.boundaries`` (a grids
+import re-homes what its new boundaries move); not ``geo.incidents`` directly.
 """

@@ -22,8 +22,10 @@ from geo.core.csvcells import safe_row
 from geo.layers.store.reads import building_assignments, read_layer
 from geo.layers.write import write_layer
 
+# Media types without parameters: the web layer adds "charset=utf-8" to text types itself
+# (once; it was sent twice when this said it too).
 FORMATS = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
-           "csv": "text/csv; charset=utf-8"}
+           "csv": "text/csv"}
 
 
 def export_layer(conn: Connection, kind: str, fmt: str, at: dt.date | None = None,

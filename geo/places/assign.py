@@ -73,14 +73,38 @@ CURRENT = "g.valid_to IS NULL"
 # A version is in force from valid_from (inclusive) until valid_to (exclusive).
 IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
 
+# The grids in force on :at, changes scheduled for a later day included
+# (geo.boundaries.schedule): from its ``effective`` day a scheduled change's grids
+# replace the current ones it changes (a plan's: all of its community's; a layer's: those
+# of its codes). A scheduled grid has no version row yet: its id is minus the id of its
+# boundary_change_grids row. Both branches are simple, so PostgreSQL pushes the location
+# rule's conditions (and the GiST index) into each.
+GRIDS_AT = """(
+    SELECT g.id, g.code, g.name, g.community_id, g.geom, g.valid_from, g.valid_to,
+           g.households
+      FROM grids g
+     WHERE g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)
+       AND NOT (g.valid_to IS NULL AND EXISTS (
+            SELECT 1 FROM boundary_changes bc
+             WHERE bc.status = 'scheduled' AND bc.effective <= :at
+               AND (bc.community_id = g.community_id
+                    OR EXISTS (SELECT 1 FROM boundary_change_grids bg
+                                WHERE bg.change_id = bc.id AND bg.code = g.code))))
+    UNION ALL
+    SELECT -bg.id, bg.code, bg.name, bg.community_id, bg.geom, bc.effective, NULL::date,
+           bg.households
+      FROM boundary_change_grids bg JOIN boundary_changes bc ON bc.id = bg.change_id
+     WHERE bc.status = 'scheduled' AND bc.effective <= :at) g"""
+
 
 def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> str:
     """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound).
 
     ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
     ``community_id`` and ``geom``), and ``version`` picks the rows of it to use: the
-    current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date, or a
-    redraw plan's grids (``geo.plans.store.sides``) to see where a point would go.
+    current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date (or
+    ``grids`` = :data:`GRIDS_AT` with ``version`` TRUE for any date, scheduled changes
+    included), or a redraw plan's grids (``geo.plans.store.sides``) to see where a point would go.
     """
     return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
                           version=version)

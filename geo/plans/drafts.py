@@ -28,7 +28,7 @@ from geo.plans.parse import GridRow, default_name
 from geo.plans.store import drafts as store
 
 SOURCES = ("current", "empty", "version", "plan")
-STATUSES = ("draft", "published", "discarded")
+STATUSES = ("draft", "scheduled", "published", "discarded")
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def grids_geojson(conn: Connection, plan_id: int) -> dict:
 
 def _shown(row) -> dict:
     out = dict(row)
-    for key in ("created_at", "updated_at", "published_at"):
+    for key in ("created_at", "updated_at", "published_at", "effective"):
         out[key] = out[key].isoformat() if out[key] else None
     out["community"] = {"code": out.pop("community_code"), "name": out.pop("community_name")}
     out["etag"] = etag(out["id"], out["version"])

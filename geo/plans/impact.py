@@ -17,8 +17,8 @@ import json
 
 from sqlalchemy import Connection
 
+from geo.boundaries import moves as boundarymoves
 from geo.core.csvcells import safe_row
-from geo.plans import moves as planmoves
 from geo.plans import side as planside
 from geo.plans.side import BuildingFit, Side
 from geo.plans.store import sides as store
@@ -44,8 +44,7 @@ def impact(conn: Connection, before: Side, after: Side, snap_meters: float) -> d
         sides[key] = _measure(conn, side, fits[key], people)
     grids = _compare(sides["before"], sides["after"])
     moves = _changeset(fits["before"], fits["after"])
-    incidents = [m for m in planmoves.moves(conn, after, snap_meters)
-                 if m.changes_grid or m.changes_worker]
+    incidents = [m for m in planmoves(conn, after, snap_meters) if m.changed]
     return {"before": before.as_dict(), "after": after.as_dict(), "grids": grids,
             "totals": {k: _totals(sides[k], fits[k]) for k in ("before", "after")},
             "buildings_moved": moves, "incidents_moved": _incidents(conn, incidents)}
@@ -113,7 +112,7 @@ def _changeset(before: list[BuildingFit], after: list[BuildingFit]) -> list[dict
             for b in after if old.get(b.id) != b.grid_code]
 
 
-def _incidents(conn: Connection, moved: list[planmoves.Move]) -> list[dict]:
+def _incidents(conn: Connection, moved: list[boundarymoves.Move]) -> list[dict]:
     ids = {m.assignee_from for m in moved} | {m.assignee_to for m in moved}
     people = {r.id: {"id": r.id, "name": r.name, "role": r.role}
               for r in store.workers(conn, [i for i in ids if i])}
@@ -122,6 +121,14 @@ def _incidents(conn: Connection, moved: list[planmoves.Move]) -> list[dict]:
              "snap_distance_m": None if m.distance_m is None else round(m.distance_m, 1),
              "from_worker": people.get(m.assignee_from), "to_worker": people.get(m.assignee_to),
              "routed_to": m.routed_to} for m in moved]
+
+
+def planmoves(conn: Connection, after: Side, snap_meters: float) -> list[boundarymoves.Move]:
+    """Every open, located incident of the community with its destination among the grids
+    of ``after`` (the rule of :mod:`geo.boundaries.moves`)."""
+    side, params = store.grids_sql(after)
+    return boundarymoves.moves(conn, "l.community_id = :side_cid", params, snap_meters,
+                               side=side)
 
 
 def building_moves(conn: Connection, before: Side, after: Side) -> list[dict]:

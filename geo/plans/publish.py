@@ -3,21 +3,19 @@
 Steps, all in the caller's transaction (a crash anywhere leaves the previous version in
 force, since nothing is committed until the caller commits):
 
-1. Lock the community row: two publishes for one community run one after the other. Lock
-   its open incidents (``FOR UPDATE``): a manual dispatch is never overwritten unseen.
+1. Lock the community row: two publishes for one community run one after the other.
 2. Check the plan (:mod:`geo.plans.check`); any error refuses the publish (``Conflict``
    with the error findings).
-3. Work out where every open incident goes (:mod:`geo.plans.moves`), before anything moves.
-4. Compare with the current grids by code: a grid whose boundary is the same keeps its
-   row (a new name is set in place); a redrawn grid's row gets ``valid_to`` = today and a
-   new row is current from today (``plan_id`` = the plan); codes the plan drops are closed;
-   new codes are inserted. Workers, party organisations and serving party members follow
-   their grid code to its new row; the workers of dropped codes are listed for re-posting.
-5. Re-assign the community's buildings (:func:`geo.places.assign.assign_buildings`).
-6. Move the open incidents: new location row, new worker where the grid code changed, and
-   one ``incident_events`` row (action ``regrid``) for each incident whose grid or worker
-   changed. Boundary hints pointing at closed rows follow their code.
-7. Mark the plan published.
+3. Compare with the current grids by code: a grid whose boundary is the same keeps its
+   row (a new name is set in place); a redrawn grid's row gets ``valid_to`` = the day and
+   a new row is current from the day (``plan_id`` = the plan); codes the plan drops are
+   closed; new codes are inserted. Workers, party organisations and in-service party
+   members follow their grid code to its new row; the workers of dropped codes are listed
+   for re-posting. The day is today, or the ``effective`` day of a scheduled publish.
+4. Re-home (:func:`geo.boundaries.rehome.rehome`, the rule of every boundary change): open
+   incidents located again and re-routed with a ``regrid`` event each, buildings
+   re-assigned, resident party members serving their building's grid.
+5. Mark the plan published.
 
 Rolling back a redraw is publishing the previous version again: create a plan with
 ``source="version"`` and ``at`` = a day the old grids were in force, and publish it. That
@@ -31,10 +29,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from geo.boundaries import schedule as boundaryschedule
+from geo.boundaries.rehome import Change, rehome
 from geo.core.errors import Conflict
 from geo.layers.store.upsert import REDRAW_TOLERANCE
-from geo.places.assign import assign_buildings
-from geo.plans import moves as planmoves
+from geo.plans import drafts
 from geo.plans.check import ERROR, Rules, check
 from geo.plans.drafts import PlanRef
 from geo.plans.side import Side
@@ -73,50 +72,61 @@ class Published:
 
 
 def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
-            user_id: int | None, snap_meters: float) -> Published:
-    """Publish a claimed draft (:func:`geo.plans.drafts.claim`); see the module docstring."""
+            user_id: int | None, snap_meters: float,
+            valid_from: dt.date | None = None) -> Published:
+    """Publish a claimed draft (:func:`geo.plans.drafts.claim`), or a scheduled plan on its
+    day (``valid_from``: the day the new versions start; default today); see above."""
     time_limit(conn, "5min")
     store.lock_community(conn, plan.community_id)
-    store.lock_open_incidents(conn, plan.community_id)
-    side = Side(plan.community_id, plan_id=plan.id)
-    report = check(conn, side, plan.community_code, rules)
+    report = _checked(conn, plan, rules)
+    day = valid_from or store.today(conn)
+    grids = _replace_grids(conn, plan, day)
+    workers = store.workers_of_removed(conn)
+    closed, opened = store.versions_changed(conn, plan.id)
+    done = rehome(conn, Change(
+        closed, opened, [plan.community_id], actor, user_id,
+        note=f"网格调整：方案 {plan.id} 发布 (redraw plan {plan.id} published)",
+        details={"plan_id": plan.id}), snap_meters)
+    store.mark_published(conn, plan.id)
+    return Published(plan.id, plan.community_code, day, grids, done.buildings,
+                     done.incidents, workers, report["warnings"],
+                     open_incidents=done.incidents_checked)
+
+
+def schedule(conn: Connection, plan: PlanRef, rules: Rules, effective: dt.date, *,
+             actor: str, user_id: int | None) -> boundaryschedule.ScheduledChange:
+    """Check a claimed draft and schedule its publishing for ``effective`` (a later day:
+    :mod:`geo.boundaries.schedule`); the checks run again on the day."""
+    store.lock_community(conn, plan.community_id)
+    _checked(conn, plan, rules)
+    return boundaryschedule.schedule_plan(conn, plan.id, plan.community_id, effective,
+                                          actor=actor, user_id=user_id)
+
+
+def publish_scheduled(conn: Connection, change: boundaryschedule.ScheduledChange,
+                      rules: Rules, snap_meters: float) -> dict:
+    """Publish a scheduled plan on its day (the applier of ``plan`` changes), versions
+    dated from ``effective``, in the name of whoever scheduled it."""
+    plan = drafts.ref(conn, change.plan_id, None)
+    return publish(conn, plan, rules, actor=change.created_by, user_id=change.user_id,
+                   snap_meters=snap_meters, valid_from=change.effective).answer()
+
+
+def _checked(conn: Connection, plan: PlanRef, rules: Rules) -> dict:
+    """The plan's check report; Conflict with the error findings when it has any."""
+    report = check(conn, Side(plan.community_id, plan_id=plan.id), plan.community_code, rules)
     if not report["ok"]:
         errors = [f for f in report["findings"] if f["severity"] == ERROR]
         raise Conflict(f"plan {plan.id} has {report['errors']} error(s) and cannot be "
                        f"published; first: {errors[0]['message']}",
                        details={"errors": report["errors"], "findings": errors})
-    moves = planmoves.moves(conn, side, snap_meters)
-    today = store.today(conn)
-    grids = _replace_grids(conn, plan)
-    workers = store.workers_of_removed(conn)
-    reassigned = assign_buildings(conn, [plan.community_id])
-    moved = _move_incidents(conn, plan, moves, actor, user_id)
-    store.mark_published(conn, plan.id)
-    return Published(plan.id, plan.community_code, today, grids, reassigned, moved, workers,
-                     report["warnings"], open_incidents=len(moves))
+    return report
 
 
-def _replace_grids(conn: Connection, plan: PlanRef) -> dict[str, list[str]]:
+def _replace_grids(conn: Connection, plan: PlanRef, day: dt.date) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {k: [] for k in ("added", "redrawn", "renamed", "removed",
                                                  "unchanged")}
     for code, action in store.replace_grids(conn, plan.community_id, plan.id,
-                                            REDRAW_TOLERANCE):
+                                            REDRAW_TOLERANCE, day):
         out[action].append(code)
     return out
-
-
-def _move_incidents(conn: Connection, plan: PlanRef, moves: list[planmoves.Move],
-                    actor: str, user_id: int | None) -> list[dict]:
-    changed = [m.changes_grid or m.changes_worker for m in moves]
-    store.move_incidents(conn, {
-        "ids": [m.id for m in moves], "codes": [m.code_to for m in moves],
-        "states": [m.state_to for m in moves], "dist": [m.distance_m for m in moves],
-        "assignees": [m.assignee_to for m in moves], "routed": [m.routed_to for m in moves],
-        "changed": changed, "grids_from": [m.grid_from for m in moves],
-        "assignees_from": [m.assignee_from for m in moves]},
-        plan_id=plan.id, actor=actor, user_id=user_id,
-        note=f"网格调整：方案 {plan.id} 发布 (redraw plan {plan.id} published)")
-    return [{"id": m.id, "from_grid": m.code_from, "to_grid": m.code_to,
-             "located": m.state_to, "assignee_from": m.assignee_from,
-             "assignee_to": m.assignee_to, "routed_to": m.routed_to}
-            for m, c in zip(moves, changed, strict=True) if c]

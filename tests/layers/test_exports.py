@@ -4,8 +4,12 @@ buildings, and the building → grid assignment CSV."""
 import csv
 import io
 import json
+import re
+import shutil
+import subprocess
 
 import pyogrio
+import pyogrio.raw
 import pytest
 import shapely
 from sqlalchemy import text
@@ -85,3 +89,39 @@ def test_bad_downloads(client, town, url, status):
     response = client.get(url)
     assert response.status_code == status
     assert response.get_json()["error"]["message"]
+
+
+def test_csv_content_type_names_its_charset_once(client, town, make_user, make_token):
+    make_user("viewer1", "viewer")
+    key = bearer(make_token("viewer1"))
+    for url in ("/api/v1/grids.csv", "/api/v1/communities.csv", "/api/v1/buildings.csv",
+                "/api/v1/buildings/assignment.csv"):
+        assert client.get(url, headers=key).headers["Content-Type"] == (
+            "text/csv; charset=utf-8"), url
+
+
+def test_geopackage_opens_in_debians_gdal_without_a_warning(client, town, tmp_path):
+    """Debian 12's GDAL 3.6 (QGIS 3.22's) reads the download as it is: GeoPackage 1.2, no
+    warning, dates as Date fields (as in the GeoJSON), counts as integers."""
+    path = tmp_path / "grids.gpkg"
+    path.write_bytes(client.get("/api/v1/grids.gpkg?at=2023-06-01").data)
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "no ogrinfo: run scripts/ensure-gdal.sh (Debian's gdal-bin)"
+    assert "GDAL 3." in subprocess.run([ogrinfo, "--version"], capture_output=True,
+                                       text=True, check=True).stdout
+    done = subprocess.run([ogrinfo, "-ro", "-al", "-so", str(path)], capture_output=True,
+                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "LANG": "C"})
+    assert "Warning" not in done.stderr + done.stdout and "ERROR" not in done.stderr
+    fields = dict(re.findall(r"^(\w+): (\w+) \(", done.stdout, flags=re.M))
+    assert fields == {"code": "String", "name": "String", "parent": "String",
+                      "households": "Integer64", "valid_from": "Date", "valid_to": "Date"}
+    assert "Feature Count: 4" in done.stdout
+    version = subprocess.run([ogrinfo, "-ro", str(path), "-sql", "PRAGMA user_version"],
+                             capture_output=True, text=True, check=True)
+    assert "user_version (Integer) = 10200" in version.stdout
+    # the same dates as the GeoJSON download's
+    *_, values = pyogrio.raw.read(path, columns=["code", "valid_from"])
+    gpkg = {c: str(d) for c, d in zip(*values, strict=True)}
+    geojson = json.loads(client.get("/api/v1/grids.geojson?at=2023-06-01").data)
+    assert gpkg == {f["properties"]["code"]: f["properties"]["valid_from"]
+                    for f in geojson["features"]}

@@ -83,8 +83,8 @@ def test_no_route_returns_private_fields(app, client, town):
         if path != "/api/v1/openapi.json":  # the schema names fields; it holds no data
             assert "private_phone" not in body and "reporter" not in body, path
     # lookup, geocode, communities, grids, grid, buildings, categories; OGC API: landing,
-    # conformance, api, collections, collection, items, item; Open311: discovery, services,
-    # service, requests, request, token; downloads of communities and grids; the public
-    # map, a building's page, the report form token, a report's status, grid and
-    # community outlines
-    assert public == 28 and refused >= 8
+    # conformance, api, collections, collection, queryables, items, item; Open311:
+    # discovery, services, service, requests, request, token; downloads of communities and
+    # grids; the public map, a building's page, the report form token, a report's status,
+    # grid and community outlines
+    assert public == 29 and refused >= 8

@@ -90,5 +90,5 @@ def download_buildings(args, ext: str):
 def building_assignment(args):
     scope = current_user.communities
     body = read(lambda conn: exports.assignment_csv(conn, scope))
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+    return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="building-assignment.csv"'})

@@ -15,11 +15,13 @@ from app.api.plans.schemas import (
     Check,
     Impact,
     Published,
+    PublishQuery,
 )
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
-from geo.core.errors import InvalidInput
+from geo.boundaries import schedule
+from geo.core.errors import Conflict, InvalidInput
 from geo.plans import check as plancheck
 from geo.plans import drafts
 from geo.plans import impact as planimpact
@@ -109,23 +111,60 @@ def plan_changeset(args, plan_id: int):
 
 @blp.route("/plans/<int:plan_id>/publish", methods=["POST"])
 @require("plans:write")
-@blp.doc(summary="Publish a plan", security=STAFF,
+@blp.doc(summary="Publish a plan, now or on a later day", security=STAFF,
          description="One transaction: the community's current grids that change get "
                      "valid_to = today, the plan's grids become current from today, buildings "
                      "are re-assigned, open incidents move to their new grid and worker (an "
                      "event each), workers of removed grids are listed. Refused (409 with the "
-                     "findings) when the checks find errors. Needs If-Match.")
-@blp.arguments(NoQuery, location="query")
+                     "findings) when the checks find errors. With `?effective=` a later day, "
+                     "the plan is checked and scheduled instead (status `scheduled`, answer "
+                     "`scheduled`): lookups with `at` on or after that day answer its grids, "
+                     "and on the day it is published by the scheduler, dated from that "
+                     "day. Needs If-Match.")
+@blp.arguments(PublishQuery, location="query")
 @writes
-@blp.response(200, Published, description="what changed")
+@blp.response(200, Published, description="what changed, or what is scheduled")
 def publish_plan(args, headers, plan_id: int):
     conn = db.session.connection()
     plan = work.claim(conn, plan_id)
-    result = planpublish.publish(conn, plan, work.rules(), actor=current_user.username,
-                                 user_id=current_user.id,
-                                 snap_meters=current_app.config["ASSIGN_SNAP_METERS"])
-    audit.record("plan.publish", "plan", plan_id, conn=conn, after=result.audit())
+    cfg = current_app.config
+    effective = args.get("effective")
+    if schedule.later(effective, schedule.local_today(cfg["TIMEZONE"])):
+        change = planpublish.schedule(conn, plan, work.rules(), effective,
+                                      actor=current_user.username, user_id=current_user.id)
+        audit.record("plan.schedule", "plan", plan_id, conn=conn, after=change.answer())
+        answer = {"plan": plan.id, "status": "scheduled", "scheduled": change.answer()}
+    else:
+        result = planpublish.publish(conn, plan, work.rules(), actor=current_user.username,
+                                     user_id=current_user.id,
+                                     snap_meters=cfg["ASSIGN_SNAP_METERS"])
+        audit.record("plan.publish", "plan", plan_id, conn=conn, after=result.audit())
+        answer = result.answer()
     db.session.commit()
-    response = jsonify(result.answer())
+    response = jsonify(answer)
+    response.headers["ETag"] = drafts.etag(plan.id, plan.version)
+    return response
+
+
+@blp.route("/plans/<int:plan_id>/cancel", methods=["POST"])
+@require("plans:write")
+@blp.doc(summary="Cancel a scheduled publish", security=STAFF,
+         description="Until its day, a plan scheduled with `effective` can be cancelled: "
+                     "nothing changes on that day and the plan is a draft again. 409 when "
+                     "the plan is not scheduled. Needs If-Match.")
+@blp.arguments(NoQuery, location="query")
+@writes
+@blp.response(200, Published, description="the cancelled change")
+def cancel_plan(args, headers, plan_id: int):
+    conn = db.session.connection()
+    plan = work.claim(conn, plan_id, draft=False)
+    change = schedule.of_plan(conn, plan.id)
+    if change is None:
+        raise Conflict(f"plan {plan_id} is {plan.status}; only a scheduled plan can be "
+                       "cancelled")
+    cancelled = schedule.cancel(conn, change.id, actor=current_user.username)
+    audit.record("plan.unschedule", "plan", plan_id, conn=conn, after=cancelled.answer())
+    db.session.commit()
+    response = jsonify({"plan": plan.id, "status": "draft", "cancelled": cancelled.answer()})
     response.headers["ETag"] = drafts.etag(plan.id, plan.version)
     return response

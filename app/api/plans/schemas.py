@@ -38,7 +38,7 @@ class IfMatch(ma.Schema):
 
 class PlansQuery(Paging):
     community = Code("12-digit community code", 12)
-    status = Choice("draft | published | discarded", drafts.STATUSES)
+    status = Choice("draft | scheduled | published | discarded", drafts.STATUSES)
 
 
 class EditQuery(Query):
@@ -79,6 +79,15 @@ class PlanCreate(Body):
                  type="string", enum=list(drafts.SOURCES))
     at = raw("source version: the grids in force that day", type="string", format="date")
     plan = raw("source plan: the id of the plan to copy", type="integer")
+
+
+class PublishQuery(Query):
+    """Without ``effective`` (or with today) the plan is published now."""
+
+    effective = Date("the day the plan's grids take effect, in the city's time zone "
+                     "(TIMEZONE); a later day schedules the publish, which is applied on "
+                     "that day and can be cancelled until then (POST /plans/{id}/cancel); "
+                     "a past day is 400; default today")
 
 
 class PlanFile(Query):

@@ -3,10 +3,11 @@
 :func:`import_layer` takes rows already checked by :func:`geo.layers.prep.prepare` and, inside
 the caller's transaction: COPYs them into a TEMP staging table, lets PostGIS (the authority
 on validity: its GEOS differs from shapely's) and the parent tables reject more rows, then
-upserts with set-based statements (:mod:`geo.layers.store.upsert`), re-assigns buildings and
-records the run in ``layer_imports``. If a row is rejected and ``skip_invalid`` is false it
-raises :class:`geo.layers.prep.RowsRejected` before touching any table, so the caller's
-rollback leaves nothing behind.
+upserts with set-based statements (:mod:`geo.layers.store.upsert`), re-homes what new grid
+boundaries move (:mod:`geo.boundaries.rehome`: open incidents, buildings, party members) or
+re-assigns buildings, and records the run in ``layer_imports``. If a row is rejected and
+``skip_invalid`` is false it raises :class:`geo.layers.prep.RowsRejected` before touching
+any table, so the caller's rollback leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo.boundaries.rehome import Change, rehome
+from geo.boundaries.schedule import ScheduledChange, schedule_layer
 from geo.layers.check import Issue
 from geo.layers.prep import PreparedLayer, RowsRejected
-from geo.layers.store.upsert import upsert
+from geo.layers.store.upsert import upsert, versions_changed
+from geo.places.assign import DEFAULT_SNAP_METERS, assign_buildings
 
 STAGE_COLUMNS = ("row", "code", "name", "parent", "street_name", "street_code",
                  "office_address", "address", "households", "residents", "geom")
@@ -42,8 +46,10 @@ class ImportResult:
     unchanged: int = 0
     redrawn: int = 0
     reassigned: int | None = None
+    incidents_moved: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     previous_import: dt.datetime | None = None
+    scheduled: ScheduledChange | None = None
 
     @property
     def rejected(self) -> int:
@@ -57,7 +63,9 @@ class ImportResult:
 def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha256: str,
                  options: Mapping[str, Any], skip_invalid: bool = False,
                  make_valid: bool = False,
-                 progress: Callable[[int], None] | None = None) -> ImportResult:
+                 progress: Callable[[int], None] | None = None,
+                 effective: dt.date | None = None, actor: str = "layers import",
+                 snap_meters: float = DEFAULT_SNAP_METERS) -> ImportResult:
     """Load prepared rows into their table inside the caller's transaction.
 
     Parameters
@@ -72,15 +80,20 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
         Load the valid rows when some are rejected; otherwise raise ``RowsRejected``.
     make_valid : bool
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
+    effective : date, optional
+        Grids: a later day (:mod:`geo.boundaries.schedule`): the checked rows are kept as
+        a scheduled change, applied on that day by :func:`import_scheduled`.
+    actor, snap_meters
+        For re-homing after a grids import: who is named in the incidents' history, and
+        the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
 
     Notes
     -----
-    Communities and buildings are upserted by code. For grids, a current grid whose
-    boundary moved is closed (``valid_to`` = today) and a new current version inserted
-    (``valid_from`` = today); its grid members, party organisations and serving party
-    members move to the new version, while incidents keep the version they were located
-    in. Attribute-only changes are made in place. Rows absent from the file are left alone.
-    After grids or buildings, ``geo.places.assign.assign_buildings`` re-assigns buildings.
+    Communities and buildings are upserted by code. A current grid whose boundary moved is
+    closed (``valid_to`` = today) and a new version is current from today; its people
+    follow it. Then :func:`geo.boundaries.rehome.rehome`, the rule of every boundary change
+    (open incidents, buildings, party members). Attribute-only changes are made in place;
+    rows absent from the file are left alone. After buildings, they are re-assigned.
     """
     # Large files: one long COPY and set-based statements, well past the web timeout.
     conn.execute(text("SET LOCAL statement_timeout = '10min'"))
@@ -92,28 +105,82 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     if any(i.status == "rejected" for i in issues) and not skip_invalid:
         raise RowsRejected(issues, prepared.total)
     previous = _previous_import(conn, sha256)
+    if effective is not None:  # a later day: keep the checked rows until then
+        result = ImportResult(prepared.kind, loaded=_staged(conn), issues=issues,
+                              previous_import=previous)
+        return _schedule(conn, result, prepared, effective, source=source, sha256=sha256,
+                         options=options, actor=actor)
     counts = upsert(conn, prepared.kind, prepared.present)
     result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
                           issues=issues, previous_import=previous)
+    _follow(conn, result, actor, {"layer_import": source[-200:], "sha256": sha256},
+            snap_meters)
+    _record(conn, result, source, sha256, options)
+    return result
+
+
+def _follow(conn: Connection, result: ImportResult, actor: str, details: dict,
+            snap_meters: float) -> None:
+    """What follows new rows: re-homing after grids, re-assignment after buildings."""
     if result.inserted + result.redrawn > ANALYZE_AFTER:
         # Fresh statistics before assign_buildings plans its joins: autovacuum cannot see
         # rows this transaction has not committed, and stale counts pick nested loops.
-        conn.execute(text(f"ANALYZE {prepared.kind}"))
-    if prepared.kind in ("grids", "buildings"):
+        conn.execute(text(f"ANALYZE {result.kind}"))
+    if result.kind == "grids":
+        _rehome(conn, result, actor, details, snap_meters)
+    elif result.kind == "buildings":
         result.reassigned = _reassign_buildings(conn, result)
-    _record(conn, result, source, sha256, options)
+
+
+_STAGE = """
+    CREATE TEMP TABLE layer_stage (
+        row integer PRIMARY KEY, code text NOT NULL, name text, parent text,
+        street_name text, street_code text, office_address text, address text,
+        households integer, residents integer, geom geometry(MultiPolygon, 4326) NOT NULL
+    ) ON COMMIT DROP"""
+
+
+def _schedule(conn: Connection, result: ImportResult, prepared: PreparedLayer,
+              effective: dt.date, *, source: str, sha256: str, options: Mapping[str, Any],
+              actor: str) -> ImportResult:
+    """Keep the staged rows as a change scheduled for ``effective``; record the import."""
+    result.scheduled = schedule_layer(
+        conn, effective, source=source, actor=actor,
+        options={**options, "present": sorted(prepared.present), "sha256": sha256})
+    _record(conn, result, source, sha256, {**options, "effective": effective.isoformat()})
     return result
+
+
+def import_scheduled(conn: Connection, change: ScheduledChange, *,
+                     snap_meters: float = DEFAULT_SNAP_METERS) -> dict:
+    """Apply a scheduled grids layer on its day (the applier of ``grids`` changes): its
+    rows as they were checked, versions dated from ``effective``, then re-homing in the
+    name of whoever imported it. Returns the counts and the incidents moved."""
+    conn.execute(text("SET LOCAL statement_timeout = '10min'"))
+    conn.execute(text(_STAGE))
+    conn.execute(text("""
+        INSERT INTO layer_stage (row, code, name, parent, households, geom)
+        SELECT row_number() OVER (ORDER BY g.id), g.code, g.name, c.code, g.households, g.geom
+          FROM boundary_change_grids g JOIN communities c ON c.id = g.community_id
+         WHERE g.change_id = :c"""), {"c": change.id})
+    conn.execute(text("ANALYZE layer_stage"))
+    present = frozenset((change.options or {}).get("present", ()))
+    counts = upsert(conn, "grids", present, change.effective)
+    result = ImportResult("grids", loaded=sum(counts), **counts._asdict())
+    _follow(conn, result, change.created_by,
+            {"layer_import": change.source, "scheduled_change": change.id}, snap_meters)
+    return {**counts._asdict(), "buildings_reassigned": result.reassigned,
+            "incidents_moved": result.incidents_moved}
+
+
+def _staged(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM layer_stage")).scalar_one()
 
 
 def _stage(conn: Connection, prepared: PreparedLayer,
            progress: Callable[[int], None] | None) -> None:
     # TEMP + ON COMMIT DROP: private to this transaction, gone on commit or rollback.
-    conn.execute(text("""
-        CREATE TEMP TABLE layer_stage (
-            row integer PRIMARY KEY, code text NOT NULL, name text, parent text,
-            street_name text, street_code text, office_address text, address text,
-            households integer, residents integer, geom geometry(MultiPolygon, 4326) NOT NULL
-        ) ON COMMIT DROP"""))
+    conn.execute(text(_STAGE))
     rows = prepared.rows
     columns = [rows.get(name, [None] * len(prepared)) for name in STAGE_COLUMNS]
     cursor = conn.connection.dbapi_connection.cursor()
@@ -185,12 +252,9 @@ def _previous_import(conn: Connection, sha256: str) -> dt.datetime | None:
                         {"sha": sha256}).scalar()
 
 
-def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
-    """Buildings follow the current grids: re-assign those in the communities touched."""
-    from geo.places.assign import assign_buildings
-
-    if result.inserted + result.redrawn + result.updated == 0:
-        return 0
+def _touched(conn: Connection, result: ImportResult) -> list[int] | None:
+    """The communities a layer touches (the staged rows, and the old grid versions it
+    closed), or None when that is every community."""
     redrawn = """
         UNION SELECT c.id FROM layer_redrawn r JOIN grids g ON g.id = r.old_id
         JOIN communities c ON ST_Intersects(c.geom, g.geom)""" if result.kind == "grids" else ""
@@ -199,7 +263,28 @@ def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
         SELECT DISTINCT c.id FROM layer_stage s JOIN communities c ON ST_Intersects(c.geom, s.geom)
         {redrawn}""")).scalars().all()
     everywhere = conn.execute(text("SELECT count(*) FROM communities")).scalar()
-    return assign_buildings(conn, None if len(scope) == everywhere else scope)
+    return None if len(scope) == everywhere else scope
+
+
+def _reassign_buildings(conn: Connection, result: ImportResult) -> int:
+    """Buildings follow the current grids: re-assign those in the communities touched."""
+    if result.inserted + result.redrawn + result.updated == 0:
+        return 0
+    return assign_buildings(conn, _touched(conn, result))
+
+
+def _rehome(conn: Connection, result: ImportResult, actor: str, details: dict,
+            snap_meters: float) -> None:
+    """New grid boundaries: open incidents, buildings and party members follow them."""
+    if result.inserted + result.redrawn + result.updated == 0:
+        result.reassigned = 0
+        return
+    closed, opened = versions_changed(conn)
+    note = f"网格边界导入 (grids layer imported: {details['layer_import']})"
+    done = rehome(conn, Change(closed, opened, _touched(conn, result), actor, note=note,
+                               details=details), snap_meters)
+    result.reassigned = done.buildings
+    result.incidents_moved = done.incidents
 
 
 def _record(conn: Connection, result: ImportResult, source: str, sha256: str,

@@ -11,19 +11,26 @@ import datetime as dt
 
 from sqlalchemy import Connection, text
 
+from geo.places.assign import GRIDS_AT
+
 EXPORT_SQL = {
     "communities": """
         SELECT code, name, street_name, street_code, households, office_address,
                ST_AsBinary(geom) AS wkb
         FROM communities ORDER BY code""",
-    # Versions in force on :at are half-open [valid_from, valid_to): a grid closed and
-    # redrawn on the same day shows only its new version.
     "grids": """
         SELECT g.code, g.name, c.code AS parent, g.households,
                g.valid_from, g.valid_to, ST_AsBinary(g.geom) AS wkb
         FROM grids g JOIN communities c ON c.id = g.community_id
-        WHERE CASE WHEN CAST(:at AS date) IS NULL THEN g.valid_to IS NULL
-                   ELSE g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at) END
+        WHERE g.valid_to IS NULL
+        ORDER BY g.code""",
+    # Versions in force on :at are half-open [valid_from, valid_to): a grid closed and
+    # redrawn on the same day shows only its new version. A change scheduled by then is
+    # included (geo.places.assign.GRIDS_AT).
+    "grids_at": f"""
+        SELECT g.code, g.name, c.code AS parent, g.households,
+               g.valid_from, g.valid_to, ST_AsBinary(g.geom) AS wkb
+        FROM {GRIDS_AT} JOIN communities c ON c.id = g.community_id
         ORDER BY g.code""",
     "buildings": """
         SELECT b.code, b.name, b.address, coalesce(g.code, c.code) AS parent,
@@ -55,7 +62,8 @@ def read_layer(conn: Connection, kind: str, at: dt.date | None = None,
         rows = conn.execute(text(EXPORT_SQL[kind].format(in_scope=IN_SCOPE)),
                             {"scope": _scope(scope)})
     else:
-        rows = conn.execute(text(EXPORT_SQL[kind]), {"at": at} if kind == "grids" else {})
+        query = "grids_at" if kind == "grids" and at is not None else kind
+        rows = conn.execute(text(EXPORT_SQL[query]), {"at": at} if at is not None else {})
     names = [n for n in rows.keys() if n != "wkb"]
     data = rows.all()
     columns = {n: [getattr(r, n) for r in data] for n in names}

@@ -2,12 +2,14 @@
 
 :func:`upsert` reads the TEMP table ``layer_stage`` filled by :mod:`geo.layers.store.load` and,
 inside the caller's transaction, inserts new codes and updates changed rows, leaving
-unchanged rows untouched. A grid whose boundary moved gets a new version instead (its old
-ids are kept in the TEMP table ``layer_redrawn`` for the building re-assignment).
+unchanged rows untouched. A grid whose boundary moved gets a new version instead: the ids
+of the versions closed are kept in the TEMP table ``layer_redrawn`` and those opened in
+``layer_opened``, for the re-homing that follows (:mod:`geo.boundaries.rehome`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -33,7 +35,8 @@ class Counts(NamedTuple):
     redrawn: int = 0
 
 
-def upsert(conn: Connection, kind: str, present: frozenset[str]) -> Counts:
+def upsert(conn: Connection, kind: str, present: frozenset[str],
+           valid_from: dt.date | None = None) -> Counts:
     """Move ``layer_stage`` into the ``kind`` table; see :func:`geo.layers.store.load.import_layer`.
 
     Parameters
@@ -43,9 +46,12 @@ def upsert(conn: Connection, kind: str, present: frozenset[str]) -> Counts:
     kind : {"communities", "grids", "buildings"}
     present : frozenset of str
         The columns the file provides; the others are left as they are.
+    valid_from : date, optional
+        Grids: the day new versions start and redrawn ones end (default: today, the
+        database's ``CURRENT_DATE``; a scheduled import gives its ``effective`` day).
     """
     if kind == "grids":
-        return _upsert_grids(conn, present)
+        return _upsert_grids(conn, present, valid_from)
     # The counts are NOT NULL (0 when the file has none); grid_id and community_id are
     # left to assign_buildings, which goes by the geometry, not by the code.
     extra = ({"households": "coalesce(s.households, 0)",
@@ -82,36 +88,43 @@ def _upsert_by_code(conn: Connection, kind: str, present: frozenset[str],
     return Counts(inserted, updated, existing - updated)
 
 
-def _upsert_grids(conn: Connection, present: frozenset[str]) -> Counts:
+def _upsert_grids(conn: Connection, present: frozenset[str],
+                  valid_from: dt.date | None) -> Counts:
     """New version for a moved boundary, in-place update for attributes, insert new codes."""
-    redrawn = _close_redrawn(conn)
+    day = {"valid": valid_from}
+    redrawn = _close_redrawn(conn, day)
     updated = _update_grids(conn, present)
+    conn.execute(text("CREATE TEMP TABLE layer_opened (id integer) ON COMMIT DROP"))
     inserted = conn.execute(text("""
-        INSERT INTO grids (code, name, community_id, households, geom, valid_from)
-        SELECT s.code, s.name, c.id, s.households, s.geom, CURRENT_DATE
-        FROM layer_stage s JOIN communities c ON c.code = s.parent
-        WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = s.code AND g.valid_to IS NULL)
-    """)).rowcount
+        WITH opened AS (
+            INSERT INTO grids (code, name, community_id, households, geom, valid_from)
+            SELECT s.code, s.name, c.id, s.households, s.geom,
+                   coalesce(CAST(:valid AS date), CURRENT_DATE)
+            FROM layer_stage s JOIN communities c ON c.code = s.parent
+            WHERE NOT EXISTS (SELECT 1 FROM grids g
+                              WHERE g.code = s.code AND g.valid_to IS NULL)
+            RETURNING id)
+        INSERT INTO layer_opened SELECT id FROM opened"""), day).rowcount
     unchanged = _staged(conn) - inserted - updated
     _follow_redraws(conn)
     return Counts(inserted - redrawn, updated, unchanged, redrawn)
 
 
-def _close_redrawn(conn: Connection) -> int:
-    """Close (``valid_to`` = today) the current grids whose boundary moved; remember them."""
+def _close_redrawn(conn: Connection, day: dict) -> int:
+    """Close (``valid_to`` = the day) the current grids whose boundary moved; remember them."""
     conn.execute(text("CREATE TEMP TABLE layer_redrawn (old_id integer, code text) "
                       "ON COMMIT DROP"))
     # The exact comparison first: Hausdorff only runs on geometries that differ at all.
     return conn.execute(text("""
         WITH closed AS (
-            UPDATE grids g SET valid_to = CURRENT_DATE
+            UPDATE grids g SET valid_to = coalesce(CAST(:valid AS date), CURRENT_DATE)
             FROM layer_stage s
             WHERE g.code = s.code AND g.valid_to IS NULL
               AND CASE WHEN g.geom = s.geom THEN false
                        ELSE ST_HausdorffDistance(g.geom, s.geom) > :tol END
             RETURNING g.id, g.code)
         INSERT INTO layer_redrawn SELECT id, code FROM closed"""),
-        {"tol": REDRAW_TOLERANCE}).rowcount
+        {"tol": REDRAW_TOLERANCE, **day}).rowcount
 
 
 def _update_grids(conn: Connection, present: frozenset[str]) -> int:
@@ -127,10 +140,18 @@ def _update_grids(conn: Connection, present: frozenset[str]) -> int:
 
 
 def _follow_redraws(conn: Connection) -> None:
-    """People and organisations serve the grid, not one version of its boundary."""
+    """People and organisations serve the grid, not one version of its boundary (resident
+    party members then follow their home building: :mod:`geo.boundaries.rehome`)."""
     for table, column in (("grid_members", "grid_id"), ("party_orgs", "grid_id"),
                           ("party_members", "serving_grid_id")):
         conn.execute(text(f"""
             UPDATE {table} t SET {column} = g.id
             FROM layer_redrawn r JOIN grids g ON g.code = r.code AND g.valid_to IS NULL
             WHERE t.{column} = r.old_id"""))
+
+
+def versions_changed(conn: Connection) -> tuple[list[int], list[int]]:
+    """(closed, opened) grid version ids of a grids upsert, for re-homing."""
+    closed = conn.execute(text("SELECT old_id FROM layer_redrawn ORDER BY old_id"))
+    opened = conn.execute(text("SELECT id FROM layer_opened ORDER BY id"))
+    return list(closed.scalars()), list(opened.scalars())

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import Connection, text
 
 from geo.core.params import Box
-from geo.places.assign import IN_FORCE_AT, locate_sql
+from geo.places.assign import GRIDS_AT, locate_sql
 
 PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
 # A worker with no public phone is shown with the private one masked (138****1234), so
@@ -32,8 +32,8 @@ _LOOKUP = """
                                      'street_name', c.street_name, 'street_code', c.street_code,
                                      'office_address', c.office_address)
               FROM communities c WHERE c.id = loc.community_id),
-      'grid', (SELECT json_build_object('id', g.id, 'code', g.code, 'name', g.name{grid_extra})
-                 FROM grids g WHERE g.id = loc.grid_id),
+      'grid', (SELECT json_build_object('id', {grid_id}, 'code', g.code, 'name', g.name{grid_extra})
+                 FROM {grids} WHERE g.id = loc.grid_id),
       'workers', (SELECT coalesce(json_agg(json_build_object(
                         'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
                         'masked_phone', {masked}, 'service_hours', m.service_hours)
@@ -48,14 +48,17 @@ _LOOKUP = """
 _LOOKUP_NAME = "gridmap_lookup_v3"
 _PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
             + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
-                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="")
+                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="",
+                             grid_id="g.id", grids="grids g")
             .replace(":snap", "$3"))
-# On a past date: the version in force then, with its dates. Workers serve the current
-# version of their grid (they follow redraws), so a past version lists none.
+# On a date: the version in force then, with its dates; on a later date, a scheduled
+# change's grid (no id yet, ``scheduled``: true). Workers serve the current version of
+# their grid (they follow redraws), so a past or scheduled version lists none.
 _LOOKUP_AT = _LOOKUP.format(
-    locate=locate_sql("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", version=IN_FORCE_AT),
-    masked=MASKED_PHONE_SQL,
-    grid_extra=", 'valid_from', g.valid_from, 'valid_to', g.valid_to",
+    locate=locate_sql("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", grids=GRIDS_AT,
+                      version="TRUE"),
+    masked=MASKED_PHONE_SQL, grid_id="CASE WHEN g.id > 0 THEN g.id END", grids=GRIDS_AT,
+    grid_extra=", 'valid_from', g.valid_from, 'valid_to', g.valid_to, 'scheduled', g.id < 0",
     workers_extra=" AND EXISTS (SELECT 1 FROM grids cg WHERE cg.id = loc.grid_id"
                   " AND cg.valid_to IS NULL)")
 
@@ -128,16 +131,18 @@ def grids(conn: Connection, *, community: str | None, box: Box | None, at: dt.da
           limit: int, offset: int) -> str:
     """Grids in force on ``at`` (current ones when None), optionally by community and bbox."""
     where, params = _bbox_filter("g", box)
+    grids_in_force = "grids g"
     if at is None:
         where += " AND g.valid_to IS NULL"
     else:
-        # A version is in force from valid_from (inclusive) until valid_to (exclusive).
-        where += " AND g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
+        # The versions in force that day, a change scheduled by then included (its grids
+        # have no version id yet: negative ids, see geo.places.assign.GRIDS_AT).
+        grids_in_force = GRIDS_AT
         params["at"] = at
     if community:
         where += " AND c.code = :community"
         params["community"] = community
-    from_where = f"grids g JOIN communities c ON c.id = g.community_id WHERE {where}"
+    from_where = f"{grids_in_force} JOIN communities c ON c.id = g.community_id WHERE {where}"
     return _feature_collection(conn, "g", _GRID_PROPS, from_where,
                                {**params, "limit": limit, "offset": offset})
 

@@ -102,7 +102,9 @@ _META = """
            u.username AS created_by,
            (SELECT count(*) FROM plan_grids pg WHERE pg.plan_id = p.id) AS grids,
            (SELECT count(*) FROM plan_buildings pb WHERE pb.plan_id = p.id)
-               AS building_assignments
+               AS building_assignments,
+           (SELECT bc.effective FROM boundary_changes bc
+             WHERE bc.plan_id = p.id AND bc.status = 'scheduled') AS effective
       FROM plans p JOIN communities c ON c.id = p.community_id
       LEFT JOIN users u ON u.id = p.created_by
      WHERE (CAST(:scope AS int[]) IS NULL OR p.community_id = ANY(:scope))

@@ -15,8 +15,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Row, text
 
 from geo.core.statuses import OPEN_SQL
-from geo.incidents.routing import assignee_rule
-from geo.places.assign import locate_sql, share_sql
+from geo.places.assign import share_sql
 
 
 class SideKey(Protocol):
@@ -199,45 +198,6 @@ def pieces(conn: Connection, side: SideKey) -> list[Row]:
     the side's grids, largest first within a kind."""
     sql, params = grids_sql(side)
     return conn.execute(text(_PIECES.format(side=sql)), params).all()
-
-
-_MOVES = """
-    WITH side AS MATERIALIZED ({side})
-    SELECT i.id, i.status, i.category, l.grid_id AS grid_from, gf.code AS code_from,
-           l.state AS state_from, i.assignee_id AS assignee_from, i.routed_to AS routed_from,
-           sg.code AS code_to, dest.state AS state_to, dest.distance_m,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.assignee_id
-                ELSE a.assignee_id END AS assignee_to,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.routed_to
-                WHEN s.route_to = 'community_office' THEN 'community_office'
-                ELSE coalesce(a.routed_to, 'unassigned') END AS routed_to
-      FROM incidents i
-      JOIN incident_locations l ON l.incident_id = i.id
-      LEFT JOIN grids gf ON gf.id = l.grid_id
-     CROSS JOIN LATERAL (SELECT coalesce((SELECT c.route_to FROM categories c
-                                           WHERE c.code = i.category), 'grid') AS route_to) s
-     CROSS JOIN LATERAL (
-            (SELECT m.id AS grid_id, 'moved' AS state, NULL::float8 AS distance_m
-               FROM side m WHERE l.state = 'moved' AND m.code = gf.code ORDER BY m.id LIMIT 1)
-            UNION ALL
-            (SELECT r.grid_id, r.state, r.distance_m FROM ({locate}) r)
-            LIMIT 1) dest
-      LEFT JOIN side sg ON sg.id = dest.grid_id
-      LEFT JOIN LATERAL (SELECT cg.id AS grid_id FROM grids cg
-                          WHERE cg.code = sg.code AND cg.valid_to IS NULL) loc ON TRUE
-      LEFT JOIN LATERAL ({assignee}) a ON sg.code IS DISTINCT FROM gf.code
-     WHERE i.status IN {open} AND l.community_id = :side_cid AND i.geom IS NOT NULL
-     ORDER BY i.id
-"""
-
-
-def incident_moves(conn: Connection, after: SideKey, snap_meters: float) -> list[Row]:
-    """Every open, located incident of the community: where it is and where the grids of
-    ``after`` put it, and to whom (the rule of :mod:`geo.plans.moves`)."""
-    side, params = grids_sql(after)
-    sql = _MOVES.format(side=side, open=OPEN_SQL, assignee=assignee_rule(),
-                        locate=locate_sql("i.geom", grids="side g", version="TRUE"))
-    return conn.execute(text(sql), {**params, "snap": snap_meters}).all()
 
 
 def workers(conn: Connection, ids: Sequence[int]) -> list[Row]:

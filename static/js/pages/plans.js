@@ -3,7 +3,7 @@
 import {$, el} from "../lib/dom.js";
 import {dateTime} from "../lib/format.js";
 import {api} from "../lib/http.js";
-import {pageConfig} from "../lib/i18n.js";
+import {fmt, pageConfig} from "../lib/i18n.js";
 
 const config = pageConfig("plans-config");
 const T = config.texts;
@@ -23,6 +23,36 @@ function editorUrl(id) {
   return config.editor + "/" + id + (config.lang === "en" ? "?lang=en" : "");
 }
 
+const BADGE = {draft: "bg-secondary", scheduled: "bg-warning text-dark"};
+
+/* A scheduled plan: its day, and for planners the button that cancels it. */
+function statusCell(p) {
+  const cell = el("td", {}, el("span", {class: "badge " + (BADGE[p.status] || "bg-success"),
+                                        text: T["status_" + p.status] || p.status}));
+  if (p.status !== "scheduled" || !p.effective) return cell;
+  cell.append(el("div", {class: "small effective text-nowrap", text: fmt(T.effective_on, {date: p.effective})}));
+  if (config.canWrite) {
+    const button = el("button", {type: "button", class: "btn btn-outline-danger btn-sm py-0 cancel-schedule",
+                                 text: T.cancel_schedule});
+    button.addEventListener("click", () => cancelSchedule(p, button));
+    cell.append(button);
+  }
+  return cell;
+}
+
+async function cancelSchedule(p, button) {
+  if (!window.confirm(T.cancel_schedule_confirm)) return;
+  button.disabled = true;
+  try {
+    await api("/api/v1/plans/" + p.id + "/cancel", {method: "POST", headers: {"If-Match": p.etag}});
+    await load();
+    notice(T.schedule_cancelled, "success");
+  } catch (err) {
+    notice(T.error + explain(err));
+    button.disabled = false;
+  }
+}
+
 async function load() {
   const rows = $("plans-rows");
   try {
@@ -36,8 +66,7 @@ async function load() {
       const changed = dateTime(p.updated_at);
       return el("tr", {"data-plan": String(p.id), class: "plan-row"},
         el("td", {text: String(p.id)}), el("td", {}, link),
-        el("td", {}, el("span", {class: "badge " + (p.status === "draft" ? "bg-secondary" : "bg-success"),
-                                 text: T["status_" + p.status] || p.status})),
+        statusCell(p),
         el("td", {text: p.community.name + " " + p.community.code}),
         el("td", {text: String(p.grids)}), el("td", {text: p.created_by || T.none}),
         el("td", {text: changed}));
