@@ -41,8 +41,9 @@ def staff_user(name: str, role: str, password: str, *scope: str) -> None:
 
 
 def local_context(browser, base: str, **options):
-    """A browser context that reaches only ``base`` (tiles and the like are refused)."""
-    context = browser.new_context(**options)
+    """A browser context that reaches only ``base`` (tiles and the like are refused), in
+    Chinese as the users' browsers ask (headless Chromium asks for en-US)."""
+    context = browser.new_context(**{"locale": "zh-CN", **options})
     context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
         base) else route.continue_())
     return context
