@@ -80,11 +80,13 @@ def register_errors(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Request logs, security headers and sessions, rate limits, sign-in and tokens."""
-    from app.security import auth, headers, limits, logs
+    """Request logs, security headers and sessions, NUL bytes refused, rate limits,
+    sign-in and tokens."""
+    from app.security import auth, headers, inputs, limits, logs
 
     logs.init_app(app)  # request ids and JSON log lines, with every response
     headers.init_app(app)
+    inputs.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
 

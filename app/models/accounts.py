@@ -30,8 +30,6 @@ class User(Base):
     # use_alter: users → grid_members → grids → plans → users is a cycle of keys.
     grid_member_id: Mapped[int | None] = mapped_column(
         ForeignKey("grid_members.id", use_alter=True, name="fk_users_grid_member_id"))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())

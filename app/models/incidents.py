@@ -140,7 +140,9 @@ class IncidentEvent(Base):
 
 
 class Category(Base):
-    """An incident category with its time limits (admin-edited) and routing override."""
+    """An incident category with its time limits (admin-edited), routing override and
+    whether residents see it (``public``: offered on the public map, its incidents listed on
+    the public Open311 reads)."""
 
     __tablename__ = "categories"
     __table_args__ = (
@@ -157,6 +159,8 @@ class Category(Base):
     clock: Mapped[str] = mapped_column(String(10), default="working")
     route_to: Mapped[str] = mapped_column(String(20), default="grid")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # May its incidents appear on public routes (coarsened)? Not unless an admin says so.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Holiday(Base):

@@ -52,14 +52,6 @@ def _key_holder(values, permission: str) -> Staff | None:
     return staff
 
 
-@bp.before_request
-def _no_nul() -> None:
-    """A NUL byte in the path, query or form is a 400: PostgreSQL text cannot hold one."""
-    values = [request.path, *request.args.values(), *request.form.values()]
-    if any("\x00" in value for value in values):
-        raise InvalidInput("a NUL byte is not allowed in the path or a parameter")
-
-
 @bp.route("/discovery.<fmt>")
 @public
 def discovery(fmt: str):

@@ -14,9 +14,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                      "audit:read"}),
     # Redraws grid boundaries and edits grid details.
     "planner": frozenset(READ_STAFF | {"grids:write", "plans:write"}),
-    # Takes in, routes and follows incidents; sees reporters' contact details.
-    "dispatcher": frozenset(READ_STAFF | {"incidents:write", "incidents:reporter"}),
-    # A grid worker: works the incidents of their communities.
+    # Takes in, routes and follows incidents (every workflow action: incidents:work with
+    # incidents:write); sees reporters' contact details.
+    "dispatcher": frozenset(READ_STAFF | {"incidents:write", "incidents:reporter",
+                                          "incidents:work"}),
+    # A grid worker: works the incidents assigned to them (start, resolve, return, note).
     "member": frozenset({"grids:read", "incidents:read", "incidents:work"}),
     # Reads maps, incidents (without reporters' details) and statistics.
     "viewer": frozenset(READ_STAFF),

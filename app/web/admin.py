@@ -122,7 +122,8 @@ def audit():
 @bp.get("/categories")
 @require("users:admin")
 def categories():
-    """Incident categories with their time limits and routing, and the holiday calendar."""
+    """Incident categories with their time limits, routing and publicity, and the holiday
+    calendar."""
     return render_template("admin/categories.html", rows=read(worktables.categories),
                            days=read(worktables.holidays), clocks=CLOCKS,
                            routes=CATEGORY_ROUTES)
@@ -135,7 +136,7 @@ def save_category():
     form = request.form
     fields = {"name_en": form.get("name_en", "").strip() or None,
               "clock": form.get("clock", ""), "route_to": form.get("route_to", ""),
-              "active": form.get("active") == "on"}
+              "active": form.get("active") == "on", "public": form.get("public") == "on"}
     try:
         for key in ("response_hours", "resolve_hours"):
             fields[key] = float(form.get(key, ""))

@@ -7,7 +7,10 @@ are incidents. No Flask here; ``app.open311`` serialises these dicts as JSON or 
   a duplicate was merged into); staff notes are never published, they may name people.
 - Extension: ``extended_attributes`` carries the grid and community (code and name) the
   request is located in; ``address_id`` is the building code.
-- Privacy: requests are public (the standard reads them without a key), so they carry no
+- Privacy: only categories marked public are offered as services and listed to callers
+  without a key (neighbour disputes and anything about persons are not public; a request
+  of another category answers 404 as if absent). Requests are public (the standard reads
+  them without a key), so they carry no
   reporter and, for callers without a key, no ``description`` (hotline descriptions often
   repeat the caller's name and phone number), no ``address`` or ``address_id`` (the
   building code), and ``lat``/``long`` rounded to :data:`PUBLIC_DECIMALS` decimals (about
@@ -61,8 +64,8 @@ QUERY_FIELDS = ("jurisdiction_id", "service_request_id", "service_code", "start_
 
 
 def services(conn: Connection) -> list[dict]:
-    """Every active category as an Open311 service."""
-    return [_service(row) for row in o311_store.active_categories(conn)]
+    """Every active public category (what residents may report) as an Open311 service."""
+    return [_service(row) for row in o311_store.public_categories(conn)]
 
 
 def _service(row) -> dict:
@@ -78,7 +81,7 @@ def _service(row) -> dict:
 
 
 def service_definition(conn: Connection, code: str) -> dict | None:
-    found = o311_store.category_active(conn, code)
+    found = o311_store.category_public(conn, code)
     return {"service_code": code, "attributes": [CRS_ATTRIBUTE]} if found else None
 
 
@@ -144,17 +147,19 @@ def _count(args: Mapping[str, str], name: str, default: int, maximum: int) -> in
 def requests(conn: Connection, query: dict, *, with_description: bool,
              scope: frozenset[int] | None = None) -> list[dict]:
     """Service requests matching a ``parse_query`` result, newest first; a caller limited
-    to some communities (``scope``) sees only the requests located in them."""
-    rows = o311_store.requests(conn, query, scope)
+    to some communities (``scope``) sees only the requests located in them, a caller
+    without a key (not ``with_description``) only those of public categories."""
+    rows = o311_store.requests(conn, query, scope, public_only=not with_description)
     return [_request(row, with_description) for row in rows]
 
 
 def request(conn: Connection, request_id: str, *, with_description: bool,
             scope: frozenset[int] | None = None) -> dict | None:
-    """One service request, None when unknown or outside ``scope``."""
+    """One service request, None when unknown, outside ``scope``, or of a category that
+    is not public for a caller without a key."""
     if not (request_id.isascii() and request_id.isdigit() and len(request_id) < 19):
         return None
-    row = o311_store.request(conn, int(request_id), scope)
+    row = o311_store.request(conn, int(request_id), scope, public_only=not with_description)
     return None if row is None else _request(row, with_description)
 
 

@@ -54,9 +54,18 @@ def normalize_reference(value: str | None) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def resident_categories(conn: Connection, cats: Mapping[str, intake.Category]
+                        ) -> Mapping[str, intake.Category]:
+    """The categories of ``cats`` (active ones) residents may report in: the public ones.
+    Neighbour disputes and the like go to the community office by phone, not by a form."""
+    public = report_store.public_category_codes(conn)
+    return {code: cat for code, cat in cats.items() if code in public}
+
+
 def check_report(form, cats: Mapping[str, intake.Category], now: dt.datetime,
                  area: Box | None) -> dict:
-    """The form's fields as a report for ``geo.incidents.intake`` (source resident), checked."""
+    """The form's fields as a report for ``geo.incidents.intake`` (source resident), checked;
+    ``cats`` are those residents may report in (:func:`resident_categories`)."""
     unknown = sorted(set(form) - set(FIELDS))
     if unknown:
         raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; fields are "

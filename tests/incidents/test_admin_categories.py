@@ -11,7 +11,7 @@ FORM = {"code": "环境卫生", "name_en": "Sanitation", "response_hours": "3",
 
 def restore(conn):
     conn.execute(text("UPDATE categories SET response_hours = 2, resolve_hours = 24,"
-                      " clock = 'working', route_to = 'grid', active = true"
+                      " clock = 'working', route_to = 'grid', active = true, public = true"
                       " WHERE code = '环境卫生'"))
 
 

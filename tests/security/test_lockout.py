@@ -33,9 +33,13 @@ def test_known_and_unknown_names_get_the_same_answers(app, client, make_user):
     tries = app.config["LOGIN_MAX_FAILURES"] + 2
     known = _answers(app, client, name, tries)
     unknown = _answers(app, client, "nobodyhere", tries)
-    strip = [(status, wait) for status, wait, _ in known]
-    assert strip == [(status, wait) for status, wait, _ in unknown]
-    assert [s for s, _ in strip] == [401] * (tries - 3) + [429] * 3
+    assert [s for s, *_ in known] == [s for s, *_ in unknown]
+    assert [s for s, *_ in known] == [401] * (tries - 3) + [429] * 3
+    # Retry-After counts down in real time: on a loaded machine a second may tick between
+    # the failure and the next try on one side and not the other.
+    for (_, mine, _), (_, theirs, _) in zip(known, unknown, strict=True):
+        assert (mine is None) == (theirs is None)
+        assert mine is None or abs(int(mine) - int(theirs)) <= 1, (mine, theirs)
     assert [body for *_, body in known] == [body for *_, body in unknown]
 
 

@@ -97,6 +97,22 @@ def test_reporter_details_only_for_dispatchers_and_admins(client, city, make_use
         assert shown == (role == "dispatcher"), role
 
 
+@pytest.mark.parametrize("role, status", [("viewer", 403), ("planner", 403),
+                                          ("dispatcher", 200), ("admin", 200)])
+def test_acting_on_an_incident_needs_incidents_work(client, city, conn, make_user, make_token,
+                                                   role, status):
+    """The door is the permission: a role without it is refused before its body is read."""
+    make_user("actor", role)
+    auth, path = bearer(make_token("actor")), f"/api/v1/incidents/{city['in_a']}/actions"
+    assert client.post(path, json={}, headers=auth).status_code == (status if status == 403
+                                                                     else 400)
+    response = client.post(path, json={"action": "note", "note": "看过了"}, headers=auth)
+    assert response.status_code == status, response.get_json()
+    notes = conn.execute(text("SELECT count(*) FROM incident_events WHERE action = 'note'"
+                              " AND incident_id = :i"), {"i": city["in_a"]}).scalar()
+    assert notes == (status == 200)
+
+
 def test_limited_staff_see_only_their_communities_on_the_map(client, city, make_user):
     name, password = make_user("east", "viewer", communities=[COMMUNITY_1])
     login(client, name, password)

@@ -60,7 +60,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/incidents"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>"): ("incidents:read", 200),
-    ("POST", "/api/v1/incidents/<int:incident_id>/actions"): ("incidents:read", 400),
+    ("POST", "/api/v1/incidents/<int:incident_id>/actions"): ("incidents:work", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>/photo"): ("incidents:read", 404),
     ("PUT", "/api/v1/incidents/<int:incident_id>/public-note"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/counts"): ("incidents:read", 200),

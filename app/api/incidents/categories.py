@@ -3,6 +3,7 @@
 import datetime as dt
 
 from flask import jsonify
+from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
@@ -22,13 +23,16 @@ ADMINS = {**SIGNED_IN, 403: "admins only"}
 @blp.route("/categories", methods=["GET"])
 @public
 @blp.doc(summary="Incident categories",
-         description="Every category (`active` false: no longer offered) with "
-                     "their response and resolution time limits.")
+         description="Signed in: every category (`active` false: no longer offered; "
+                     "`public` false: not shown to residents) with their response and "
+                     "resolution time limits. Without a sign-in: the active public ones.")
 @blp.arguments(NoQuery, location="query")
 @blp.response(200, Categories, description="categories")
 @blp.fails({400: "a query parameter (none is taken)"})
 def list_categories(args):
-    return jsonify({"categories": read(worktables.categories)})
+    public_only = not current_user.is_authenticated
+    return jsonify({"categories": read(
+        lambda conn: worktables.categories(conn, public_only=public_only))})
 
 
 @blp.route("/categories/<code>", methods=["PUT"])

@@ -96,7 +96,8 @@ def list_incidents(args):
         community=args.get("community"), grid=args.get("grid"),
         assignee=assignee if isinstance(assignee, int) else None,
         unassigned=assignee == "none", since=args.get("since"), until=args.get("until"),
-        box=args.get("bbox"), order=args.get("order") or "newest", limit=args["limit"],
+        box=args.get("bbox"), order=args.get("order") or "newest", search=args.get("q"),
+        limit=args["limit"],
         offset=args["offset"])
     page = read(lambda conn: incidents.incidents(
         conn, current_user.communities,
@@ -144,7 +145,7 @@ def get_incident(args, incident_id: int):
 
 
 @blp.route("/incidents/<int:incident_id>/actions", methods=["POST"])
-@require("incidents:read")
+@require("incidents:work")
 @blp.doc(summary="Act on an incident", security=STAFF,
          description="One workflow action: accept, reject, dispatch (optional assignee), "
                      "start, resolve, return, close, reopen, move (to `grid`, default the "
@@ -156,14 +157,16 @@ def get_incident(args, incident_id: int):
 @blp.arguments(Action, location="json")
 @blp.response(200, Incident, description="the incident after the action")
 @blp.fails({400: "invalid action or field", 401: "not signed in",
-            403: "not the caller's incident to work",
+            403: "role may not work incidents (incidents:work), or not the caller's "
+                 "incident to work",
             404: "no such incident among the caller's communities",
             409: "action not allowed in the incident's status; details.allowed lists "
                  "those that are"})
 def act_on_incident(args, body, incident_id: int):
     actor = _actor()
     if not actor.dispatcher and actor.worker_id is None:
-        raise Forbidden("your role may read incidents but not act on them")
+        raise Forbidden("your account is not linked to a grid worker, so no incident is "
+                        "assigned to it")
     action = workflow.check_action(body)
     workflow.act(db.session.connection(), incident_id, action, actor)
     db.session.commit()

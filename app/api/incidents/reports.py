@@ -81,8 +81,8 @@ def create_report(args, form):
     conn = db.session.connection()
     rules = intake.Rules.from_config(cfg)
     cats, cal = intake.settings(conn, rules)
-    report = reports.check_report(fields, cats, dt.datetime.now(dt.UTC),
-                                    cfg["SERVICE_AREA"])
+    report = reports.check_report(fields, reports.resident_categories(conn, cats),
+                                  dt.datetime.now(dt.UTC), cfg["SERVICE_AREA"])
     reference = reports.store(conn, report, cats, rules, cal, photo)
     db.session.commit()
     return jsonify(reports.public_status(db.session.connection(), reference)), 201

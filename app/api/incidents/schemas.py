@@ -76,6 +76,8 @@ class IncidentsQuery(Paging):
     until = Date("reported on or before (YYYY-MM-DD)", data_key="to")
     bbox = Bbox()
     order = Choice("newest (default) | due", incidents.ORDERS)
+    q = Text("search: an incident number, a hotline ticket number, words of the "
+             "description or address, or (for roles that see reporters) a reporter's phone", 100)
 
 
 class PointsQuery(Query):
@@ -165,6 +167,9 @@ class Category(Body):
     clock = raw("", type="string", enum=list(CLOCKS), nullable=False)
     route_to = raw("", type="string", enum=list(CATEGORY_ROUTES), nullable=False)
     active = raw("false: no longer offered", type="boolean", nullable=False)
+    public = raw("true: residents may report in it and its incidents are listed on the "
+                 "public Open311 reads (coarsened); false for a new category unless given",
+                 type="boolean", nullable=False)
 
 
 class Day(Body):
@@ -184,7 +189,8 @@ ImportSummary = loose("ImportSummary", file=fields.String(), rows=fields.Integer
                       rejected_count=fields.Integer(), rejected=fields.List(fields.Dict()))
 FormToken = loose("FormToken", form_token=fields.String(required=True),
                   min_seconds=fields.Raw())
-ReportStatus = loose("ReportStatus", reference=fields.String(), category=fields.String(),
+ReportStatus = loose("ReportStatus", reference=fields.String(),
+                     category=fields.String(allow_none=True),
                      reported_at=fields.String(), state=fields.String(metadata={
                          "enum": ["open", "closed"]}),
                      closed_at=fields.String(allow_none=True),

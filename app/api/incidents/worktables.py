@@ -12,7 +12,8 @@ from app.security import audit
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
 
-_CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active")
+_CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
+                    "public")
 _MAX_HOURS = 24 * 366
 
 
@@ -20,8 +21,13 @@ def _category_dict(c: Category) -> dict:
     return {"code": c.code, **{k: getattr(c, k) for k in _CATEGORY_FIELDS}}
 
 
-def categories(conn: Connection) -> list[dict]:
-    rows = conn.execute(select(Category).order_by(Category.code))
+def categories(conn: Connection, *, public_only: bool = False) -> list[dict]:
+    """Every category by code; with ``public_only`` the active public ones (what the
+    public may see and report)."""
+    query = select(Category).order_by(Category.code)
+    if public_only:
+        query = query.where(Category.active, Category.public)
+    rows = conn.execute(query)
     return [{"code": r.code, **{k: getattr(r, k) for k in _CATEGORY_FIELDS}} for r in rows]
 
 
@@ -40,7 +46,8 @@ def put_category(code: str, body) -> dict:
         if missing:
             raise InvalidInput(f"a new category needs {', '.join(sorted(missing))}",
                                param=sorted(missing)[0])
-        category = Category(code=code, clock="working", route_to="grid", active=True)
+        category = Category(code=code, clock="working", route_to="grid", active=True,
+                            public=False)
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -55,10 +62,11 @@ def put_category(code: str, body) -> dict:
             if body[key] not in allowed:
                 raise InvalidInput(f"'{key}' must be one of {', '.join(allowed)}", param=key)
             setattr(category, key, body[key])
-    if "active" in body:
-        if not isinstance(body["active"], bool):
-            raise InvalidInput("'active' must be true or false", param="active")
-        category.active = body["active"]
+    for key in ("active", "public"):
+        if key in body:
+            if not isinstance(body[key], bool):
+                raise InvalidInput(f"'{key}' must be true or false", param=key)
+            setattr(category, key, body[key])
     if "name_en" in body:
         name = body["name_en"]
         if name is not None and (not isinstance(name, str) or len(name) > 100):

@@ -69,7 +69,13 @@ TEXTS: dict[str, str] = dict([
     N_("state_open", "办理中"), N_("state_closed", "已办结"), N_("reported_at", "反映时间"),
     N_("closed_at", "办结时间"), N_("public_note", "答复"), N_("no_note", "暂无答复。"),
     N_("error", "出错了："), N_("network", "网络连接失败，请稍后再试。"),
-    N_("too_many", "提交过于频繁，请稍后再试。"), N_("zoom_hint", "放大地图查看网格边界"),
+    N_("too_many", "提交过于频繁，请稍后再试。"), N_("error_generic", "出错了，请稍后再试。"),
+    N_("err_description", "请用几句话描述问题（不超过 500 字）。"),
+    N_("err_form", "提交得太快或表单已过期：请稍等几秒再提交，或关闭后重新打开表单。"),
+    N_("err_reference", "查询编号是 8 位字母和数字，如 K7QM-3XPA。"),
+    N_("err_photo", "照片无法读取或太大，请换一张 JPG、PNG 或 WebP 照片。"),
+    N_("choose", "请选择"), N_("choose_category", "请选择问题类别。"),
+    N_("zoom_hint", "放大地图查看网格边界"),
     N_("layer_grids", "网格"), N_("layer_communities", "社区"),
 ])
 
@@ -105,9 +111,9 @@ def _page(start: dict | None):
 
     t = texts(TEXTS)
     bounds, categories = read(lambda conn: (store.communities_extent(conn, None),
-                                            worktables.categories(conn)))
+                                            worktables.categories(conn, public_only=True)))
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
-              for c in categories if c["active"]}
+              for c in categories}
     cfg = current_app.config
     m = build_public_map(bounds, start)
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))

@@ -31,30 +31,37 @@ _SELECT = """
 _FINISHED_SQL = "({})".format(", ".join(f"'{s}'" for s in FINISHED))
 
 
-def active_categories(conn: Connection) -> Sequence[Row]:
-    """(code, name_en, response_hours, resolve_hours, clock, route_to) by code."""
+def public_categories(conn: Connection) -> Sequence[Row]:
+    """(code, name_en, response_hours, resolve_hours, clock, route_to) of the active
+    public categories, by code: what residents may report and see."""
     return conn.execute(text("SELECT code, name_en, response_hours, resolve_hours, clock,"
-                             " route_to FROM categories WHERE active ORDER BY code")).all()
+                             " route_to FROM categories WHERE active AND public"
+                             " ORDER BY code")).all()
 
 
-def category_active(conn: Connection, code: str) -> bool:
-    return conn.execute(text("SELECT 1 FROM categories WHERE active AND code = :c"),
+def category_public(conn: Connection, code: str) -> bool:
+    return conn.execute(text("SELECT 1 FROM categories WHERE active AND public AND code = :c"),
                         {"c": code}).scalar() is not None
 
 
 # A caller limited to some communities sees nothing located outside them (as in
 # ``geo.incidents.store.reads``); None is every community.
 _IN_SCOPE = "(CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))"
+# The public sees only incidents of public categories; a code no longer in the table
+# (cat.public NULL) is hidden too.
+_PUBLIC_ONLY = "coalesce(cat.public, false)"
 
 
 def _scope(scope: frozenset[int] | None) -> list[int] | None:
     return None if scope is None else sorted(scope)
 
 
-def requests(conn: Connection, query: dict, scope: frozenset[int] | None) -> Sequence[Row]:
+def requests(conn: Connection, query: dict, scope: frozenset[int] | None,
+             public_only: bool) -> Sequence[Row]:
     """Incidents matching a ``geo.incidents.open311.parse_query`` result, newest first,
-    within the ``scope`` communities (None: every community)."""
-    where = [_IN_SCOPE]
+    within the ``scope`` communities (None: every community), of public categories only
+    when ``public_only``."""
+    where = [_IN_SCOPE] + ([_PUBLIC_ONLY] if public_only else [])
     values = {"limit": query["limit"], "offset": query["offset"], "scope": _scope(scope)}
     if "ids" in query:
         where.append("i.id = ANY(:ids)")
@@ -72,6 +79,8 @@ def requests(conn: Connection, query: dict, scope: frozenset[int] | None) -> Seq
                              " LIMIT :limit OFFSET :offset"), values).all()
 
 
-def request(conn: Connection, incident_id: int, scope: frozenset[int] | None) -> Row | None:
-    return conn.execute(text(f"{_SELECT} WHERE i.id = :id AND {_IN_SCOPE}"),
+def request(conn: Connection, incident_id: int, scope: frozenset[int] | None,
+            public_only: bool) -> Row | None:
+    only = f" AND {_PUBLIC_ONLY}" if public_only else ""
+    return conn.execute(text(f"{_SELECT} WHERE i.id = :id AND {_IN_SCOPE}{only}"),
                         {"id": incident_id, "scope": _scope(scope)}).first()

@@ -86,9 +86,14 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               since: dt.date | None = None, until: dt.date | None = None,
               overdue: bool | None = None, assignee: int | None = None,
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
-              limit: int = 100, offset: int = 0) -> dict:
-    """A page of incidents with the total that match and how many of those are overdue."""
+              search: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+    """A page of incidents with the total that match and how many of those are overdue.
+    ``search``: see :func:`_search`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
+    if search:
+        clause, found = _search(search, with_reporter)
+        where.append(clause)
+        values.update(found)
     for clause, name, value in (
             ("i.status = ANY(:status)", "status", list(status) if status else None),
             ("i.category = :category", "category", category),
@@ -115,6 +120,26 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
                         values)
     return {"total": total, "overdue": late,
             "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
+
+
+def _search(q: str, with_reporter: bool) -> tuple[str, dict]:
+    """What a dispatcher types in the queue's search box: an incident number (``123`` or
+    ``#123``), a hotline ticket (``external_id``), words of the description or address,
+    and, for those who may see reporters, a reporter's phone (digits only compared, so
+    ``138-0000-1111`` finds ``13800001111``: a repeat caller's other incidents)."""
+    q = q.strip()
+    digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit())
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    ors = ["i.external_id = :q", "i.description ILIKE :q_like", "i.address ILIKE :q_like"]
+    values = {"q": q, "q_like": like}
+    number = q.removeprefix("#")
+    if number.isascii() and number.isdigit() and len(number) < 10:  # an id fits an int
+        ors.append("i.id = :q_id")
+        values["q_id"] = int(number)
+    if with_reporter and len(digits) >= 5:
+        ors.append("regexp_replace(i.reporter_phone, '\\D', '', 'g') = :q_digits")
+        values["q_digits"] = digits
+    return "(" + " OR ".join(ors) + ")", values
 
 
 def counts(conn: Connection, scope: frozenset[int] | None) -> dict:

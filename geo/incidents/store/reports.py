@@ -22,12 +22,20 @@ def add_reference(conn: Connection, reference: str, incident_id: int, photo: byt
 
 
 def by_reference(conn: Connection, reference: str) -> Row | None:
-    """The public fields of the report holding ``reference``."""
+    """The public fields of the report holding ``reference``; its category only while the
+    category is public (staff may have moved the report into one that is not)."""
     return conn.execute(text("""
-        SELECT r.reference, i.category, i.reported_at, i.status, i.closed_at,
-               r.public_note, r.public_note_at
+        SELECT r.reference, CASE WHEN c.public THEN i.category END AS category,
+               i.reported_at, i.status, i.closed_at, r.public_note, r.public_note_at
           FROM resident_reports r JOIN incidents i ON i.id = r.incident_id
+          LEFT JOIN categories c ON c.code = i.category
          WHERE r.reference = :ref"""), {"ref": reference}).first()
+
+
+def public_category_codes(conn: Connection) -> frozenset[str]:
+    """Codes of the categories residents may report in: active and public."""
+    return frozenset(conn.execute(text(
+        "SELECT code FROM categories WHERE active AND public")).scalars())
 
 
 def set_public_note(conn: Connection, incident_id: int, note: str | None) -> Row | None:

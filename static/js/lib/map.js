@@ -1,6 +1,16 @@
 /* Leaflet bits the map pages share (L: static/vendor/leaflet). Basemaps: lib/basemaps.js;
  * coordinate systems: lib/crs.js. */
-import {el} from "./dom.js";
+import {debounce, el} from "./dom.js";
+
+/* Keeps the map drawn over its whole container as the page around it grows and shrinks
+   (Leaflet only measures on a window resize); after(), if given, runs once it has. */
+export function keepSized(map, after) {
+  if (!window.ResizeObserver) return;
+  new ResizeObserver(debounce(() => {
+    map.invalidateSize({pan: false});
+    if (after) after();
+  }, 100)).observe(map.getContainer());
+}
 
 /* LatLngBounds → the API's bbox "west,south,east,north", clamped, `digits` decimals (6). */
 export function bbox(bounds, digits) {

@@ -15,13 +15,14 @@ import {api, query} from "../lib/http.js";
 import {fmt, htmlLang, pageConfig, t} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
 import {toWgs84} from "../lib/crs.js";
-import {bbox} from "../lib/map.js";
+import {bbox, keepSized} from "../lib/map.js";
 
 const config = pageConfig("dispatch-config");
 const T = config.texts;
 const handles = window.gridmapDispatch;
 const map = handles.map;
 const basemaps = useBasemaps(map);
+keepSized(map);  // the panels above it grow after a locate
 const OPEN = ["reported", "accepted", "dispatched", "in_progress", "returned", "reopened"];
 const CRS_SHORT = {wgs84: "WGS-84", cgcs2000: "CGCS2000", gcj02: "GCJ-02", bd09: "BD-09"};
 // *Seq: the number of the latest request of each kind; older answers are dropped.
@@ -106,7 +107,7 @@ function queueQuery() {
   return query({
     status: $("f-status").value, community: $("f-community").value,
     category: $("f-category").value, assignee: $("f-assignee").value,
-    overdue: $("f-overdue").checked ? "true" : "",
+    overdue: $("f-overdue").checked ? "true" : "", q: $("f-q").value.trim(),
     bbox: $("f-view").checked ? bbox(map.getBounds()) : "",
     order: "due", limit: config.pageSize, offset: state.offset,
   });
@@ -271,6 +272,8 @@ const COORDS = /^\s*(-?\d+(?:\.\d+)?)\s*[,，\s]\s*(-?\d+(?:\.\d+)?)\s*$/;
 async function locateSubmit(event) {
   event.preventDefault();
   const q = $("locate-q").value.trim();
+  const box = $("locate-results");
+  box.replaceChildren();  // no list left over from an earlier search
   if (!q) return;
   const found = COORDS.exec(q);
   if (found) {
@@ -280,7 +283,6 @@ async function locateSubmit(event) {
     await locatePoint({lon: lon, lat: lat, crs: $("locate-crs").value, pan: true});
     return;
   }
-  const box = $("locate-results");
   box.replaceChildren(el("div", {className: "small text-muted"}, T.searching));
   const seq = ++state.locateSeq;
   const data = await api("/api/v1/geocode?" + query({q: q, limit: 8}));
@@ -449,7 +451,7 @@ async function showIncident(inc, message) {
   if (!panel) {
     panel = import("./dispatch_panel.js").then((module) => module.incidentPanel({
       state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
-      overdueBadge, openIncident, refreshLists, showSelected}));
+      overdueBadge, openIncident, refreshLists, showSelected, searchQueue}));
   }
   (await panel).showIncident(inc, message);
 }
@@ -482,6 +484,14 @@ $("queue-filters").addEventListener("submit", (e) => {
   state.offset = 0;
   refreshLists();
 });
+/* The queue of everything matching `text` (a repeat caller's phone, say), any status. */
+function searchQueue(text) {
+  $("f-q").value = text;
+  $("f-status").value = "";
+  state.offset = 0;
+  loadQueue().catch(failed);
+}
+
 $("queue-filters").addEventListener("change", () => {
   state.offset = 0;
   loadQueue().catch(failed);

@@ -11,10 +11,10 @@ import {fmt} from "../lib/i18n.js";
 const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note"];
 
 /* ctx: {state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
-   overdueBadge, openIncident, refreshLists, showSelected} of the console. */
+   overdueBadge, openIncident, refreshLists, showSelected, searchQueue} of the console. */
 export function incidentPanel(ctx) {
   const {state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
-         overdueBadge, openIncident, refreshLists, showSelected} = ctx;
+         overdueBadge, openIncident, refreshLists, showSelected, searchQueue} = ctx;
   const post = (path, body) => api(path, {json: body});
 
   function panelAlert(kind, message, detail) {
@@ -81,7 +81,14 @@ export function incidentPanel(ctx) {
       : T.unknown, "incident-assignee");
     add(T.routed_to, label("route_" + inc.routed_to, inc.routed_to));
     add(T.source, label("source_" + inc.source, inc.source));
-    add(T.reporter_name, [inc.reporter_name, inc.reporter_phone].filter(Boolean).join(" · "));
+    const caller = [inc.reporter_name, inc.reporter_phone].filter(Boolean).join(" · ");
+    let others = null;
+    if (inc.reporter_phone) {  // a repeat caller: their other incidents in the queue
+      others = el("button", {type: "button", className: "btn btn-link btn-sm p-0 ms-2",
+                             id: "caller-others"}, T.caller_others);
+      others.addEventListener("click", () => searchQueue(inc.reporter_phone));
+    }
+    add(T.reporter_name, caller ? el("span", {}, caller, others) : null);
     add(T.external_id, inc.external_id);
     add(T.reported_at, when(inc.reported_at));
     if (inc.status === "reported") add(T.response_due_at, when(inc.response_due_at));

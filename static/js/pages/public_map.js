@@ -6,7 +6,7 @@ import {$, el, debounce, replace} from "../lib/dom.js";
 import {ApiError, query, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {bbox, pinIcon} from "../lib/map.js";
+import {bbox, keepSized, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
 const T = config.texts;
@@ -19,10 +19,13 @@ const state = {place: null, outlineSeq: 0, lookupSeq: 0, suggestSeq: 0, formToke
 
 // ---- helpers -----------------------------------------------------------------------
 
+/* A message where the resident is looking: the box sticks to the top of the panel and is
+   brought into view. */
 function notice(text, isError) {
   const box = $("notice");
   box.textContent = text || "";
   box.classList.toggle("is-error", Boolean(isError));
+  if (text) box.scrollIntoView({block: "nearest"});
 }
 
 /* {status (0: no answer), body, error}: this page branches on the status. */
@@ -36,10 +39,16 @@ async function api(path, options) {
   }
 }
 
+// The server's messages are English; a resident reads this page's own words for them.
+const ERRORS = {description: "err_description", form_token: "err_form", website: "err_form",
+                reference: "err_reference", photo: "err_photo", lon: "outside", lat: "outside"};
+
 function errorText(answer) {
   if (answer.status === 0) return T.network;
   if (answer.status === 429) return T.too_many;
-  return T.error + answer.error.message;
+  const key = ERRORS[answer.error && answer.error.details.param];
+  if (key) return T[key];
+  return config.lang === "en" && answer.error ? T.error + answer.error.message : T.error_generic;
 }
 
 // ---- outlines of the view ----------------------------------------------------------
@@ -249,12 +258,9 @@ $("status-form").addEventListener("submit", (event) => {
 
 // ---- keep the place in view as the panel grows and shrinks -------------------------
 
-if (window.ResizeObserver) {
-  new ResizeObserver(debounce(() => {
-    map.invalidateSize({pan: false});
-    if (state.place) map.panTo([state.place.lat, state.place.lon], {animate: false});
-  }, 100)).observe(document.querySelector(".pm-map"));
-}
+keepSized(map, () => {
+  if (state.place) map.panTo([state.place.lat, state.place.lon], {animate: false});
+});
 
 // ---- start -------------------------------------------------------------------------
 

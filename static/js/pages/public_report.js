@@ -34,6 +34,11 @@ export function reportForms(ctx) {
     const form = $("report-form");
     const p = state.place;
     if (!p) { notice(T.report_need_place, true); return; }
+    if (!$("report-category").value) {
+      $("report-category").focus();
+      notice(T.choose_category, true);
+      return;
+    }
     if (!$("report-description").value.trim()) {
       $("report-description").focus();
       notice(T.description_placeholder, true);

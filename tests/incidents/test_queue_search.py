@@ -1,0 +1,60 @@
+"""The dispatcher's queue search (``GET /api/v1/incidents?q=``): by incident number, hotline
+ticket, words, and a repeat caller's phone — the phone only for roles that see reporters,
+and nothing outside the caller's communities."""
+
+import pytest
+
+from tests.incidents.test_incidents_api import at, report
+from tests.support.geometries import COMMUNITY_1
+
+pytestmark = pytest.mark.town("incidents")
+
+
+def found(client, headers, q, **extra) -> list[int]:
+    answer = client.get("/api/v1/incidents", query_string={"q": q, **extra}, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return sorted(i["id"] for i in answer.get_json()["incidents"])
+
+
+@pytest.fixture
+def reported(client, dispatcher, town):
+    made = [report(client, dispatcher, **at(1, 1.5), description="楼道堆放杂物",
+                   reporter_phone="13800001111", external_id="12345-2026-0001"),
+            report(client, dispatcher, **at(3, 0.5), description="路灯不亮_50%",
+                   reporter_phone="138 0000 1111"),
+            report(client, dispatcher, **at(5, 1), description="噪音扰民",
+                   reporter_phone="13900002222")]
+    return [answer.get_json()["id"] for answer in made]
+
+
+def test_search_by_number_ticket_words_and_phone(client, dispatcher, reported):
+    first, second, third = reported
+    assert found(client, dispatcher, str(second)) == [second]
+    assert found(client, dispatcher, f"#{third}") == [third]
+    assert found(client, dispatcher, "12345-2026-0001") == [first]
+    assert found(client, dispatcher, "堆放") == [first]
+    assert found(client, dispatcher, "_50%") == [second]  # LIKE's wildcards are literal
+    assert found(client, dispatcher, "%") == [second]
+    assert found(client, dispatcher, "138-0000-1111") == [first, second]  # a repeat caller
+    assert found(client, dispatcher, "138-0000-1111", status="closed") == []
+    assert found(client, dispatcher, "没有这种事") == []
+
+
+def test_phone_search_only_for_roles_that_see_reporters(client, staff, reported):
+    viewer = staff("look", "viewer")
+    assert found(client, viewer, "13800001111") == []  # no oracle of who called
+    assert found(client, viewer, "堆放") == [reported[0]]
+
+
+def test_search_stays_inside_the_callers_communities(client, staff, reported):
+    limited = staff("disp1", "dispatcher", (COMMUNITY_1,))
+    assert found(client, limited, "13900002222") == []  # incident 3 is in community 2
+    assert found(client, limited, "138-0000-1111") == reported[:2]
+
+
+@pytest.mark.parametrize("q", ["x" * 101, "a\x00b", "²"])
+def test_odd_searches_are_refused_or_find_nothing(client, dispatcher, reported, q):
+    answer = client.get("/api/v1/incidents", query_string={"q": q}, headers=dispatcher)
+    assert answer.status_code in (200, 400)
+    if answer.status_code == 200:
+        assert answer.get_json()["incidents"] == []
