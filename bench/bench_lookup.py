@@ -29,7 +29,9 @@ def _serve(app: str, port: int, env: dict) -> subprocess.Popen:
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--bind",
          f"127.0.0.1:{port}", app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    for _ in range(600):  # preload_app: the app is imported first (seconds on a busy machine)
+        if proc.poll() is not None:
+            break
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/lookup?lon=116.4&lat=39.9")
             return proc

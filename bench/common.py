@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -40,8 +41,9 @@ def staff_user(name: str, role: str, password: str, *scope: str) -> None:
 
 
 def local_context(browser, base: str, **options):
-    """A browser context that reaches only ``base`` (tiles and the like are refused)."""
-    context = browser.new_context(**options)
+    """A browser context that reaches only ``base`` (tiles and the like are refused), in
+    Chinese as the users' browsers ask (headless Chromium asks for en-US)."""
+    context = browser.new_context(**{"locale": "zh-CN", **options})
     context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
         base) else route.continue_())
     return context
@@ -56,14 +58,91 @@ def sign_in(page, base: str, name: str, password: str) -> None:
 
 
 def bytes_received(context, page) -> dict[str, int]:
-    """Bytes per request as the page receives them from now on, the cache off (CDP)."""
+    """Bytes per URL as the page receives them from now on, the cache off (CDP): headers
+    and bodies as they arrive (``encodedDataLength``); refused requests (tiles) count 0."""
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    urls: dict[str, str] = {}
     received: dict[str, int] = {}
-    cdp.on("Network.loadingFinished",
-           lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+
+    def finished(event: dict) -> None:
+        url = urls.get(event["requestId"], event["requestId"])
+        received[url] = received.get(url, 0) + int(event["encodedDataLength"])
+
+    cdp.on("Network.requestWillBeSent",
+           lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+    cdp.on("Network.loadingFinished", finished)
     return received
+
+
+BASEMAP_KEY = "gridmap.basemap"  # where static/js/lib/basemaps.js keeps the user's choice
+GCOORD = "/static/vendor/gcoord/"  # loaded by static/js/lib/crs.js for GCJ-02 only
+GCJ02_BASEMAPS = {"amap"}
+
+
+@dataclass
+class Load:
+    """One first load: bytes per URL, the basemap the page drew, what ``ready`` returned."""
+
+    by_url: dict[str, int]
+    basemap: str
+    ready: object = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_url.values())
+
+    @property
+    def gcoord(self) -> bool:
+        return any(GCOORD in url for url in self.by_url)
+
+    @property
+    def gcoord_as_expected(self) -> bool:
+        """gcoord came if and only if the basemap draws in GCJ-02."""
+        return self.gcoord == (self.basemap in GCJ02_BASEMAPS)
+
+    def heaviest(self, n: int = 4) -> str:
+        top = sorted(self.by_url.items(), key=lambda kv: -kv[1])[:n]
+        return ", ".join(f"{_name(url)} {size / 1e3:.0f} kB" for url, size in top)
+
+    def repeated(self) -> str:
+        """The paths asked for more than once (with other queries), and their bytes."""
+        paths: dict[str, list[int]] = {}
+        for url, size in self.by_url.items():
+            paths.setdefault(url.split("?")[0], []).append(size)
+        return ", ".join(f"{_name(path)} x{len(sizes)} {sum(sizes) / 1e3:.0f} kB"
+                         for path, sizes in paths.items() if len(sizes) > 1) or "none"
+
+
+def _name(url: str) -> str:
+    return url.split("?")[0].rsplit("/", 1)[-1] or url
+
+
+def first_load(context, page, url: str, basemap: str, ready: Callable) -> Load:
+    """Everything ``page`` receives loading ``url`` (cache off) until ``ready(page)`` has
+    returned and the network is idle, with ``basemap`` chosen beforehand as a returning
+    user's kept choice; checks that the page drew that basemap."""
+    page.add_init_script(f"try {{ localStorage.setItem({json.dumps(BASEMAP_KEY)}, "
+                         f"{json.dumps(basemap)}); }} catch (e) {{}}")
+    received = bytes_received(context, page)
+    page.goto(url)
+    answer = ready(page)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    shown = page.evaluate("[...document.querySelectorAll('.leaflet-container[data-basemap]')]"
+                          ".map((e) => e.dataset.basemap)")
+    if shown != [basemap] or not received:
+        raise RuntimeError(f"{url}: wanted basemap {basemap}, the page drew {shown} "
+                           f"({len(received)} responses)")
+    return Load(dict(received), basemap, answer)
+
+
+def weight_notes(loads: dict[str, list[Load]]) -> list[str]:
+    """Per load: the heaviest responses and whether gcoord came (it should only on GCJ-02)."""
+    return [f"{name}: {len(runs[0].by_url)} responses; heaviest {runs[0].heaviest()}; "
+            f"asked again: {runs[0].repeated()}; gcoord loaded: "
+            f"{'yes' if runs[0].gcoord else 'no'}" for name, runs in loads.items()]
 
 
 def start_cluster() -> None:

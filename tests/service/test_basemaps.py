@@ -89,7 +89,7 @@ def choose(page, basemap: str) -> None:
                            ".dataset.basemap === id", arg=basemap)
 
 
-MAP = "document.querySelector('[data-basemap]').gridmapMap"
+MAP = "document.querySelector('[data-basemap]')?.gridmapMap"
 
 
 def where_tiles_show(page, lon: float, lat: float, crs: str) -> tuple[float, float]:

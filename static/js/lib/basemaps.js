@@ -4,7 +4,6 @@
  * clicks stay WGS-84 whatever is underneath. Tiles start after the page has loaded and a
  * basemap that fails says so: the page never waits on tiles. */
 import {el} from "./dom.js";
-import {leafletCrs} from "./crs.js";
 
 const KEPT = "gridmap.basemap";
 const FAILURES = 4;  // tile errors before any tile loaded: the basemap is unreachable
@@ -17,6 +16,12 @@ function tiles(basemap) {
   if (basemap.labelsUrl) layers.push(L.tileLayer(basemap.labelsUrl, Object.assign({}, options,
                                                                                    {attribution: ""})));
   return L.layerGroup(layers);
+}
+
+// crs.js and gcoord load only for a basemap not drawn in WGS-84
+async function crsOf(basemap) {
+  if (basemap.crs === "wgs84") return L.CRS.EPSG3857;
+  return (await import("./crs.js")).leafletCrs(basemap.crs);
 }
 
 function kept() {
@@ -69,7 +74,7 @@ export async function useBasemaps(map) {
 
   async function choose(id) {
     const basemap = byId.get(id) || byId.get(config.default);
-    const crs = await leafletCrs(basemap.crs);
+    const crs = await crsOf(basemap);
     if (state.layer) map.removeLayer(state.layer);
     if (map.options.crs !== crs) {
       // Loaded maps keep their centre (WGS-84) and zoom; every layer re-projects.

@@ -21,7 +21,7 @@ const config = pageConfig("dispatch-config");
 const T = config.texts;
 const handles = window.gridmapDispatch;
 const map = handles.map;
-useBasemaps(map);
+const basemaps = useBasemaps(map);
 keepSized(map);  // the panels above it grow after a locate
 const OPEN = ["reported", "accepted", "dispatched", "in_progress", "returned", "reopened"];
 const CRS_SHORT = {wgs84: "WGS-84", cgcs2000: "CGCS2000", gcj02: "GCJ-02", bd09: "BD-09"};
@@ -517,6 +517,7 @@ document.addEventListener("keydown", (e) => {
   }
 });
 map.on("click", mapClicked);
+await basemaps.catch(() => null);  // after a GCJ-02 re-projection: one first fetch
 map.on("moveend", debounce(refreshMap, 200));
 map.getContainer().setAttribute("aria-label", T.layer_incidents);
 

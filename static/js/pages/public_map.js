@@ -12,7 +12,7 @@ const config = pageConfig("public-config");
 const T = config.texts;
 const handles = window.gridmapPublic;
 const map = handles.map;
-useBasemaps(map);
+const basemaps = useBasemaps(map);
 // *Seq: the number of the latest request of each kind; older answers are dropped.
 const state = {place: null, outlineSeq: 0, lookupSeq: 0, suggestSeq: 0, formToken: null,
                gridLayer: null, outlineKey: "", suggestions: [], active: -1};
@@ -264,6 +264,7 @@ keepSized(map, () => {
 
 // ---- start -------------------------------------------------------------------------
 
+await basemaps.catch(() => null);  // after a GCJ-02 re-projection: one first fetch
 map.on("moveend", debounce(refreshOutlines, 150));
 refreshOutlines();
 if (config.start) locate(config.start.lon, config.start.lat, config.start.label, false);

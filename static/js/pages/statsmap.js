@@ -19,7 +19,7 @@ const config = pageConfig("stats-config");
 const T = config.texts;
 const H = window.gridmapStats;
 const map = H.map;
-useBasemaps(map);
+const basemaps = useBasemaps(map);
 const CASELOAD = config.kind === "caseload";
 const NO_DATA = "#d9d9d9";
 const renderer = L.canvas({padding: 0.3, tolerance: 3});
@@ -509,6 +509,7 @@ map.on("overlayadd", (event) => {
   if (event.layer === H.open) loadOpen().catch(() => {});
 });
 
+await basemaps.catch(() => null);  // after a GCJ-02 re-projection: one first fetch
 let moveTimer = null;
 map.on("moveend", () => {
   window.clearTimeout(moveTimer);
