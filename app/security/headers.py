@@ -41,12 +41,24 @@ def policy(nonce: str | None, tile_origins: str) -> str:
         "form-action 'self'", "frame-ancestors 'none'"))
 
 
-def security_headers(app: Flask, nonce: str | None, secure: bool) -> list[tuple[str, str]]:
-    """The headers every response carries: the static set, the policy (with the page's
-    script nonce, if it has one) and HSTS over HTTPS. Also what app.api.places.fastlookup sends."""
+# What is not a page (JSON, CSV, scripts, styles, images) is never a document that may run
+# or load anything: the strictest policy, and a short one (a map page loads a dozen such
+# responses).
+NOT_A_PAGE = ("default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'none'")
+
+
+def security_headers(app: Flask, nonce: str | None, secure: bool,
+                     page: bool = True) -> list[tuple[str, str]]:
+    """The headers every response carries: the static set, the policy (a page's, with its
+    script nonce if it has one; else NOT_A_PAGE) and HSTS over HTTPS. Also what
+    app.api.places.fastlookup sends."""
     csp = app.extensions["gridmap_csp"]
-    out = [*STATIC_HEADERS,
-           ("Content-Security-Policy", policy(nonce, csp["tiles"]) if nonce else csp["plain"])]
+    if not page:
+        chosen = NOT_A_PAGE
+    else:
+        chosen = policy(nonce, csp["tiles"]) if nonce else csp["plain"]
+    out = [*STATIC_HEADERS, ("Content-Security-Policy", chosen)]
     if secure:
         out.append(HSTS)
     return out
@@ -55,7 +67,8 @@ def security_headers(app: Flask, nonce: str | None, secure: bool) -> list[tuple[
 def _add_headers(response: Response) -> Response:
     # On every response, the public lookup included: kept to a few list appends.
     response.headers.extend(security_headers(current_app, g.get("csp_nonce"),
-                                             request.is_secure))
+                                             request.is_secure,
+                                             response.mimetype == "text/html"))
     user = g.get("_login_user")
     if getattr(user, "is_authenticated", False) and "Cache-Control" not in response.headers:
         # What a signed-in caller sees (a new password, a token's secret, people's

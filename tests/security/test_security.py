@@ -220,3 +220,15 @@ def test_pages_showing_a_new_password_or_token_secret_are_not_stored(client, mak
         assert response.headers["Cache-Control"] == "private, no-store"
     assert "no-store" not in client.get("/api/v1/outlines/grids?bbox=0,0,1,1&zoom=12")\
         .headers.get("Cache-Control", "")
+
+
+def test_what_is_not_a_page_gets_the_strictest_short_policy(client, town):
+    from app.security.headers import NOT_A_PAGE
+
+    for path in ("/api/v1/lookup?lon=116.391&lat=39.901", "/api/v1/lookup?lon=x",
+                 "/static/js/lib/dom.js", "/api/v1/health"):
+        answer = client.get(path)
+        answer.close()  # a static file's handle
+        assert answer.headers["Content-Security-Policy"] == NOT_A_PAGE, path
+    page = client.get("/login").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in page

@@ -71,7 +71,7 @@ def test_every_tile_origin_is_allowed_by_the_content_security_policy():
     app = create_app({"TESTING": True, "TIANDITU_KEY": "k",
                       "TILES_URL": "https://tiles.gov.local:8443/{z}/{x}/{y}.png"})
     with app.test_client() as client:
-        policy = client.get("/api/v1/health").headers["Content-Security-Policy"]
+        policy = client.get("/login").headers["Content-Security-Policy"]
     img = next(d for d in policy.split("; ") if d.startswith("img-src")).split()
     assert "https://tile.openstreetmap.org" in img
     assert {f"https://webrd0{n}.is.autonavi.com" for n in "1234"} <= set(img)

@@ -109,7 +109,7 @@ class FastLookup:
     def _headers(self, environ, body: bytes) -> list[tuple[str, str]]:
         secure = environ.get("wsgi.url_scheme") == "https"
         return [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                *headers.security_headers(self.app, None, secure),
+                *headers.security_headers(self.app, None, secure, page=False),
                 ("Vary", "Cookie")]  # as Flask says, since the login manager reads it
 
 
