@@ -2,7 +2,7 @@
 
 Dependencies go one way, and no package imports one to its right:
 
-    core ← pg ← places ← layers, incidents ← plans, stats ← demo
+    core ← pg ← places ← layers, people ← incidents ← plans, stats ← demo
 
 - ``core``: coordinates (crs), request parameters (params), the error hierarchy, the
   words for incident statuses and sources.
@@ -10,6 +10,8 @@ Dependencies go one way, and no package imports one to its right:
 - ``places``: communities, grids and buildings; the assignment rule; lookup, geocoding,
   outlines and the OGC feature queries.
 - ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).
+- ``people``: grid workers (grids served, duty, leave, consent), the party's organisations
+  and members (双报到), departments; roster imports and exports.
 - ``incidents``: intake, import, routing, the workflow, deadlines, resident reports, Open311.
 - ``plans``: redraw plans, their checks, impact and publishing; automatic drafts.
 - ``stats``: caseload and coverage numbers, and the geometry the statistics maps draw.

@@ -57,7 +57,8 @@ _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverag
               "resident_reports",
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids")
-_DELETED = ("grid_members", "grids", "plans", "communities")
+_DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
+            "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED
 
 
@@ -230,7 +231,9 @@ _RECOUNT = """
 _ASSIGNEES = """
     UPDATE incidents i SET assignee_id = m.id
       FROM incident_locations l
-      LEFT JOIN grid_members m ON m.grid_id = l.grid_id AND m.role = 'full_time'
+      LEFT JOIN (SELECT m.id, wg.grid_id FROM worker_grids wg
+                   JOIN grid_members m ON m.id = wg.worker_id AND m.role = 'full_time') m
+             ON m.grid_id = l.grid_id
      WHERE l.incident_id = i.id
        AND i.status NOT IN ('reported', 'accepted', 'rejected')
        AND i.assignee_id IS DISTINCT FROM m.id

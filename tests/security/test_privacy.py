@@ -22,8 +22,9 @@ def town(town, conn):
     """The plain town with one of every private field in it (the PRIVATE values)."""
     ids = town
     conn.execute(text(
-        "INSERT INTO grid_members (name, role, public_phone, private_phone, grid_id, active)"
-        " VALUES ('张伟', 'full_time', '010-65001111', :p, :g, true)"),
+        "WITH m AS (INSERT INTO grid_members (name, role, public_phone, private_phone, active,"
+        " publish) VALUES ('张伟', 'full_time', '010-65001111', :p, true, true) RETURNING id)"
+        " INSERT INTO worker_grids (worker_id, grid_id) SELECT id, :g FROM m"),
         {"p": PRIVATE[0], "g": ids["A"]})
     incident = insert_incident(conn, 1, 1)
     conn.execute(text("UPDATE incidents SET reporter_name = :n, reporter_phone = :p,"
