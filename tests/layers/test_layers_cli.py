@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from geo.layers import files as layers
 from geo.layers.store import load as layerstore
-from tests.support.towns import serve
 from tests.layers.test_layers import (
     B1,
     B1_SHAPE,
@@ -35,6 +34,7 @@ from tests.layers.test_layers import (
     write_gpkg,
     write_shapezip,
 )
+from tests.support.towns import serve
 
 TABLES = ("communities", "grids", "buildings", "layer_imports")
 

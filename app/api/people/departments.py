@@ -10,8 +10,8 @@ from app.api.people.schemas import (
     Department,
     History,
     HistoryQuery,
-    PersonIfMatch,
     Listing,
+    PersonIfMatch,
     Record,
     SearchQuery,
 )

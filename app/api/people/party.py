@@ -13,12 +13,12 @@ from app.api.people.schemas import (
     Decision,
     History,
     HistoryQuery,
-    PersonIfMatch,
     Listing,
     MembersQuery,
     Orgs,
     PartyMember,
     PartyOrg,
+    PersonIfMatch,
     Record,
     Registration,
 )

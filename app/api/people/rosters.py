@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
 from app.api.people import writes
-from app.api.people.schemas import ExportQuery, RosterImportForm, ImportReport
+from app.api.people.schemas import ExportQuery, ImportReport, RosterImportForm
 from app.extensions import db
 from app.security.auth import require
 from geo.core.errors import InvalidInput

@@ -14,9 +14,9 @@ from app.api.people.schemas import (
     CalendarQuery,
     History,
     HistoryQuery,
-    PersonIfMatch,
     Leave,
     Listing,
+    PersonIfMatch,
     Record,
     Worker,
     WorkersQuery,
@@ -141,7 +141,7 @@ def delete_worker(args, headers, worker_id: int):
 @blp.fails({400: "invalid field", **ERRORS})
 def add_leave(args, body, worker_id: int):
     conn, scope = writes.conn(), writes.scope()
-    leave = checks.check_leave(body)
+    leave = checks.check_leave({**body, "from": body.get("from_")})  # "from" is a keyword
     leave_id = workers.add_leave(conn, worker_id, leave, scope)
     after = {"id": leave_id, "worker_id": worker_id, **leave}
     writes.changed("worker.leave", "worker", None, {**after, "id": worker_id})
