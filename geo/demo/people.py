@@ -1,4 +1,5 @@
-"""The demo city's people: grid workers and the Party organisation (``geo.demo.city``).
+"""The demo city's people: grid workers and the Party organisation (``geo.demo.city``),
+written by :func:`write` through ``geo.people.store`` like every other roster.
 
 Every grid has a 网格长, a 专职 worker, some 兼职 workers and 楼栋长. Each community has a
 党委, most grids a 党支部 and some buildings a 党小组; residents who are members serve
@@ -13,6 +14,8 @@ import pandas as pd
 
 from geo.demo import names
 from geo.demo.arrays import enum, rank_within
+from geo.people.store import party as party_store
+from geo.people.store import workers as worker_store
 
 SERVED_FROM = "2020-01-01"
 _WORK_UNITS = np.array(["区卫生健康委员会", "区城市管理委员会", "区教育委员会", "区税务局",
@@ -161,3 +164,41 @@ def _party_members(rng, buildings, grids, branch_id, group_id, uncovered):
     for col in ("home_building_id", "serving_grid_id"):
         frame.loc[frame[col] == 0, col] = pd.NA
     return frame
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values (None for missing), for the writers of geo.people."""
+    plain = frame.astype(object)
+    return plain.where(frame.notna(), None).to_dict("records")
+
+
+def _workers(conn, frame):
+    worker_store.insert(conn, _records(frame), ids=frame["id"].tolist())
+
+
+def _worker_grids(conn, frame):
+    worker_store.add_grids(conn, list(zip(frame["worker_id"].tolist(), frame["grid_id"].tolist(),
+                                     strict=True)), served_from=SERVED_FROM)
+
+
+def _orgs(conn, frame):
+    party_store.insert_orgs(conn, _records(frame), ids=frame["id"].tolist())
+
+
+def _members(conn, frame):
+    rows = _records(frame.assign(status="confirmed",
+                                 org_id=frame["org_id"].astype("Int64")))
+    party_store.insert_members(conn, rows, ids=frame["id"].tolist())
+
+
+# The people go in through the writers the API, the pages and the imports use (one writer).
+WRITERS = {"grid_members": _workers, "worker_grids": _worker_grids, "party_orgs": _orgs,
+           "party_members": _members}
+
+
+def write(conn, table: str, frame: pd.DataFrame) -> bool:
+    """Write a people table of the demo through ``geo.people.store``; False for others."""
+    if table not in WRITERS:
+        return False
+    WRITERS[table](conn, frame)
+    return True

@@ -25,6 +25,7 @@ from typing import TypeVar
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo.demo import people
 from geo.demo.city import TABLES
 from geo.pg.copyio import copy_frame
 from geo.places.assign import assign_buildings, assign_incidents
@@ -119,7 +120,8 @@ def _copy_tables(conn: Connection, tables: Iterable[tuple[str, pd.DataFrame]],
     finished: list[str] = []
     for table, frame in _ahead(iter(tables), report):
         with _timed(report, f"copy {table}"):
-            copy_frame(conn, table, frame)
+            if not people.write(conn, table, frame):  # people: through geo.people
+                copy_frame(conn, table, frame)
         loaded.append(table)
         report.rows[table] = len(frame)
         say(f"{table}: {len(frame):,} rows ({report.seconds[f'copy {table}']:.1f} s)")

@@ -112,7 +112,7 @@ def test_a_public_registration_is_confirmed_on_the_party_page(office, conn, app,
         public.fill("#r-work_unit", "区卫生健康委员会")
         public.select_option("#r-community", COMMUNITY_1)
         public.fill("#r-serving_grid", GRID_A)
-        public.wait_for_timeout(300)
+        shot(public, "register-form-phone-zh")
         public.click("#r-submit")
         public.wait_for_selector("#notice .alert-success")
         shot(public, "register-phone-zh")

@@ -33,6 +33,10 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/admin/categories"): ("users:admin", 200),
     ("POST", "/admin/categories"): ("users:admin", 302),
     ("POST", "/admin/holidays"): ("users:admin", 302),
+    ("GET", "/admin/people"): ("people:manage", 302),
+    ("GET", "/admin/people/departments"): ("people:manage", 200),
+    ("GET", "/admin/people/party"): ("people:manage", 200),
+    ("GET", "/admin/people/workers"): ("people:manage", 200),
     ("GET", "/admin/tokens"): ("users:admin", 200),
     ("POST", "/admin/tokens"): ("users:admin", 302),
     ("POST", "/admin/tokens/<int:token_id>/revoke"): ("users:admin", 404),
@@ -91,9 +95,9 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/party/orgs"): ("people:manage", 200),
     ("POST", "/api/v1/party/orgs"): ("people:manage", 400),
     ("POST", "/api/v1/party/registrations"): (PUBLIC, (403, 400)),
-    ("POST", "/api/v1/people/<any('workers', 'party-members', 'departments'):kind>/import"):
+    ("POST", "/api/v1/people/<kind>/import"):
         ("people:manage", 400),
-    ("GET", "/api/v1/people/<any('workers', 'party-members', 'departments'):kind>/export"):
+    ("GET", "/api/v1/people/<kind>/export"):
         ("people:manage", 200),
     ("GET", "/api/v1/outlines/grids"): (PUBLIC, 200),
     ("GET", "/api/v1/plans"): ("grids:read", 200),
@@ -156,6 +160,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/open311/v2/services.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/services/<service_code>.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/tokens/<token_id>.<fmt>"): (PUBLIC, 404),
+    ("GET", "/party/register"): (PUBLIC, 200),
     ("GET", "/plans"): ("grids:read", 200),
     ("GET", "/plans/<int:plan_id>"): ("grids:read", 200),
     ("GET", "/static/<path:filename>"): (OPEN, 200),

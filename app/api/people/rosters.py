@@ -14,7 +14,7 @@ from geo.core.errors import InvalidInput
 
 blp = Blueprint("people_rosters", __name__, url_prefix="/api/v1",
                 description="Roster imports and exports (CSV, XLSX)")
-KINDS = "<any('workers', 'party-members', 'departments'):kind>"
+KINDS = "<kind>"  # workers, party-members or departments (geo.people.files.kind_of)
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -21,16 +21,20 @@ def _scope(scope) -> list[int] | None:
     return None if scope is None else sorted(scope)
 
 
-def insert_members(conn: Connection, rows: Sequence[dict]) -> list[int]:
-    """Insert members (``MEMBER_COLUMNS``); a decided status is stamped now."""
-    ids = _ids(conn, "party_members", len(rows))
+def insert_members(conn: Connection, rows: Sequence[dict],
+                   ids: Sequence[int] | None = None) -> list[int]:
+    """Insert members (``MEMBER_COLUMNS``, ``households_linked`` default 0); a decided
+    status is stamped now. Their ids (``ids``: given ones, as the demo's frames have)."""
+    ids = list(ids) if ids is not None else _ids(conn, "party_members", len(rows))
     unnest = ", ".join(f"CAST(:{c} AS {_TYPES.get(c, 'text')}[])" for c in MEMBER_COLUMNS)
     conn.execute(text(f"""
         INSERT INTO party_members (id, households_linked, decided_at, {', '.join(MEMBER_COLUMNS)})
-        SELECT u.id, 0, CASE WHEN u.decided_by IS NOT NULL THEN now() END,
+        SELECT u.id, u.linked, CASE WHEN u.decided_by IS NOT NULL THEN now() END,
                {', '.join(f'u.{c}' for c in MEMBER_COLUMNS)}
-          FROM unnest(CAST(:id AS int[]), {unnest}) AS u(id, {', '.join(MEMBER_COLUMNS)})"""),
-        {"id": ids, **{c: [r.get(c) for r in rows] for c in MEMBER_COLUMNS}})
+          FROM unnest(CAST(:id AS int[]), CAST(:linked AS int[]), {unnest})
+            AS u(id, linked, {', '.join(MEMBER_COLUMNS)})"""),
+        {"id": ids, "linked": [r.get("households_linked", 0) for r in rows],
+         **{c: [r.get(c) for r in rows] for c in MEMBER_COLUMNS}})
     return ids
 
 
@@ -85,11 +89,24 @@ def export_members(conn: Connection, scope) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+ORG_COLUMNS = ("name", "level", "parent_id", "community_id", "grid_id", "building_id")
+
+
+def insert_orgs(conn: Connection, rows: Sequence[dict],
+                ids: Sequence[int] | None = None) -> list[int]:
+    """Insert organisations (``ORG_COLUMNS``); parents before children."""
+    ids = list(ids) if ids is not None else _ids(conn, "party_orgs", len(rows))
+    types = {"name": "text", "level": "text"}
+    unnest = ", ".join(f"CAST(:{c} AS {types.get(c, 'int')}[])" for c in ORG_COLUMNS)
+    conn.execute(text(f"""
+        INSERT INTO party_orgs (id, {', '.join(ORG_COLUMNS)})
+        SELECT * FROM unnest(CAST(:id AS int[]), {unnest})"""),
+        {"id": ids, **{c: [r.get(c) for r in rows] for c in ORG_COLUMNS}})
+    return ids
+
+
 def insert_org(conn: Connection, values: dict) -> int:
-    return conn.execute(text("""
-        INSERT INTO party_orgs (name, level, parent_id, community_id, grid_id, building_id)
-        VALUES (:name, :level, :parent_id, :community_id, :grid_id, :building_id)
-        RETURNING id"""), values).scalar_one()
+    return insert_orgs(conn, [values])[0]
 
 
 def orgs(conn: Connection, scope) -> list[dict]:

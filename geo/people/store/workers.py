@@ -30,20 +30,25 @@ def _days(value) -> str | None:
     return None if value is None else "{" + ",".join(map(str, value)) + "}"
 
 
-def insert(conn: Connection, rows: Sequence[dict], served_from: dt.date | None = None
-           ) -> list[int]:
-    """Insert workers (``COLUMNS`` + ``grid_ids``), each serving its grids from
-    ``served_from`` (default today); their ids, in order."""
-    ids = _ids(conn, "grid_members", len(rows))
-    arrays = {c: [_days(r[c]) if c == "duty_days" else r[c] for r in rows] for c in COLUMNS}
+def insert(conn: Connection, rows: Sequence[dict], served_from: dt.date | None = None,
+           ids: Sequence[int] | None = None) -> list[int]:
+    """Insert workers (``COLUMNS`` + ``grid_ids``, ``active`` default true), each serving
+    its grids from ``served_from`` (default today); their ids, in order (``ids``: given
+    ones, as the demo generator's frames have them)."""
+    ids = list(ids) if ids is not None else _ids(conn, "grid_members", len(rows))
+    arrays = {c: [_days(r.get(c)) if c == "duty_days" else r.get(c) for r in rows]
+              for c in COLUMNS}
     unnest = ", ".join(f"CAST(:{c} AS {_TYPES.get(c, 'text')}[])" for c in COLUMNS)
     conn.execute(text(f"""
         INSERT INTO grid_members (id, active, {', '.join(COLUMNS)})
-        SELECT u.id, true, {', '.join(f'u.{c}' if c != 'duty_days'
-                                      else 'CAST(u.duty_days AS smallint[])' for c in COLUMNS)}
-          FROM unnest(CAST(:id AS int[]), {unnest}) AS u(id, {', '.join(COLUMNS)})"""),
-        {"id": ids, **arrays})
-    pairs = [(wid, gid) for wid, r in zip(ids, rows, strict=True) for gid in r["grid_ids"]]
+        SELECT u.id, u.active, {', '.join(f'u.{c}' if c != 'duty_days'
+                                          else 'CAST(u.duty_days AS smallint[])'
+                                          for c in COLUMNS)}
+          FROM unnest(CAST(:id AS int[]), CAST(:active AS boolean[]), {unnest})
+            AS u(id, active, {', '.join(COLUMNS)})"""),
+        {"id": ids, "active": [r.get("active", True) for r in rows], **arrays})
+    pairs = [(wid, gid) for wid, r in zip(ids, rows, strict=True)
+             for gid in r.get("grid_ids", ())]
     add_grids(conn, pairs, served_from)
     return ids
 
