@@ -166,3 +166,27 @@ def test_changing_an_accounts_role_and_limits_ends_its_sessions(client, admin, m
     bad = client.put("/api/v1/users/li/access", json={"role": "boss", "communities": []},
                      headers=admin)
     assert bad.status_code == 400
+
+
+def test_the_users_page_changes_an_accounts_access(client, make_user, conn, town):
+    from tests.support.auth import csrf_token, login
+
+    name, password = make_user("root", "admin")
+    make_user("li", "viewer")
+    assert login(client, name, password).status_code == 302
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "/admin/users/li/access" in page
+    answer = client.post("/admin/users/li/access", data={
+        "role": "community_admin", "communities": COMMUNITY_1,
+        "csrf_token": csrf_token(client)})
+    assert answer.status_code == 302
+    assert conn.execute(text("SELECT u.role, c.code FROM users u JOIN user_communities uc"
+                             " ON uc.user_id = u.id JOIN communities c ON c.id ="
+                             " uc.community_id WHERE u.username = 'li'")).one() == (
+        "community_admin", COMMUNITY_1)
+
+
+def test_unpublished_workers_are_not_on_the_public_grid_either(client, admin, town):
+    client.post("/api/v1/workers", json={**WORKER, "publish": False}, headers=admin)
+    body = client.get(f"/api/v1/grids/{town['A']}").get_data(as_text=True)
+    assert "张伟" in body and "钱多多" not in body and "13700001111" not in body

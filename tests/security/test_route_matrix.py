@@ -44,6 +44,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/admin/users"): ("users:admin", 302),
     ("POST", "/admin/users/<username>/<any(disable, enable):change>"): ("users:admin", 404),
     ("POST", "/admin/users/<username>/signout"): ("users:admin", 404),
+    ("POST", "/admin/users/<username>/access"): ("users:admin", 302),
     ("GET", "/api/v1/audit"): ("audit:read", 200),
     ("GET", "/api/v1/buildings"): (PUBLIC, 200),
     ("GET", "/api/v1/departments"): ("people:manage", 200),

@@ -61,3 +61,27 @@ def register():
     choices = read(lambda conn: places.community_choices(conn, None))
     return render_template("admin/people/register.html", t=t, choices=choices,
                            config={"lang": lang(), "texts": t})
+
+
+@bp.post("/admin/users/<username>/access")
+@require("users:admin")
+def change_access(username: str):
+    """An account's role and community limits from the users page (audited; its
+    sessions end)."""
+    from flask import flash, request
+    from flask_babel import gettext as _
+
+    from app.api.people.access import change_access as change
+    from app.extensions import db
+    from geo.core.errors import GridmapError
+
+    form = request.form
+    try:
+        answer = change(username, form.get("role"), form.get("communities", ""))
+    except GridmapError as err:
+        db.session.rollback()
+        flash(_("未修改：%(error)s", error=err.message))
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    flash(_("%(user)s：角色和社区范围已修改，其登录已结束", user=answer["username"]))
+    return redirect(url_for("admin.users"))
