@@ -63,10 +63,11 @@ def gbk_csv(rows: list[list]) -> bytes:
 
 
 def xlsx(rows: list[list]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
+    """As Excel saves it: with the sheet's dimension up front (openpyxl's write-only mode
+    leaves it out, which makes a read-only reader scan the sheet once more)."""
+    book = Workbook()
     for row in rows:
-        sheet.append(row)
+        book.active.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
