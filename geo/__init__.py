@@ -2,7 +2,7 @@
 
 Dependencies go one way, and no package imports one to its right:
 
-    core ← pg ← places ← incidents ← boundaries ← layers ← plans, stats ← demo
+    core ← pg ← places ← people ← incidents ← boundaries ← layers ← plans, stats ← demo
 
 (``layers`` and ``incidents`` never import each other directly.)
 
@@ -11,6 +11,9 @@ Dependencies go one way, and no package imports one to its right:
 - ``pg``: PostgreSQL plumbing (COPY, bulk statements, prepared statements).
 - ``places``: communities, grids and buildings; the assignment rule; lookup, geocoding,
   outlines and the OGC feature queries.
+- ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).
+- ``people``: grid workers (grids served, duty, leave, consent), the party's organisations
+  and members (双报到), departments; roster imports and exports.
 - ``incidents``: intake, import, routing, the workflow, deadlines, resident reports, Open311.
 - ``boundaries``: what follows a boundary change (re-homing), changes on a later day.
 - ``layers``: boundary files in and out (GeoJSON, GeoPackage, Shapefile).

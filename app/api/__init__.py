@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from app.api import audit, document, health
     from app.api.incidents import categories, imports, queue, reports
     from app.api.layers import exports
+    from app.api.people import access, departments, party, rosters, workers
     from app.api.places import buildings, communities, geocode, grids, lookup, outlines
     from app.api.plans import auto, drafts, review, shapes
     from app.api.plans import buildings as plan_buildings
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
     document.init_app(app)
     for module in (health, lookup, geocode, communities, grids, buildings, queue, imports,
                    categories, audit, exports, outlines, reports, drafts, review,
-                   plan_buildings, shapes, auto, numbers, mapdata):
+                   plan_buildings, shapes, auto, numbers, mapdata, workers, party,
+                   departments, rosters, access):
         document.api.register_blueprint(module.blp)

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import assign, boundaries, demo, incidents, layers, stats, tokens, users
+    from app.cli import assign, boundaries, demo, incidents, layers, people, stats, tokens, users
 
     app.cli.add_command(layers.layers)
     app.cli.add_command(demo.demo)
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(incidents.incidents)
     app.cli.add_command(stats.stats)
     app.cli.add_command(boundaries.boundaries)
+    app.cli.add_command(people.people)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.cli.common import in_transaction
 from app.extensions import db
-from app.models import USER_ROLES, Community, Grid, GridMember, User
+from app.models import USER_ROLES, Community, GridMember, User
 from app.security import accounts
 
 
@@ -103,8 +103,8 @@ def demo_users(if_empty: bool):
 def _make_demo_users() -> list[tuple[str, str, str, str]]:
     street = db.session.scalar(select(func.min(Community.street_code)))
     worker = db.session.execute(
-        select(GridMember.id, Grid.community_id).join(Grid, Grid.id == GridMember.grid_id)
-        .where(Grid.valid_to.is_(None)).order_by(GridMember.id).limit(1)).first()
+        select(GridMember.id, GridMember.community_id)
+        .where(GridMember.community_id.is_not(None)).order_by(GridMember.id).limit(1)).first()
     made = []
     for role in USER_ROLES:
         ids, limit, member_id = [], "all communities", None
@@ -112,6 +112,8 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
             ids, limit = accounts.community_ids((), [street]), f"street {street}"
         if role == "member" and worker:
             member_id, ids, limit = worker.id, [worker.community_id], "one community"
+        if role == "community_admin" and worker:
+            ids, limit = [worker.community_id], "one community"
         name = f"demo-{role}"
         secret = accounts.create_user(name, role, password=None, communities=ids,
                                       grid_member_id=member_id, min_length=10)

@@ -1,8 +1,8 @@
 """Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
 
-``base`` holds the declarative base and the column helpers; ``places``, ``incidents``,
-``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers`` hold the tables. Importing
-this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
+``base`` holds the declarative base and the column helpers; ``places``, ``people``,
+``incidents``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers`` hold the tables.
+Importing this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
 ``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
 Codes follow the national pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
 """
@@ -38,17 +38,20 @@ from app.models.incidents import (
     ResidentReport,
 )
 from app.models.layers import LayerImport
-from app.models.places import (
+from app.models.people import (
     MEMBER_ROLES,
     PARTY_MEMBER_KINDS,
     PARTY_ORG_LEVELS,
-    Building,
-    Community,
-    Grid,
+    Department,
+    DepartmentCategory,
+    DepartmentCommunity,
     GridMember,
     PartyMember,
     PartyOrg,
+    WorkerGrid,
+    WorkerLeave,
 )
+from app.models.places import Building, Community, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
@@ -57,9 +60,10 @@ __all__ = [
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
+    "Department", "DepartmentCategory", "DepartmentCommunity",
     "Grid", "GridMember", "Holiday", "Incident", "IncidentEvent", "IncidentFact",
     "IncidentLocation", "LayerImport", "LoginSession", "LoginThrottle", "PartyMember",
     "PartyOrg", "Plan", "PlanBuilding",
     "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
-    "UserCommunity",
+    "UserCommunity", "WorkerGrid", "WorkerLeave",
 ]

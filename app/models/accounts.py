@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of
 
-USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer")
+# community_admin: manages the people of the communities it is limited to (issue 19).
+USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer", "community_admin")
 
 
 class User(Base):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of, utcnow
 from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES
+from geo.people.words import OFF_HOURS_RULES
 
 # Work not finished: listed in queues, counted as overdue past its due time.
 OPEN_WHERE = f"status IN {OPEN_SQL}"
@@ -40,7 +41,8 @@ OPEN_WHERE = f"status IN {OPEN_SQL}"
 ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
 # Who an incident was routed to (geo.incidents.intake): the grid's on-duty full-time worker, its
 # chief when none is on duty, the community office (a category override), or nobody.
-ROUTES = ("full_time", "grid_chief", "community_office", "unassigned", "manual")
+# "substitute": the full-time worker is on leave and named a substitute (geo.incidents.routing).
+ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual")
 CLOCKS = ("calendar", "working")
 CATEGORY_ROUTES = ("grid", "community_office")
 HOLIDAY_KINDS = ("holiday", "workday")
@@ -148,6 +150,7 @@ class Category(Base):
     __table_args__ = (
         one_of("categories", "clock", CLOCKS),
         one_of("categories", "route_to", CATEGORY_ROUTES),
+        one_of("categories", "off_hours", OFF_HOURS_RULES),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
     )
@@ -158,6 +161,9 @@ class Category(Base):
     resolve_hours: Mapped[float] = mapped_column(Float)
     clock: Mapped[str] = mapped_column(String(10), default="working")
     route_to: Mapped[str] = mapped_column(String(20), default="grid")
+    # Reported while no worker of the grid is on duty (geo.people.words.OFF_HOURS_RULES).
+    off_hours: Mapped[str] = mapped_column(String(20), default="worker",
+                                           server_default="worker")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # May its incidents appear on public routes (coarsened)? Not unless an admin says so.
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

@@ -1,11 +1,11 @@
-"""Places: communities, grids (every boundary version), buildings, grid workers, the party."""
+"""Places: communities, grids (every boundary version), buildings. People (workers, the
+party, departments) are in ``app.models.people``."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -17,11 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, one_of, polygons, valid_geometry
-
-MEMBER_ROLES = ("grid_chief", "full_time", "part_time", "building_head")
-PARTY_ORG_LEVELS = ("community_committee", "grid_branch", "building_group")
-PARTY_MEMBER_KINDS = ("resident", "in_service")
+from app.models.base import Base, polygons, valid_geometry
 
 
 class Community(Base):
@@ -89,54 +85,3 @@ class Building(Base):
     residents: Mapped[int] = mapped_column(Integer, default=0)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
-
-
-class GridMember(Base):
-    """A grid worker (网格员): ``public_phone`` may be shown to residents; ``private_phone``
-    never leaves the server on public routes."""
-
-    __tablename__ = "grid_members"
-    __table_args__ = (
-        one_of("grid_members", "role", MEMBER_ROLES),
-        Index("ix_grid_members_grid_id", "grid_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
-    public_phone: Mapped[str | None] = mapped_column(String(30))
-    private_phone: Mapped[str | None] = mapped_column(String(30))
-    service_hours: Mapped[str | None] = mapped_column(String(100))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Off duty (leave, sick): routing passes over the worker; still listed publicly.
-    on_duty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-
-
-class PartyOrg(Base):
-    __tablename__ = "party_orgs"
-    __table_args__ = (one_of("party_orgs", "level", PARTY_ORG_LEVELS),
-                      Index("ix_party_orgs_grid_id", "grid_id"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(30))
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
-    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
-
-
-class PartyMember(Base):
-    """A party member (党员). Personal data: never leaves the server except as counts."""
-
-    __tablename__ = "party_members"
-    __table_args__ = (one_of("party_members", "kind", PARTY_MEMBER_KINDS),
-                      Index("ix_party_members_serving_grid_id", "serving_grid_id"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20))
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id"))
-    home_building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
-    serving_grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
-    households_linked: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,7 +11,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Everything, including accounts, tokens and the audit log.
     "admin": frozenset(READ_STAFF | {"grids:write", "plans:write", "incidents:write",
                                      "incidents:reporter", "incidents:work", "users:admin",
-                                     "audit:read"}),
+                                     "audit:read", "people:manage"}),
     # Redraws grid boundaries and edits grid details.
     "planner": frozenset(READ_STAFF | {"grids:write", "plans:write"}),
     # Takes in, routes and follows incidents (every workflow action: incidents:work with
@@ -22,4 +22,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member": frozenset({"grids:read", "incidents:read", "incidents:work"}),
     # Reads maps, incidents (without reporters' details) and statistics.
     "viewer": frozenset(READ_STAFF),
+    # A community office's administrator: the people (workers, party members, departments)
+    # of the communities the account is limited to, and the staff reads.
+    "community_admin": frozenset(READ_STAFF | {"people:manage"}),
 }

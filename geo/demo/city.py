@@ -48,6 +48,7 @@ class DemoCity:
     grids: pd.DataFrame
     buildings: pd.DataFrame
     grid_members: pd.DataFrame
+    worker_grids: pd.DataFrame
     party_orgs: pd.DataFrame
     party_members: pd.DataFrame
     incidents: pd.DataFrame
@@ -113,7 +114,8 @@ def _tables(spec: Size, rng: np.random.Generator, now: dt.datetime):
     yield "communities", _in_wgs84(comms)
     yield "grids", _in_wgs84(grids)
     yield "buildings", _in_wgs84(buildings)
-    yield "grid_members", members
+    yield "grid_members", members.drop(columns="grid_id")
+    yield "worker_grids", people.worker_grids(members)
     yield "party_orgs", orgs
     yield "party_members", party
     worker = people.full_time_workers(members, len(grids))[buildings["grid_id"].to_numpy()]

@@ -1,4 +1,5 @@
-"""The demo city's people: grid workers and the Party organisation (``geo.demo.city``).
+"""The demo city's people: grid workers and the Party organisation (``geo.demo.city``),
+written by :func:`write` through ``geo.people.store`` like every other roster.
 
 Every grid has a 网格长, a 专职 worker, some 兼职 workers and 楼栋长. Each community has a
 党委, most grids a 党支部 and some buildings a 党小组; residents who are members serve
@@ -13,7 +14,13 @@ import pandas as pd
 
 from geo.demo import names
 from geo.demo.arrays import enum, rank_within
+from geo.people.store import party as party_store
+from geo.people.store import workers as worker_store
 
+SERVED_FROM = "2020-01-01"
+_WORK_UNITS = np.array(["区卫生健康委员会", "区城市管理委员会", "区教育委员会", "区税务局",
+                        "区人民法院", "区住房和城乡建设委员会", "市第一中学", "区图书馆"],
+                       dtype=object)
 _HOURS = {"grid_chief": "周一至周五 9:00-17:30", "full_time": "周一至周五 9:00-17:30",
           "part_time": "周六、周日 9:00-12:00", "building_head": "每日 19:00-21:00"}
 
@@ -47,9 +54,18 @@ def grid_members(rng: np.random.Generator, grids: pd.DataFrame) -> pd.DataFrame:
         "public_phone": np.where(role == "building_head", None, office),
         "private_phone": names.mobiles(rng, len(grid)),
         "service_hours": enum(pd.Series(role).map(_HOURS).to_numpy()),
-        "grid_id": grids["id"].to_numpy()[grid],
+        "community_id": grids["community_id"].to_numpy()[grid],
         "active": ~((role == "part_time") & (rng.random(len(grid)) < 0.05)),
+        "publish": role != "building_head",  # 楼栋长 are volunteers: not published
+        "consent_on": np.where(role != "building_head", SERVED_FROM, None),
+        "grid_id": grids["id"].to_numpy()[grid],
     })
+
+
+def worker_grids(members: pd.DataFrame) -> pd.DataFrame:
+    """Each worker serves the grid it was drawn for, since before the incident history."""
+    return pd.DataFrame({"id": np.arange(1, len(members) + 1), "worker_id": members["id"],
+                         "grid_id": members["grid_id"], "served_from": SERVED_FROM})
 
 
 def full_time_workers(members: pd.DataFrame, n_grids: int) -> np.ndarray:
@@ -103,9 +119,19 @@ def _org_frame(comms, grids, buildings, branch: np.ndarray, group: np.ndarray):
                                   [None] * n_group], dtype="Int64"),
         "building_id": pd.array(np.r_[[None] * (n_comm + n_branch),
                                       buildings["id"][group]], dtype="Int64"),
+        "parent_id": pd.array(np.r_[[None] * n_comm, grids["community_id"][branch],
+                                    _group_parents(comms, grids, buildings, branch, group)],
+                              dtype="Int64"),
     })
     orgs.insert(0, "id", np.arange(1, len(orgs) + 1))
     return orgs
+
+
+def _group_parents(comms, grids, buildings, branch, group) -> np.ndarray:
+    """A building group's parent: its grid's branch, else its community's 党委."""
+    branch_id = np.where(branch, len(comms) + np.cumsum(branch), 0)
+    g = buildings["grid_id"].to_numpy()[group] - 1
+    return np.where(branch_id[g] > 0, branch_id[g], grids["community_id"].to_numpy()[g])
 
 
 def _party_members(rng, buildings, grids, branch_id, group_id, uncovered):
@@ -132,7 +158,47 @@ def _party_members(rng, buildings, grids, branch_id, group_id, uncovered):
         "serving_grid_id": pd.array(np.r_[serving, s + 1], dtype="Int64"),
         "households_linked": np.r_[np.where(serving > 0, rng.integers(3, 31, n_res), 0),
                                    rng.integers(0, 11, n_srv)],
+        "community_id": np.r_[comm[g], comm[s]],
+        "work_unit": np.r_[[None] * n_res, rng.choice(_WORK_UNITS, n_srv)],
     })
     for col in ("home_building_id", "serving_grid_id"):
         frame.loc[frame[col] == 0, col] = pd.NA
     return frame
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values (None for missing), for the writers of geo.people."""
+    plain = frame.astype(object)
+    return plain.where(frame.notna(), None).to_dict("records")
+
+
+def _workers(conn, frame):
+    worker_store.insert(conn, _records(frame), ids=frame["id"].tolist())
+
+
+def _worker_grids(conn, frame):
+    worker_store.add_grids(conn, list(zip(frame["worker_id"].tolist(), frame["grid_id"].tolist(),
+                                     strict=True)), served_from=SERVED_FROM)
+
+
+def _orgs(conn, frame):
+    party_store.insert_orgs(conn, _records(frame), ids=frame["id"].tolist())
+
+
+def _members(conn, frame):
+    rows = _records(frame.assign(status="confirmed",
+                                 org_id=frame["org_id"].astype("Int64")))
+    party_store.insert_members(conn, rows, ids=frame["id"].tolist())
+
+
+# The people go in through the writers the API, the pages and the imports use (one writer).
+WRITERS = {"grid_members": _workers, "worker_grids": _worker_grids, "party_orgs": _orgs,
+           "party_members": _members}
+
+
+def write(conn, table: str, frame: pd.DataFrame) -> bool:
+    """Write a people table of the demo through ``geo.people.store``; False for others."""
+    if table not in WRITERS:
+        return False
+    WRITERS[table](conn, frame)
+    return True

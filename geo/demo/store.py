@@ -25,6 +25,7 @@ from typing import TypeVar
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo.demo import people
 from geo.demo.city import TABLES
 from geo.pg.copyio import copy_frame
 from geo.places.assign import assign_buildings, assign_incidents
@@ -57,7 +58,8 @@ _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverag
               "resident_reports",
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids")
-_DELETED = ("grid_members", "grids", "plans", "communities")
+_DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
+            "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED
 
 
@@ -118,7 +120,8 @@ def _copy_tables(conn: Connection, tables: Iterable[tuple[str, pd.DataFrame]],
     finished: list[str] = []
     for table, frame in _ahead(iter(tables), report):
         with _timed(report, f"copy {table}"):
-            copy_frame(conn, table, frame)
+            if not people.write(conn, table, frame):  # people: through geo.people
+                copy_frame(conn, table, frame)
         loaded.append(table)
         report.rows[table] = len(frame)
         say(f"{table}: {len(frame):,} rows ({report.seconds[f'copy {table}']:.1f} s)")
@@ -230,7 +233,9 @@ _RECOUNT = """
 _ASSIGNEES = """
     UPDATE incidents i SET assignee_id = m.id
       FROM incident_locations l
-      LEFT JOIN grid_members m ON m.grid_id = l.grid_id AND m.role = 'full_time'
+      LEFT JOIN (SELECT m.id, wg.grid_id FROM worker_grids wg
+                   JOIN grid_members m ON m.id = wg.worker_id AND m.role = 'full_time') m
+             ON m.grid_id = l.grid_id
      WHERE l.incident_id = i.id
        AND i.status NOT IN ('reported', 'accepted', 'rejected')
        AND i.assignee_id IS DISTINCT FROM m.id

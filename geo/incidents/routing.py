@@ -8,9 +8,15 @@ either way, each a LATERAL subquery that probes a GiST index.
 - **Grid and community**: the location rule of ``geo.places.assign`` (covered, snapped, out of
   area).
 - **Assignee**: categories routed to the community office get no worker
-  (``routed_to = community_office``). Otherwise the grid's active, on-duty full-time worker
-  (lowest id); when none is on duty, the grid chief (``grid_chief``); a grid with neither,
-  or no grid, leaves the incident ``unassigned`` for the dispatcher.
+  (``routed_to = community_office``). Otherwise, among the active full-time workers and
+  grid chiefs serving the grid on the day of ``s.reported_at`` (``geo.people.schedule``):
+  a worker on leave that day is replaced by the leave's substitute (``substitute``), or
+  passed over when the leave names none; then the first in duty hours at that moment
+  (by the worker's, or the substitute's, schedule), full-time before chief, lowest id.
+  When nobody is in hours, the category's ``off_hours`` rule decides: ``worker`` (the
+  default) gives it to the same order anyway, to be picked up next shift;
+  ``community_office`` sends it to the community office; ``unassigned`` leaves it to the
+  dispatcher. A grid with no one, or no grid, leaves the incident ``unassigned``.
 - **Near a boundary**: another current grid within ``:boundary`` metres of the point (the
   nearest, lowest code on a tie) is recorded, so the dispatcher can move the incident there.
 - **Possible duplicate**: an open, unmerged incident of the same category within
@@ -23,6 +29,7 @@ are in ``geo.incidents.store`` (``intake``, ``imports``, ``workflow``).
 from __future__ import annotations
 
 from geo.core.statuses import OPEN_SQL
+from geo.people.schedule import in_hours, leave_of, serving
 from geo.places.assign import locate_sql
 
 # Metres as a degree box around a point, for the && index test before the exact distance
@@ -30,15 +37,39 @@ from geo.places.assign import locate_sql
 _BOX = ("ST_Expand({p}, 1.01 * {m} / (111320 * cos(radians(ST_Y({p})))), "
         "1.01 * {m} / 110574)")
 
-_ASSIGNEE = """
-    SELECT m.id AS assignee_id,
-           CASE WHEN m.role = 'full_time' THEN 'full_time' ELSE 'grid_chief' END AS routed_to
-      FROM grid_members m
-     WHERE m.grid_id = loc.grid_id AND s.route_to = 'grid' AND m.active
-       AND ((m.role = 'full_time' AND m.on_duty) OR m.role = 'grid_chief')
-     ORDER BY m.role = 'full_time' DESC, m.id
-     LIMIT 1
+def _assignee(at: str, off_hours: str) -> str:
+    """The assignee rule at the moment ``at`` for a category whose off-hours rule is
+    ``off_hours`` (SQL expressions); see the module docstring."""
+    return f"""
+    (SELECT c.assignee_id, c.routed_to FROM (
+        SELECT coalesce(sub.id, m.id) AS assignee_id,
+               CASE WHEN lv.worker_id IS NOT NULL THEN 'substitute'
+                    WHEN m.role = 'full_time' THEN 'full_time' ELSE 'grid_chief' END
+                 AS routed_to,
+               CASE WHEN sub.id IS NOT NULL THEN {in_hours('sub', at)}
+                    ELSE {in_hours('m', at)} END AS on_duty,
+               m.role = 'full_time' AS full_time, m.id AS worker_id
+          FROM worker_grids wg
+          JOIN grid_members m ON m.id = wg.worker_id
+          LEFT JOIN LATERAL ({leave_of('m.id', at)}) lv ON TRUE
+          LEFT JOIN grid_members sub ON sub.id = lv.substitute_id AND sub.active
+         WHERE wg.grid_id = loc.grid_id AND s.route_to = 'grid' AND m.active
+           AND {serving('wg', at)} AND m.role IN ('full_time', 'grid_chief')
+           AND (lv.worker_id IS NULL OR sub.id IS NOT NULL)) c
+      WHERE c.on_duty OR {off_hours} = 'worker'
+      ORDER BY c.on_duty DESC, c.full_time DESC, c.worker_id
+      LIMIT 1)
+    UNION ALL
+    (SELECT NULL::int, 'community_office'
+      WHERE s.route_to = 'grid' AND {off_hours} = 'community_office')
+    LIMIT 1
 """
+
+
+# A category's off-hours rule, for sources that carry ``s.category``.
+_OFF_HOURS = ("coalesce((SELECT oc.off_hours FROM categories oc WHERE oc.code = s.category),"
+              " 'worker')")
+_ASSIGNEE = _assignee("s.reported_at", _OFF_HOURS)
 
 _BOUNDARY = """
     SELECT g.id AS boundary_grid_id,
@@ -127,12 +158,15 @@ def duplicates_sql() -> str:
 
 def assignee_sql() -> str:
     """The assignee rule for one grid (``:grid_id``) and routing (``:route_to``): for a
-    move to another grid. Yields (assignee_id, routed_to) or no row."""
+    move to another grid, now (a dispatcher's move: off hours, the worker anyway). Yields
+    (assignee_id, routed_to) or no row."""
+    rule = _assignee("now()", "'worker'")
     return (f"SELECT * FROM (SELECT CAST(:grid_id AS int) AS grid_id) loc,"
-            f" (SELECT CAST(:route_to AS text) AS route_to) s, LATERAL ({_ASSIGNEE}) a")
+            f" (SELECT CAST(:route_to AS text) AS route_to) s, LATERAL ({rule}) a")
 
 
-def assignee_rule() -> str:
+def assignee_rule(*, at: str = "now()", off_hours: str = "'worker'") -> str:
     """The assignee rule as a LATERAL subquery over ``loc.grid_id`` and ``s.route_to``
-    (for re-routing many incidents at once, e.g. after a redraw: ``geo.plans.moves``)."""
-    return _ASSIGNEE
+    (for re-routing many incidents at once, e.g. after a redraw: ``geo.plans.moves``), at
+    the moment ``at`` with the off-hours rule ``off_hours`` (SQL expressions)."""
+    return _assignee(at, off_hours)

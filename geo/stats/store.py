@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Row, RowMapping, text
 
 from geo.core.params import Box
 from geo.core.statuses import OPEN_SQL, OVERDUE_SQL
+from geo.people.party import COUNTED_SQL
 
 # ---- caseload -----------------------------------------------------------------------
 
@@ -212,10 +213,11 @@ def building_points(conn: Connection) -> list[Row]:
     """``(id, lon, lat, is_home)`` of every building: a point on it, and whether a serving
     party member lives there. Allowed a minute."""
     conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-    return conn.execute(text("""
+    return conn.execute(text(f"""
         SELECT b.id, ST_X(c), ST_Y(c),
-               b.id IN (SELECT home_building_id FROM party_members
-                         WHERE serving_grid_id IS NOT NULL AND home_building_id IS NOT NULL)
+               b.id IN (SELECT home_building_id FROM party_members p
+                         WHERE serving_grid_id IS NOT NULL AND home_building_id IS NOT NULL
+                           AND {COUNTED_SQL})
           FROM buildings b CROSS JOIN LATERAL ST_PointOnSurface(b.geom) c""")).all()
 
 
@@ -239,6 +241,7 @@ serving AS (
     SELECT co.grid_id, count(*) AS n, count(*) FILTER (WHERE p.kind = 'resident') AS resident,
            count(*) FILTER (WHERE p.kind = 'in_service') AS in_service
       FROM party_members p JOIN current_of co ON co.version_id = p.serving_grid_id
+     WHERE {COUNTED_SQL}
      GROUP BY 1),
 branch AS (
     SELECT DISTINCT co.grid_id FROM party_orgs o
@@ -363,8 +366,10 @@ def grid_card(conn: Connection, grid_id: int, scope: list[int] | None) -> dict |
                (SELECT coalesce(json_agg(json_build_object('name', m.name, 'role', m.role,
                                                            'public_phone', m.public_phone)
                         ORDER BY array_position(ARRAY['grid_chief', 'full_time', 'part_time',
-                                                      'building_head'], m.role::text), m.id),
-                        '[]') FROM grid_members m WHERE m.grid_id = g.id AND m.active)
+                                                      'building_head', 'grid_instructor'],
+                                                m.role::text), m.id), '[]')
+                   FROM grid_members m JOIN worker_grids_now wg ON wg.worker_id = m.id
+                  WHERE wg.grid_id = g.id AND m.active)
                  AS workers
           FROM grids g JOIN communities c ON c.id = g.community_id
          WHERE g.id = :id AND g.valid_to IS NULL

@@ -130,7 +130,8 @@ def test_buildings_hold_plausible_households(city):
 
 
 def test_grid_workers(city):
-    m = city.grid_members
+    m = city.grid_members.merge(city.worker_grids[["worker_id", "grid_id"]],
+                                left_on="id", right_on="worker_id")
     per_grid = m.groupby(["grid_id", "role"], observed=True).size().unstack(fill_value=0)
     assert len(per_grid) == len(city.grids)
     assert (per_grid["grid_chief"] == 1).all() and (per_grid["full_time"] == 1).all()
@@ -245,7 +246,8 @@ def test_cli_loads_the_small_city(runner, conn):
     # Dispatched work sits with the 专职 worker of the grid it was located in.
     assert _count(conn, """
         SELECT count(*) FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
-          LEFT JOIN grid_members m ON m.grid_id = l.grid_id AND m.role = 'full_time'
+          LEFT JOIN (SELECT w.worker_id AS id, w.grid_id FROM worker_grids w JOIN grid_members g
+                       ON g.id = w.worker_id AND g.role = 'full_time') m ON m.grid_id = l.grid_id
          WHERE i.status IN ('dispatched', 'in_progress', 'resolved', 'closed')
            AND i.assignee_id IS DISTINCT FROM m.id""") == 0
     # The id sequences moved past the loaded ids.

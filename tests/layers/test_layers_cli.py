@@ -34,6 +34,7 @@ from tests.layers.test_layers import (
     write_gpkg,
     write_shapezip,
 )
+from tests.support.towns import serve
 
 TABLES = ("communities", "grids", "buildings", "layer_imports")
 
@@ -228,9 +229,9 @@ def test_redrawn_grid_gets_a_new_version_and_keeps_its_people(runner, conn, tmp_
     load_town(runner, tmp_path)
     ids = dict(conn.execute(text("SELECT code, id FROM grids")).all())
     conn.execute(text("UPDATE grids SET valid_from = '2020-01-01'"))
-    member = conn.execute(text("INSERT INTO grid_members (name, role, grid_id, active) "
-                               "VALUES ('王芳', 'full_time', :g, true) RETURNING id"),
-                          {"g": ids[EAST]}).scalar()
+    member = conn.execute(text("INSERT INTO grid_members (name, role, active) "
+                               "VALUES ('王芳', 'full_time', true) RETURNING id")).scalar()
+    serve(conn, member, ids[EAST])
     rows = grid_rows()
     rows[0]["name"] = "西网格"                    # attribute only: in place
     rows[1]["geometry"] = square(1, 0, 2, 1.5)   # boundary moved: new version
@@ -243,7 +244,7 @@ def test_redrawn_grid_gets_a_new_version_and_keeps_its_people(runner, conn, tmp_
         (WEST, "西网格", None), (EAST, "第二网格", today), (EAST, "第二网格", None)]
     assert versions[2].valid_from == today and versions[0].id == ids[WEST]
     new_east = versions[2].id
-    assert conn.execute(text("SELECT grid_id FROM grid_members WHERE id = :m"),
+    assert conn.execute(text("SELECT grid_id FROM worker_grids WHERE worker_id = :m"),
                         {"m": member}).scalar() == new_east
     export = tmp_path / "then.geojson"
     ok(invoke(runner, "export", "grids", export, "--at", "2021-06-01"))

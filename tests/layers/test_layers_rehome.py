@@ -16,6 +16,7 @@ from geo.boundaries import schedule
 from geo.places.assign import assign_incidents
 from tests.layers.test_layers import EAST, WEST, grid_rows, square, write_geojson, xy
 from tests.layers.test_layers_cli import invoke, load_town, ok
+from tests.support.towns import add_member
 
 MOVED_BUILDING = WEST + "0009"
 
@@ -33,10 +34,8 @@ def _town(runner, conn, tmp_path) -> dict:
     a building (with a resident party member) at x 0.8, which the redraw gives to east."""
     load_town(runner, tmp_path)
     ids = dict(conn.execute(text("SELECT code, id FROM grids")).all())
-    worker = {code: conn.execute(text(
-        "INSERT INTO grid_members (name, role, grid_id, active) VALUES (:n, 'full_time', :g,"
-        " true) RETURNING id"), {"n": f"员{code[-1]}", "g": ids[code]}).scalar()
-        for code in (WEST, EAST)}
+    worker = {code: add_member(conn, f"员{code[-1]}", "full_time", ids[code])
+              for code in (WEST, EAST)}
     lon0, lat0 = xy(0.75, 0.4)
     lon1, lat1 = xy(0.85, 0.5)
     building = conn.execute(text(

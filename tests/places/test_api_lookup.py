@@ -20,8 +20,10 @@ def town(town, conn):
                ("赵敏", "full_time", "010-65003333", ids["D"], True)]
     for name, role, phone, grid, active in workers:
         conn.execute(text(
-            "INSERT INTO grid_members (name, role, public_phone, private_phone, service_hours,"
-            " grid_id, active) VALUES (:n, :r, :p, :pp, '周一至周五 9:00-17:30', :g, :a)"),
+            "WITH m AS (INSERT INTO grid_members (name, role, public_phone, private_phone,"
+            " service_hours, active, publish) VALUES (:n, :r, :p, :pp, '周一至周五 9:00-17:30',"
+            " :a, true) RETURNING id) INSERT INTO worker_grids (worker_id, grid_id, served_from)"
+            " SELECT id, :g, '2000-01-01' FROM m"),
             {"n": name, "r": role, "p": phone, "pp": PRIVATE_PHONE, "g": grid, "a": active})
     return ids
 

@@ -4,10 +4,10 @@ looking and in their language; a category they must choose; the report button in
 import json
 
 import pytest
-from sqlalchemy import text
 
 from tests.places.test_public_map_page import clean, open_map, phone, tap_at  # noqa: F401
 from tests.support.geometries import xy
+from tests.support.towns import add_member
 
 pytestmark = pytest.mark.town("incidents", service_hours="周一至周五 9:00-17:30")
 
@@ -51,9 +51,8 @@ def test_messages_show_where_the_resident_looks_in_their_language(phone, town): 
 
 def test_the_report_button_stays_in_sight_with_many_workers(phone, town, conn):  # noqa: F811
     for n in range(5):
-        conn.execute(text("INSERT INTO grid_members (name, role, grid_id, active, public_phone,"
-                          " service_hours) VALUES (:n, 'part_time', :g, true, '010-6500000' || :i,"
-                          " '周一至周日 8:00-20:00')"), {"n": f"志愿者{n}", "g": town["A"], "i": n})
+        add_member(conn, f"志愿者{n}", "part_time", town["A"],
+                   service_hours="周一至周日 8:00-20:00")
     page = phone()
     open_map(page)
     page.wait_for_selector(".leaflet-overlay-pane path")

@@ -157,7 +157,7 @@ def test_publish_moves_buildings_and_open_incidents(client, planner, town, incid
         {"c": town["C1"]}).one()
     assert tuple(open_after) == (open_before, open_before)
     # workers followed their grid codes
-    assert conn.execute(text("SELECT count(*) FROM grid_members m JOIN grids g"
+    assert conn.execute(text("SELECT count(*) FROM worker_grids m JOIN grids g"
                              " ON g.id = m.grid_id WHERE g.valid_to IS NOT NULL")).scalar() == 0
     # published plans are history
     again = publish(client, planner, plan_id, response.headers["ETag"])

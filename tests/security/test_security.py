@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tests.support.auth import bearer, login
 from tests.support.geometries import COMMUNITY_1, build_town, insert_incident, xy
+from tests.support.towns import add_member
 
 XSS = ['<img src=x onerror=alert(1)>', '"><script>alert(1)</script>', "';alert(1)//",
        '<svg/onload=alert(1)>']
@@ -50,8 +51,7 @@ def test_user_entered_text_is_escaped_on_every_page(client, conn, make_user, mak
                                                     payload):
     ids = build_town(conn)
     conn.execute(text("UPDATE communities SET name = :p, street_name = :p"), {"p": payload})
-    conn.execute(text("INSERT INTO grid_members (name, role, grid_id, active)"
-                      " VALUES (:p, 'full_time', :g, true)"), {"p": payload, "g": ids["A"]})
+    add_member(conn, payload, "full_time", ids["A"])
     admin, password = make_user("root", "admin")
     client.patch(f"/api/v1/grids/{ids['A']}", json={"name": payload},
                  headers=bearer(make_token("root")))

@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from tests.support.auth import login
 from tests.support.geometries import COMMUNITY_1, build_town
+from tests.support.towns import add_member
 
 
 def test_create_reads_the_password_from_stdin(runner, client, conn):
@@ -68,12 +69,12 @@ def test_disable_stops_sign_in(runner, client, make_user):
 
 def test_demo_accounts_one_per_role_printed_once(app, runner, conn, client):
     build_town(conn)
-    conn.execute(text("INSERT INTO grid_members (name, role, grid_id, active)"
-                      " SELECT '张伟', 'full_time', min(id), true FROM grids"))
+    add_member(conn, "张伟", "full_time", conn.execute(text("SELECT min(id) FROM grids")).scalar())
     result = runner.invoke(args=["users", "demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "demo-" in line]
-    assert [line[2] for line in lines] == ["admin", "planner", "dispatcher", "member", "viewer"]
+    assert [line[2] for line in lines] == ["admin", "planner", "dispatcher", "member", "viewer",
+                                           "community_admin"]
     name, password = lines[0][0], lines[0][1]
     assert login(client, name, password).status_code == 302
     again = runner.invoke(args=["users", "demo", "--if-empty"])

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.town("stats")
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PAGES = ("/map", "/dispatch", "/plans", "/plans/1", "/maps/caseload", "/maps/coverage",
-         "/maps/grids", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/categories")
+         "/maps/grids", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/categories",
+         "/admin/people/workers", "/admin/people/party", "/admin/people/departments",
+         "/party/register")
 # What the reader sees: visible text, then the texts of placeholders, labels and titles;
 # elements in Chinese on purpose (lang="zh-CN") are left out.
 SHOWN = """() => {

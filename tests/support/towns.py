@@ -21,13 +21,26 @@ PRIVATE_PHONE = "13912345678"
 
 
 def add_member(conn, name: str, role: str, grid_id: int, *, on_duty: bool = True,
-               active: bool = True, service_hours: str | None = None) -> int:
-    return conn.execute(text(
-        "INSERT INTO grid_members (name, role, public_phone, private_phone, grid_id, active,"
-        " on_duty, service_hours) VALUES (:n, :r, '010-65001111', :pp, :g, :a, :d, :h)"
-        " RETURNING id"),
+               active: bool = True, service_hours: str | None = None,
+               publish: bool = True) -> int:
+    """A worker serving ``grid_id`` since 2000; ``on_duty=False``: on leave since 2000
+    with no substitute (what the old on_duty flag meant)."""
+    member = conn.execute(text(
+        "INSERT INTO grid_members (name, role, public_phone, private_phone, community_id,"
+        " active, publish, service_hours) SELECT :n, :r, '010-65001111', :pp, g.community_id,"
+        " :a, :p, :h FROM grids g WHERE g.id = :g RETURNING id"),
         {"n": name, "r": role, "pp": PRIVATE_PHONE, "g": grid_id, "a": active,
-         "d": on_duty, "h": service_hours}).scalar_one()
+         "p": publish, "h": service_hours}).scalar_one()
+    serve(conn, member, grid_id)
+    if not on_duty:
+        conn.execute(text("INSERT INTO worker_leave (worker_id, starts_on) VALUES"
+                          " (:m, '2000-01-01')"), {"m": member})
+    return member
+
+
+def serve(conn, member: int, grid_id: int, since: str = "2000-01-01") -> None:
+    conn.execute(text("INSERT INTO worker_grids (worker_id, grid_id, served_from)"
+                      " VALUES (:m, :g, :s)"), {"m": member, "g": grid_id, "s": since})
 
 
 def add_building(conn, code: str, address: str, box, grid_id: int | None,

@@ -35,8 +35,8 @@ def lock_target(conn: Connection, incident_id: int) -> Row | None:
 def worker(conn: Connection, member_id: int) -> Row | None:
     """(active, community_id) of a grid worker."""
     return conn.execute(text(
-        "SELECT m.active, g.community_id FROM grid_members m"
-        " LEFT JOIN grids g ON g.id = m.grid_id WHERE m.id = :id"), {"id": member_id}).first()
+        "SELECT m.active, m.community_id FROM grid_members m WHERE m.id = :id"),
+        {"id": member_id}).first()
 
 
 def current_grid(conn: Connection, *, grid_id: int | None = None,

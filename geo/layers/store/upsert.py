@@ -142,7 +142,7 @@ def _update_grids(conn: Connection, present: frozenset[str]) -> int:
 def _follow_redraws(conn: Connection) -> None:
     """People and organisations serve the grid, not one version of its boundary (resident
     party members then follow their home building: :mod:`geo.boundaries.rehome`)."""
-    for table, column in (("grid_members", "grid_id"), ("party_orgs", "grid_id"),
+    for table, column in (("worker_grids", "grid_id"), ("party_orgs", "grid_id"),
                           ("party_members", "serving_grid_id")):
         conn.execute(text(f"""
             UPDATE {table} t SET {column} = g.id

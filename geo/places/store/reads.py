@@ -38,14 +38,16 @@ _LOOKUP = """
                         'name', m.name, 'role', m.role, 'public_phone', m.public_phone,
                         'masked_phone', {masked}, 'service_hours', m.service_hours)
                       ORDER BY array_position(
-                        ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
+                        ARRAY['grid_chief','full_time','part_time','building_head','grid_instructor'],
+                        m.role::text),
                       m.id), '[]'::json)
-              FROM grid_members m WHERE m.grid_id = loc.grid_id AND m.active{workers_extra}),
+              FROM grid_members m JOIN worker_grids_now wg ON wg.worker_id = m.id
+             WHERE wg.grid_id = loc.grid_id AND m.active AND m.publish{workers_extra}),
       'snapped', loc.state = 'snapped',
       'distance_m', round(loc.distance_m::numeric, 1))::text
       FROM ({locate}) loc
 """
-_LOOKUP_NAME = "gridmap_lookup_v3"
+_LOOKUP_NAME = "gridmap_lookup_v4"
 _PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
             + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
                              masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="",
@@ -159,7 +161,9 @@ def grid(conn: Connection, grid_id: int) -> str | None:
                                     'name', m.name, 'role', m.role,
                                     'public_phone', m.public_phone,
                                     'service_hours', m.service_hours) ORDER BY m.id), '[]')
-                                   FROM grid_members m WHERE m.grid_id = g.id AND m.active))
+                                   FROM grid_members m
+                                   JOIN worker_grids_now wg ON wg.worker_id = m.id
+                                  WHERE wg.grid_id = g.id AND m.active AND m.publish))
                  ))::text
           FROM grids g JOIN communities c ON c.id = g.community_id
          WHERE g.id = :id"""
@@ -196,11 +200,12 @@ def community_choices(conn: Connection, scope: frozenset[int] | None) -> list[di
 def grid_workers(conn: Connection, community_id: int) -> dict[str, list[dict]]:
     """Active workers of the community's current grids, by grid code (public fields)."""
     sql = """SELECT g.code, m.name, m.role, m.public_phone
-               FROM grids g JOIN grid_members m ON m.grid_id = g.id AND m.active
+               FROM grids g JOIN worker_grids_now wg ON wg.grid_id = g.id
+               JOIN grid_members m ON m.id = wg.worker_id AND m.active
               WHERE g.community_id = :community AND g.valid_to IS NULL
               ORDER BY g.code, array_position(
-                  ARRAY['grid_chief','full_time','part_time','building_head'], m.role::text),
-                  m.id"""
+                  ARRAY['grid_chief','full_time','part_time','building_head','grid_instructor'],
+                  m.role::text), m.id"""
     workers: dict[str, list[dict]] = {}
     for code, *fields in conn.execute(text(sql), {"community": community_id}):
         workers.setdefault(code, []).append(dict(zip(("name", "role", "public_phone"),

@@ -69,7 +69,7 @@ def replace_grids(conn: Connection, community_id: int, plan_id: int,
     conn.execute(text(_DIFF), params)
     for step in _STEPS:
         conn.execute(text(step), params)
-    for table, column in (("grid_members", "grid_id"), ("party_orgs", "grid_id"),
+    for table, column in (("worker_grids", "grid_id"), ("party_orgs", "grid_id"),
                           ("party_members", "serving_grid_id")):
         conn.execute(text(_FOLLOW.format(table=table, column=column)))
     return [(code, action) for code, action in
@@ -80,7 +80,8 @@ def workers_of_removed(conn: Connection) -> list[dict]:
     """Active workers of the grid codes the publish removed (after :func:`replace_grids`)."""
     rows = conn.execute(text("""
         SELECT m.id, m.name, m.role, d.code AS grid_code
-          FROM publish_diff d JOIN grid_members m ON m.grid_id = d.old_id
+          FROM publish_diff d JOIN worker_grids_now wg ON wg.grid_id = d.old_id
+          JOIN grid_members m ON m.id = wg.worker_id
          WHERE d.action = 'removed' AND m.active ORDER BY d.code, m.id"""))
     return [dict(r._mapping) for r in rows]
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Row, text
 
 from geo.core.statuses import OPEN_SQL
+from geo.people.party import COUNTED_SQL
 from geo.places.assign import share_sql
 
 
@@ -117,10 +118,12 @@ def incident_counts(conn: Connection, side: SideKey, days: int) -> dict[int, tup
 
 _PEOPLE = """
     SELECT g.code,
-           (SELECT count(*) FROM grid_members m WHERE m.grid_id = g.id AND m.active),
-           (SELECT count(*) FROM party_members p WHERE p.serving_grid_id = g.id)
+           (SELECT count(*) FROM grid_members m JOIN worker_grids_now wg
+                ON wg.worker_id = m.id WHERE wg.grid_id = g.id AND m.active),
+           (SELECT count(*) FROM party_members p WHERE p.serving_grid_id = g.id
+               AND COUNTED)
       FROM grids g WHERE g.community_id = :cid AND g.valid_to IS NULL
-"""
+""".replace("COUNTED", COUNTED_SQL)
 
 
 def people_by_code(conn: Connection, community_id: int) -> dict[str, tuple[int, int]]:
