@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import assignee_rule, duplicates_sql, report_details, routed_select
 from geo.pg.copyio import copy_frame
 
@@ -201,14 +202,14 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
     return [row for row, in conn.execute(text(_OUTSIDE_SCOPE), {"scope": sorted(scope)})]
 
 
-def insert(conn: Connection, rules: dict) -> tuple[np.ndarray, int]:
+def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
     """Insert the routed rows with their locations, then flag possible duplicates among
-    them. Returns (ids inserted, rows routed): the difference lost to a ticket stored
-    meanwhile."""
+    ``suspects`` (the rows that may have one). Returns (ids inserted, rows routed): the
+    difference lost to a ticket stored meanwhile."""
     ids = np.array(conn.execute(text(_INSERT)).scalars().all(), np.int64)
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
-    if len(ids):
-        conn.execute(text(duplicates_sql()), {"ids": ids.tolist(), **rules})
+    if len(ids) and len(suspects):
+        conn.execute(text(duplicates_sql()), {"ids": suspects.tolist(), **rules})
     return ids, routed
 
 
@@ -217,6 +218,27 @@ def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tupl
     boundary, possible duplicate)."""
     return [tuple(row) for row in conn.execute(text(_EVENTS),
                                                {"actor": actor, "user_id": user_id})]
+
+
+_POINTS = """SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category,
+                    (extract(epoch FROM reported_at) * 1e6)::bigint AS at"""
+
+
+def building_points(conn: Connection) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the staged rows located by building or address."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM import_staging WHERE locate_by <> 'point'")).all(),
+        columns=["id", "lon", "lat", "category", "at"])
+
+
+def open_incidents(conn: Connection, first_us: int, last_us: int) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the open, unmerged incidents reported between two
+    instants (microseconds since 1970): the candidates a file's duplicates may point to."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM incidents WHERE status IN {OPEN_SQL} AND merged_into_id IS NULL"
+        " AND geom IS NOT NULL AND reported_at BETWEEN to_timestamp(:a / 1e6)"
+        " AND to_timestamp(:b / 1e6)"), {"a": first_us, "b": last_us}).all(),
+        columns=["id", "lon", "lat", "category", "at"])
 
 
 def stats_deferred(conn: Connection, on: bool) -> None:
