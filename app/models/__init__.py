@@ -31,6 +31,7 @@ from app.models.incidents import (
     IncidentLocation,
     ResidentReport,
 )
+from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.layers import LayerImport
 from app.models.places import (
     MEMBER_ROLES,
@@ -47,6 +48,7 @@ from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
 __all__ = [
+    "JOB_STATES", "ImportJob", "ImportPreset",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
