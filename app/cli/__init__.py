@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import assign, demo, incidents, layers, stats, tokens, users
+    from app.cli import assign, demo, incidents, jobs, layers, stats, tokens, users
 
     app.cli.add_command(layers.layers)
     app.cli.add_command(demo.demo)
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens.tokens)
     app.cli.add_command(incidents.incidents)
     app.cli.add_command(stats.stats)
+    app.cli.add_command(jobs.jobs)

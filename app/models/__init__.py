@@ -17,6 +17,7 @@ from app.models.accounts import (
     UserCommunity,
 )
 from app.models.base import Base
+from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.incidents import (
     ASSIGN_STATES,
     CATEGORY_ROUTES,
@@ -31,7 +32,6 @@ from app.models.incidents import (
     IncidentLocation,
     ResidentReport,
 )
-from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.layers import LayerImport
 from app.models.places import (
     MEMBER_ROLES,

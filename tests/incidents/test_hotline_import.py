@@ -260,7 +260,8 @@ def upload(data: bytes, name="hotline.csv", **form):
 def test_the_api_with_a_bearer_token(client, conn, town, make_user, make_token):
     make_user("disp", "dispatcher")
     response = client.post("/api/v1/incidents/import", headers=bearer(make_token("disp")),
-                           data=upload(csv_bytes(*DIRTY), map=json.dumps(COLUMNS)))
+                           data=upload(csv_bytes(*DIRTY), map=json.dumps(COLUMNS),
+                                       store_good="true"))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["rows"], body["loaded"], body["rejected_count"]) == (14, 5, 9)
@@ -300,7 +301,7 @@ def test_a_dispatcher_limited_to_communities_imports_only_theirs(client, conn, t
     data = csv_bytes(line("C1", point=(1, 1)), line("C2", point=(5, 1)),
                      line("C3", point=(7.5, 1)))
     body = client.post("/api/v1/incidents/import", headers=bearer(make_token("scoped")),
-                       data=upload(data, map=json.dumps(COLUMNS))).get_json()
+                       data=upload(data, map=json.dumps(COLUMNS), store_good="1")).get_json()
     assert body["loaded"] == 1
     assert body["rejected"] == [{"row": 2, "reason": imports.OUT_OF_SCOPE},
                                 {"row": 3, "reason": imports.OUT_OF_SCOPE}]
@@ -308,11 +309,11 @@ def test_a_dispatcher_limited_to_communities_imports_only_theirs(client, conn, t
 
 
 @pytest.mark.commits
-def test_the_api_in_strict_mode_imports_nothing(client, conn, town, make_user, make_token):
+def test_the_api_imports_all_or_nothing_by_default(client, conn, town, make_user,
+                                                   make_token):
     make_user("disp", "dispatcher")
     response = client.post("/api/v1/incidents/import", headers=bearer(make_token("disp")),
-                           data=upload(csv_bytes(*DIRTY), map=json.dumps(COLUMNS),
-                                       strict="true"))
+                           data=upload(csv_bytes(*DIRTY), map=json.dumps(COLUMNS)))
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert "9 of 14 rows rejected" in error["message"]
