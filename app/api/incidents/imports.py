@@ -63,6 +63,7 @@ def import_incidents(args, form):
         encoding=form.get("encoding"), crs=form.get("crs"),
         mapping=imports.mapping_from_json(form.get("map")), strict=not form.get("store_good"))
     data, who = upload.read(), _importer()
+    upload.close()  # a large upload is spooled to a temporary file
     if form.get("background") or _large(data, opts):
         job_id = jobs.submit(conn, who, name, opts, data)
         audit.record("incidents.import.queued", "import_jobs", job_id, after={"file": name})

@@ -100,8 +100,10 @@ def read(data: bytes, opts: Options, name: str) -> Rows:
     return parts[0]
 
 
-def chunks(data: bytes, opts: Options, name: str, chunk: int = CHUNK_ROWS) -> Iterator[Rows]:
-    """The file's rows, ``chunk`` at a time (a header-only file: one empty chunk)."""
+def chunks(data: bytes, opts: Options, name: str, chunk: int | None = None) -> Iterator[Rows]:
+    """The file's rows, ``chunk`` (default :data:`CHUNK_ROWS`) at a time (a header-only
+    file: one empty chunk)."""
+    chunk = chunk or CHUNK_ROWS
     has_nul = b"\x00" in data or b"\\u0000" in data
     crs, start = opts.crs or "wgs84", 0
     for raw, problems, crs_found in _raw_chunks(data, opts, name, chunk):
