@@ -9,14 +9,14 @@ PAGE_BLUEPRINTS: set[str] = set()
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, api_docs, signin
+    from app.web import admin, api_docs, imports, signin
     from app.web.incidents import dispatch
     from app.web.places import overview, public_map, qrcodes
     from app.web.plans import planner
     from app.web.stats import statsmaps
 
-    for module in (signin, admin, overview, dispatch, public_map, qrcodes, statsmaps, planner,
-                   api_docs):
+    for module in (signin, admin, overview, dispatch, imports, public_map, qrcodes, statsmaps,
+                   planner, api_docs):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
     from app.security.accounts import token_state

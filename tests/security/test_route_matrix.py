@@ -31,6 +31,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/"): (OPEN, 200),
     ("GET", "/admin/audit"): ("audit:read", 200),
     ("GET", "/admin/categories"): ("users:admin", 200),
+    ("GET", "/admin/imports"): ("incidents:write", 200),
     ("POST", "/admin/categories"): ("users:admin", 302),
     ("POST", "/admin/holidays"): ("users:admin", 302),
     ("GET", "/admin/tokens"): ("users:admin", 200),
