@@ -73,9 +73,20 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
             stop.wait(IDLE_SECONDS)
 
 
-def start_thread(app: Flask) -> threading.Event:
-    """Start the runner as a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=run_forever, args=(app, stop), daemon=True,
-                     name="import-jobs").start()
-    return stop
+class Running:
+    """A runner thread: ``close()`` stops it after the job at hand."""
+
+    def __init__(self, app: Flask) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=run_forever, args=(app, self.stop), daemon=True,
+                                       name="import-jobs")
+        self.thread.start()
+
+    def close(self, timeout: float | None = None) -> None:
+        self.stop.set()
+        self.thread.join(timeout)
+
+
+def start_thread(app: Flask) -> Running:
+    """Start the runner as a daemon thread."""
+    return Running(app)

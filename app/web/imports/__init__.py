@@ -43,11 +43,12 @@ TEXTS: dict[str, str] = dict([
     N_("route_community_office", "社区办公室"), N_("route_unassigned", "待指派"),
     N_("error", "出错了："), N_("signed_out", "登录已失效，请重新登录。"),
     N_("network", "无法连接服务器。"),
-    *[N_(f"field_{f}", label) for f, label in (
-        ("external_id", "工单号"), ("category", "类别"), ("description", "描述"),
-        ("address", "地址"), ("building", "楼栋编码"), ("lon", "经度"), ("lat", "纬度"),
-        ("source", "来源"), ("priority", "紧急程度"), ("reported_at", "受理时间"),
-        ("reporter_name", "反映人"), ("reporter_phone", "联系电话"))],
+    N_("field_external_id", "工单号"), N_("field_category", "类别"),
+    N_("field_description", "描述"), N_("field_address", "地址"),
+    N_("field_building", "楼栋编码"), N_("field_lon", "经度"), N_("field_lat", "纬度"),
+    N_("field_source", "来源"), N_("field_priority", "紧急程度"),
+    N_("field_reported_at", "受理时间"), N_("field_reporter_name", "反映人"),
+    N_("field_reporter_phone", "联系电话"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 

@@ -21,7 +21,7 @@ FIELDS = ("external_id", "category", "description", "address", "building", "lon"
 FORMATS = ("csv", "xlsx", "geojson")
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gbk": "gbk", "gb2312": "gbk",
              "gb18030": "gb18030"}
-CHUNK_ROWS = 200_000  # rows read, checked and sent at a time: memory stays bounded
+CHUNK_ROWS = 100_000  # rows read, checked and sent at a time: memory stays bounded
 _SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
 
 
