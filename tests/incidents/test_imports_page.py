@@ -60,7 +60,7 @@ def test_a_large_file_shows_its_progress_then_its_report(page, town, make_user, 
     fill_mapping(page)
     page.click("#import-submit")
     seen = set()
-    for _ in range(600):  # until the report shows, noting every progress line seen
+    for _ in range(1200):  # until the report shows, noting every progress line seen
         text = page.text_content("#progress-text") or ""
         value = page.evaluate("document.getElementById('progress-bar').value")
         if f"/ {ROWS:,}" in text and 0 < value:

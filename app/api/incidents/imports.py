@@ -2,8 +2,6 @@
 once when small, else as a background job (``202`` and the job's URL, polled by
 ``GET /api/v1/incidents/import/jobs/<id>``)."""
 
-from functools import wraps
-
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 
@@ -25,18 +23,16 @@ blp = Blueprint("incident_import", __name__, url_prefix="/api/v1",
 MAX_REJECTED = 1000  # rows listed in the answer; rejected_count has them all
 
 
-def _upload_cap(view):
-    """Imports may send larger files than other forms (IMPORT_MAX_BYTES)."""
-    @wraps(view)
-    def capped(*args, **kwargs):
+@blp.url_value_preprocessor
+def _upload_cap(endpoint, values) -> None:
+    """An import may send a larger file than other forms (IMPORT_MAX_BYTES). Set before
+    any ``before_request`` (the CSRF guard reads the form)."""
+    if endpoint == "incident_import.import_incidents":
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
-        return view(*args, **kwargs)
-    return capped
 
 
 @blp.route("/incidents/import", methods=["POST"])
 @require("incidents:write")
-@_upload_cap
 @blp.doc(summary="Import a hotline export", security=STAFF,
          description="Every row is checked as a single report is; valid rows are located "
                      "(lon/lat, else building code, else address), routed and stored, "
