@@ -42,6 +42,10 @@ def post_fork(server, worker):
     with app.app_context():
         db.engine.dispose(close=False)
     readdb.dispose(app)
+    if app.config.get("IMPORT_JOBS_THREAD"):  # the import jobs' runner (app.jobs)
+        from app.jobs import start_thread
+
+        start_thread(app)
 # gunicorn's own access log would write request paths raw: the application writes one
 # JSON line per request instead when GRIDMAP_ACCESS_LOG is set (app.security.logs).
 accesslog = None

@@ -92,6 +92,14 @@ class Defaults:
     # Coordinates sent to lookups must fall inside this lon/lat box (China and its seas);
     # anything else is a typo or swapped axes, answered with a 400 and a hint.
     SERVICE_AREA = (73.0, 3.0, 136.0, 54.0)
+    # Incident imports (geo.incidents.imports): the largest file an upload may send; files
+    # of more rows than IMPORT_SYNC_ROWS (or XLSX/GeoJSON larger than IMPORT_SYNC_BYTES) run
+    # as a background job (202 + the job's URL); IMPORT_JOBS_THREAD runs the job runner as
+    # a thread in each server process (`flask jobs run` is the alternative).
+    IMPORT_MAX_BYTES = 200 * 1024 * 1024
+    IMPORT_SYNC_ROWS = 5000
+    IMPORT_SYNC_BYTES = 1024 * 1024
+    IMPORT_JOBS_THREAD = True
 
     # OGC API – Features (/ogc): page size when the client gives no limit, and the largest
     # page served (a larger limit is served as this, as the standard asks).

@@ -4,7 +4,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.cli import assign, boundaries, demo, incidents, layers, people, stats, tokens, users
+    from app.cli import (
+        assign,
+        boundaries,
+        demo,
+        incidents,
+        jobs,
+        layers,
+        people,
+        stats,
+        tokens,
+        users,
+    )
 
     app.cli.add_command(layers.layers)
     app.cli.add_command(demo.demo)
@@ -15,3 +26,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats.stats)
     app.cli.add_command(boundaries.boundaries)
     app.cli.add_command(people.people)
+    app.cli.add_command(jobs.jobs)

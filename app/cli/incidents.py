@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import DBAPIError
 
+from app.cli.progress import progress_bar
 from geo.core.errors import GridmapError
 from geo.incidents import imports
 from geo.incidents.intake import Rules
@@ -22,7 +23,8 @@ SHOWN_REASONS = 5
 @incidents.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(imports.FORMATS),
-              help="csv or geojson [by the file's extension: .geojson/.json, else csv].")
+              help="csv, xlsx or geojson [by the file's extension: .xlsx, .geojson/.json, "
+              "else csv].")
 @click.option("--encoding", default="utf-8", show_default=True,
               type=click.Choice(list(imports.ENCODINGS), case_sensitive=False),
               help="Text encoding (a UTF-8 BOM is allowed).")
@@ -33,12 +35,18 @@ SHOWN_REASONS = 5
               f"Fields: {', '.join(imports.FIELDS)}.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to list the rejected rows [FILE.errors.csv].")
-@click.option("--strict", is_flag=True, help="Import nothing if any row is rejected.")
-def import_(file: Path, fmt, encoding, crs, pairs, report, strict):
-    """Import a hotline export: valid rows located, routed and stored, the others listed.
+@click.option("--strict/--store-good", default=True, show_default=True,
+              help="--strict: import nothing if any row is rejected (all or nothing); "
+              "--store-good: store the valid rows and list the others.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar [when stderr is a terminal].")
+def import_(file: Path, fmt, encoding, crs, pairs, report, strict, progress):
+    """Import a hotline export (CSV, XLSX or GeoJSON): rows checked, located, routed and
+    stored, rejected rows listed with their reason.
 
-    A reported_at without a UTC offset is local time in the TIMEZONE setting. Tickets
-    (external_id) already stored are skipped, so running it again imports nothing twice.
+    All or nothing by default; --store-good stores the valid rows. A reported_at without
+    a UTC offset is local time in the TIMEZONE setting. Tickets (external_id) already
+    stored are skipped, so running it again imports nothing twice.
     """
     from app.extensions import db
     from app.security import audit
@@ -47,19 +55,18 @@ def import_(file: Path, fmt, encoding, crs, pairs, report, strict):
     if not os.access(report.resolve().parent, os.W_OK):
         raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
     config, started = current_app.config, time.perf_counter()
+    data = file.read_bytes()
     try:
         opts = imports.options(file.name, format=fmt, encoding=encoding, crs=crs,
                                mapping=imports.mapping_from_pairs(pairs), strict=strict)
-        rows = imports.read(file.read_bytes(), opts, file.name)
         who = imports.Importer(audit.actor_name(), Rules.from_config(config),
                                config["SERVICE_AREA"])
-        with db.engine.begin() as conn:
-            result = imports.import_rows(conn, rows, who, strict=strict,
-                                         progress=lambda line: click.echo(line, err=True))
+        with progress_bar(file.name, progress) as bar, db.engine.begin() as conn:
+            result = imports.import_file(conn, data, opts, file.name, who, progress=bar)
             audit.record("incidents.import", "incidents", None, conn=conn, after={
                 "file": str(file.resolve()), **_counts(result)})
     except imports.RowsRejected as err:
-        imports.write_report(report, rows, err.rejected)
+        imports.write_report(report, data, opts, file.name, err.rejected)
         raise click.ClickException(f"{err.message}.\n{_reasons(err.rejected)}\nAll "
                                    f"{len(err.rejected)} are listed in {report}.") from err
     except GridmapError as err:
@@ -68,7 +75,7 @@ def import_(file: Path, fmt, encoding, crs, pairs, report, strict):
         raise click.ClickException(f"the database refused the import, nothing was written: "
                                    f"{str(err.orig).strip()}") from err
     if result.rejected:
-        imports.write_report(report, rows, result.rejected)
+        imports.write_report(report, data, opts, file.name, result.rejected)
     click.echo(_summary(result, file, report, time.perf_counter() - started))
 
 

@@ -23,6 +23,7 @@ from app.models.boundaries import (
     BoundaryChange,
     BoundaryChangeGrid,
 )
+from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.incidents import (
     ASSIGN_STATES,
     CATEGORY_ROUTES,
@@ -57,6 +58,7 @@ from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRa
 
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
+    "JOB_STATES", "ImportJob", "ImportPreset",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",

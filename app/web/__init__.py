@@ -9,15 +9,15 @@ PAGE_BLUEPRINTS: set[str] = set()
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, api_docs, signin
+    from app.web import admin, api_docs, imports, signin
     from app.web.incidents import dispatch
     from app.web.people import pages as people_pages
     from app.web.places import overview, public_map, qrcodes
     from app.web.plans import planner
     from app.web.stats import statsmaps
 
-    for module in (signin, admin, overview, dispatch, public_map, qrcodes, statsmaps, planner,
-                   api_docs, people_pages):
+    for module in (signin, admin, overview, dispatch, imports, public_map, qrcodes, statsmaps,
+                   planner, api_docs, people_pages):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
     from app.maps import basemaps

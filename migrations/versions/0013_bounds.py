@@ -13,7 +13,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision = '0013_bounds'
-down_revision = "0011_people"
+down_revision = "0012_imports"
 branch_labels = None
 depends_on = None
 

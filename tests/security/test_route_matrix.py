@@ -31,6 +31,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/"): (OPEN, 200),
     ("GET", "/admin/audit"): ("audit:read", 200),
     ("GET", "/admin/categories"): ("users:admin", 200),
+    ("GET", "/admin/imports"): ("incidents:write", 200),
     ("POST", "/admin/categories"): ("users:admin", 302),
     ("POST", "/admin/holidays"): ("users:admin", 302),
     ("GET", "/admin/people"): ("people:manage", 302),
@@ -76,6 +77,10 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("PUT", "/api/v1/incidents/<int:incident_id>/public-note"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/counts"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents/import"): ("incidents:write", 400),
+    ("GET", "/api/v1/incidents/import/jobs/<int:job_id>"): ("incidents:write", 404),
+    ("GET", "/api/v1/incidents/import/presets"): ("incidents:write", 200),
+    ("POST", "/api/v1/incidents/import/presets"): ("incidents:write", 400),
+    ("DELETE", "/api/v1/incidents/import/presets/<int:preset_id>"): ("incidents:write", 404),
     ("GET", "/api/v1/incidents/points"): ("incidents:read", 200),
     ("GET", "/api/v1/lookup"): (PUBLIC, 200),
     ("GET", "/api/v1/map/buildings"): ("stats:read", 200),
@@ -219,7 +224,7 @@ def _fill(rule: str, town: dict) -> str:
               "fmt": "json", "service_code": "环境卫生", "request_id": town["in_1"],
               "ext": "csv", "reference": "ABCD-EFGH", "code": "1101010010010010001",
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
-              "dept_id": 999999, "kind": "workers"}
+              "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -121,17 +121,36 @@ class Action(Body):
 class ImportForm(Query):
     """The form fields of a hotline import (the file in ``file``)."""
 
-    file = Upload(metadata={"description": "CSV (UTF-8, GBK or GB18030) or GeoJSON of "
-                            "Point features"})
+    file = Upload(metadata={"description": "CSV (UTF-8, GBK or GB18030), XLSX (first sheet) "
+                            "or GeoJSON of Point features"})
     format = fields.String(metadata={"enum": list(imports.FORMATS), "description":
-                                     "default: by the file name (.geojson/.json, else csv)"})
+                                     "default: by the file name (.xlsx, .geojson/.json, "
+                                     "else csv)"})
     encoding = fields.String(metadata={"enum": list(imports.ENCODINGS)})
     crs = Crs()
     map = fields.String(metadata={"description": 'JSON {"field": "column"}, e.g. '
                                   '{"external_id": "工单编号"}; fields: '
-                                  + ", ".join(imports.FIELDS)})
-    strict = Checked("store nothing if any row is rejected", boolean("strict"),
-                     enum=["true", "false", "1", "0"])
+                                  + ", ".join(imports.FIELDS) + "; over the preset's"})
+    preset = Integer("id of a saved column mapping of yours (GET /incidents/import/presets)",
+                     minimum=1)
+    store_good = Checked("true: store the valid rows and report the others; default: all or "
+                         "nothing (any rejected row: nothing stored)", boolean("store_good"),
+                         enum=["true", "false", "1", "0"])
+    background = Checked("true: always run as a background job (202); default: files of "
+                         "more than a few thousand rows do", boolean("background"),
+                         enum=["true", "false", "1", "0"])
+
+
+class PresetBody(Body):
+    """A column mapping saved under a name (saving a name again replaces it)."""
+
+    name = raw("the preset's name, e.g. 12345 export", type="string", required=True,
+               maxLength=100)
+    map = raw('{"field": "column"}; fields: ' + ", ".join(imports.FIELDS), type="object",
+              required=True)
+    format = raw("csv, xlsx or geojson (optional)", type="string", enum=list(imports.FORMATS))
+    encoding = raw("text encoding (optional)", type="string", enum=list(imports.ENCODINGS))
+    crs = raw("coordinate system (optional)", type="string")
 
 
 class ReportForm(Query):
@@ -187,6 +206,15 @@ Points = loose("IncidentPoints", points=fields.List(fields.List(fields.Raw())),
 ImportSummary = loose("ImportSummary", file=fields.String(), rows=fields.Integer(),
                       loaded=fields.Integer(), duplicates=fields.Integer(),
                       rejected_count=fields.Integer(), rejected=fields.List(fields.Dict()))
+ImportJob = loose("ImportJob", id=fields.Integer(), url=fields.String(), file=fields.String(),
+                  state=fields.String(metadata={"enum": ["queued", "running", "done",
+                                                         "failed"]}),
+                  step=fields.String(allow_none=True), rows_done=fields.Integer(),
+                  rows_total=fields.Integer(allow_none=True),
+                  result=fields.Dict(allow_none=True), error=fields.Dict(allow_none=True))
+ImportPresets = loose("ImportPresets", presets=fields.List(fields.Dict(), required=True))
+ImportPreset = loose("ImportPreset", id=fields.Integer(), name=fields.String(),
+                     map=fields.Dict(), options=fields.Dict())
 FormToken = loose("FormToken", form_token=fields.String(required=True),
                   min_seconds=fields.Raw())
 ReportStatus = loose("ReportStatus", reference=fields.String(),

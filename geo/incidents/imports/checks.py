@@ -14,6 +14,7 @@ from geo.core.crs import to_wgs84
 from geo.core.params import Box
 from geo.core.statuses import SOURCES
 from geo.core.text import LIMITS as TEXT_LIMITS
+from geo.incidents.imports import dates
 from geo.incidents.imports.files import Rows
 
 DEFAULT_SOURCE = "hotline"
@@ -64,14 +65,15 @@ def check(rows: Rows, cats: Mapping, area: Box | None, now: dt.datetime,
     lon, lat, locate_by = _location(f, r, area)
     ext = f["external_id"]
     repeated = (ext != "") & ext.duplicated(keep="first")
-    firsts = pd.Series(np.arange(1, len(f) + 1)[~ext.duplicated()], index=ext[~ext.duplicated()])
+    firsts = pd.Series(rows.start + np.arange(1, len(f) + 1)[~ext.duplicated()],
+                       index=ext[~ext.duplicated()])
     r.reject(repeated, lambda m: [f"external_id {e!r} repeated in the file (first at row "
                                   f"{firsts[e]})" for e in ext[m]])
     good = ~r.bad
-    rejected = [(int(i) + 1, str(r.reason[i])) for i in np.flatnonzero(r.bad)]
+    rejected = [(rows.start + int(i) + 1, str(r.reason[i])) for i in np.flatnonzero(r.bad)]
     x, y = to_wgs84(lon[good], lat[good], rows.crs)
     valid = pd.DataFrame({
-        "row_no": np.flatnonzero(good) + 1, "locate_by": locate_by[good],
+        "row_no": rows.start + np.flatnonzero(good) + 1, "locate_by": locate_by[good],
         **{k: _none_if_empty(f[k][good]) for k in (
             "external_id", "category", "description", "address", "reporter_name",
             "reporter_phone")},
@@ -90,30 +92,36 @@ def _none_if_empty(column: pd.Series) -> np.ndarray:
 
 
 def _reported_at(column: pd.Series, r: _Reasons, now: dt.datetime, tz: ZoneInfo) -> np.ndarray:
-    """Microseconds since 1970 (UTC) per row: ISO 8601, naive = local time, '' = now.
-
-    Parsed by ``datetime.fromisoformat`` (the single report's parser), once per distinct
-    text: a pass in Python, but the formats accepted are exactly the same.
-    """
+    """Microseconds since 1970 (UTC) per row: ISO 8601 (the single report's parser) or a
+    local spelling (:mod:`.dates`), naive = local time, '' = now. Parsed once per
+    distinct text; an ambiguous one is rejected with what it might mean."""
     now_us = (now - EPOCH) // dt.timedelta(microseconds=1)
     codes, texts = pd.factorize(column)
-    moments = np.empty(len(texts), np.int64)
+    moments, ambiguous = np.empty(len(texts), np.int64), {}
     for i, value in enumerate(texts):
-        if value == "":
-            moments[i] = now_us
-            continue
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            moments[i] = -1 << 62
-            continue
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        moments[i] = (moment - EPOCH) // dt.timedelta(microseconds=1)
+        moments[i] = now_us if value == "" else _moment(value, tz, ambiguous, i)
     out = moments[codes]
-    r.reject(out == -1 << 62, "'reported_at' must be an ISO 8601 time, e.g. "
-                              "2026-11-20T08:30:00+08:00")
+    r.reject(out == _AMBIGUOUS, lambda m: [
+        f"'reported_at' is ambiguous: {ambiguous[c]}" for c in codes[m]])
+    r.reject(out == _BAD, "'reported_at' must be a time such as 2026-11-20T08:30:00+08:00, "
+                          "2026/11/20 08:30 or 2026年11月20日")
     r.reject(out > now_us + 300_000_000, "'reported_at' is in the future")
     return out
+
+
+_BAD, _AMBIGUOUS = -1 << 62, -(1 << 62) + 1
+
+
+def _moment(value: str, tz: ZoneInfo, ambiguous: dict, i: int) -> int:
+    try:
+        moment = dates.parse(value)
+    except dates.Ambiguous as err:
+        ambiguous[i] = str(err)
+        return _AMBIGUOUS
+    except ValueError:
+        return _BAD
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return (moment - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _location(f: pd.DataFrame, r: _Reasons, area: Box | None):

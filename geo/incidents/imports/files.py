@@ -1,11 +1,12 @@
-"""Reading a hotline export: its options, its format (CSV or GeoJSON), its columns mapped
-to :data:`FIELDS`. Every cell comes out as text; the checks are :mod:`.checks`."""
+"""Reading a hotline export: its options, its format (CSV, XLSX or GeoJSON), its columns
+mapped to :data:`FIELDS`, chunk by chunk. Every cell comes out as text; the checks are
+:mod:`.checks`."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,12 +14,15 @@ import pandas as pd
 
 from geo.core.crs import parse_crs
 from geo.core.errors import InvalidFile, InvalidInput
+from geo.incidents.imports import sheets
 
 FIELDS = ("external_id", "category", "description", "address", "building", "lon", "lat",
           "source", "priority", "reported_at", "reporter_name", "reporter_phone")
-FORMATS = ("csv", "geojson")
+FORMATS = ("csv", "xlsx", "geojson")
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gbk": "gbk", "gb2312": "gbk",
              "gb18030": "gb18030"}
+CHUNK_ROWS = 100_000  # rows read, checked and sent at a time: memory stays bounded
+_SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".xlsx": "xlsx"}
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,10 @@ class Options:
 def options(name: str, *, format: str | None = None, encoding: str | None = None,
             crs: str | None = None, mapping: Mapping[str, str] | None = None,
             strict: bool = False) -> Options:
-    """Checked options; the format defaults from ``name``'s extension (.geojson/.json)."""
+    """Checked options; the format defaults from ``name``'s extension (.geojson/.json,
+    .xlsx, else csv)."""
     suffix = Path(name or "").suffix.lower()
-    fmt = (format or ("geojson" if suffix in (".geojson", ".json") else "csv")).lower()
+    fmt = (format or _SUFFIXES.get(suffix, "csv")).lower()
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", param="format")
     enc = (encoding or "utf-8").strip().lower().replace("_", "-")
@@ -77,22 +82,61 @@ def mapping_from_json(value: str | None) -> dict[str, str]:
 
 @dataclass
 class Rows:
-    """A file's rows: ``fields`` (text by field name, '' when empty), ``raw`` (the original
-    columns, for the report), the CRS of the coordinates, problems found while reading."""
+    """Some of a file's rows: ``fields`` (text by field name, '' when empty), ``raw`` (the
+    original columns, for the report), the CRS of the coordinates, problems found while
+    reading (by position in this chunk); ``start``: rows of the file before this chunk."""
 
     fields: pd.DataFrame
     raw: pd.DataFrame
     crs: str
-    problems: dict[int, str] = field(default_factory=dict)  # row position → reason
+    problems: dict[int, str] = field(default_factory=dict)  # position → reason
     has_nul: bool = True  # False: no NUL anywhere, no row needs looking at for one
+    start: int = 0
 
 
 def read(data: bytes, opts: Options, name: str) -> Rows:
-    """Parse a file and map its columns; ``InvalidFile`` when it cannot be read."""
+    """The whole file as one :class:`Rows`; ``InvalidFile`` when it cannot be read."""
+    parts = list(chunks(data, opts, name, chunk=1 << 62))
+    return parts[0]
+
+
+def chunks(data: bytes, opts: Options, name: str, chunk: int | None = None) -> Iterator[Rows]:
+    """The file's rows, ``chunk`` (default :data:`CHUNK_ROWS`) at a time (a header-only
+    file: one empty chunk)."""
+    chunk = chunk or CHUNK_ROWS
+    has_nul = b"\x00" in data or b"\\u0000" in data
+    crs, start = opts.crs or "wgs84", 0
+    for raw, problems, crs_found in _raw_chunks(data, opts, name, chunk):
+        if start == 0:
+            _check_columns(raw, opts, name)
+            crs = opts.crs or crs_found
+        yield _mapped(raw, opts, crs, problems, has_nul, start)
+        start += len(raw)
+
+
+def estimated_rows(data: bytes, opts: Options) -> int | None:
+    """About how many rows the file holds (for progress), or None when unknown."""
+    if opts.format == "csv":
+        return max(data.count(b"\n") - 1 + (not data.endswith(b"\n")), 0)
+    return None
+
+
+def _raw_chunks(data: bytes, opts: Options, name: str, chunk: int):
     if opts.format == "geojson":
         raw, crs, problems = _read_geojson(data, opts, name)
+        for at in range(0, max(len(raw), 1), chunk):
+            part = raw.iloc[at:at + chunk].reset_index(drop=True)
+            yield part, {i - at: why for i, why in problems.items()
+                         if at <= i < at + chunk}, crs
+    elif opts.format == "xlsx":
+        for raw in sheets.xlsx_chunks(data, name, chunk):
+            yield raw, {}, "wgs84"
     else:
-        raw, crs, problems = _read_csv(data, opts, name), opts.crs or "wgs84", {}
+        for raw in _csv_chunks(data, opts, name, chunk):
+            yield raw, {}, "wgs84"
+
+
+def _check_columns(raw: pd.DataFrame, opts: Options, name: str) -> None:
     columns = {f: opts.mapping.get(f, f) for f in FIELDS}
     if absent := [f"{c!r} (for {f})" for f, c in opts.mapping.items() if c not in raw]:
         raise InvalidFile(f"{name}: no column {', '.join(absent)}; columns are "
@@ -105,20 +149,25 @@ def read(data: bytes, opts: Options, name: str) -> Rows:
                                                                   "address"}:
         raise InvalidFile(f"{name}: a row is located by lon and lat, building or address "
                           "columns; map lon and lat together (or neither)")
-    fields = pd.DataFrame({f: raw[c] if f in present else "" for f, c in columns.items()},
+
+
+def _mapped(raw: pd.DataFrame, opts: Options, crs: str, problems: dict, has_nul: bool,
+            start: int) -> Rows:
+    columns = {f: opts.mapping.get(f, f) for f in FIELDS}
+    fields = pd.DataFrame({f: raw[c] if c in raw else "" for f, c in columns.items()},
                           index=raw.index)
-    return Rows(fields.apply(lambda col: col.str.strip()), raw, crs, problems,
-                has_nul=b"\x00" in data or b"\\u0000" in data)
+    return Rows(fields.apply(lambda col: col.str.strip()), raw, crs, problems, has_nul, start)
 
 
-def _read_csv(data: bytes, opts: Options, name: str) -> pd.DataFrame:
+def _csv_chunks(data: bytes, opts: Options, name: str, chunk: int) -> Iterator[pd.DataFrame]:
     try:
-        raw = pd.read_csv(io.BytesIO(data), encoding=ENCODINGS[opts.encoding], dtype=str,
-                          keep_default_na=False)
+        reader = pd.read_csv(io.BytesIO(data), encoding=ENCODINGS[opts.encoding], dtype=str,
+                             keep_default_na=False, chunksize=min(chunk, 1 << 30))
+        for raw in reader:  # a header alone: one empty chunk
+            raw.columns = [str(c).strip() for c in raw.columns]
+            yield raw.fillna("").reset_index(drop=True)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InvalidFile(f"{name}: not a readable {opts.encoding} CSV file ({err})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw.fillna("").reset_index(drop=True)
 
 
 def _read_geojson(data: bytes, opts: Options, name: str):
@@ -141,7 +190,7 @@ def _read_geojson(data: bytes, opts: Options, name: str):
             problems[i] = "geometry must be a Point with two numbers (or null)"
         records.append(record)
     raw = pd.DataFrame.from_records(records, index=pd.RangeIndex(len(records)))
-    return raw.fillna("").astype(str), opts.crs or _geojson_crs(doc.get("crs"), name), problems
+    return raw.fillna("").astype(str), _geojson_crs(doc.get("crs"), name), problems
 
 
 def _point(geom) -> tuple[str, str] | None:

@@ -1,27 +1,32 @@
 """Storing a checked file: who imports, what came of it, and the steps in order.
 
-The SQL of each step is ``geo.incidents.store.imports``; the rows' checks are
-:mod:`.checks`, reading the file :mod:`.files`.
+The file streams through in chunks (:func:`geo.incidents.imports.files.chunks`): each is
+checked (:mod:`.checks`), located in process where the rule allows
+(``geo.places.covering``) and sent to the staging table by binary COPY, so memory holds
+one chunk at a time. The set-based steps then run once over the whole file; their SQL
+is ``geo.incidents.store.imports``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import Connection
 
 from geo.core.errors import InvalidInput
 from geo.core.params import Box
-from geo.incidents.imports.checks import EPOCH, check
-from geo.incidents.imports.files import Options, Rows, read
-from geo.incidents.intake import Rules, calendar, categories, due_times
+from geo.incidents import worktime
+from geo.incidents.imports import suspects
+from geo.incidents.imports.checks import check
+from geo.incidents.imports.files import Options, Rows, chunks, estimated_rows
+from geo.incidents.intake import Rules, calendar, categories
 from geo.incidents.store import imports as store
+from geo.places import covering
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class Importer:
 
 
 OUT_OF_SCOPE = "located outside the communities you work in"
+# progress(step, rows done, rows in all or None): steps are "read" (rows checked and
+# sent so far), "route", "store", "done".
+Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass
@@ -70,25 +78,24 @@ class RowsRejected(InvalidInput):
         self.rejected = rejected
 
 
-
-def import_rows(conn: Connection, rows: Rows, who: Importer, *, strict: bool = False,
-                now: dt.datetime | None = None,
-                progress: Callable[[str], None] | None = None) -> ImportResult:
-    """Check, locate, route and store ``rows`` (from :func:`read`) in the caller's
-    transaction. ``strict``: any rejected row raises :class:`RowsRejected` first."""
+def import_rows(conn: Connection, rows: Rows | Iterable[Rows], who: Importer, *,
+                strict: bool = False, now: dt.datetime | None = None,
+                progress: Progress | None = None, total: int | None = None) -> ImportResult:
+    """Check, locate, route and store ``rows`` (a :class:`Rows` or its chunks) in the
+    caller's transaction. ``strict``: any rejected row raises :class:`RowsRejected`
+    before anything is stored; any error leaves nothing written."""
     if conn.connection.dbapi_connection.autocommit:
         raise ValueError("import in a transaction (engine.begin()): all rows or none")
-    say = progress or (lambda _: None)
-    cats = categories(conn)
-    valid, rejected = check(rows, cats, who.area, now or dt.datetime.now(dt.UTC),
-                            who.rules.timezone)
-    result = ImportResult(rows=len(rows.fields), rejected=rejected)
-    say(f"{result.rows} rows read, {len(rejected)} rejected by the checks")
+    say = progress or (lambda *_: None)
+    now = now or dt.datetime.now(dt.UTC)
+    result = ImportResult()
     store.create_staging(conn)
-    if len(valid):
-        store.stage(conn, _staged(conn, valid, cats, who.rules))
-        result.rejected += _resolve(conn)
-        result.duplicates = store.drop_stored(conn)
+    context = _Context(conn, who, now)
+    for part in [rows] if isinstance(rows, Rows) else rows:
+        _stage_chunk(context, part, result)
+        say("read", result.rows, total)
+    say("route", result.rows, total)
+    _resolve(conn, result)
     store.route(conn, who.rules.params())
     if who.scope is not None:
         result.rejected += [(row, OUT_OF_SCOPE)
@@ -96,44 +103,119 @@ def import_rows(conn: Connection, rows: Rows, who: Importer, *, strict: bool = F
     result.rejected.sort()
     if strict and result.rejected:
         raise RowsRejected(result.rejected, result.rows)
-    say("located and routed; storing")
-    _insert(conn, who, result)
+    say("store", result.rows, total)
+    _insert(conn, who, result, _suspects(conn, context, who.rules))
     store.drop_staging(conn)
+    say("done", result.rows, total)
     return result
 
 
-def _staged(conn: Connection, valid: pd.DataFrame, cats: Mapping, rules: Rules):
-    """The rows as the staging table takes them, with their deadlines."""
-    rows_cats = [cats[c] for c in valid["category"]]
-    reported = [EPOCH + dt.timedelta(microseconds=int(us)) for us in valid["reported_at"]]
-    response, resolve = due_times(calendar(conn, rules), rows_cats, reported)
-    return valid.assign(
-        reported_at=_timestamps(valid["reported_at"].to_numpy()),
-        route_to=[c.route_to for c in rows_cats],
-        due_at=_timestamps(np.round(resolve * 1e6).astype(np.int64)),
-        response_due_at=_timestamps(np.round(response * 1e6).astype(np.int64)))
+class _Context:
+    """What every chunk is checked and located against, read once."""
+
+    def __init__(self, conn: Connection, who: Importer, now: dt.datetime) -> None:
+        self.conn, self.who, self.now = conn, who, now
+        self.cats = categories(conn)
+        self.calendar = calendar(conn, who.rules)
+        self._grids: covering.Grids | None = None
+        self.points: list[pd.DataFrame] = []  # id, lon, lat, category, at of point rows
+
+    @property
+    def grids(self) -> covering.Grids:
+        if self._grids is None:
+            self._grids = covering.current_grids(self.conn)
+        return self._grids
 
 
-def _timestamps(micros: np.ndarray) -> np.ndarray:
-    """UTC microseconds since 1970 as COPY text (the binary form would need no NULLs)."""
-    iso = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
-    return np.char.add(iso, "Z").astype(object)
+def _stage_chunk(context: _Context, rows: Rows, result: ImportResult) -> None:
+    who = context.who
+    valid, rejected = check(rows, context.cats, who.area, context.now, who.rules.timezone)
+    result.rows += len(rows.fields)
+    result.rejected += rejected
+    if not len(valid):
+        return
+    frame = _staged_frame(context, valid)
+    store.stage(context.conn, frame)
+    point = valid["locate_by"].to_numpy() == "point"
+    context.points.append(pd.DataFrame({
+        "id": frame["id"].to_numpy()[point], "lon": valid["lon"].to_numpy()[point],
+        "lat": valid["lat"].to_numpy()[point],
+        "category": valid["category"].to_numpy(object)[point],
+        "at": valid["reported_at"].to_numpy()[point]}))
 
 
-def _resolve(conn: Connection) -> list[tuple[int, str]]:
-    """Locate rows given by building code or address; reject those that cannot be."""
-    rejected = []
+_TEXT = ("external_id", "category", "description", "address", "reporter_name",
+         "reporter_phone", "building", "source", "address_key", "locate_by", "route_to")
+
+
+def _staged_frame(context: _Context, valid: pd.DataFrame) -> pd.DataFrame:
+    """The rows as the staging table takes them (binary COPY: typed, no NaN in numbers),
+    with their ids, deadlines and, for points, the in-process location."""
+    n, cats = len(valid), context.cats
+    codes, names = pd.factorize(valid["category"])
+    cat = [cats[c] for c in names]
+    starts = valid["reported_at"].to_numpy() / 1e6
+    working = np.array([c.clock == "working" for c in cat], bool)[codes]
+    hours = [np.array([getattr(c, f"{k}_hours") for c in cat], float)[codes]
+             for k in ("response", "resolve")]
+    response, resolve = (worktime.deadlines(starts, h, working, context.calendar)
+                         for h in hours)
+    point = valid["locate_by"].to_numpy() == "point"
+    lon, lat = valid["lon"].to_numpy(float), valid["lat"].to_numpy(float)
+    located = covering.locate(context.grids, lon[point], lat[point],
+                              context.who.rules.boundary_m) if point.any() else None
+    in_grid, in_community, settled = np.full(n, -1), np.full(n, -1), np.zeros(n, bool)
+    if located is not None:
+        in_grid[point], in_community[point] = located.grid_id, located.community_id
+        settled[point] = located.settled
+    geom = np.full(n, None, object)
+    geom[point] = shapely.points(lon[point], lat[point])
+    frame = valid.drop(columns=["lon", "lat"]).assign(
+        id=store.reserve_ids(context.conn, n),
+        route_to=np.array([c.route_to for c in cat], object)[codes],
+        priority=valid["priority"].to_numpy(np.int32),
+        reported_at=_stamps(valid["reported_at"].to_numpy()),
+        due_at=_stamps(np.round(resolve * 1e6)), response_due_at=_stamps(
+            np.round(response * 1e6)), in_grid=in_grid.astype(np.int64),
+        in_community=in_community.astype(np.int64), settled=settled, geom=geom)
+    for name in _TEXT:
+        frame[name] = frame[name].astype("string")
+    return frame
+
+
+def _stamps(micros: np.ndarray) -> pd.Series:
+    return pd.Series(pd.to_datetime(micros.astype(np.int64), unit="us", utc=True))
+
+
+def _resolve(conn: Connection, result: ImportResult) -> None:
+    """Repeats across chunks, rows located by building code or address, stored tickets."""
+    result.rejected += [(row, f"external_id {ext!r} repeated in the file (first at row "
+                              f"{first})") for row, ext, first in store.drop_repeated(conn)]
     for row, by, code, matches in store.locate_by_building(conn):
-        rejected.append((row, f"no building with code {code}" if by == "building" else
-                         "address matches several buildings; give a building code or "
-                         "coordinates" if matches > 1 else "address not found"))
-    return rejected
+        result.rejected.append((row, f"no building with code {code}" if by == "building"
+                                else "address matches several buildings; give a building "
+                                "code or coordinates" if matches > 1 else "address not found"))
+    result.duplicates = store.drop_stored(conn)
 
 
-def _insert(conn: Connection, who: Importer, result: ImportResult) -> None:
-    ids, routed = store.insert(conn, who.rules.params())
+def _suspects(conn: Connection, context: _Context, rules: Rules) -> np.ndarray:
+    """The rows the duplicate rule must look at (:mod:`.suspects`)."""
+    rows = pd.concat([*context.points, store.building_points(conn)], ignore_index=True)
+    if not len(rows):
+        return np.empty(0, np.int64)
+    window = int(rules.duplicate_hours * 3600e6)
+    stored = store.open_incidents(conn, int(rows["at"].min()) - window, int(rows["at"].max()))
+    return suspects.possible(rows, stored, rules.duplicate_m, rules.duplicate_hours)
+
+
+def _insert(conn: Connection, who: Importer, result: ImportResult,
+            suspect_ids: np.ndarray) -> None:
+    store.stats_deferred(conn, True)
+    ids, routed = store.insert(conn, who.rules.params(), suspect_ids)
     result.loaded, result.duplicates = len(ids), result.duplicates + routed - len(ids)
     counts = store.write_events(conn, who.actor, who.user_id)
+    store.stats_deferred(conn, False)
+    store.queue_stats(conn, ids)
     result.located = dict.fromkeys(("covered", "snapped", "out_of_area"), 0)
     result.flagged = {"boundary": 0, "possible_duplicate": 0}
     for state, routed_to, boundary, duplicate, n in counts:
@@ -145,14 +227,6 @@ def _insert(conn: Connection, who: Importer, result: ImportResult) -> None:
 
 def import_file(conn: Connection, data: bytes, opts: Options, name: str, who: Importer,
                 **kwargs) -> ImportResult:
-    """:func:`read` then :func:`import_rows`."""
-    return import_rows(conn, read(data, opts, name), who, strict=opts.strict, **kwargs)
-
-
-def write_report(path: str | Path, rows: Rows, rejected: list[tuple[int, str]]) -> None:
-    """CSV ``row,reason`` and the row's original columns; UTF-8 with a BOM (Excel)."""
-    with open(path, "w", newline="", encoding="utf-8-sig") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "reason", *map(str, rows.raw.columns)])
-        raw = rows.raw.to_numpy(object)
-        writer.writerows([row, why, *raw[row - 1]] for row, why in rejected)
+    """:func:`chunks` of the file, then :func:`import_rows`."""
+    kwargs.setdefault("total", estimated_rows(data, opts))
+    return import_rows(conn, chunks(data, opts, name), who, strict=opts.strict, **kwargs)

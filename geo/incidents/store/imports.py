@@ -1,51 +1,73 @@
 """SQL of the hotline file import (``geo.incidents.imports``): set-based, never per row.
 
-The rows go into a TEMP table by COPY (``geo.pg.copyio``), are matched to buildings,
-located and routed in one statement (``geo.incidents.routing``, which is the rule), then
-inserted with their locations and ``report`` events. Raw SQL because every step is one
-statement over the whole file: UPDATE ... FROM joins, LATERAL trigram probes, a routed
-CTE and INSERT ... ON CONFLICT that an ORM would turn into a query per row.
+The checked rows of each chunk go into a TEMP table by binary COPY (``geo.pg.copyio``)
+with ids already taken from the incidents' sequence and, for rows given by coordinates,
+the grid the in-process rule (``geo.places.covering``) settled. Rows given by building
+code or address are matched to buildings here. Then one statement routes them all: the
+rows covered by one grid with no other grid near get the assignee rule
+(``geo.incidents.routing.assignee_rule``) alone; the rest go through the whole rule
+(``routed_select``: locating by PostGIS, assignee, boundary). They are inserted with
+their locations and ``report`` events; possible duplicates are flagged once all are in,
+for the rows that may have one. Raw SQL because each step is one statement over the
+whole file: UPDATE ... FROM joins, LATERAL probes, INSERT ... ON CONFLICT that an ORM
+would turn into a query per row.
+
+The statistics triggers are told to skip the import's statements (``gridmap.stats_
+deferred``, migration 0008) and its ids are queued as a few ranges instead of a million
+rows (``stats_ranges``), which the statistics refresh turns into work a batch at a time.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo.incidents.routing import duplicates_sql, report_details, routed_select
+from geo.core.statuses import OPEN_SQL
+from geo.incidents.routing import assignee_rule, duplicates_sql, report_details, routed_select
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
-    DROP TABLE IF EXISTS hotline_staging, hotline_routed;
-    CREATE TEMP TABLE hotline_staging (
-        row_no int, locate_by text, external_id text, category text, description text,
-        address text, reporter_name text, reporter_phone text, building text, source text,
-        priority int, reported_at timestamptz, lon float8, lat float8, address_key text,
-        route_to text, due_at timestamptz, response_due_at timestamptz, building_id int,
-        point geometry(Point, 4326), matches int)
+    DROP TABLE IF EXISTS import_staging, import_routed;
+    CREATE TEMP TABLE import_staging (
+        row_no int, id bigint, locate_by text, external_id text, category text,
+        description text, address text, reporter_name text, reporter_phone text,
+        building text, source text, priority int, reported_at timestamptz, address_key text,
+        route_to text, due_at timestamptz, response_due_at timestamptz, in_grid bigint,
+        in_community bigint, settled boolean,
+        geom geometry(Point, 4326), building_id int, matches int)
+"""
+# A ticket given twice in the file, in different chunks (one chunk's repeats are
+# rejected by the checks): the later rows go.
+_REPEATED = """
+    DELETE FROM import_staging s USING (
+        SELECT external_id, min(row_no) AS first FROM import_staging
+         WHERE external_id IS NOT NULL GROUP BY external_id HAVING count(*) > 1) t
+     WHERE s.external_id = t.external_id AND s.row_no > t.first
+    RETURNING s.row_no, s.external_id, t.first
 """
 # A building code: its building (and its address when the row has none), as a report.
 _BY_CODE = """
-    UPDATE hotline_staging s SET building_id = b.id, address = coalesce(s.address, b.address)
+    UPDATE import_staging s SET building_id = b.id, address = coalesce(s.address, b.address)
       FROM buildings b WHERE s.locate_by = 'building' AND b.code = s.building
 """
 # An address: the buildings whose address is the text. Hash-joined (``|| ''`` keeps the
 # trigram index out of it: probing it for an equal CJK text costs milliseconds a row).
 _BY_ADDRESS = """
-    UPDATE hotline_staging s SET matches = m.n,
+    UPDATE import_staging s SET matches = m.n,
            building_id = CASE WHEN m.n = 1 THEN m.building_id END
       FROM (SELECT s.row_no, count(*) AS n, min(b.id) AS building_id
-              FROM hotline_staging s JOIN buildings b ON b.address || '' = s.address_key
+              FROM import_staging s JOIN buildings b ON b.address || '' = s.address_key
              WHERE s.locate_by = 'address' GROUP BY s.row_no) m
      WHERE m.row_no = s.row_no
 """
 # None: the buildings whose address contains it (the trigram index serves LIKE; two
 # found are enough to know it is ambiguous).
 _BY_ADDRESS_PART = r"""
-    UPDATE hotline_staging s SET matches = m.n,
+    UPDATE import_staging s SET matches = m.n,
            building_id = CASE WHEN m.n = 1 THEN m.building_id END
       FROM (SELECT s.row_no, x.n, x.building_id
-              FROM hotline_staging s
+              FROM import_staging s
               CROSS JOIN LATERAL (
                     SELECT count(*) AS n, min(c.id) AS building_id
                       FROM (SELECT b.id FROM buildings b
@@ -57,30 +79,38 @@ _BY_ADDRESS_PART = r"""
      WHERE m.row_no = s.row_no
 """
 _BUILDING_POINTS = """
-    UPDATE hotline_staging s SET point = ST_PointOnSurface(b.geom)
+    UPDATE import_staging s SET geom = ST_PointOnSurface(b.geom)
       FROM buildings b WHERE b.id = s.building_id
 """
 _UNRESOLVED = """
-    DELETE FROM hotline_staging WHERE locate_by <> 'point' AND point IS NULL
+    DELETE FROM import_staging WHERE locate_by <> 'point' AND geom IS NULL
     RETURNING row_no, locate_by, building, coalesce(matches, 0)
 """
 _STORED = """
-    DELETE FROM hotline_staging s USING incidents i
+    DELETE FROM import_staging s USING incidents i
      WHERE s.external_id IS NOT NULL AND i.external_id IS NOT NULL
        AND i.external_id = s.external_id
 """
-# Ids come from the incidents' sequence here, in file order, so that the routing rules
-# (and the duplicate rule's tie-break) see each row's final id.
+# Settled rows: located in process (covered by one grid, no other within the boundary
+# distance, so no boundary flag); the assignee rule is the routing module's. Others: the
+# whole rule. Same columns either way (routed_select's).
 _ROUTE = """
-    CREATE TEMP TABLE hotline_routed AS {routed};
-    ANALYZE hotline_routed
+    CREATE TEMP TABLE import_routed AS
+    {routed}
+    UNION ALL
+    SELECT s.*, loc.grid_id, loc.community_id, 'covered', NULL::float8, a.assignee_id,
+           CASE WHEN s.route_to = 'community_office' THEN 'community_office'
+                ELSE coalesce(a.routed_to, 'unassigned') END,
+           NULL::int, NULL::float8, NULL::bigint
+      FROM import_staging s
+     CROSS JOIN LATERAL (SELECT CAST(s.in_grid AS int) AS grid_id,
+                                CAST(nullif(s.in_community, -1) AS int) AS community_id) loc
+      LEFT JOIN LATERAL ({assignee}) a ON TRUE
+     WHERE s.settled;
+    ANALYZE import_routed
 """
-_SOURCE = """(SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id,
-                     coalesce(st.point, ST_SetSRID(ST_MakePoint(st.lon, st.lat), 4326)) AS geom,
-                     st.*
-                FROM hotline_staging st ORDER BY st.row_no) s"""
 _OUTSIDE_SCOPE = """
-    DELETE FROM hotline_routed
+    DELETE FROM import_routed
      WHERE community_id IS NULL OR community_id <> ALL(CAST(:scope AS int[]))
     RETURNING row_no
 """
@@ -96,14 +126,14 @@ _INSERT = """
                'reported', priority, assignee_id, due_at, response_due_at, reporter_name,
                reporter_phone, building_id, routed_to, boundary_grid_id, boundary_distance_m,
                now()
-          FROM hotline_routed ORDER BY id
+          FROM import_routed ORDER BY id
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
         RETURNING id),
     located AS (
         INSERT INTO incident_locations (incident_id, grid_id, community_id, state,
                                         snap_distance_m)
         SELECT r.id, r.grid_id, r.community_id, r.state, r.distance_m
-          FROM hotline_routed r JOIN ins USING (id))
+          FROM import_routed r JOIN ins USING (id))
     SELECT id FROM ins ORDER BY id
 """
 # After the duplicate flags, so that the event records them as a single report's does.
@@ -112,7 +142,7 @@ _EVENTS = """
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
                                      details)
         SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
-          FROM hotline_routed r JOIN incidents i ON i.id = r.id
+          FROM import_routed r JOIN incidents i ON i.id = r.id
         RETURNING details)
     SELECT details->>'located', details->>'routed_to', details->'boundary_grid_id' IS NOT NULL,
            details->'duplicate_of_id' IS NOT NULL, count(*)
@@ -123,14 +153,28 @@ _EVENTS = """
 def create_staging(conn: Connection) -> None:
     """A fresh (TEMP) staging table; bulk work on a file the size of an upload may take
     longer than a request's usual statement limit."""
-    conn.exec_driver_sql("SET LOCAL statement_timeout = '600s'")
+    conn.exec_driver_sql("SET LOCAL statement_timeout = '1800s'")
     conn.exec_driver_sql(_STAGING)
+
+
+def reserve_ids(conn: Connection, n: int) -> np.ndarray:
+    """``n`` consecutive incident ids, taken from the sequence in one step."""
+    first = conn.execute(text(
+        "SELECT setval(s, nextval(s) + :n - 1) - :n + 1"
+        " FROM CAST(pg_get_serial_sequence('incidents', 'id') AS regclass) s"),
+        {"n": n}).scalar_one()
+    return np.arange(first, first + n, dtype=np.int64)
 
 
 def stage(conn: Connection, frame: pd.DataFrame) -> None:
     """COPY checked rows (their columns are the staging table's) into it."""
-    copy_frame(conn, "hotline_staging", frame)
-    conn.exec_driver_sql("ANALYZE hotline_staging")
+    copy_frame(conn, "import_staging", frame)
+
+
+def drop_repeated(conn: Connection) -> list[tuple[int, str, int]]:
+    """Remove rows whose ticket an earlier chunk holds: (row, external_id, first row)."""
+    conn.exec_driver_sql("ANALYZE import_staging")
+    return [tuple(row) for row in conn.execute(text(_REPEATED))]
 
 
 def locate_by_building(conn: Connection) -> list[tuple[int, str, str, int]]:
@@ -147,8 +191,10 @@ def drop_stored(conn: Connection) -> int:
 
 
 def route(conn: Connection, rules: dict) -> None:
-    """Locate and route every staged row (``geo.incidents.routing``) into ``hotline_routed``."""
-    conn.execute(text(_ROUTE.format(routed=routed_select(_SOURCE, duplicates=False))), rules)
+    """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
+    hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
+    conn.execute(text(_ROUTE.format(routed=routed_select(hard, duplicates=False),
+                                    assignee=assignee_rule())), rules)
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
@@ -156,14 +202,14 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
     return [row for row, in conn.execute(text(_OUTSIDE_SCOPE), {"scope": sorted(scope)})]
 
 
-def insert(conn: Connection, rules: dict) -> tuple[list[int], int]:
+def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
     """Insert the routed rows with their locations, then flag possible duplicates among
-    them. Returns (ids inserted, rows routed): the difference lost to a ticket stored
-    meanwhile."""
-    ids = conn.execute(text(_INSERT)).scalars().all()
-    routed = conn.execute(text("SELECT count(*) FROM hotline_routed")).scalar_one()
-    if ids:
-        conn.execute(text(duplicates_sql()), {"ids": ids, **rules})
+    ``suspects`` (the rows that may have one). Returns (ids inserted, rows routed): the
+    difference lost to a ticket stored meanwhile."""
+    ids = np.array(conn.execute(text(_INSERT)).scalars().all(), np.int64)
+    routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
+    if len(ids) and len(suspects):
+        conn.execute(text(duplicates_sql()), {"ids": suspects.tolist(), **rules})
     return ids, routed
 
 
@@ -174,5 +220,45 @@ def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tupl
                                                {"actor": actor, "user_id": user_id})]
 
 
+_POINTS = """SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category,
+                    (extract(epoch FROM reported_at) * 1e6)::bigint AS at"""
+
+
+def building_points(conn: Connection) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the staged rows located by building or address."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM import_staging WHERE locate_by <> 'point'")).all(),
+        columns=["id", "lon", "lat", "category", "at"])
+
+
+def open_incidents(conn: Connection, first_us: int, last_us: int) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the open, unmerged incidents reported between two
+    instants (microseconds since 1970): the candidates a file's duplicates may point to."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM incidents WHERE status IN {OPEN_SQL} AND merged_into_id IS NULL"
+        " AND geom IS NOT NULL AND reported_at BETWEEN to_timestamp(:a / 1e6)"
+        " AND to_timestamp(:b / 1e6)"), {"a": first_us, "b": last_us}).all(),
+        columns=["id", "lon", "lat", "category", "at"])
+
+
+def stats_deferred(conn: Connection, on: bool) -> None:
+    """Tell the statistics triggers to skip (``on``) or see again this transaction's
+    statements (migration 0008); the import queues its ids with :func:`queue_stats`."""
+    conn.exec_driver_sql(f"SET LOCAL gridmap.stats_deferred = '{'on' if on else 'off'}'")
+
+
+def queue_stats(conn: Connection, ids: np.ndarray) -> None:
+    """Queue ``ids`` for the statistics as runs of consecutive ids (a few rows)."""
+    ordered = np.unique(ids)
+    if not ordered.size:
+        return
+    breaks = np.flatnonzero(np.diff(ordered) != 1)
+    firsts = np.concatenate([[ordered[0]], ordered[breaks + 1]])
+    lasts = np.concatenate([ordered[breaks], [ordered[-1]]])
+    conn.execute(text("INSERT INTO stats_ranges (first_id, last_id)"
+                      " SELECT * FROM unnest(CAST(:a AS bigint[]), CAST(:b AS bigint[]))"),
+                 {"a": firsts.tolist(), "b": lasts.tolist()})
+
+
 def drop_staging(conn: Connection) -> None:
-    conn.exec_driver_sql("DROP TABLE hotline_staging, hotline_routed")
+    conn.exec_driver_sql("DROP TABLE import_staging, import_routed")

@@ -239,3 +239,11 @@ def grid_buildings(conn: Connection, grid_id: int) -> list[dict]:
     rows = conn.execute(text("SELECT code, name, address FROM buildings WHERE grid_id = :g"
                              " ORDER BY code"), {"g": grid_id})
     return [dict(row._mapping) for row in rows]
+
+
+def current_grid_shapes(conn: Connection) -> list[tuple[int, int | None, bytes]]:
+    """(id, community id, WKB) of every current grid, lowest code first (the order the
+    location rule breaks ties in: ``geo.places.covering``)."""
+    return [(r[0], r[1], bytes(r[2])) for r in conn.execute(text(
+        "SELECT id, community_id, ST_AsBinary(geom) FROM grids"
+        " WHERE valid_to IS NULL ORDER BY code, id"))]
