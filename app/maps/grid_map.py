@@ -12,9 +12,9 @@ from shapely.geometry import shape
 
 ROLE_NAMES = {"grid_chief": _l("网格长"), "full_time": _l("专职网格员"),
               "part_time": _l("兼职网格员"), "building_head": _l("楼栋长")}
-TOOLTIP_FIELDS = {"code": _l("网格编码 Code"), "name": _l("网格名称 Name"),
-                  "community_name": _l("社区 Community"), "households": _l("户数 Households"),
-                  "workers": _l("网格员 Workers")}
+TOOLTIP_FIELDS = {"code": _l("网格编码"), "name": _l("网格名称"),
+                  "community_name": _l("社区"), "households": _l("户数"),
+                  "workers": _l("网格员")}
 
 
 class _Handle(MacroElement):

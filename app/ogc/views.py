@@ -41,6 +41,9 @@ CONFORMANCE = [
     *queryables.CONFORMANCE,
 ]
 TITLE = "gridmap 网格化管理 · OGC API – Features"
+# Every OGC route takes f (json or html) and, for its HTML pages, the interface language
+# (lang, as on every page of gridmap: app.web.i18n).
+PAGE_ARGS = ("f", "lang")
 
 
 def _answer(body: dict, template: str, json_type: str = JSON, **context) -> Response:
@@ -56,7 +59,7 @@ def _answer(body: dict, template: str, json_type: str = JSON, **context) -> Resp
 @public
 def landing():
     """The landing page (``/ogc`` and ``/ogc/``)."""
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     body = {"title": TITLE,
             "description": "社区、网格与楼栋的开放地理数据服务。Communities, grids (every boundary "
                            "version) and buildings of gridmap; incidents for staff.",
@@ -75,7 +78,7 @@ def landing():
 @public
 def conformance():
     """The conformance classes this API implements."""
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     return _answer({"links": self_and_alternate(), "conformsTo": CONFORMANCE},
                    "conformance")
 
@@ -84,7 +87,7 @@ def conformance():
 @public
 def api_definition():
     """The OpenAPI 3.0 definition (JSON), or a page listing its paths."""
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     cfg = current_app.config
     doc = openapi.document(url("ogc.landing").rstrip("/"), cfg["OGC_LIMIT_DEFAULT"],
                            cfg["OGC_LIMIT_MAX"])
@@ -135,7 +138,7 @@ def _describe(coll: features.Collection, extent: dict) -> dict:
 @public
 def collections():
     """Every collection the caller may read, with its extent."""
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     shown = _visible()
     extents = read(lambda conn: [feature_store.extent(conn, c) for c in shown])
     body = {"links": self_and_alternate(),
@@ -148,7 +151,7 @@ def collections():
 def collection(collection_id: str):
     """One collection's metadata."""
     coll = _collection(collection_id)
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     body = _describe(coll, read(lambda conn: feature_store.extent(conn, coll)))
     body["links"][:2] = self_and_alternate()
     return _answer(body, "collection")
@@ -159,7 +162,7 @@ def collection(collection_id: str):
 def queryables_of(collection_id: str):
     """The properties a collection can be filtered on, as a JSON Schema (Part 3)."""
     coll = _collection(collection_id)
-    params.check_known(request.args, ("f",))
+    params.check_known(request.args, PAGE_ARGS)
     self_url = url("ogc.queryables_of", collection_id=coll.id)
     body = queryables.schema(coll, self_url)
     if wants_html():
@@ -193,8 +196,8 @@ def _bbox(lat_first: bool) -> params.Box | None:
 
 def _query(coll: features.Collection) -> tuple[features.Query, str]:
     args, cfg = request.args, current_app.config
-    params.check_known(args, ("f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset",
-                              *coll.filters))
+    params.check_known(args, (*PAGE_ARGS, "bbox", "bbox-crs", "crs", "datetime", "limit",
+                              "offset", *coll.filters))
     crs, lat_first = _crs("crs")
     # OGC API: a limit above the maximum is served as the maximum, not refused.
     limit = min(params.integer(args, "limit", default=cfg["OGC_LIMIT_DEFAULT"], minimum=1),
@@ -237,7 +240,7 @@ def items(collection_id: str):
 def feature(collection_id: str, feature_id: str):
     """One feature (for grids: any version, past ones included)."""
     coll = _collection(collection_id)
-    params.check_known(request.args, ("f", "crs"))
+    params.check_known(request.args, (*PAGE_ARGS, "crs"))
     crs, lat_first = _crs("crs")
     found = read(lambda conn: feature_store.item(
         conn, coll, feature_id, lat_first=lat_first,

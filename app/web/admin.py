@@ -41,7 +41,7 @@ def create_user():
             min_length=current_app.config["PASSWORD_MIN_LENGTH"])
     except GridmapError as err:
         db.session.rollback()
-        flash(_("未创建 Not created: %(error)s", error=err.message))
+        flash(_("未创建：%(error)s", error=err.message))
         return redirect(url_for("admin.users"))
     db.session.commit()
     shown = None if form.get("password") else password
@@ -56,8 +56,8 @@ def set_active(username: str, change: str):
     """Disable (ends its sessions, stops its tokens) or enable an account."""
     accounts.set_active(username, change == "enable")
     db.session.commit()
-    flash(_("%(user)s: 已启用 enabled", user=username) if change == "enable"
-          else _("%(user)s: 已停用 disabled", user=username))
+    flash(_("%(user)s: 已启用", user=username) if change == "enable"
+          else _("%(user)s: 已停用", user=username))
     return redirect(url_for("admin.users"))
 
 
@@ -91,7 +91,7 @@ def create_token():
                                               days)
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(_("未创建 Not created: %(error)s",
+        flash(_("未创建：%(error)s",
                 error=getattr(err, "message", "days must be a whole number")))
         return redirect(url_for("admin.tokens"))
     db.session.commit()
@@ -105,7 +105,7 @@ def create_token():
 def revoke_token(token_id: int):
     accounts.revoke_token(token_id)
     db.session.commit()
-    flash(_("令牌 %(id)s 已吊销 Token %(id)s revoked", id=token_id))
+    flash(_("令牌 %(id)s 已吊销", id=token_id))
     return redirect(url_for("admin.tokens"))
 
 
@@ -143,11 +143,11 @@ def save_category():
         worktables.put_category(form.get("code", ""), fields)
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(_("未保存 Not saved: %(error)s",
+        flash(_("未保存：%(error)s",
                 error=getattr(err, "message", "hours must be numbers")))
         return redirect(url_for("admin.categories"))
     db.session.commit()
-    flash(_("%(what)s: 已保存 saved", what=form.get("code", "").strip()))
+    flash(_("%(what)s: 已保存", what=form.get("code", "").strip()))
     return redirect(url_for("admin.categories"))
 
 
@@ -165,9 +165,9 @@ def save_day():
                                      "name": form.get("name", "").strip() or None})
     except (GridmapError, ValueError) as err:
         db.session.rollback()
-        flash(_("未保存 Not saved: %(error)s",
+        flash(_("未保存：%(error)s",
                 error=getattr(err, "message", "the day must be YYYY-MM-DD")))
         return redirect(url_for("admin.categories"))
     db.session.commit()
-    flash(_("%(what)s: 已保存 saved", what=day))
+    flash(_("%(what)s: 已保存", what=day))
     return redirect(url_for("admin.categories"))

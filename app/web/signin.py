@@ -53,7 +53,7 @@ def _refused(refused: accounts.LoginRefused, username: str, target: str):
         headers = {"Retry-After": str(refused.retry_after)}
         status = 429
     else:
-        error = _("用户名或密码错误。 Wrong username or password.")
+        error = _("用户名或密码错误。")
         headers, status = {"WWW-Authenticate": 'Session realm="gridmap"'}, 401
     page = render_template("login.html", next=target, username=username, error=error)
     return page, status, headers

@@ -23,7 +23,13 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PAGES = ("/map", "/dispatch", "/plans", "/plans/1", "/maps/caseload", "/maps/coverage",
          "/maps/grids", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/categories",
          "/admin/people/workers", "/admin/people/party", "/admin/people/departments",
-         "/party/register")
+         "/party/register", "/maps/qr")
+# The OGC API's pages show its documents (bilingual titles and descriptions, as clients
+# such as QGIS list them): what those documents say counts as data; the pages' own words
+# must be English.
+OGC_PAGES = ("/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections",
+             "/ogc/collections/grids", "/ogc/collections/grids/items",
+             "/ogc/collections/grids/queryables")
 # What the reader sees: visible text, then the texts of placeholders, labels and titles;
 # elements in Chinese on purpose (lang="zh-CN") are left out.
 SHOWN = """() => {
@@ -54,6 +60,27 @@ def data_values(conn) -> list[str]:
     return sorted(values)
 
 
+def document_values(client) -> list[str]:
+    """Every string in the OGC API's JSON documents behind OGC_PAGES."""
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in OGC_PAGES:
+        answer = client.get(path, query_string={"f": "json"})
+        assert answer.status_code == 200, path
+        walk(answer.get_json())
+    return found
+
+
 def untranslated(shown: str, values: list[str]) -> list[str]:
     """The runs of Han characters in ``shown`` that no data value contains."""
     return sorted({run for run in HAN.findall(shown) if not any(run in v for v in values)})
@@ -64,7 +91,7 @@ def test_every_page_in_english_has_no_chinese_outside_data(page, town, conn, mak
     name, password = make_user("boss", "admin")
     client.post("/api/v1/plans", json={"community": COMMUNITY_1, "name": "现行复制"},
                 headers=bearer(make_token("boss")))
-    values = data_values(conn)
+    values = data_values(conn) + document_values(client)
     assert any("景山" in v for v in values)  # the town's names are there to compare with
 
     page.goto("/login?lang=en")
@@ -72,7 +99,7 @@ def test_every_page_in_english_has_no_chinese_outside_data(page, town, conn, mak
     assert page.get_attribute("html", "lang") == "en"
     assert page.inner_text("#lang-switch") == "中文"
     sign_in(page, name, password, start="/login?lang=en")
-    for path in PAGES:
+    for path in PAGES + OGC_PAGES:
         page.goto(path + "?lang=en")
         page.wait_for_load_state("networkidle")
         found[path] = untranslated(page.evaluate(SHOWN), values)

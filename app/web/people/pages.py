@@ -80,7 +80,7 @@ def change_access(username: str):
         answer = change(username, form.get("role"), form.get("communities", ""))
     except GridmapError as err:
         db.session.rollback()
-        flash(_("未修改：%(error)s", error=err.message))
+        flash(_("未修改：：%(error)s", error=err.message))
         return redirect(url_for("admin.users"))
     db.session.commit()
     flash(_("%(user)s：角色和社区范围已修改，其登录已结束", user=answer["username"]))
