@@ -10,8 +10,6 @@ from folium.elements import MacroElement
 from folium.template import Template
 from shapely.geometry import shape
 
-ROLE_NAMES = {"grid_chief": _l("网格长"), "full_time": _l("专职网格员"),
-              "part_time": _l("兼职网格员"), "building_head": _l("楼栋长")}
 TOOLTIP_FIELDS = {"code": _l("网格编码"), "name": _l("网格名称"),
                   "community_name": _l("社区"), "households": _l("户数"),
                   "workers": _l("网格员")}
@@ -27,7 +25,8 @@ class _Handle(MacroElement):
     """)
 
 
-def build_grid_map(collection: dict, workers: dict[str, list[dict]]) -> folium.Map:
+def build_grid_map(collection: dict, workers: dict[str, list[dict]],
+                   roles: dict[str, str]) -> folium.Map:
     """A map of ``collection`` (grid features) with one tooltip per grid.
 
     Every text shown is HTML-escaped here: Folium's tooltips insert property values as
@@ -36,7 +35,7 @@ def build_grid_map(collection: dict, workers: dict[str, list[dict]]) -> folium.M
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     m.options["maxZoom"] = 19  # Folium passes max_zoom only to its own tiles; there are none
     _Handle().add_to(m)  # the basemap switcher is added by static/js/pages/grid_map.js
-    features = [_shown(f, workers.get(f["properties"]["code"], []))
+    features = [_shown(f, workers.get(f["properties"]["code"], []), roles)
                 for f in collection["features"]]
     if not features:  # Folium's tooltip refuses a layer without the fields it names
         m.location, m.options["zoom"] = [35.0, 105.0], 4
@@ -54,9 +53,9 @@ def build_grid_map(collection: dict, workers: dict[str, list[dict]]) -> folium.M
     return m
 
 
-def _shown(feature: dict, grid_workers: list[dict]) -> dict:
+def _shown(feature: dict, grid_workers: list[dict], roles: dict[str, str]) -> dict:
     props = feature["properties"]
-    names = "、".join(f"{w['name']}（{ROLE_NAMES.get(w['role'], w['role'])}）"
+    names = "、".join(f"{w['name']}（{roles.get(w['role'], w['role'])}）"
                      for w in grid_workers) or "—"
     shown = {key: escape(str(props.get(key) if props.get(key) is not None else "—"))
              for key in TOOLTIP_FIELDS if key != "workers"}

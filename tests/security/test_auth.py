@@ -36,8 +36,8 @@ def test_wrong_password_is_401_and_says_nothing_about_the_account(client, make_u
     wrong = login(client, name, "not-the-password")
     unknown = login(client, "nobody", "not-the-password")
     assert wrong.status_code == unknown.status_code == 401
-    assert "Wrong username or password" in wrong.get_data(as_text=True)
-    assert "Wrong username or password" in unknown.get_data(as_text=True)
+    assert "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert "用户名或密码错误" in unknown.get_data(as_text=True)
     assert client.get("/maps/grids").status_code == 302
 
 

@@ -54,7 +54,7 @@ def test_an_admin_signs_an_account_out_everywhere_and_it_is_audited(app, make_us
     admin, password = make_user("boss", "admin")
     desk = app.test_client()
     login(desk, admin, password)
-    assert "Sign out everywhere" in desk.get("/admin/users").get_data(as_text=True)
+    assert "全部退出" in desk.get("/admin/users").get_data(as_text=True)
     response = desk.post(f"/admin/users/{name}/signout", data={"csrf_token": csrf_token(desk)})
     assert response.status_code == 302
     assert _signed_out(thief) and _signed_out(browser) and _signed_out(other)

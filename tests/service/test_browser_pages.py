@@ -52,7 +52,7 @@ def test_a_wrong_password_is_told_and_the_page_stays(page, make_user):
     make_user("wang", "viewer")
     sign_in(page, "wang", "not-the-password")
     assert "/login" in page.url
-    assert "Wrong username or password" in page.locator(".alert-danger").inner_text()
+    assert page.locator(".alert-danger").inner_text() == "用户名或密码错误。"
 
 
 def test_sign_out_returns_to_the_sign_in_page(page, conn, make_user):

@@ -17,6 +17,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
+from app.web.roles import role_texts
 from geo.places.store import reads as store
 
 bp = Blueprint("dispatch", __name__)
@@ -79,9 +80,7 @@ TEXTS: dict[str, str] = dict([
     N_("act_start", "开始处置"), N_("act_resolve", "处置反馈"), N_("act_return", "回退"),
     N_("act_close", "核查结案"), N_("act_reopen", "核查不通过"), N_("act_move", "改派网格"),
     N_("act_merge", "合并"), N_("act_note", "添加备注"), N_("act_report", "上报"),
-    N_("act_merged_in", "合并入"), N_("role_grid_chief", "网格长"),
-    N_("role_full_time", "专职网格员"), N_("role_part_time", "兼职网格员"),
-    N_("role_building_head", "楼栋长"), N_("route_full_time", "专职网格员"),
+    N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
 ])
@@ -95,7 +94,7 @@ def console():
     from app.maps.dispatch_map import build_dispatch_map
     from app.maps.render import render
 
-    t = texts(TEXTS)
+    t = {**texts(TEXTS), **role_texts()}
     scope = current_user.communities
     choices, bounds, categories = read(lambda conn: (
         store.community_choices(conn, scope), store.communities_extent(conn, scope),

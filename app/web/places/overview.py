@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
+from app.web.roles import role_names
 from geo.core import params
 from geo.core.errors import NotFound
 from geo.places.store import reads as store
@@ -37,7 +38,7 @@ def grids():
             conn, community=chosen["code"], box=None, at=None, offset=0,
             limit=cfg["API_PAGE_LIMIT_MAX"])))
         workers = read(lambda conn: store.grid_workers(conn, chosen["id"]))
-    m = build_grid_map(collection, workers)
+    m = build_grid_map(collection, workers, role_names())
     parts = render(m, csp_nonce(), lambda path: url_for("static", filename=path))
     return render_template("maps/grids.html", map=parts, choices=choices, chosen=chosen,
                            count=len(collection["features"]))

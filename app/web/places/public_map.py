@@ -20,6 +20,7 @@ from app.plumbing.readdb import read
 from app.security.headers import csp_nonce
 from app.security.limits import public
 from app.web.i18n import N_, lang, texts
+from app.web.roles import role_texts
 from geo.core.errors import NotFound
 from geo.incidents import reports
 from geo.places import geocode
@@ -49,9 +50,7 @@ TEXTS: dict[str, str] = dict([
     N_("grid", "网格"), N_("workers", "网格员"), N_("no_workers", "暂无在岗网格员，请联系社区。"),
     N_("office", "社区办公地址"), N_("hours", "服务时间"), N_("call", "拨打"),
     N_("relay", "经转接拨打"), N_("masked", "号码已隐藏"),
-    N_("no_phone", "暂无公开电话，请到社区办公地址咨询。"), N_("role_grid_chief", "网格长"),
-    N_("role_full_time", "专职网格员"), N_("role_part_time", "兼职网格员"),
-    N_("role_building_head", "楼栋长"), N_("report", "反映问题"),
+    N_("no_phone", "暂无公开电话，请到社区办公地址咨询。"), N_("report", "反映问题"),
     N_("report_here", "在此位置反映问题"),
     N_("report_need_place", "请先选定位置：搜索、定位或点击地图。"), N_("report_where", "位置"),
     N_("category", "问题类别"), N_("description", "问题描述"),
@@ -109,7 +108,7 @@ def _page(start: dict | None):
     from app.maps.public_map import build_public_map
     from app.maps.render import render
 
-    t = texts(TEXTS)
+    t = {**texts(TEXTS), **role_texts()}
     bounds, categories = read(lambda conn: (store.communities_extent(conn, None),
                                             worktables.categories(conn, public_only=True)))
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]

@@ -15,6 +15,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
+from app.web.roles import role_texts
 from geo.places.store import reads as store
 from geo.stats import caseload, classes, coverage, mapshapes
 
@@ -76,7 +77,7 @@ def _page(kind: str, measures: tuple[str, ...]):
     from app.maps.render import render
     from app.maps.stats_map import build_stats_map
 
-    t = texts(TEXTS)
+    t = {**texts(TEXTS), **role_texts()}
     cfg = current_app.config
     scope = current_user.communities
     bounds, categories = read(lambda conn: (store.communities_extent(conn, scope),

@@ -326,12 +326,7 @@ async function hover(polygon, latlng) {
   if (state.hovered === polygon) tip.setContent(tooltip(id));
 }
 
-function roleText(role) {
-  const names = {grid_chief: ["网格长", "grid chief"], full_time: ["专职", "full-time"],
-                 part_time: ["兼职", "part-time"], building_head: ["楼栋长", "building head"]};
-  const pair = names[role];
-  return pair ? pair[config.lang === "en" ? 1 : 0] : role;
-}
+function roleText(role) { return T["role_" + role] || role; }
 
 function pairs(list) {
   const dl = el("dl");
