@@ -146,10 +146,10 @@ def add_leave(args, body, worker_id: int):
     leave_id = workers.add_leave(conn, worker_id, leave, scope)
     after = {"id": leave_id, "worker_id": worker_id, **leave}
     writes.changed("worker.leave", "worker", None, {**after, "id": worker_id})
+    tag = writes.etag("leave", workers.find_leave(conn, worker_id, leave_id, scope))
     db.session.commit()
     response = jsonify(writes.record({**after, "id": leave_id}))
-    response.headers["ETag"] = writes.etag("leave", workers.find_leave(conn, worker_id,
-                                                                       leave_id, scope))
+    response.headers["ETag"] = tag
     return response, 201
 
 
