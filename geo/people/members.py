@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
-from geo.core.errors import InvalidInput, NotFound
+from geo.core.errors import Conflict, InvalidInput, NotFound
 from geo.people import party
 from geo.people.store import party as store
 from geo.people.store import refs
@@ -112,6 +112,12 @@ def register(conn: Connection, values: dict) -> int:
 def create_org(conn: Connection, values: dict, scope) -> int:
     """A party organisation: name, level, parent (id), and the community, grid or
     building (codes) it covers; its community is that of what it covers or its parent."""
+    return store.insert_org(conn, org_row(conn, values, scope))
+
+
+def org_row(conn: Connection, values: dict, scope) -> dict:
+    """Checked organisation values → a row of ``store.ORG_COLUMNS``, codes resolved
+    within ``scope``."""
     community = None
     grid = building = parent = None
     if values.get("grid"):
@@ -141,7 +147,39 @@ def create_org(conn: Connection, values: dict, scope) -> int:
     if community is None:
         raise InvalidInput("give the community, grid or building the organisation covers, "
                            "or its parent", param="community")
-    return store.insert_org(conn, {
+    return {
         "name": values["name"], "level": values["level"], "parent_id": values.get("parent"),
         "community_id": community, "grid_id": grid and grid[0],
-        "building_id": building and building[0]})
+        "building_id": building and building[0]}
+
+
+def find_org(conn: Connection, org_id: int, scope) -> dict:
+    org = store.org(conn, org_id, scope)
+    if org is None:
+        raise NotFound(f"no party organisation {org_id} in your communities")
+    return org
+
+
+def as_org_values(org: dict) -> dict:
+    """A stored organisation in the shape of ``checks.check_org``'s input."""
+    return {k: org[k] for k in ("name", "level", "parent", "community", "grid", "building")}
+
+
+def change_org(conn: Connection, org_id: int, values: dict, scope) -> dict:
+    """Replace an organisation's fields with checked ``values`` (whole); it may not be
+    put under itself or one of its own descendants. The organisation after."""
+    if values.get("parent") is not None and values["parent"] in store.subtree(conn, org_id):
+        raise InvalidInput(f"organisation {values['parent']} is {org_id} itself or below "
+                           "it: it cannot be its parent", param="parent")
+    store.update_org(conn, org_id, org_row(conn, values, scope))
+    return find_org(conn, org_id, scope)
+
+
+def remove_org(conn: Connection, org_id: int) -> None:
+    """Delete an organisation that has no child organisations and no members (of any
+    status, left ones too: their history names it)."""
+    children, people = store.org_dependants(conn, org_id)
+    if children or people:
+        raise Conflict(f"party organisation {org_id} still has {children} child "
+                       f"organisation(s) and {people} member(s); move or remove them first")
+    store.delete_org(conn, org_id)

@@ -105,8 +105,32 @@ def add_leave(conn: Connection, worker_id: int, leave: dict, scope) -> int:
     """Leave for a worker in ``scope``; the substitute must be another active worker in
     ``scope``."""
     find(conn, worker_id, scope)
-    sub = leave["substitute"]
+    _check_substitute(conn, worker_id, leave["substitute"], scope)
+    return store.add_leave(conn, worker_id, leave)
+
+
+def _check_substitute(conn: Connection, worker_id: int, sub: int | None, scope) -> None:
     if sub is not None and (sub == worker_id or sub not in refs.workers(conn, [sub], scope)):
         raise InvalidInput(f"substitute {sub} is not another active worker of your "
                            "communities", param="substitute")
-    return store.add_leave(conn, worker_id, leave)
+
+
+def find_leave(conn: Connection, worker_id: int, leave_id: int, scope) -> dict:
+    leave = store.leave_one(conn, worker_id, leave_id, scope)
+    if leave is None:
+        raise NotFound(f"no leave {leave_id} of worker {worker_id} in your communities")
+    return leave
+
+
+def as_leave_values(leave: dict) -> dict:
+    """A stored leave in the shape of ``checks.check_leave``'s input."""
+    return {"from": leave["starts_on"], "to": leave["ends_on"],
+            "substitute": leave["substitute_id"], "note": leave["note"]}
+
+
+def change_leave(conn: Connection, worker_id: int, leave_id: int, leave: dict,
+                 scope) -> dict:
+    """Replace a leave's from/to/substitute/note with checked ``leave``; the leave after."""
+    _check_substitute(conn, worker_id, leave["substitute"], scope)
+    store.update_leave(conn, leave_id, leave)
+    return find_leave(conn, worker_id, leave_id, scope)

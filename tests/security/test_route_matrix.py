@@ -100,6 +100,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/api/v1/party/members/<int:member_id>/registration"): ("people:manage", 400),
     ("GET", "/api/v1/party/orgs"): ("people:manage", 200),
     ("POST", "/api/v1/party/orgs"): ("people:manage", 400),
+    ("PATCH", "/api/v1/party/orgs/<int:org_id>"): ("people:manage", 400),
+    ("DELETE", "/api/v1/party/orgs/<int:org_id>"): ("people:manage", 404),
     ("POST", "/api/v1/party/registrations"): (PUBLIC, (403, 400)),
     ("POST", "/api/v1/people/<kind>/import"):
         ("people:manage", 400),
@@ -141,6 +143,9 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("DELETE", "/api/v1/workers/<int:worker_id>"): ("people:manage", 404),
     ("GET", "/api/v1/workers/<int:worker_id>/history"): ("people:manage", 404),
     ("POST", "/api/v1/workers/<int:worker_id>/leave"): ("people:manage", 400),
+    ("PATCH", "/api/v1/workers/<int:worker_id>/leave/<int:leave_id>"): ("people:manage", 400),
+    ("DELETE", "/api/v1/workers/<int:worker_id>/leave/<int:leave_id>"):
+        ("people:manage", 404),
     ("GET", "/api/v1/workers/leave"): ("people:manage", 200),
     ("GET", "/dispatch"): ("incidents:write", 200),
     ("GET", "/healthz"): (OPEN, 200),
@@ -224,7 +229,8 @@ def _fill(rule: str, town: dict) -> str:
               "fmt": "json", "service_code": "环境卫生", "request_id": town["in_1"],
               "ext": "csv", "reference": "ABCD-EFGH", "code": "1101010010010010001",
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
-              "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999}
+              "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
+              "leave_id": 999999, "org_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -18,6 +18,7 @@ from app.api.people.schemas import (
     Orgs,
     PartyMember,
     PartyOrg,
+    PartyOrgChange,
     PersonIfMatch,
     Record,
     Registration,
@@ -46,8 +47,8 @@ WRITE_ERRORS = {**ERRORS, 400: "invalid field", 409: "not pending",
 @blp.response(200, Orgs, description="{orgs}")
 @blp.fails({400: "a query parameter (none is taken)", **ERRORS})
 def list_orgs(args):
-    return jsonify({"orgs": [writes.record(o) for o in store.orgs(writes.conn(),
-                                                                 writes.scope())]})
+    return jsonify({"orgs": [{**writes.record(o), "etag": writes.etag("party_org", o)}
+                             for o in store.orgs(writes.conn(), writes.scope())]})
 
 
 @blp.route("/party/orgs", methods=["POST"])
@@ -64,6 +65,54 @@ def create_org(args, body):
     writes.changed("party_org.create", "party_org", None, after)
     db.session.commit()
     return writes.answer("party_org", after, 201)
+
+
+ORG_ERRORS = {**ERRORS, 400: "invalid field", 409: "the organisation still has child "
+              "organisations or members", 412: "changed since it was read (stale ETag)",
+              428: "no If-Match header"}
+
+
+@blp.route("/party/orgs/<int:org_id>", methods=["PATCH"])
+@require("people:manage")
+@blp.doc(summary="Change a party organisation", security=STAFF,
+         description="The fields given; any of community, grid or building replaces what "
+                     "the organisation covers. Needs If-Match (the `etag` of the "
+                     "organisation in the tree).")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(PersonIfMatch, location="headers")
+@blp.arguments(PartyOrgChange, location="json")
+@blp.response(200, Record, description="the organisation, with its new ETag")
+@blp.fails(ORG_ERRORS)
+def patch_org(args, headers, body, org_id: int):
+    conn, scope = writes.conn(), writes.scope()
+    before = members.find_org(conn, org_id, scope)
+    writes.check_version("party_org", before)
+    values = members.as_org_values(before)
+    if {"community", "grid", "building"} & set(body):
+        values.update(community=None, grid=None, building=None)
+    after = members.change_org(conn, org_id, checks.check_org({**values, **body}), scope)
+    writes.changed("party_org.update", "party_org", before, after)
+    db.session.commit()
+    return writes.answer("party_org", after)
+
+
+@blp.route("/party/orgs/<int:org_id>", methods=["DELETE"])
+@require("people:manage")
+@blp.doc(summary="Remove a party organisation", security=STAFF,
+         description="Only one without child organisations and members (409 otherwise: "
+                     "move or remove them first). Needs If-Match.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(PersonIfMatch, location="headers")
+@blp.response(204, description="done")
+@blp.fails(ORG_ERRORS)
+def delete_org(args, headers, org_id: int):
+    conn, scope = writes.conn(), writes.scope()
+    before = members.find_org(conn, org_id, scope)
+    writes.check_version("party_org", before)
+    members.remove_org(conn, org_id)
+    writes.changed("party_org.delete", "party_org", before, None)
+    db.session.commit()
+    return "", 204
 
 
 @blp.route("/party/members", methods=["GET"])

@@ -103,11 +103,36 @@ class Decision(Body):
                  required=True, nullable=False)
 
 
+class LeaveChange(Body):
+    """The fields given replace the leave's; those left out stay."""
+
+    from_ = raw("first day of leave", type="string", format="date", data_key="from",
+                nullable=False)
+    to = raw("last day (inclusive); null: until further notice", type="string",
+             format="date")
+    substitute = raw("worker id who takes the incidents meanwhile; null: none",
+                     type="integer")
+    note = raw("", type="string", maxLength=200)
+
+
 class PartyOrg(Body):
     name = raw("", type="string", maxLength=200, required=True, nullable=False)
     level = raw("community_committee 社区党委 | grid_branch 网格党支部 | building_group "
                 "楼栋党小组", type="string", enum=list(PARTY_ORG_LEVELS), required=True)
     parent = raw("the parent organisation's id", type="integer")
+    community = raw("12-digit community code covered", type="string")
+    grid = raw("15-digit grid code covered", type="string")
+    building = raw("19-digit building code covered", type="string")
+
+
+class PartyOrgChange(Body):
+    """The fields given replace the organisation's; any of community, grid or building
+    given replaces all three (what it covers)."""
+
+    name = raw("", type="string", maxLength=200, nullable=False)
+    level = raw("community_committee | grid_branch | building_group", type="string",
+                enum=list(PARTY_ORG_LEVELS), nullable=False)
+    parent = raw("the parent organisation's id; null: none", type="integer")
     community = raw("12-digit community code covered", type="string")
     grid = raw("15-digit grid code covered", type="string")
     building = raw("19-digit building code covered", type="string")

@@ -15,6 +15,7 @@ from app.api.people.schemas import (
     History,
     HistoryQuery,
     Leave,
+    LeaveChange,
     Listing,
     PersonIfMatch,
     Record,
@@ -145,8 +146,65 @@ def add_leave(args, body, worker_id: int):
     leave_id = workers.add_leave(conn, worker_id, leave, scope)
     after = {"id": leave_id, "worker_id": worker_id, **leave}
     writes.changed("worker.leave", "worker", None, {**after, "id": worker_id})
+    tag = writes.etag("leave", workers.find_leave(conn, worker_id, leave_id, scope))
     db.session.commit()
-    return jsonify(writes.record({**after, "id": leave_id})), 201
+    response = jsonify(writes.record({**after, "id": leave_id}))
+    response.headers["ETag"] = tag
+    return response, 201
+
+
+LEAVE_ERRORS = {**ERRORS, 400: "invalid field", 404: "no such leave of a worker in your "
+                "communities", 412: "the leave changed since it was read (stale ETag)",
+                428: "no If-Match header"}
+
+
+@blp.route("/workers/<int:worker_id>/leave/<int:leave_id>", methods=["PATCH"])
+@require("people:manage")
+@blp.doc(summary="Change a leave", security=STAFF,
+         description="The fields given (`from`, `to`, `substitute`, `note`) replace the "
+                     "leave's, with the checks of a new one. Needs If-Match: the `etag` of "
+                     "the leave in the leave calendar, or the ETag of the last change.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(PersonIfMatch, location="headers")
+@blp.arguments(LeaveChange, location="json")
+@blp.response(200, Record, description="the leave, with its new ETag")
+@blp.fails(LEAVE_ERRORS)
+def patch_leave(args, headers, body, worker_id: int, leave_id: int):
+    conn, scope = writes.conn(), writes.scope()
+    before = workers.find_leave(conn, worker_id, leave_id, scope)
+    writes.check_version("leave", before)
+    given = {("from" if k == "from_" else k): v for k, v in body.items()}
+    leave = checks.check_leave({**workers.as_leave_values(before), **given})
+    after = workers.change_leave(conn, worker_id, leave_id, leave, scope)
+    writes.changed("worker.leave_update", "worker", _leave_audit(before),
+                   _leave_audit(after))
+    db.session.commit()
+    return writes.answer("leave", after)
+
+
+@blp.route("/workers/<int:worker_id>/leave/<int:leave_id>", methods=["DELETE"])
+@require("people:manage")
+@blp.doc(summary="Remove a leave", security=STAFF,
+         description="The leave is gone (entered by mistake, or cancelled); incidents "
+                     "reported from now route as if it never was. Needs If-Match.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(PersonIfMatch, location="headers")
+@blp.response(204, description="done")
+@blp.fails(LEAVE_ERRORS)
+def delete_leave(args, headers, worker_id: int, leave_id: int):
+    conn, scope = writes.conn(), writes.scope()
+    before = workers.find_leave(conn, worker_id, leave_id, scope)
+    writes.check_version("leave", before)
+    store.delete_leave(conn, leave_id)
+    writes.changed("worker.leave_delete", "worker", _leave_audit(before), None)
+    db.session.commit()
+    return "", 204
+
+
+def _leave_audit(leave: dict) -> dict:
+    """A leave as its worker's history shows it (entity worker, the worker's id)."""
+    return {**{k: v for k, v in leave.items() if k != "worker_id"},
+            "leave_id": leave["id"], "id": leave["worker_id"]}
 
 
 @blp.route("/workers/<int:worker_id>/history", methods=["GET"])
@@ -174,4 +232,5 @@ def leave_calendar(args):
     first = day.replace(day=1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     rows = store.leave_between(writes.conn(), writes.scope(), first, last)
-    return jsonify({"month": first.isoformat()[:7], "leave": [writes.record(r) for r in rows]})
+    return jsonify({"month": first.isoformat()[:7], "leave": [
+        {**writes.record(r), "etag": writes.etag("leave", r)} for r in rows]})

@@ -38,6 +38,9 @@ WORKERS = dict([
     N_("prev_month", "上月"), N_("next_month", "下月"),
     N_("weekdays", "一,二,三,四,五,六,日"), N_("substitute_for", "{name} 请假，{sub} 代班"),
     N_("leave_alone", "{name} 请假"),
+    N_("leave_list", "本月请假记录"), N_("edit_leave", "修改请假"),
+    N_("remove_leave", "删除"), N_("remove_leave_confirm", "确定删除这条请假记录？"),
+    N_("until_further_notice", "待定"),
 ])
 
 PARTY = dict([
@@ -53,6 +56,8 @@ PARTY = dict([
     N_("parent", "上级组织"), N_("none", "无"), N_("covers", "覆盖"), N_("counted", "在册党员"),
     N_("grid_code", "网格编码"), N_("building_code", "楼栋编码"), N_("community_code", "社区编码"),
     N_("register_link", "双报到登记页（给在职党员）"),
+    N_("edit_org", "修改党组织"), N_("remove_org", "删除"),
+    N_("remove_org_confirm", "确定删除该党组织？有下级组织或党员时不能删除。"),
 ])
 
 DEPARTMENTS = dict([

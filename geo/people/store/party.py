@@ -141,3 +141,25 @@ def update_org(conn: Connection, org_id: int, values: dict) -> None:
     sets = "".join(f"{c} = :{c}, " for c in values)
     conn.execute(text(f"UPDATE party_orgs SET {sets}version = version + 1 WHERE id = :id"),
                  {**values, "id": org_id})
+
+
+def subtree(conn: Connection, org_id: int) -> set[int]:
+    """The organisation and every organisation below it."""
+    return set(conn.execute(text("""
+        WITH RECURSIVE below AS (
+            SELECT CAST(:id AS int) AS id
+            UNION SELECT o.id FROM party_orgs o JOIN below b ON o.parent_id = b.id)
+        SELECT id FROM below"""), {"id": org_id}).scalars())
+
+
+def org_dependants(conn: Connection, org_id: int) -> tuple[int, int]:
+    """(child organisations, members of any status) of an organisation."""
+    row = conn.execute(text("""
+        SELECT (SELECT count(*) FROM party_orgs WHERE parent_id = :id),
+               (SELECT count(*) FROM party_members WHERE org_id = :id)"""),
+        {"id": org_id}).one()
+    return row[0], row[1]
+
+
+def delete_org(conn: Connection, org_id: int) -> None:
+    conn.execute(text("DELETE FROM party_orgs WHERE id = :id"), {"id": org_id})

@@ -160,14 +160,15 @@ def leave_between(conn: Connection, scope, first: dt.date, last: dt.date,
     """Leave overlapping ``first``…``last`` of the workers in ``scope`` (or one worker)."""
     rows = conn.execute(text(f"""
         SELECT l.id, l.worker_id, m.name, l.starts_on, l.ends_on, l.substitute_id,
-               s.name AS substitute_name, l.note
+               s.name AS substitute_name, l.note, {_LEAVE_VERSION} AS version
           FROM worker_leave l JOIN grid_members m ON m.id = l.worker_id
           LEFT JOIN grid_members s ON s.id = l.substitute_id
          WHERE {_SCOPED} AND l.starts_on <= :last
            AND (l.ends_on IS NULL OR l.ends_on >= :first)
            AND (CAST(:w AS int) IS NULL OR l.worker_id = :w)
          ORDER BY l.starts_on, m.name"""),
-        {"scope": _scope(scope), "first": first, "last": last, "w": worker_id}).mappings()
+        {"scope": _scope(scope), "first": first, "last": last, "w": worker_id}
+        ).mappings()
     return [dict(r) for r in rows]
 
 
@@ -176,3 +177,31 @@ def export_rows(conn: Connection, scope) -> list[dict]:
     rows = conn.execute(text(f"{_SELECT} WHERE {_SCOPED} AND m.active"
                              " ORDER BY c.code, m.name, m.id"), {"scope": _scope(scope)})
     return [dict(r) for r in rows.mappings()]
+
+
+# A leave row has no version column: its ETag names a digest of what can change.
+_LEAVE_VERSION = ("substr(md5(concat_ws('|', l.starts_on, l.ends_on, l.substitute_id,"
+                  " l.note)), 1, 12)")
+
+
+def leave_one(conn: Connection, worker_id: int, leave_id: int, scope) -> dict | None:
+    """One leave of a worker in ``scope``, with its version digest."""
+    row = conn.execute(text(f"""
+        SELECT l.id, l.worker_id, l.starts_on, l.ends_on, l.substitute_id, l.note,
+               {_LEAVE_VERSION} AS version
+          FROM worker_leave l JOIN grid_members m ON m.id = l.worker_id
+         WHERE l.id = :id AND l.worker_id = :w AND {_SCOPED}"""),
+        {"id": leave_id, "w": worker_id, "scope": _scope(scope)}).mappings().first()
+    return dict(row) if row else None
+
+
+def update_leave(conn: Connection, leave_id: int, leave: dict) -> None:
+    conn.execute(text("""
+        UPDATE worker_leave SET starts_on = :start, ends_on = :end, substitute_id = :sub,
+               note = :note WHERE id = :id"""),
+        {"id": leave_id, "start": leave["from"], "end": leave["to"],
+         "sub": leave["substitute"], "note": leave["note"]})
+
+
+def delete_leave(conn: Connection, leave_id: int) -> None:
+    conn.execute(text("DELETE FROM worker_leave WHERE id = :id"), {"id": leave_id})

@@ -11,6 +11,7 @@ pageConfig("people-config");
 const PATH = "/api/v1/party/members";
 const editing = {id: null, etag: null};
 let orgs = [];
+let orgEdit = null;
 
 function button(label, onClick) {
   const b = el("button", {type: "button", className: "btn btn-link btn-sm p-0 me-2", text: label});
@@ -62,11 +63,13 @@ async function drawOrgs() {
     notice(err.message, "danger");
     return;
   }
-  replace($("orgs"), ...orgs.map((o) => el("tr", {},
+  replace($("orgs"), ...orgs.map((o) => el("tr", {"data-org": o.id},
     el("td", {className: "people-tree-" + o.depth, text: "\u3000".repeat(o.depth) + o.name}),
     el("td", {text: t("level_" + o.level, o.level)}),
     el("td", {className: "small", text: o.building || o.grid || o.community || ""}),
-    el("td", {text: String(o.members)}))));
+    el("td", {text: String(o.members)}),
+    el("td", {className: "text-nowrap"}, button(t("edit"), () => editOrg(o)),
+      button(t("remove_org"), () => removeOrg(o))))));
   orgOptions($("o-parent"), t("none"));
   orgOptions($("f-org"), t("none"));
 }
@@ -112,17 +115,64 @@ $("editor-form").addEventListener("submit", async (event) => {
   }
 });
 
+const ORG_FIELDS = ["name", "level", "parent", "community", "grid"];
+
+/* The organisation form changes `org` (sending only the fields edited) until saved or cancelled. */
+function editOrg(org) {
+  orgEdit = org;
+  const form = $("org-form");
+  ORG_FIELDS.forEach((k) => { form.elements[k].value = org[k] == null ? "" : String(org[k]); });
+  $("org-submit").textContent = t("save");
+  $("org-cancel").hidden = false;
+  $("o-name").focus();
+}
+
+function endOrgEdit() {
+  orgEdit = null;
+  $("org-form").reset();
+  $("org-submit").textContent = t("add");
+  $("org-cancel").hidden = true;
+}
+
+function orgChanges(form) {
+  const body = {};
+  ORG_FIELDS.forEach((k) => {
+    const now = form.elements[k].value.trim();
+    if (now !== (orgEdit[k] == null ? "" : String(orgEdit[k]))) body[k] = now === "" ? null : now;
+  });
+  if (body.parent) body.parent = Number(body.parent);
+  return body;
+}
+
+async function removeOrg(org) {
+  if (!window.confirm(t("remove_org_confirm"))) return;
+  try {
+    await api("/api/v1/party/orgs/" + org.id, {method: "DELETE", headers: {"If-Match": org.etag}});
+    notice(t("saved"), "success");
+  } catch (err) {
+    notice(err.status === 412 ? t("changed_elsewhere") : err.message, "danger");
+  }
+  drawOrgs();
+}
+
+$("org-cancel").addEventListener("click", endOrgEdit);
 $("org-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const body = values(event.target);
+  const body = orgEdit ? orgChanges(event.target) : values(event.target);
   if (body.parent) body.parent = Number(body.parent);
   try {
-    await api("/api/v1/party/orgs", {json: body});
-    event.target.reset();
+    if (orgEdit) {
+      await api("/api/v1/party/orgs/" + orgEdit.id, {method: "PATCH", json: body,
+        headers: {"If-Match": orgEdit.etag}});
+    } else {
+      await api("/api/v1/party/orgs", {json: body});
+    }
+    endOrgEdit();
     notice(t("saved"), "success");
     drawOrgs();
   } catch (err) {
-    notice(err.message, "danger");
+    notice(err.status === 412 ? t("changed_elsewhere") : err.message, "danger");
+    if (err.status === 412) { endOrgEdit(); drawOrgs(); }
   }
 });
 

@@ -10,6 +10,7 @@ pageConfig("people-config");
 const PATH = "/api/v1/workers";
 const editing = {id: null, etag: null};
 let leaveFor = null;
+let leaveEdit = null;
 let month = new Date();
 let shown = [];
 
@@ -95,30 +96,75 @@ $("editor-form").addEventListener("submit", async (event) => {
   }
 });
 
-function openLeave(worker) {
+/* The leave form: a new leave of `worker`, or (with `leave`) a change of that leave. */
+function openLeave(worker, leave) {
   leaveFor = worker;
-  $("leave-title").textContent = t("add_leave") + " · " + worker.name;
+  leaveEdit = leave || null;
+  $("leave-title").textContent = (leave ? t("edit_leave") : t("add_leave")) + " · " + worker.name;
   const others = shown.filter((w) => w.id !== worker.id && w.active);
-  replace($("l-substitute"), el("option", {value: "", text: t("no_substitute")}),
-    ...others.map((w) => el("option", {value: w.id, text: w.name + " · "
-      + (w.grids || []).join(" ")})));
+  const options = others.map((w) => el("option", {value: w.id, text: w.name + " · "
+    + (w.grids || []).join(" ")}));
+  if (leave && leave.substitute_id && !others.some((w) => w.id === leave.substitute_id)) {
+    options.push(el("option", {value: leave.substitute_id, text: leave.substitute_name}));
+  }
+  replace($("l-substitute"), el("option", {value: "", text: t("no_substitute")}), ...options);
+  const form = $("leave-form");
+  form.elements.from.value = leave ? leave.starts_on : "";
+  form.elements.to.value = leave ? leave.ends_on || "" : "";
+  form.elements.substitute.value = leave && leave.substitute_id ? String(leave.substitute_id) : "";
+  form.elements.note.value = leave ? leave.note || "" : "";
   $("leave").hidden = false;
   $("l-from").focus();
+}
+
+function leavePath(leave) {
+  return PATH + "/" + leave.worker_id + "/leave/" + leave.id;
+}
+
+async function removeLeave(leave) {
+  if (!window.confirm(t("remove_leave_confirm"))) return;
+  try {
+    await api(leavePath(leave), {method: "DELETE", headers: {"If-Match": leave.etag}});
+    notice(t("saved"), "success");
+    reload();
+    drawCalendar();
+  } catch (err) {
+    notice(err.status === 412 ? t("changed_elsewhere") : err.message, "danger");
+    drawCalendar();
+  }
+}
+
+function drawLeaveRow(l) {
+  return el("tr", {"data-leave": l.id},
+    el("td", {text: l.name}), el("td", {text: l.starts_on}),
+    el("td", {text: l.ends_on || t("until_further_notice")}),
+    el("td", {text: l.substitute_name || t("no_substitute")}),
+    el("td", {className: "small", text: l.note || ""}),
+    el("td", {className: "text-nowrap"},
+      button(t("edit"), () => openLeave({id: l.worker_id, name: l.name}, l)),
+      button(t("remove_leave"), () => removeLeave(l), "text-danger")));
 }
 
 $("leave-cancel").addEventListener("click", () => { $("leave").hidden = true; });
 $("leave-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const body = values(event.target);
-  if (body.substitute) body.substitute = Number(body.substitute);
+  const body = values(event.target, Boolean(leaveEdit));
+  body.substitute = body.substitute ? Number(body.substitute) : null;
+  if (leaveEdit) Object.keys(body).forEach((k) => { if (body[k] === "") body[k] = null; });
   try {
-    await api(PATH + "/" + leaveFor.id + "/leave", {json: body});
+    if (leaveEdit) {
+      await api(leavePath(leaveEdit), {method: "PATCH", json: body,
+        headers: {"If-Match": leaveEdit.etag}});
+    } else {
+      await api(PATH + "/" + leaveFor.id + "/leave", {json: body});
+    }
     $("leave").hidden = true;
     notice(t("saved"), "success");
     reload();
     drawCalendar();
   } catch (err) {
-    notice(err.message, "danger");
+    notice(err.status === 412 ? t("changed_elsewhere") : err.message, "danger");
+    if (err.status === 412) { $("leave").hidden = true; drawCalendar(); }
   }
 });
 
@@ -166,6 +212,7 @@ async function drawCalendar() {
       el("div", {className: "people-cal-date", text: String(d)}), ...items));
   }
   replace($("calendar"), ...cells);
+  replace($("leave-list"), ...data.leave.map(drawLeaveRow));
 }
 
 $("month-prev").addEventListener("click", () => {
