@@ -70,6 +70,9 @@ def _assignee(at: str, off_hours: str) -> str:
 _OFF_HOURS = ("coalesce((SELECT oc.off_hours FROM categories oc WHERE oc.code = s.category),"
               " 'worker')")
 _ASSIGNEE = _assignee("s.reported_at", _OFF_HOURS)
+# Where the incident went, from the source row s and the assignee rule's row a.
+ROUTED_TO = ("CASE WHEN s.route_to = 'community_office' THEN 'community_office'"
+             " ELSE coalesce(a.routed_to, 'unassigned') END")
 
 _BOUNDARY = """
     SELECT g.id AS boundary_grid_id,
@@ -132,9 +135,7 @@ def routed_select(source: str, *, duplicates: bool = True) -> str:
                  else "SELECT NULL::bigint AS duplicate_of_id")
     return f"""
         SELECT s.*, loc.grid_id, loc.community_id, loc.state, loc.distance_m,
-               a.assignee_id,
-               CASE WHEN s.route_to = 'community_office' THEN 'community_office'
-                    ELSE coalesce(a.routed_to, 'unassigned') END AS routed_to,
+               a.assignee_id, {ROUTED_TO} AS routed_to,
                b.boundary_grid_id, b.boundary_distance_m, d.duplicate_of_id
           FROM {source}
          CROSS JOIN LATERAL ({locate}) loc

@@ -24,7 +24,13 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo.core.statuses import OPEN_SQL
-from geo.incidents.routing import assignee_rule, duplicates_sql, report_details, routed_select
+from geo.incidents.routing import (
+    ROUTED_TO,
+    assignee_rule,
+    duplicates_sql,
+    report_details,
+    routed_select,
+)
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
@@ -99,9 +105,7 @@ _ROUTE = """
     {routed}
     UNION ALL
     SELECT s.*, loc.grid_id, loc.community_id, 'covered', NULL::float8, a.assignee_id,
-           CASE WHEN s.route_to = 'community_office' THEN 'community_office'
-                ELSE coalesce(a.routed_to, 'unassigned') END,
-           NULL::int, NULL::float8, NULL::bigint
+           {routed_to}, NULL::int, NULL::float8, NULL::bigint
       FROM import_staging s
      CROSS JOIN LATERAL (SELECT CAST(s.in_grid AS int) AS grid_id,
                                 CAST(nullif(s.in_community, -1) AS int) AS community_id) loc
@@ -194,7 +198,7 @@ def route(conn: Connection, rules: dict) -> None:
     """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
     hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
     conn.execute(text(_ROUTE.format(routed=routed_select(hard, duplicates=False),
-                                    assignee=assignee_rule())), rules)
+                                    assignee=assignee_rule(), routed_to=ROUTED_TO)), rules)
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
