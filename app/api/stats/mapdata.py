@@ -10,7 +10,6 @@ from flask_login import current_user
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
 from app.api.stats import numbers as stats
-from app.api.stats import schemas
 from app.api.stats.schemas import (
     CaseloadMapQuery,
     CoverageMapQuery,
@@ -35,7 +34,6 @@ from geo.stats import classes, coverage, mapshapes
 blp = Blueprint("mapdata", __name__, url_prefix="/api/v1/map",
                 description="Data of the statistics map pages, for staff")
 
-BASEMAP_CRS = schemas.BASEMAP_CRS  # the crs a statistics map page may ask for
 CASELOAD_MEASURES = ("count", "per_1000", "open", "overdue")
 COVERAGE_MEASURES = ("households_per_member", "serving", "buildings_far",
                      "buildings_without_group")

@@ -79,10 +79,6 @@ TEXTS: dict[str, str] = dict([
 ])
 
 
-def _texts(lang: str) -> dict[str, str]:
-    return {key: pair[lang == "en"] for key, pair in TEXTS.items()}
-
-
 @bp.get("/map")
 @public
 def map_page():
