@@ -206,6 +206,9 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
     return [row for row, in conn.execute(text(_OUTSIDE_SCOPE), {"scope": sorted(scope)})]
 
 
+_ANALYZE_AFTER = 10_000  # rows inserted by one import before the statistics are refreshed
+
+
 def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
     """Insert the routed rows with their locations, then flag possible duplicates among
     ``suspects`` (the rows that may have one). Returns (ids inserted, rows routed): the
@@ -213,6 +216,11 @@ def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndar
     ids = np.array(conn.execute(text(_INSERT)).scalars().all(), np.int64)
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
     if len(ids) and len(suspects):
+        if len(ids) >= _ANALYZE_AFTER:
+            # The rows just inserted are invisible to autovacuum until commit: on a table
+            # that was small, the planner would take it for small and probe every suspect
+            # by a sequential scan (quadratic). ANALYZE samples this transaction's rows too.
+            conn.exec_driver_sql("ANALYZE incidents")
         conn.execute(text(duplicates_sql()), {"ids": suspects.tolist(), **rules})
     return ids, routed
 
