@@ -1,7 +1,8 @@
 """Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
 
 ``base`` holds the declarative base and the column helpers; ``places``, ``people``,
-``incidents``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers`` hold the tables.
+``incidents``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
+hold the tables.
 Importing this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
 ``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
 Codes follow the national pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
@@ -22,6 +23,15 @@ from app.models.boundaries import (
     CHANGE_STATUSES,
     BoundaryChange,
     BoundaryChangeGrid,
+)
+from app.models.field import (
+    NOTIFICATION_KINDS,
+    PATROL_STATES,
+    IncidentPhoto,
+    Notification,
+    Patrol,
+    PatrolGrid,
+    PatrolPoint,
 )
 from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.incidents import (
@@ -59,6 +69,8 @@ from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRa
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "JOB_STATES", "ImportJob", "ImportPreset",
+    "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
+    "PatrolGrid", "PatrolPoint",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",

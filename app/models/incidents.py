@@ -8,6 +8,7 @@ name the same tuples.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    Uuid,
     func,
     text,
 )
@@ -66,6 +68,11 @@ class Incident(Base):
               postgresql_where=text("duplicate_of_id IS NOT NULL")),
         Index("ix_incidents_merged_into_id", "merged_into_id",
               postgresql_where=text("merged_into_id IS NOT NULL")),
+        # A problem reported from the field app: a repeat of the same report is a no-op.
+        Index("uq_incidents_client_id", "client_id", unique=True,
+              postgresql_where=text("client_id IS NOT NULL")),
+        Index("ix_incidents_patrol_id", "patrol_id",
+              postgresql_where=text("patrol_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -93,6 +100,10 @@ class Incident(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Reported from the field app (app.models.field): its client-generated id; the patrol.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", use_alter=True,
+                                                             name="fk_incidents_patrol_id"))
 
 
 class IncidentLocation(Base):
@@ -127,7 +138,12 @@ class IncidentEvent(Base):
     """Append-only history of every change to an incident."""
 
     __tablename__ = "incident_events"
-    __table_args__ = (Index("ix_incident_events_incident_id", "incident_id"),)
+    __table_args__ = (
+        Index("ix_incident_events_incident_id", "incident_id"),
+        # An action sent from the field app: sent twice (offline queue, retries), done once.
+        Index("uq_incident_events_client_id", "client_id", unique=True,
+              postgresql_where=text("client_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
@@ -139,6 +155,12 @@ class IncidentEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     details = mapped_column(JSONB)  # what else changed: grid moved, assignee, merge target
+    # From the field app: the action's client-generated id, and the phone's GPS fix when it was
+    # taken (with its accuracy and its distance from the incident, for whoever verifies).
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    fix = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    fix_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    fix_distance_m: Mapped[float | None] = mapped_column(Float)
 
 
 class Category(Base):
@@ -167,6 +189,9 @@ class Category(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # May its incidents appear on public routes (coarsened)? Not unless an admin says so.
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Does resolving need evidence (at least one photo) from the field app?
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=text("false"))
 
 
 class Holiday(Base):
