@@ -37,7 +37,7 @@ def policy(nonce: str | None, tile_origins: str) -> str:
         # Leaflet and Folium's tooltips set style attributes; attributes cannot run code.
         "style-src-attr 'unsafe-inline'",
         f"img-src 'self' data: {tile_origins}".rstrip(), "font-src 'self' data:",
-        "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
+        "connect-src 'self'", "worker-src 'self'", "object-src 'none'", "base-uri 'none'",
         "form-action 'self'", "frame-ancestors 'none'"))
 
 
@@ -46,6 +46,13 @@ def policy(nonce: str | None, tile_origins: str) -> str:
 # responses).
 NOT_A_PAGE = ("default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'none'")
+
+
+# The /work app's service worker (app/web/work/pwa.py) runs under the policy of its own
+# script's response: it fetches from this server and nothing else.
+SERVICE_WORKER = ("default-src 'none'; connect-src 'self'; script-src 'none'; "
+                  "object-src 'none'; base-uri 'none'; form-action 'none'; "
+                  "frame-ancestors 'none'")
 
 
 def security_headers(app: Flask, nonce: str | None, secure: bool,
@@ -66,9 +73,12 @@ def security_headers(app: Flask, nonce: str | None, secure: bool,
 
 def _add_headers(response: Response) -> Response:
     # On every response, the public lookup included: kept to a few list appends.
+    own = response.headers.get("Content-Security-Policy")  # the service worker's
     response.headers.extend(security_headers(current_app, g.get("csp_nonce"),
                                              request.is_secure,
                                              response.mimetype == "text/html"))
+    if own:
+        response.headers["Content-Security-Policy"] = own
     user = g.get("_login_user")
     if getattr(user, "is_authenticated", False) and "Cache-Control" not in response.headers:
         # What a signed-in caller sees (a new password, a token's secret, people's
