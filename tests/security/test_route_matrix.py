@@ -177,6 +177,9 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/plans"): ("grids:read", 200),
     ("GET", "/plans/<int:plan_id>"): ("grids:read", 200),
     ("GET", "/static/<path:filename>"): (OPEN, 200),
+    ("GET", "/work"): ("grids:read", 200),
+    ("GET", "/work/manifest.webmanifest"): (OPEN, 200),
+    ("GET", "/work/sw.js"): (OPEN, 200),
 }
 
 MARK = "MARK2"  # in every private row of community 2
