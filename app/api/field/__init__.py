@@ -1,0 +1,2 @@
+"""The field app's API (issue 20): a grid worker's tasks and grids, evidence photos and
+in-app notifications (``tasks``, ``notifications``); patrols in ``patrols``."""
