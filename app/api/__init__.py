@@ -13,6 +13,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import audit, document, health
+    from app.api.field import patrols
     from app.api.incidents import categories, import_presets, imports, queue, reports
     from app.api.layers import exports
     from app.api.people import access, departments, party, rosters, workers
@@ -26,5 +27,5 @@ def init_app(app: Flask) -> None:
                    import_presets,
                    categories, audit, exports, outlines, reports, drafts, review,
                    plan_buildings, shapes, auto, numbers, mapdata, workers, party,
-                   departments, rosters, access):
+                   departments, rosters, access, patrols):
         document.api.register_blueprint(module.blp)
