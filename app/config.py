@@ -75,6 +75,8 @@ class Defaults:
     TILES_ATTRIBUTION = ""
 
     ASSIGN_SNAP_METERS = 50.0
+    # Patrol coverage (/patrols): a grid no patrol walked in this many days is idle.
+    PATROL_IDLE_DAYS = 7
     # Incidents within this distance of another grid are flagged for the dispatcher.
     BOUNDARY_METERS = 20.0
     # Same category, this close and this recent, open: flagged as a possible duplicate.

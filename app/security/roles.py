@@ -11,13 +11,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Everything, including accounts, tokens and the audit log.
     "admin": frozenset(READ_STAFF | {"grids:write", "plans:write", "incidents:write",
                                      "incidents:reporter", "incidents:work", "users:admin",
-                                     "audit:read", "people:manage"}),
+                                     "audit:read", "people:manage", "patrols:supervise"}),
     # Redraws grid boundaries and edits grid details.
     "planner": frozenset(READ_STAFF | {"grids:write", "plans:write"}),
     # Takes in, routes and follows incidents (every workflow action: incidents:work with
-    # incidents:write); sees reporters' contact details.
+    # incidents:write); sees reporters' contact details; supervises the workers' patrols.
     "dispatcher": frozenset(READ_STAFF | {"incidents:write", "incidents:reporter",
-                                          "incidents:work"}),
+                                          "incidents:work", "patrols:supervise"}),
     # A grid worker: works the incidents assigned to them (start, resolve, return, note);
     # field:work: the field app's own reads (my tasks, my grids, my notifications), for an
     # account linked to a grid member (users.grid_member_id).
@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Reads maps, incidents (without reporters' details) and statistics.
     "viewer": frozenset(READ_STAFF),
     # A community office's administrator: the people (workers, party members, departments)
-    # of the communities the account is limited to, and the staff reads.
-    "community_admin": frozenset(READ_STAFF | {"people:manage"}),
+    # of the communities the account is limited to, their workers' patrols, and the staff
+    # reads.
+    "community_admin": frozenset(READ_STAFF | {"people:manage", "patrols:supervise"}),
 }

@@ -1,2 +1,3 @@
 """The field app's API (issue 20): a grid worker's tasks and grids, evidence photos and
-in-app notifications (``tasks``, ``notifications``); patrols in ``patrols``."""
+in-app notifications (``tasks``, ``notifications``); patrols in ``patrols`` (with their
+parameters in ``patrol_schemas``). Over ``geo.field``."""

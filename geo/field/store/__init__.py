@@ -4,5 +4,6 @@
 - :mod:`.tasks`: a worker's tasks and grids (h-fapi);
 - :mod:`.notifications`: the in-app notifications.
 
-Patrols keep theirs in :mod:`.patrols`.
+Patrols keep theirs in :mod:`.patrols`, and the supervisors' coverage page its counts in
+:mod:`.coverage`.
 """
