@@ -22,7 +22,8 @@ RECORD_METERS = 20  # ... or as soon as the worker has moved this far
 BATCH_POINTS = 10  # patrol points per queued upload (and at the patrol's end)
 MAX_PHOTOS = 6
 PHOTO_EDGE = 1600  # px, the longer side of a photo the phone sends
-PHOTO_QUALITY = 0.8  # JPEG
+PHOTO_QUALITY = 0.8  # JPEG; lower, in steps, for a photo that would be above PHOTO_BYTES
+PHOTO_BYTES = 400_000  # what one photo may weigh leaving the phone (issue 20)
 
 # key → message (Chinese msgid, the key its context; English in app/translations)
 TEXTS: dict[str, str] = dict([
@@ -98,6 +99,7 @@ def app_page():
     script = {"lang": lang(), "texts": t, "recordSeconds": RECORD_SECONDS,
               "recordMeters": RECORD_METERS, "batchPoints": BATCH_POINTS,
               "maxPhotos": MAX_PHOTOS, "photoEdge": PHOTO_EDGE,
-              "photoQuality": PHOTO_QUALITY, "worker": current_user.grid_member_id,
+              "photoQuality": PHOTO_QUALITY, "photoBytes": PHOTO_BYTES,
+              "worker": current_user.grid_member_id,
               "sw": url_for("work.service_worker"), "scope": url_for("work.app_page")}
     return render_template("work.html", t=t, script=script)

@@ -15,7 +15,9 @@
 const DB_NAME = "gridmap-work";
 const QUEUE = "outbox";
 const IDS = "ids";
-const RETRY_MS = 30000;
+// navigator.onLine and its events are not to be trusted (a captive Wi-Fi, a page served
+// from the service worker's copy): a failed send is what says offline, a timer retries
+const RETRY_MS = 10000;
 // 4xx answers that sending again cannot change; the rest (401, 408, 429) are not final
 const NOT_FINAL = new Set([401, 408, 429]);
 
@@ -122,6 +124,7 @@ export async function openOutbox(opts) {
       }
       tx.objectStore(QUEUE).delete(item.seq);
       await new Promise((resolve) => { tx.oncomplete = resolve; tx.onerror = resolve; });
+      await changed();
       if (opts.onSent) opts.onSent(item, answer.data);
       return true;
     }

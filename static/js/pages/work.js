@@ -60,7 +60,7 @@ function drawBanner(state) {
   const n = state.waiting.length;
   let text;
   if (state.signedOut) text = t("signed_out");
-  else if (state.offline || !navigator.onLine) {
+  else if (state.offline || !navigator.onLine) {  // offline: a send failed, or the browser says
     text = t("offline") + (n ? " · " + fmt(t("waiting"), {n}) : "");
   } else if (n) text = state.sending ? t("syncing") + " " + fmt(t("waiting"), {n})
     : fmt(t("waiting"), {n});
@@ -87,8 +87,11 @@ function dismissButton(item, ctx) {
   return button;
 }
 
-function registerWorker() {
+/* The worker keeps the shell; once it controls the page, my tasks and grids are read
+   again through it, so that a copy is there for offline use. */
+function registerWorker(ctx) {
   if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("controllerchange", () => ctx.tasks.load());
   navigator.serviceWorker.register(config.sw, {scope: config.scope}).catch(() => {});
 }
 
@@ -123,7 +126,7 @@ async function main() {
     }
   });
   window.addEventListener("online", () => outbox.flush());
-  registerWorker();
+  registerWorker(ctx);
   ctx.tasks.load();
   ctx.messages.load();
   window.gridmapWork = ctx;  // tests and the browser's console reach the app here

@@ -4,7 +4,7 @@
  * photos, where I am); the day's log. The patrol lives in localStorage while it runs, so a
  * reload carries on; its server id may not be known yet (started offline): the outbox's
  * items name it by the start's client_id (`ref`). */
-import {api, query} from "../lib/http.js";
+import {api} from "../lib/http.js";
 import {$, el, replace} from "../lib/dom.js";
 import {dateTime, number} from "../lib/format.js";
 import {fmt, lang, t} from "../lib/i18n.js";
@@ -19,12 +19,6 @@ function meters(a, b) {
   const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
   const y = (b.lat - a.lat) * rad;
   return Math.sqrt(x * x + y * y) * EARTH;
-}
-
-function today() {
-  const d = new Date();
-  return [d.getFullYear(), String(d.getMonth() + 1).padStart(2, "0"),
-          String(d.getDate()).padStart(2, "0")].join("-");
 }
 
 function kept() {
@@ -160,7 +154,7 @@ export function patrolView(ctx) {
     if (files.length > cfg.maxPhotos) { ctx.notice(t("photos_too_many"), true); return; }
     $("report-send").disabled = true;
     try {
-      const photos = files.length ? await shrinkAll(files, cfg.photoEdge, cfg.photoQuality) : [];
+      const photos = files.length ? await shrinkAll(files, cfg.photoEdge, cfg.photoQuality, cfg.photoBytes) : [];
       const fix = s.fix || await ctx.position(0);
       const fields = {client_id: newId(), category, description,
                       lon: fix ? Number(fix.lon.toFixed(7)) : null,
@@ -182,22 +176,20 @@ export function patrolView(ctx) {
   }
 
   function logRow(p) {
-    const km = number((p.distance_m || 0) / 1000, 2);
-    const problems = p.reports ?? p.problems ?? (p.incidents || []).length;
     const grids = (p.grids || []).map((g) => g.name || g.code).join("、");
     return el("li", {className: "wk-item", "data-patrol": p.id},
       fmt(t("patrol_row"), {from: dateTime(p.started_at, "short"),
                             to: p.finished_at ? dateTime(p.finished_at, "short")
                               : t("patrol_open"),
-                            km, problems: Array.isArray(problems) ? problems.length
-                              : problems || 0}),
+                            km: number((p.distance_m || 0) / 1000, 2),
+                            problems: (p.problems || []).length}),
       grids ? el("small", {className: "wk-muted"}, t("patrol_grids") + grids) : null);
   }
 
   async function load() {
     draw();
     try {
-      const data = await api("/api/v1/me/patrols?" + query({date: today()}));
+      const data = await api("/api/v1/me/patrols");  // today in the city's time zone
       const patrols = data.patrols || [];
       replace($("patrol-log"), ...(patrols.length ? patrols.map(logRow)
         : [el("li", {className: "wk-item wk-muted"}, t("patrol_log_empty"))]));

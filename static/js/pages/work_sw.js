@@ -12,10 +12,14 @@ const SHELL_CACHE = "work-shell-" + VERSION;
 const DATA_CACHE = "work-data";
 const PAGE = SHELL[0];
 const MATCH = {ignoreVary: true};
+// read on install, so that the first visit leaves a copy for offline use
+const PREFETCH = ["/api/v1/me/tasks", "/api/v1/me/grids", "/api/v1/categories"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE)
     .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, {cache: "reload"}))))
+    .then(() => Promise.all(PREFETCH.map((url) => networkFirst(new Request(url), DATA_CACHE)
+      .catch(() => null))))
     .then(() => self.skipWaiting()));
 });
 

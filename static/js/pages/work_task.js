@@ -16,6 +16,7 @@ import {categoryName, distanceText} from "./work_tasks.js";
 
 const WORKER_ACTIONS = ["start", "resolve", "return", "note"];
 const NOTE_REQUIRED = new Set(["return", "note"]);
+const LEAVING = new Set(["resolve", "return"]);  // after these the task is no longer mine
 // what the phone shows after its own action, before the server has it
 const AFTER = {start: {status: "in_progress", actions: ["resolve", "return", "note"]}};
 
@@ -57,9 +58,10 @@ export function taskView(ctx) {
 
   async function drawLinks(task) {
     const label = "#" + task.id + " " + categoryName(task);
+    const at = Number(task.lat).toFixed(6) + "," + Number(task.lon).toFixed(6);
     const links = [el("a", {className: "wk-btn wk-btn-small", id: "open-geo",
-                            href: `geo:${task.lat},${task.lon}?q=${task.lat},${task.lon}`
-                                  + `(${encodeURIComponent(label)})`}, t("open_geo"))];
+                            href: `geo:${at}?q=${at}(${encodeURIComponent(label)})`},
+                      t("open_geo"))];
     try {
       const [lon, lat] = await shift(task.lon, task.lat, "wgs84", "gcj02");
       const q = new URLSearchParams({position: lon.toFixed(6) + "," + lat.toFixed(6),
@@ -116,11 +118,12 @@ export function taskView(ctx) {
   function drawActions(task) {
     const names = (task.actions || []).filter((a) => WORKER_ACTIONS.includes(a));
     const waiting = ctx.pending.get(task.id);
+    const leaving = Boolean(waiting) && LEAVING.has(waiting.action);  // only a note then
     replace($("task-actions"), ...names.map((name) => {
       const b = el("button", {type: "button", className: "wk-btn"
                                 + (name === "resolve" ? " wk-btn-primary" : ""),
-                              "data-action": name, disabled: Boolean(waiting)
-                                && name !== "note"}, t("act_" + name));
+                              "data-action": name, disabled: leaving && name !== "note"},
+                   t("act_" + name));
       b.addEventListener("click", () => (name === "start" ? act("start") : openForm(name)));
       return b;
     }));
@@ -136,12 +139,21 @@ export function taskView(ctx) {
     drawHistory(null);
     drawLinks(task);
     drawMap(task);
+    await refresh(task);
+  }
+
+  /* The incident as the server has it now: details, history, photos, actions. */
+  async function refresh(task) {
     try {
       s.detail = await api("/api/v1/incidents/" + task.id);
     } catch { return; }  // offline and never opened: what the task list knew
     if (s.task !== task) return;
+    if (!ctx.pending.get(task.id)) {
+      Object.assign(task, {status: s.detail.status, actions: s.detail.allowed_actions});
+    }
     drawDetails(task, s.detail);
     drawHistory(s.detail);
+    drawActions(task);
   }
 
   function openForm(name) {
@@ -168,7 +180,7 @@ export function taskView(ctx) {
       return;
     }
     try {
-      s.photos = await shrinkAll(files, cfg.photoEdge, cfg.photoQuality);
+      s.photos = await shrinkAll(files, cfg.photoEdge, cfg.photoQuality, cfg.photoBytes);
     } catch {
       s.photos = [];
       ctx.notice(t("photo_bad"), true);
@@ -187,7 +199,7 @@ export function taskView(ctx) {
                     note: note || null, lon: fix ? fix.lon.toFixed(7) : null,
                     lat: fix ? fix.lat.toFixed(7) : null,
                     accuracy: fix ? Math.round(fix.accuracy * 10) / 10 : null};
-    const item = {kind: "action", incident: task.id, label: t("act_" + name) + " · #" + task.id,
+    const item = {kind: "action", action: name, incident: task.id, label: t("act_" + name) + " · #" + task.id,
                   url: `/api/v1/incidents/${task.id}/actions`};
     if (photos && photos.length) Object.assign(item, {fields, files: photos});
     else {
@@ -236,7 +248,7 @@ export function taskView(ctx) {
   $("act-cancel").addEventListener("click", () => { $("act-form").hidden = true; });
   $("task-back").addEventListener("click", () => { ctx.show("tasks"); ctx.tasks.load(); });
   ctx.onSent((item) => {
-    if (s.task && item.incident === s.task.id && !$("view-task").hidden) open(s.task);
+    if (s.task && item.incident === s.task.id && !$("view-task").hidden) refresh(s.task);
   });
   return {open, grids};
 }

@@ -22,7 +22,7 @@ function ordered(tasks) {
 }
 
 export function categoryName(task) {
-  return (lang() === "en" ? task.category_name : task.category) || task.category;
+  return (lang() === "en" ? task.category_name_en : task.category) || task.category;
 }
 
 /* ctx: the shell's helpers (pages/work.js). */
