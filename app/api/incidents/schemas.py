@@ -216,6 +216,9 @@ class Category(Body):
     public = raw("true: residents may report in it and its incidents are listed on the "
                  "public Open311 reads (coarsened); false for a new category unless given",
                  type="boolean", nullable=False)
+    evidence_required = raw("true: resolving needs at least one photo from the field app "
+                            "(false for a new category unless given)", type="boolean",
+                            nullable=False)
 
 
 class Day(Body):
