@@ -13,6 +13,7 @@ from app.api.field.tasks import NOT_A_WORKER
 from app.extensions import db
 from app.plumbing.readdb import read_primary
 from app.security.auth import require
+from app.web.i18n import lang
 from geo.core.errors import InvalidInput
 from geo.field import notifications, tasks
 
@@ -27,8 +28,9 @@ TEXTS = {
 }
 
 
-def _text(item: dict) -> str:
-    category = (item.get("details") or {}).get("category") or ""
+def _text(item: dict, english: bool) -> str:
+    details = item.get("details") or {}
+    category = (english and details.get("category_en")) or details.get("category") or ""
     return str(TEXTS[item["kind"]]) % {"id": item["incident_id"], "category": category}
 
 
@@ -46,14 +48,11 @@ def my_notifications(args):
     member = current_user.grid_member_id
     found = read_primary(lambda conn: (tasks.worker(conn, member),
                                        notifications.items(conn, current_user.id))[1])
-    locale = {"en": "en", "zh": "zh_CN"}.get(args.get("lang") or "")
-    for item in found["items"]:
-        if locale:
-            with force_locale(locale):
-                item["text"] = _text(item)
-        else:
-            item["text"] = _text(item)
-        item.pop("details")
+    wanted = args.get("lang") or lang()
+    with force_locale("en" if wanted == "en" else "zh_CN"):
+        for item in found["items"]:
+            item["text"] = _text(item, wanted == "en")
+            item.pop("details")
     return jsonify(found)
 
 

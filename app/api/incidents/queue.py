@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.field.tasks import may_read
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.plumbing.readdb import read, write_statements
 from app.security import audit
 from app.security.auth import require
-from geo.core.errors import Forbidden, NotFound
+from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.field import actions, evidence
 from geo.field.store import photos as photo_store
 from geo.incidents import intake, workflow
@@ -195,9 +196,7 @@ def act_on_incident(args, body, form, incident_id: int):
         raise Forbidden("your account is not linked to a grid worker, so no incident is "
                         "assigned to it")
     multipart = request.mimetype == "multipart/form-data"
-    uploads = form.pop("photos", []) if multipart else []
-    photos = evidence.check_photos([u.read(_max_photo() + 1) for u in uploads],
-                                   _max_photo()) if uploads else []
+    photos = _photos(form.pop("photos", [])) if multipart else []
     action = workflow.check_action(form if multipart else body, len(photos))
     conn = db.session.connection()
     done = actions.act(conn, incident_id, action, actor, photos,
@@ -208,5 +207,11 @@ def act_on_incident(args, body, form, incident_id: int):
     return jsonify({**found, "repeated": done.repeated})
 
 
-def _max_photo() -> int:
-    return current_app.config["PHOTO_MAX_BYTES"]
+def _photos(uploads: list) -> list[evidence.CleanPhoto]:
+    """The form's photos, read (each to PHOTO_MAX_BYTES) and cleaned; none: []."""
+    if not uploads:
+        return []
+    if not all(isinstance(u, FileStorage) for u in uploads):
+        raise InvalidInput("'photos' must be files (multipart file parts)", param="photos")
+    cap = current_app.config["PHOTO_MAX_BYTES"]
+    return evidence.check_photos([u.read(cap + 1) for u in uploads], cap)

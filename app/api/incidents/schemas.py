@@ -109,8 +109,8 @@ class Report(Body):
 class Action(Body):
     """A workflow action; checked by ``geo.incidents.workflow.check_action``."""
 
-    action = raw("", type="string", enum=list(workflow.TRANSITIONS), nullable=False,
-                 required=True)
+    # Required, but checked by check_action: the route takes this body or the form.
+    action = raw("required", type="string", enum=list(workflow.TRANSITIONS), nullable=False)
     note = raw("why (needed by reject, return, reopen, merge)", type="string",
                maxLength=workflow.MAX_NOTE)
     assignee = raw("dispatch: the grid worker id", type="integer")
@@ -128,7 +128,8 @@ class Action(Body):
 class ActionForm(Query):
     """An action as multipart/form-data: the fields of ``Action`` and 1–6 ``photos``."""
 
-    action = fields.String(metadata={"enum": list(workflow.TRANSITIONS)})
+    action = fields.String(metadata={"enum": list(workflow.TRANSITIONS),
+                                     "description": "required"})
     note = fields.String(metadata={"maxLength": workflow.MAX_NOTE})
     assignee = fields.Integer(strict=False)
     grid = fields.String()
@@ -215,6 +216,9 @@ class Category(Body):
     public = raw("true: residents may report in it and its incidents are listed on the "
                  "public Open311 reads (coarsened); false for a new category unless given",
                  type="boolean", nullable=False)
+    evidence_required = raw("true: resolving needs at least one photo from the field app "
+                            "(false for a new category unless given)", type="boolean",
+                            nullable=False)
 
 
 class Day(Body):

@@ -13,9 +13,10 @@ def for_worker(conn: Connection, member_id: int, kind: str, incident_id: int) ->
     """One notification for each active account linked to grid member ``member_id``."""
     return conn.execute(text(
         "INSERT INTO notifications (user_id, kind, incident_id, details)"
-        " SELECT u.id, :kind, i.id, jsonb_build_object('category', i.category)"
-        " FROM users u, incidents i WHERE u.grid_member_id = :member AND u.active"
-        " AND i.id = :incident"),
+        " SELECT u.id, :kind, i.id, jsonb_build_object('category', i.category,"
+        " 'category_en', c.name_en)"
+        " FROM users u, incidents i LEFT JOIN categories c ON c.code = i.category"
+        " WHERE u.grid_member_id = :member AND u.active AND i.id = :incident"),
         {"kind": kind, "member": member_id, "incident": incident_id}).rowcount
 
 
@@ -26,8 +27,10 @@ def due_soon(conn: Connection, within: dt.timedelta) -> int:
         INSERT INTO notifications (user_id, kind, incident_id, key, details)
         SELECT u.id, 'due_soon', i.id, i.id || '@' || to_char(i.due_at AT TIME ZONE 'UTC',
                                                              'YYYY-MM-DD"T"HH24:MI:SS'),
-               jsonb_build_object('category', i.category, 'due_at', i.due_at)
+               jsonb_build_object('category', i.category, 'category_en', c.name_en,
+                                  'due_at', i.due_at)
           FROM incidents i JOIN users u ON u.grid_member_id = i.assignee_id AND u.active
+          LEFT JOIN categories c ON c.code = i.category
          WHERE i.status IN {OPEN_SQL} AND i.due_at > now()
            AND i.due_at <= now() + CAST(:within AS interval)
         ON CONFLICT (user_id, kind, key) WHERE key IS NOT NULL DO NOTHING"""),
