@@ -34,7 +34,7 @@ from app.api.fields import NoQuery
 from app.extensions import db
 from app.plumbing.readdb import read
 from app.security.auth import require
-from geo.core.errors import Forbidden, NotFound
+from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.field import coverage, evidence, patrol_reports, patrols
 from geo.field.store import patrols as store
 from geo.incidents import intake
@@ -135,17 +135,30 @@ def report_problem(args, body, form, patrol_id: int):
     rules = intake.Rules.from_config(cfg)
     cats, cal = intake.settings(conn, rules)
     fields = form if request.mimetype == "multipart/form-data" else body
+    files = _uploads()
     report = patrol_reports.check(fields, cats, _now(), cfg["SERVICE_AREA"])
     found = patrol_reports.existing(conn, report, patrol["id"])
     if found is not None:
         return jsonify(patrol_reports.answer(conn, found, True))
-    files = [f.read(evidence.MAX_UPLOAD_BYTES + 1) for f in request.files.getlist("photos")]
     photos = evidence.check_photos(files) if files else []
     incident_id = patrol_reports.file(conn, report, patrol, cats, rules, cal, photos,
                                       actor=current_user.username, user_id=current_user.id)
     answer = patrol_reports.answer(conn, incident_id, False)
     db.session.commit()
     return jsonify(answer), 201
+
+
+def _uploads() -> list[bytes]:
+    """The form's photos as sent (none is fine), each upload closed once read."""
+    if unknown := sorted(set(request.files) - {"photos"}):
+        raise InvalidInput(f"unknown file field(s) {', '.join(unknown)}; only 'photos'",
+                           param=unknown[0])
+    uploads = request.files.getlist("photos")
+    try:
+        return [f.read(evidence.MAX_UPLOAD_BYTES + 1) for f in uploads]
+    finally:
+        for upload in uploads:
+            upload.close()
 
 
 @blp.route("/me/patrols", methods=["GET"])
