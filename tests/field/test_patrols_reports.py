@@ -9,6 +9,8 @@ import uuid
 import pytest
 from PIL import Image
 from sqlalchemy import text
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import stream_encode_multipart
 
 from tests.field.patrol_support import started, worker_headers
 from tests.field.photos import camera_jpeg, small_png
@@ -30,6 +32,19 @@ def problem(x: float = 4.5, y: float = 1.5, **extra) -> dict:
 
 def report(client, headers, patrol: int, body: dict):
     return client.post(f"/api/v1/patrols/{patrol}/reports", headers=headers, json=body)
+
+
+def post_form(client, headers, patrol: int, fields: dict):
+    """A multipart post encoded in memory (the test client spools a large one to a
+    temporary file it never closes)."""
+    items = MultiDict()
+    for key, value in fields.items():
+        for one in value if isinstance(value, list) else [value]:
+            items.add(key, FileStorage(one[0], one[1]) if isinstance(one, tuple) else one)
+    stream, length, boundary = stream_encode_multipart(items, use_tempfile=False)
+    return client.post(f"/api/v1/patrols/{patrol}/reports", headers=headers,
+                       input_stream=stream, content_length=length,
+                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def count(conn, table: str) -> int:
@@ -98,8 +113,7 @@ def test_a_report_with_photos_as_a_form(client, zhang, conn):
     sent = {k: str(v) for k, v in problem().items()}
     sent["photos"] = [(io.BytesIO(camera_jpeg()), "IMG_1.jpg"),
                       (io.BytesIO(small_png()), "IMG_2.png")]
-    response = client.post(f"/api/v1/patrols/{patrol}/reports", headers=zhang, data=sent,
-                           content_type="multipart/form-data")
+    response = post_form(client, zhang, patrol, sent)
     assert response.status_code == 201, response.get_json()
     stored = conn.execute(text("SELECT incident_id, event_id, photo FROM incident_photos"
                                " ORDER BY id")).all()
@@ -113,7 +127,6 @@ def test_a_bad_photo_refuses_the_report(client, zhang, conn):
     patrol = started(client, zhang)
     sent = {k: str(v) for k, v in problem().items()}
     sent["photos"] = [(io.BytesIO(b"%PDF-1.4 not a photo"), "a.pdf")]
-    response = client.post(f"/api/v1/patrols/{patrol}/reports", headers=zhang, data=sent,
-                           content_type="multipart/form-data")
+    response = post_form(client, zhang, patrol, sent)
     assert response.status_code == 415
     assert count(conn, "incidents") == 0 and count(conn, "incident_photos") == 0
