@@ -115,6 +115,9 @@ class Defaults:
     # is re-encoded), reports per client address (on top of RATELIMIT_PUBLIC), the least
     # and most time between opening the report form and sending it (seconds).
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    # The field app: an action whose GPS fix is farther than this from the incident
+    # (metres) is flagged ``far`` in its history, for the dispatcher to see.
+    RESOLVE_FAR_METERS = 200
     RATELIMIT_REPORT = "20 per day"
     REPORT_MIN_SECONDS = 3
     REPORT_FORM_MAX_AGE = 6 * 3600

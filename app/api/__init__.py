@@ -13,7 +13,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.api import audit, document, health
-    from app.api.field import patrols
+    from app.api.field import notifications, patrols, tasks
     from app.api.incidents import categories, import_presets, imports, queue, reports
     from app.api.layers import exports
     from app.api.people import access, departments, party, rosters, workers
@@ -27,5 +27,6 @@ def init_app(app: Flask) -> None:
                    import_presets,
                    categories, audit, exports, outlines, reports, drafts, review,
                    plan_buildings, shapes, auto, numbers, mapdata, workers, party,
-                   departments, rosters, access, patrols):
+                   departments, rosters, access, tasks, notifications,
+                   patrols):
         document.api.register_blueprint(module.blp)

@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import Response
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 GEOJSON = "application/geo+json"
 NOT_JSON = ("multipart/form-data", "application/x-www-form-urlencoded", "text/csv")
@@ -41,6 +42,12 @@ class Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": None, "querystring": None}
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        """``location="multipart"``: a form's fields and files as one mapping, so that one
+        schema declares (and documents) both."""
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
     def _raw_load_json(self, req):
         if req.mimetype in NOT_JSON:  # the route's form or CSV alternative
@@ -51,6 +58,9 @@ class Parser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data"}
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         """smorest documents one request body; a route that takes JSON or a form (each

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
         assign,
         boundaries,
         demo,
+        field,
         incidents,
         jobs,
         layers,
@@ -27,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(boundaries.boundaries)
     app.cli.add_command(people.people)
     app.cli.add_command(jobs.jobs)
+    app.cli.add_command(field.field)

@@ -18,8 +18,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # incidents:write); sees reporters' contact details; supervises the workers' patrols.
     "dispatcher": frozenset(READ_STAFF | {"incidents:write", "incidents:reporter",
                                           "incidents:work", "patrols:supervise"}),
-    # A grid worker: works the incidents assigned to them (start, resolve, return, note).
-    "member": frozenset({"grids:read", "incidents:read", "incidents:work"}),
+    # A grid worker: works the incidents assigned to them (start, resolve, return, note);
+    # field:work: the field app's own reads (my tasks, my grids, my notifications), for an
+    # account linked to a grid member (users.grid_member_id).
+    "member": frozenset({"grids:read", "incidents:read", "incidents:work", "field:work"}),
     # Reads maps, incidents (without reporters' details) and statistics.
     "viewer": frozenset(READ_STAFF),
     # A community office's administrator: the people (workers, party members, departments)

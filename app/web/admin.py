@@ -136,7 +136,8 @@ def save_category():
     form = request.form
     fields = {"name_en": form.get("name_en", "").strip() or None,
               "clock": form.get("clock", ""), "route_to": form.get("route_to", ""),
-              "active": form.get("active") == "on", "public": form.get("public") == "on"}
+              "active": form.get("active") == "on", "public": form.get("public") == "on",
+              "evidence_required": form.get("evidence_required") == "on"}
     try:
         for key in ("response_hours", "resolve_hours"):
             fields[key] = float(form.get(key, ""))

@@ -44,7 +44,11 @@ def check_photos(files: Sequence[bytes], max_bytes: int = MAX_UPLOAD_BYTES
 
 
 def _clean(data: bytes, max_bytes: int) -> CleanPhoto:
-    jpeg = clean_photo(data, max_bytes)
+    try:
+        jpeg = clean_photo(data, max_bytes)
+    except InvalidInput as err:
+        err.param = "photos"  # the field's name in this form
+        raise
     with Image.open(io.BytesIO(jpeg)) as image:
         width, height = image.size
         if len(jpeg) > TARGET_BYTES:

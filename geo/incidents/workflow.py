@@ -13,6 +13,13 @@ Every action writes one ``incident_events`` row (merges write one on each incide
 takes the incident's row lock first, so two dispatchers acting at once are serialised and
 the second meets the new status: an action that is no longer allowed raises
 ``IllegalTransition`` (HTTP 409) listing the actions that are.
+
+From the field app an action may also carry (``geo.incidents.field_input``) a client id
+(a repeat, even one racing the first, is answered with the first's event and changes
+nothing: the repeat is looked up under the row lock the first held), a GPS fix (its
+distance to the incident recorded, ``far`` flagged), the status the phone saw (moved on:
+409 with ``conflict``) and photos (counted here: resolving in a category with
+``evidence_required`` needs one; stored by ``geo.field``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
+from geo.incidents import field_input
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -44,8 +52,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 NOTE_REQUIRED = ("reject", "return", "reopen", "merge")
 # What a grid worker (role member) may do, on incidents assigned to them.
 WORKER_ACTIONS = ("start", "resolve", "return", "note")
-ACTION_FIELDS = ("action", "note", "assignee", "grid", "into")
+ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", *field_input.FIELDS)
 MAX_NOTE = 2000
+FAR_M = 200.0  # the default of RESOLVE_FAR_METERS
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,18 @@ class Actor:
     scope: frozenset[int] | None  # community ids; None = all
     dispatcher: bool  # may take every action
     worker_id: int | None = None  # the grid member a worker account is
+
+
+@dataclass(frozen=True)
+class Done:
+    """An action applied (or found applied: ``repeated``): its event and what it changed."""
+
+    event_id: int
+    repeated: bool
+    action: str
+    from_status: str
+    to_status: str
+    assignee_id: int | None  # after the action
 
 
 def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
@@ -68,7 +89,8 @@ def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
     return [a for a in names if status in TRANSITIONS[a][0]]
 
 
-def check_action(body) -> dict:
+def check_action(body, photos: int = 0) -> dict:
+    """A checked action request; ``photos``: how many (checked) photos come with it."""
     if not isinstance(body, dict):
         raise InvalidInput("send a JSON object: {\"action\": ..., \"note\": ...}")
     params.check_fields(body, ACTION_FIELDS)
@@ -96,23 +118,24 @@ def check_action(body) -> dict:
                 "an incident id" if key == "into" else "a grid code")
             raise InvalidInput(f"'{key}' must be {kind}", param=key)
         out[key] = value
-    return out
+    return {**out, **field_input.check(body), "photos": photos}
 
 
-def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None:
+def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
+        far_m: float = FAR_M) -> Done:
     """Apply a checked action (``check_action``) in the caller's transaction."""
     row = flow_store.lock(conn, incident_id)
     if row is None or (actor.scope is not None and row.community_id not in actor.scope):
         raise NotFound(f"no incident {incident_id} among the communities you may see")
     action = request["action"]
+    if (first := _repeat(conn, incident_id, request.get("client_id"))) is not None:
+        return Done(first.id, True, first.action, first.from_status or row.status,
+                    first.to_status or row.status, row.assignee_id)
     permitted = allowed(row.status, actor, row.assignee_id)
-    if action not in permitted:
-        if not permitted and not actor.dispatcher:
-            raise Forbidden(f"incident {incident_id} is not assigned to you")
-        raise IllegalTransition(
-            f"cannot {action} an incident that is {row.status}; allowed: "
-            f"{', '.join(permitted) or 'nothing'}",
-            details={"status": row.status, "allowed": permitted})
+    _check_allowed(incident_id, action, row.status, permitted, request, actor)
+    if action == "resolve" and row.evidence_required and not request.get("photos"):
+        raise InvalidInput(f"category {row.category} needs at least one photo as evidence "
+                           "to resolve: send it in 'photos' (multipart)", param="photos")
     to_status = TRANSITIONS[action][1]
     details: dict = {}
     sets = {}
@@ -136,8 +159,49 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor) -> None
     if action == "reopen":
         sets["closed_at"] = None
     _update(conn, incident_id, to_status, sets)
-    _event(conn, incident_id, actor, action, row.status, to_status or row.status,
-           request["note"], details)
+    fix = _fix(conn, incident_id, request.get("fix"), far_m, details)
+    event_id = _event(conn, incident_id, actor, action, row.status, to_status or row.status,
+                      request["note"], details, client_id=request.get("client_id"), fix=fix)
+    return Done(event_id, False, action, row.status, to_status or row.status,
+                sets.get("assignee_id", row.assignee_id))
+
+
+def _repeat(conn: Connection, incident_id: int, client_id):
+    """The event a repeated client id made first (looked up under the row lock), or None."""
+    if client_id is None:
+        return None
+    first = flow_store.event_by_client_id(conn, client_id)
+    if first is not None and first.incident_id != incident_id:
+        raise InvalidInput(f"client_id {client_id} was used for another incident's action",
+                           param="client_id")
+    return first
+
+
+def _check_allowed(incident_id: int, action: str, status: str, permitted: list[str],
+                   request: dict, actor: Actor) -> None:
+    seen = request.get("seen_status")
+    if action in permitted and (seen is None or seen == status):
+        return
+    if not permitted and not actor.dispatcher:
+        raise Forbidden(f"incident {incident_id} is not assigned to you")
+    details = {"status": status, "allowed": permitted}
+    if seen is not None and seen != status:
+        raise IllegalTransition(
+            f"the incident is {status} now, not {seen} as you saw it: look again before "
+            f"acting (allowed now: {', '.join(permitted) or 'nothing'})",
+            details={**details, "conflict": True})
+    raise IllegalTransition(
+        f"cannot {action} an incident that is {status}; allowed: "
+        f"{', '.join(permitted) or 'nothing'}", details=details)
+
+
+def _fix(conn: Connection, incident_id: int, fix, far_m: float, details: dict):
+    """(fix, distance in metres) of the action, flagging ``far`` in the details; or None."""
+    if fix is None:
+        return None
+    distance = flow_store.distance_m(conn, incident_id, fix.lon, fix.lat)
+    details["far"] = distance is not None and distance > far_m
+    return fix, distance
 
 
 def _check_worker(conn: Connection, member_id: int, actor: Actor) -> None:
@@ -196,9 +260,16 @@ def _update(conn: Connection, incident_id: int, status: str | None, sets: dict) 
 
 
 def _event(conn: Connection, incident_id: int, actor: Actor, action: str, from_status: str,
-           to_status: str, note: str | None, details: dict) -> None:
-    flow_store.event(conn, incident_id, actor.name, actor.user_id, action, from_status,
-                     to_status, note, _json(details) if details else None)
+           to_status: str, note: str | None, details: dict, *, client_id=None,
+           fix=None) -> int:
+    event_id = flow_store.event(conn, incident_id, actor.name, actor.user_id, action,
+                                from_status, to_status, note,
+                                _json(details) if details else None, client_id=client_id,
+                                fix=fix)
+    if event_id is None:  # the unique index: the same client id, on another incident
+        raise InvalidInput(f"client_id {client_id} was used for another action",
+                           param="client_id")
+    return event_id
 
 
 def _json(value: dict) -> str:

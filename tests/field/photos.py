@@ -20,7 +20,7 @@ def camera_jpeg(width: int = 4000, height: int = 3000, min_bytes: int = 3_000_00
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (39.0, 55.0, 12.0), 3: "E", 4: (116.0, 23.0, 40.0)})
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=97, exif=exif)
+    image.save(out, "JPEG", quality=90, exif=exif)
     data = out.getvalue()
     assert len(data) >= min_bytes, len(data)
     return data

@@ -48,3 +48,16 @@ def test_stored_and_read_back(conn, town):
     assert bytes(row.photo) == cleaned[1].data and row.content_type == "image/jpeg"
     assert photo_store.one(conn, incident + 1, ids[1]) is None
     assert conn.execute(text("SELECT count(*) FROM incident_photos")).scalar() == 2
+
+
+@pytest.mark.town("incidents")
+def test_admins_set_evidence_required(client, staff, conn):
+    admin = staff("root", "admin")
+    response = client.put("/api/v1/categories/环境卫生", json={"evidence_required": True},
+                          headers=admin)
+    assert response.status_code == 200 and response.get_json()["evidence_required"] is True
+    assert conn.execute(text("SELECT evidence_required FROM categories"
+                             " WHERE code = '环境卫生'")).scalar() is True
+    bad = client.put("/api/v1/categories/环境卫生", json={"evidence_required": "yes"},
+                     headers=admin)
+    assert bad.status_code == 400

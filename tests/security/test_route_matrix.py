@@ -74,6 +74,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/incidents/<int:incident_id>"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents/<int:incident_id>/actions"): ("incidents:work", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>/photo"): ("incidents:read", 404),
+    ("GET", "/api/v1/incidents/<int:incident_id>/photos/<int:photo_id>"):
+        ("incidents:read", 404),
     ("PUT", "/api/v1/incidents/<int:incident_id>/public-note"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/counts"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents/import"): ("incidents:write", 400),
@@ -84,6 +86,10 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/incidents/points"): ("incidents:read", 200),
     ("GET", "/api/v1/lookup"): (PUBLIC, 200),
     ("GET", "/api/v1/map/buildings"): ("stats:read", 200),
+    ("GET", "/api/v1/me/grids"): ("field:work", 200),
+    ("GET", "/api/v1/me/notifications"): ("field:work", 200),
+    ("POST", "/api/v1/me/notifications/read"): ("field:work", 400),
+    ("GET", "/api/v1/me/tasks"): ("field:work", 200),
     ("GET", "/api/v1/map/caseload"): ("stats:read", 200),
     ("GET", "/api/v1/map/coverage"): ("stats:read", 200),
     ("GET", "/api/v1/map/grids"): ("grids:read", 200),
@@ -108,15 +114,15 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/people/<kind>/export"):
         ("people:manage", 200),
     ("GET", "/api/v1/outlines/grids"): (PUBLIC, 200),
-    # Patrols: no account of the matrix is a grid worker's, so the worker's routes answer
-    # 403 past the door (or 400 for a body refused first); their effects: tests/field.
-    ("POST", "/api/v1/patrols"): ("incidents:work", 400),
+    # Patrols: a worker's own (its members are grid workers; writes with an empty body are
+    # refused as such, an unknown patrol is 404); their effects: tests/field.
+    ("POST", "/api/v1/patrols"): ("field:work", 400),
     ("GET", "/api/v1/patrols/coverage"): ("patrols:supervise", 200),
     ("GET", "/api/v1/patrols/<int:patrol_id>"): ("incidents:read", 404),
-    ("POST", "/api/v1/patrols/<int:patrol_id>/points"): ("incidents:work", 400),
-    ("POST", "/api/v1/patrols/<int:patrol_id>/finish"): ("incidents:work", 400),
-    ("POST", "/api/v1/patrols/<int:patrol_id>/reports"): ("incidents:work", 400),
-    ("GET", "/api/v1/me/patrols"): ("incidents:work", 403),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/points"): ("field:work", 400),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/finish"): ("field:work", 400),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/reports"): ("field:work", 400),
+    ("GET", "/api/v1/me/patrols"): ("field:work", 200),
     ("GET", "/api/v1/plans"): ("grids:read", 200),
     ("POST", "/api/v1/plans"): ("plans:write", 400),
     ("DELETE", "/api/v1/plans/<int:plan_id>"): ("plans:write", 428),
@@ -217,14 +223,18 @@ def town(town, conn):
 
 
 @pytest.fixture
-def headers(town, make_user, make_token, client):
-    """Headers per principal, and a plan of community 1 (made by an unlimited admin)."""
+def headers(town, make_user, make_token, client, conn):
+    """Headers per principal, and a plan of community 1 (made by an unlimited admin). The
+    members are grid workers of grid A (community 1): they read their tasks there only."""
     out = {"anonymous": {}}
     for role in ROLES:
         make_user(f"all-{role}", role)
         out[role] = bearer(make_token(f"all-{role}"))
         make_user(f"one-{role}", role, [COMMUNITY_1])
         out[f"{role}@1"] = bearer(make_token(f"one-{role}"))
+    for user, member in (("all-member", town["A_full"]), ("one-member", town["A_chief"])):
+        conn.execute(text("UPDATE users SET grid_member_id = :m WHERE username = :u"),
+                     {"m": member, "u": user})
     plan, _ = new_plan(client, out["admin"])
     town["plan"] = plan["id"]
     return out
@@ -240,7 +250,8 @@ def _fill(rule: str, town: dict) -> str:
               "ext": "csv", "reference": "ABCD-EFGH", "code": "1101010010010010001",
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
               "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
-              "leave_id": 999999, "org_id": 999999, "patrol_id": 999999}
+              "leave_id": 999999, "org_id": 999999, "photo_id": 999999,
+              "patrol_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -1,3 +1,3 @@
-"""API of the grid worker's field work (issue 20): patrols (``patrols``, with their
-parameters in ``patrol_schemas``). Over ``geo.field``.
-"""
+"""The field app's API (issue 20): a grid worker's tasks and grids, evidence photos and
+in-app notifications (``tasks``, ``notifications``); patrols and their coverage in
+``patrols`` (parameters in ``patrol_schemas``)."""

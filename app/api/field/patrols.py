@@ -58,7 +58,7 @@ def _now() -> dt.datetime:
 
 
 @blp.route("/patrols", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Start a patrol (grid workers)", security=STAFF,
          description="201 with the patrol; the same client_id again answers 200 with the "
                      "first patrol and `repeated: true`.")
@@ -76,7 +76,7 @@ def start_patrol(args, body):
 
 
 @blp.route("/patrols/<int:patrol_id>/points", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Add recorded positions to a patrol (a batch)", security=STAFF,
          description=f"At most {patrols.MAX_POINTS} points, stored in one transaction, "
                      "keyed by time: a point sent again adds nothing (`repeated`). A bad "
@@ -98,7 +98,7 @@ def add_points(args, body, patrol_id: int):
 
 
 @blp.route("/patrols/<int:patrol_id>/finish", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Finish a patrol", security=STAFF,
          description="Builds the track from the points in time order, its length on the "
                      "spheroid and the duration. Finishing again changes nothing "
@@ -116,7 +116,7 @@ def finish_patrol(args, body, patrol_id: int):
 
 
 @blp.route("/patrols/<int:patrol_id>/reports", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Report a problem found on patrol", security=STAFF,
          description="JSON, or multipart/form-data with 1–6 `photos`. Enters intake with "
                      "source `patrol` and is routed like any report; the same client_id "
@@ -162,7 +162,7 @@ def _uploads() -> list[bytes]:
 
 
 @blp.route("/me/patrols", methods=["GET"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="My patrols of a day (the patrol log)", security=STAFF,
          description="Patrols started that day (local time), with times, distance, grids "
                      "walked and the problems reported on them.")

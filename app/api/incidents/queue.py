@@ -2,13 +2,16 @@
 
 import datetime as dt
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
+from app.api.field.tasks import may_read
 from app.api.fields import NoQuery
 from app.api.incidents.schemas import (
     Action,
+    ActionForm,
     Counts,
     Incident,
     IncidentPage,
@@ -19,8 +22,11 @@ from app.api.incidents.schemas import (
 )
 from app.extensions import db
 from app.plumbing.readdb import read, write_statements
+from app.security import audit
 from app.security.auth import require
-from geo.core.errors import Forbidden, NotFound
+from geo.core.errors import Forbidden, InvalidInput, NotFound
+from geo.field import actions, evidence
+from geo.field.store import photos as photo_store
 from geo.incidents import intake, workflow
 from geo.incidents.store import reads as incidents
 
@@ -36,11 +42,25 @@ def _actor() -> workflow.Actor:
 
 
 def _one(conn, incident_id: int) -> dict | None:
+    """The incident as the caller may see it: staff in their communities; a grid worker
+    only their tasks, with the reporter on those assigned to them (the read audited)."""
+    mine = may_read(conn, incident_id)
+    if mine is None:
+        return None
+    with_reporter = current_user.can("incidents:reporter") or mine == "assigned"
     found = incidents.incident(conn, incident_id, current_user.communities,
-                               with_reporter=current_user.can("incidents:reporter"))
-    if found is not None:
-        found["allowed_actions"] = workflow.allowed(found["status"], _actor(),
-                                                    found["assignee_id"])
+                               with_reporter=with_reporter)
+    if found is None:
+        return None
+    found["allowed_actions"] = workflow.allowed(found["status"], _actor(),
+                                                found["assignee_id"])
+    found["photos"] = [{"id": p.id, "event_id": p.event_id,
+                        "created_at": p.created_at.isoformat(),
+                        "url": f"/api/v1/incidents/{incident_id}/photos/{p.id}"}
+                       for p in photo_store.of_incident(conn, incident_id)]
+    if mine == "assigned" and (found.get("reporter_name") or found.get("reporter_phone")):
+        audit.record("incident.read_private", "incident", incident_id,
+                     after={"fields": list(incidents.REPORTER_FIELDS)})
     return found
 
 
@@ -141,6 +161,7 @@ def get_incident(args, incident_id: int):
     found = read(lambda conn: _one(conn, incident_id))
     if found is None:
         raise NotFound(f"no incident {incident_id} among the communities you may see")
+    db.session.commit()  # the audit entry of a worker's read of the reporter, if any
     return jsonify(found)
 
 
@@ -152,22 +173,45 @@ def get_incident(args, incident_id: int):
                      "boundary candidate), merge (into `into`, default the flagged "
                      "duplicate), note. reject/return/reopen/merge need a note. Dispatchers "
                      "may take every action; grid workers start/resolve/return/note what "
-                     "is assigned to them.")
+                     "is assigned to them. From the field app: client_id (a repeat is "
+                     "answered 200 with `repeated: true` and changes nothing), the GPS fix "
+                     "(lon, lat, accuracy; farther than RESOLVE_FAR_METERS from the incident: "
+                     "`far` in the history), seen_status, and as multipart/form-data 1–6 "
+                     "photos (resolving in an evidence_required category needs one).")
 @blp.arguments(NoQuery, location="query")
-@blp.arguments(Action, location="json")
+@blp.arguments(Action, location="json", required=False)
+@blp.arguments(ActionForm, location="multipart", required=False)
 @blp.response(200, Incident, description="the incident after the action")
-@blp.fails({400: "invalid action or field", 401: "not signed in",
+@blp.fails({400: "invalid action or field, or no photo where evidence is required",
+            401: "not signed in",
             403: "role may not work incidents (incidents:work), or not the caller's "
                  "incident to work",
             404: "no such incident among the caller's communities",
-            409: "action not allowed in the incident's status; details.allowed lists "
-                 "those that are"})
-def act_on_incident(args, body, incident_id: int):
+            409: "action not allowed in the incident's status (details.allowed lists "
+                 "those that are), or details.conflict: it moved on from seen_status",
+            413: "a photo too large", 415: "a photo not a JPEG, PNG or WebP image"})
+def act_on_incident(args, body, form, incident_id: int):
     actor = _actor()
     if not actor.dispatcher and actor.worker_id is None:
         raise Forbidden("your account is not linked to a grid worker, so no incident is "
                         "assigned to it")
-    action = workflow.check_action(body)
-    workflow.act(db.session.connection(), incident_id, action, actor)
+    multipart = request.mimetype == "multipart/form-data"
+    photos = _photos(form.pop("photos", [])) if multipart else []
+    action = workflow.check_action(form if multipart else body, len(photos))
+    conn = db.session.connection()
+    done = actions.act(conn, incident_id, action, actor, photos,
+                       far_m=current_app.config["RESOLVE_FAR_METERS"])
     db.session.commit()
-    return jsonify(_one(db.session.connection(), incident_id))
+    found = _one(db.session.connection(), incident_id)
+    db.session.commit()
+    return jsonify({**found, "repeated": done.repeated})
+
+
+def _photos(uploads: list) -> list[evidence.CleanPhoto]:
+    """The form's photos, read (each to PHOTO_MAX_BYTES) and cleaned; none: []."""
+    if not uploads:
+        return []
+    if not all(isinstance(u, FileStorage) for u in uploads):
+        raise InvalidInput("'photos' must be files (multipart file parts)", param="photos")
+    cap = current_app.config["PHOTO_MAX_BYTES"]
+    return evidence.check_photos([u.read(cap + 1) for u in uploads], cap)

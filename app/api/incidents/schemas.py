@@ -109,13 +109,40 @@ class Report(Body):
 class Action(Body):
     """A workflow action; checked by ``geo.incidents.workflow.check_action``."""
 
-    action = raw("", type="string", enum=list(workflow.TRANSITIONS), nullable=False,
-                 required=True)
+    # Required, but checked by check_action: the route takes this body or the form.
+    action = raw("required", type="string", enum=list(workflow.TRANSITIONS), nullable=False)
     note = raw("why (needed by reject, return, reopen, merge)", type="string",
                maxLength=workflow.MAX_NOTE)
     assignee = raw("dispatch: the grid worker id", type="integer")
     grid = raw("move: the grid code", type="string")
     into = raw("merge: the incident id", type="integer")
+    client_id = raw("the field app's UUID of this action: a repeat changes nothing and is "
+                    "answered 200 with `repeated: true`", type="string", format="uuid")
+    lon = raw("the phone's GPS fix, WGS-84 longitude (with lat)", type="number")
+    lat = raw("the phone's GPS fix, WGS-84 latitude (with lon)", type="number")
+    accuracy = raw("the fix's accuracy in metres", type="number", minimum=0)
+    seen_status = raw("the status the phone showed: if the incident has moved on, 409 with "
+                      "details.conflict", type="string", enum=list(STATUSES))
+
+
+class ActionForm(Query):
+    """An action as multipart/form-data: the fields of ``Action`` and 1–6 ``photos``."""
+
+    action = fields.String(metadata={"enum": list(workflow.TRANSITIONS),
+                                     "description": "required"})
+    note = fields.String(metadata={"maxLength": workflow.MAX_NOTE})
+    assignee = fields.Integer(strict=False)
+    grid = fields.String()
+    into = fields.Integer(strict=False)
+    client_id = fields.String(metadata={"format": "uuid"})
+    lon = fields.Float(allow_nan=False)
+    lat = fields.Float(allow_nan=False)
+    accuracy = fields.Float(allow_nan=False)
+    seen_status = fields.String(metadata={"enum": list(STATUSES)})
+    photos = fields.List(Upload(), metadata={
+        "description": "1–6 photos (JPEG, PNG or WebP), stored re-encoded without EXIF, at "
+                       "most 1,600 px; resolving in a category with evidence_required needs "
+                       "one", "maxItems": 6})
 
 
 class ImportForm(Query):
@@ -189,6 +216,9 @@ class Category(Body):
     public = raw("true: residents may report in it and its incidents are listed on the "
                  "public Open311 reads (coarsened); false for a new category unless given",
                  type="boolean", nullable=False)
+    evidence_required = raw("true: resolving needs at least one photo from the field app "
+                            "(false for a new category unless given)", type="boolean",
+                            nullable=False)
 
 
 class Day(Body):

@@ -13,7 +13,7 @@ from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
-                    "public")
+                    "public", "evidence_required")
 _MAX_HOURS = 24 * 366
 
 
@@ -47,7 +47,7 @@ def put_category(code: str, body) -> dict:
             raise InvalidInput(f"a new category needs {', '.join(sorted(missing))}",
                                param=sorted(missing)[0])
         category = Category(code=code, clock="working", route_to="grid", active=True,
-                            public=False)
+                            public=False, evidence_required=False)
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -62,7 +62,7 @@ def put_category(code: str, body) -> dict:
             if body[key] not in allowed:
                 raise InvalidInput(f"'{key}' must be one of {', '.join(allowed)}", param=key)
             setattr(category, key, body[key])
-    for key in ("active", "public"):
+    for key in ("active", "public", "evidence_required"):
         if key in body:
             if not isinstance(body[key], bool):
                 raise InvalidInput(f"'{key}' must be true or false", param=key)

@@ -61,6 +61,8 @@ TEXTS: dict[str, str] = dict([
     N_("panel", "事件详情"), N_("panel_empty", "在队列或地图上选择一个事件。"),
     N_("reported_at", "上报时间"), N_("response_due_at", "响应时限"), N_("due_at", "办结时限"),
     N_("closed_at", "结案时间"), N_("routed_to", "分派方式"), N_("history", "办理记录"),
+    N_("fix_near", "定位距事件 {m} 米"), N_("fix_far", "定位距事件 {m} 米：偏远"),
+    N_("evidence_photo", "现场照片 {n}"),
     N_("actions", "操作"), N_("note", "说明"),
     N_("note_placeholder", "说明（不予受理、回退、重办、合并须填写）"),
     N_("note_required", "此操作须填写说明。"), N_("move_grid", "改派到网格（编码）"),

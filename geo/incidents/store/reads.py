@@ -58,12 +58,17 @@ def _scope(scope: frozenset[int] | None) -> list[int] | None:
 # The history rides along with the incident: one round trip for the whole answer.
 _HISTORY = """
     (SELECT coalesce(json_agg(json_build_object(
-                'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
-                'to_status', e.to_status, 'note', e.note, 'details', e.details)
+                'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action,
+                'from_status', e.from_status, 'to_status', e.to_status, 'note', e.note,
+                'details', e.details, 'fix', CASE WHEN e.fix IS NOT NULL THEN
+                json_build_object('lon', ST_X(e.fix), 'lat', ST_Y(e.fix),
+                                  'accuracy_m', e.fix_accuracy_m,
+                                  'distance_m', e.fix_distance_m,
+                                  'far', coalesce((e.details->>'far')::boolean, false)) END)
                 ORDER BY e.at, e.id), '[]'::json)
        FROM incident_events e WHERE e.incident_id = i.id) AS history"""
 # Prepared: planning this many joins costs more than running them for one incident.
-_ONE = Prepared.of("gridmap_incident_v1", _SELECT.replace(
+_ONE = Prepared.of("gridmap_incident_v2", _SELECT.replace(
     "\n      FROM incidents i", f",{_HISTORY}\n      FROM incidents i", 1) + " AND i.id = :id",
     {"id": "bigint", "scope": "int[]"})
 
@@ -187,3 +192,11 @@ def _shown(row, with_reporter: bool) -> dict:
     for key in ("boundary_grid_code", "boundary_grid_name", "boundary_distance_m"):
         out.pop(key, None)
     return out
+
+
+def in_scope(conn: Connection, incident_id: int, scope: frozenset[int] | None) -> bool:
+    """Whether the incident exists within ``scope``."""
+    return conn.execute(text(
+        "SELECT 1 FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id"
+        " WHERE i.id = :id AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))"),
+        {"id": incident_id, "scope": _scope(scope)}).first() is not None

@@ -14,8 +14,10 @@ from geo.incidents.routing import assignee_sql
 NOW = object()  # a column value: the transaction's time
 
 _LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
-                  i.duplicate_of_id, l.grid_id, l.community_id
+                  i.duplicate_of_id, l.grid_id, l.community_id,
+                  coalesce(c.evidence_required, false) AS evidence_required
              FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
+             LEFT JOIN categories c ON c.code = i.category
             WHERE i.id = :id FOR UPDATE OF i"""
 
 
@@ -86,11 +88,37 @@ def update(conn: Connection, incident_id: int, columns: dict) -> None:
 
 
 def event(conn: Connection, incident_id: int, actor: str, user_id: int | None, action: str,
-          from_status: str, to_status: str, note: str | None, details: str | None) -> None:
-    """One ``incident_events`` row (``details``: JSON text or None)."""
-    conn.execute(text(
+          from_status: str, to_status: str, note: str | None, details: str | None, *,
+          client_id=None, fix=None) -> int | None:
+    """One ``incident_events`` row (``details``: JSON text or None; ``fix``: (a fix with
+    lon, lat, accuracy_m; its distance) or None); its id, or None when ``client_id`` is
+    taken (the unique index decides)."""
+    point, distance = fix if fix is not None else (None, None)
+    return conn.execute(text(
         "INSERT INTO incident_events (incident_id, at, actor, user_id, action, from_status,"
-        " to_status, note, details) VALUES (:id, now(), :actor, :user_id, :action, :frm,"
-        " :to, :note, CAST(:details AS jsonb))"),
+        " to_status, note, details, client_id, fix, fix_accuracy_m, fix_distance_m)"
+        " VALUES (:id, now(), :actor, :user_id, :action, :frm, :to, :note,"
+        " CAST(:details AS jsonb), :client_id,"
+        " ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326),"
+        " :accuracy, :distance)"
+        " ON CONFLICT (client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING id"),
         {"id": incident_id, "actor": actor, "user_id": user_id, "action": action,
-         "frm": from_status, "to": to_status, "note": note, "details": details})
+         "frm": from_status, "to": to_status, "note": note, "details": details,
+         "client_id": client_id, "lon": point.lon if point else None,
+         "lat": point.lat if point else None, "accuracy": point.accuracy_m if point else None,
+         "distance": distance}).scalar()
+
+
+def event_by_client_id(conn: Connection, client_id) -> Row | None:
+    """(id, incident_id, action, from_status, to_status) of the event a client id made."""
+    return conn.execute(text(
+        "SELECT id, incident_id, action, from_status, to_status FROM incident_events"
+        " WHERE client_id = :c"), {"c": client_id}).first()
+
+
+def distance_m(conn: Connection, incident_id: int, lon: float, lat: float) -> float | None:
+    """Metres on the ground from (lon, lat) to the incident's point."""
+    return conn.execute(text(
+        "SELECT round(ST_Distance(geography(geom),"
+        " geography(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)))::numeric, 1)::float8"
+        " FROM incidents WHERE id = :id"), {"id": incident_id, "lon": lon, "lat": lat}).scalar()

@@ -157,11 +157,32 @@ export function incidentPanel(ctx) {
         el("div", {className: "small text-muted"}, when(event.at) + " · " + event.actor),
         el("div", {}, el("span", {className: "fw-semibold"}, actionText(event.action)),
            change ? el("span", {className: "small text-muted ms-1"}, change) : null),
-        event.note ? el("div", {className: "small history-note"}, event.note) : null));
+        event.note ? el("div", {className: "small history-note"}, event.note) : null,
+        fixLine(event.fix), evidence(inc, event.id)));
     });
     return el("section", {"aria-labelledby": "history-title"},
               el("h3", {className: "h6 small text-muted mb-1", id: "history-title"},
                  T.history), list);
+  }
+
+  /* The field app's GPS fix of an action; far from the incident: flagged. */
+  function fixLine(fix) {
+    if (!fix || fix.distance_m === null) return null;
+    const m = Math.round(fix.distance_m);
+    return fix.far
+      ? el("div", {className: "small"}, el("span", {className: "badge text-bg-warning fix-far"},
+                                           fmt(T.fix_far, {m})))
+      : el("div", {className: "small text-muted"}, fmt(T.fix_near, {m}));
+  }
+
+  /* The evidence photos sent with an action: thumbnails opening the photo. */
+  function evidence(inc, eventId) {
+    const photos = (inc.photos || []).filter((p) => p.event_id === eventId);
+    if (!photos.length) return null;
+    return el("div", {className: "d-flex flex-wrap gap-1 mt-1 evidence"}, ...photos.map((p, i) =>
+      el("a", {href: p.url, target: "_blank", rel: "noopener"},
+         el("img", {src: p.url, alt: fmt(T.evidence_photo, {n: i + 1}), loading: "lazy",
+                    className: "rounded border"}))));
   }
 
   async function act(id, action) {
