@@ -12,6 +12,7 @@ from app.cli.common import in_transaction
 from app.extensions import db
 from app.models import USER_ROLES, Community, GridMember, User
 from app.security import accounts
+from geo.core.errors import NotFound
 
 
 def _piped_password() -> str | None:
@@ -31,14 +32,23 @@ def users():
               help="Limit the account to this community (repeatable; none = all).")
 @click.option("--street", "streets", multiple=True, metavar="CODE",
               help="Limit the account to every community of this 9-digit street.")
-def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[str, ...]):
+@click.option("--member", "member_id", type=int, metavar="ID",
+              help="role member: the grid worker (grid_members.id) the account is, for "
+                   "the field app.")
+def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[str, ...],
+           member_id: int | None):
     """Add an account. The password is read from stdin when piped, else generated."""
     given = _piped_password()
+    if member_id is not None and role != "member":
+        raise click.UsageError("--member is for accounts of role member")
 
     def change():
         ids = accounts.community_ids(communities, streets)
+        if member_id is not None and db.session.get(GridMember, member_id) is None:
+            raise NotFound(f"no grid worker {member_id}")
         return accounts.create_user(name, role, password=given or None, communities=ids,
-                                    min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+                                    min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                                    grid_member_id=member_id)
 
     password = in_transaction(change)
     limited = f", limited to {len(communities) + len(streets)} area(s)" if (

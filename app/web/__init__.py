@@ -11,6 +11,7 @@ def init_app(app) -> None:
 
     from app.web import admin, api_docs, imports, signin
     from app.web.incidents import dispatch
+    from app.web.patrols import coverage as patrol_coverage
     from app.web.people import pages as people_pages
     from app.web.places import overview, public_map, qrcodes
     from app.web.plans import planner
@@ -19,7 +20,7 @@ def init_app(app) -> None:
     from app.web.work import pwa  # noqa: F401 - adds the manifest and worker to work_pages.bp
 
     for module in (signin, admin, overview, dispatch, imports, public_map, qrcodes, statsmaps,
-                   planner, api_docs, people_pages, work_pages):
+                   planner, api_docs, people_pages, patrol_coverage, work_pages):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
     from app.maps import basemaps

@@ -217,6 +217,6 @@ def test_one_patrol_with_its_track_for_its_worker_and_supervisors(client, staff,
         seen = client.get(f"/api/v1/patrols/{patrol}", headers=who)
         assert seen.status_code == 200 and seen.get_json()["track"]["type"] == "LineString"
     # a supervisor of community 2, or a staff role that supervises nobody, does not see it
-    for who in (staff("d2", "dispatcher", [COMMUNITY_2]), staff("v", "viewer"),
-                staff("p", "planner")):
+    for who in (staff("d2", "dispatcher", [COMMUNITY_2]), staff("v1", "viewer"),
+                staff("p1", "planner")):
         assert client.get(f"/api/v1/patrols/{patrol}", headers=who).status_code == 404

@@ -87,3 +87,17 @@ def test_a_worker_reads_their_tasks_only(client, dispatcher, worker, town, conn)
     for other in (elsewhere, other_community):
         assert client.get(f"/api/v1/incidents/{other}", headers=worker).status_code == 404
     assert client.get(f"/api/v1/incidents/{elsewhere}", headers=dispatcher).status_code == 200
+
+
+@pytest.mark.commits
+def test_an_account_is_linked_to_its_grid_worker_on_creation(runner, town, conn):
+    made = runner.invoke(args=["users", "create", "wangfang", "--role", "member",
+                               "--member", str(town["A_full"])], input="long-password-1\n")
+    assert made.exit_code == 0, made.output
+    assert conn.execute(text("SELECT grid_member_id FROM users WHERE username = 'wangfang'")
+                        ).scalar() == town["A_full"]
+    for args in (["--role", "member", "--member", "999999"],
+                 ["--role", "viewer", "--member", str(town["A_full"])]):
+        refused = runner.invoke(args=["users", "create", "other", *args],
+                                input="long-password-1\n")
+        assert refused.exit_code != 0 and "Traceback" not in refused.output

@@ -114,6 +114,15 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/people/<kind>/export"):
         ("people:manage", 200),
     ("GET", "/api/v1/outlines/grids"): (PUBLIC, 200),
+    # Patrols: a worker's own (its members are grid workers; writes with an empty body are
+    # refused as such, an unknown patrol is 404); their effects: tests/field.
+    ("POST", "/api/v1/patrols"): ("field:work", 400),
+    ("GET", "/api/v1/patrols/coverage"): ("patrols:supervise", 200),
+    ("GET", "/api/v1/patrols/<int:patrol_id>"): ("incidents:read", 404),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/points"): ("field:work", 400),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/finish"): ("field:work", 400),
+    ("POST", "/api/v1/patrols/<int:patrol_id>/reports"): ("field:work", 400),
+    ("GET", "/api/v1/me/patrols"): ("field:work", 200),
     ("GET", "/api/v1/plans"): ("grids:read", 200),
     ("POST", "/api/v1/plans"): ("plans:write", 400),
     ("DELETE", "/api/v1/plans/<int:plan_id>"): ("plans:write", 428),
@@ -180,6 +189,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/open311/v2/services/<service_code>.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/tokens/<token_id>.<fmt>"): (PUBLIC, 404),
     ("GET", "/party/register"): (PUBLIC, 200),
+    ("GET", "/patrols"): ("patrols:supervise", 200),
     ("GET", "/plans"): ("grids:read", 200),
     ("GET", "/plans/<int:plan_id>"): ("grids:read", 200),
     ("GET", "/static/<path:filename>"): (OPEN, 200),
@@ -243,7 +253,8 @@ def _fill(rule: str, town: dict) -> str:
               "ext": "csv", "reference": "ABCD-EFGH", "code": "1101010010010010001",
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
               "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
-              "leave_id": 999999, "org_id": 999999, "photo_id": 999999}
+              "leave_id": 999999, "org_id": 999999, "photo_id": 999999,
+              "patrol_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

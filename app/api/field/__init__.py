@@ -1,3 +1,3 @@
 """The field app's API (issue 20): a grid worker's tasks and grids, evidence photos and
-in-app notifications (``tasks``, ``notifications``); patrols in ``patrols`` (with their
-parameters in ``patrol_schemas``). Over ``geo.field``."""
+in-app notifications (``tasks``, ``notifications``); patrols and their coverage in
+``patrols`` (parameters in ``patrol_schemas``)."""

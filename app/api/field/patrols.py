@@ -34,7 +34,7 @@ from app.api.fields import NoQuery
 from app.extensions import db
 from app.plumbing.readdb import read
 from app.security.auth import require
-from geo.core.errors import Forbidden, NotFound
+from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.field import coverage, evidence, patrol_reports, patrols
 from geo.field.store import patrols as store
 from geo.incidents import intake
@@ -58,7 +58,7 @@ def _now() -> dt.datetime:
 
 
 @blp.route("/patrols", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Start a patrol (grid workers)", security=STAFF,
          description="201 with the patrol; the same client_id again answers 200 with the "
                      "first patrol and `repeated: true`.")
@@ -76,7 +76,7 @@ def start_patrol(args, body):
 
 
 @blp.route("/patrols/<int:patrol_id>/points", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Add recorded positions to a patrol (a batch)", security=STAFF,
          description=f"At most {patrols.MAX_POINTS} points, stored in one transaction, "
                      "keyed by time: a point sent again adds nothing (`repeated`). A bad "
@@ -98,7 +98,7 @@ def add_points(args, body, patrol_id: int):
 
 
 @blp.route("/patrols/<int:patrol_id>/finish", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Finish a patrol", security=STAFF,
          description="Builds the track from the points in time order, its length on the "
                      "spheroid and the duration. Finishing again changes nothing "
@@ -116,7 +116,7 @@ def finish_patrol(args, body, patrol_id: int):
 
 
 @blp.route("/patrols/<int:patrol_id>/reports", methods=["POST"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="Report a problem found on patrol", security=STAFF,
          description="JSON, or multipart/form-data with 1–6 `photos`. Enters intake with "
                      "source `patrol` and is routed like any report; the same client_id "
@@ -135,11 +135,11 @@ def report_problem(args, body, form, patrol_id: int):
     rules = intake.Rules.from_config(cfg)
     cats, cal = intake.settings(conn, rules)
     fields = form if request.mimetype == "multipart/form-data" else body
+    files = _uploads()
     report = patrol_reports.check(fields, cats, _now(), cfg["SERVICE_AREA"])
     found = patrol_reports.existing(conn, report, patrol["id"])
     if found is not None:
         return jsonify(patrol_reports.answer(conn, found, True))
-    files = [f.read(evidence.MAX_UPLOAD_BYTES + 1) for f in request.files.getlist("photos")]
     photos = evidence.check_photos(files) if files else []
     incident_id = patrol_reports.file(conn, report, patrol, cats, rules, cal, photos,
                                       actor=current_user.username, user_id=current_user.id)
@@ -148,8 +148,21 @@ def report_problem(args, body, form, patrol_id: int):
     return jsonify(answer), 201
 
 
+def _uploads() -> list[bytes]:
+    """The form's photos as sent (none is fine), each upload closed once read."""
+    if unknown := sorted(set(request.files) - {"photos"}):
+        raise InvalidInput(f"unknown file field(s) {', '.join(unknown)}; only 'photos'",
+                           param=unknown[0])
+    uploads = request.files.getlist("photos")
+    try:
+        return [f.read(evidence.MAX_UPLOAD_BYTES + 1) for f in uploads]
+    finally:
+        for upload in uploads:
+            upload.close()
+
+
 @blp.route("/me/patrols", methods=["GET"])
-@require("incidents:work")
+@require("field:work")
 @blp.doc(summary="My patrols of a day (the patrol log)", security=STAFF,
          description="Patrols started that day (local time), with times, distance, grids "
                      "walked and the problems reported on them.")

@@ -1,0 +1,1 @@
+"""The supervisors' patrol coverage page (``/patrols``)."""
