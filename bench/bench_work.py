@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from bench.bench_field import worker
 from bench.bench_lookup import _free_port, _serve
-from bench.common import Row, bytes_received, database_url, local_context, sign_in, staff_user
+from bench.common import Row, bytes_received, database_url, local_context, sign_in
 
 USER = "bench-work-phone"
 PASSWORD = "bench-work-phone-1"
@@ -30,11 +30,7 @@ PREFETCH = ("/api/v1/me/tasks", "/api/v1/me/grids", "/api/v1/categories")  # wor
 def run(engine: Engine, reps: int) -> Row:
     from playwright.sync_api import sync_playwright
 
-    member = worker(engine)
-    staff_user(USER, "member", PASSWORD)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE users SET grid_member_id = :m WHERE username = :u"),
-                     {"m": member, "u": USER})
+    _account(worker(engine))
     env = {**os.environ, "DATABASE_URL": database_url(), "GRIDMAP_SECRET_KEY": "bench",
            "GRIDMAP_RATELIMIT_LOGIN": "1000 per minute"}
     port = _free_port()
@@ -49,6 +45,23 @@ def run(engine: Engine, reps: int) -> Row:
         server.terminate()
         server.wait(timeout=30)
     return _row(loads)
+
+
+def _account(member: int) -> None:
+    """The bench's worker account (kept between runs), linked to ``member``."""
+    from app import create_app
+    from app.extensions import db
+    from app.security import accounts
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(), "SECRET_KEY": "bench"})
+    with app.app_context():
+        if db.session.execute(text("SELECT 1 FROM users WHERE username = :u"),
+                              {"u": USER}).first() is None:
+            accounts.create_user(USER, "member", password=PASSWORD, min_length=10,
+                                 grid_member_id=member)
+        db.session.execute(text("UPDATE users SET grid_member_id = :m WHERE username = :u"),
+                           {"m": member, "u": USER})
+        db.session.commit()
 
 
 def _first_load(browser, port: int) -> dict[str, tuple[int, int]]:
