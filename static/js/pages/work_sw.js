@@ -17,7 +17,7 @@ const PREFETCH = ["/api/v1/me/tasks", "/api/v1/me/grids", "/api/v1/categories"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE)
-    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, {cache: "reload"}))))
+    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, {cache: "no-cache"}))))
     .then(() => Promise.all(PREFETCH.map((url) => networkFirst(new Request(url), DATA_CACHE)
       .catch(() => null))))
     .then(() => self.skipWaiting()));
