@@ -12,6 +12,7 @@ from tests.support.geometries import (
     insert_grid,
     insert_incident,
 )
+from tests.support.towns import add_member
 
 OTHER_STREET = "110101002001"  # a community of another street (110101002)
 
@@ -81,8 +82,11 @@ def test_a_dispatcher_of_one_street_sees_only_its_incidents(client, city, make_u
 
 
 def test_a_member_limited_to_a_community_cannot_read_the_next_one(client, city, make_user,
-                                                                   make_token):
+                                                                   make_token, conn):
     make_user("worker", "member", communities=[COMMUNITY_2])
+    # A grid worker reads the incidents of their tasks (issue 20): this one serves grid D.
+    conn.execute(text("UPDATE users SET grid_member_id = :m WHERE username = 'worker'"),
+                 {"m": add_member(conn, "赵敏", "full_time", city["D"])})
     auth = bearer(make_token("worker"))
     assert client.get(f"/api/v1/incidents/{city['in_a']}", headers=auth).status_code == 404
     assert client.get(f"/api/v1/incidents/{city['in_d']}", headers=auth).status_code == 200
