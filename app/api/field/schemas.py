@@ -28,7 +28,6 @@ class ReadBody(Body):
     all = raw("true: every unread one", type="boolean")
 
 
-Worker = loose("Worker", id=fields.Integer(), name=fields.String())
 Tasks = loose("Tasks", worker=fields.Dict(), tasks=fields.List(fields.Dict(), required=True),
               count=fields.Integer())
 Notifications = loose("Notifications", unread=fields.Integer(),

@@ -44,7 +44,7 @@ def _actor() -> workflow.Actor:
 def _one(conn, incident_id: int) -> dict | None:
     """The incident as the caller may see it: staff in their communities; a grid worker
     only their tasks, with the reporter on those assigned to them (the read audited)."""
-    mine = may_read(conn, incident_id)
+    mine = may_read(conn, incident_id) if current_user.can("field:work") else "staff"
     if mine is None:
         return None
     with_reporter = current_user.can("incidents:reporter") or mine == "assigned"
