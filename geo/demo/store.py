@@ -57,7 +57,9 @@ def has_communities(conn: Connection) -> bool:
 _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverage",
               "resident_reports",
               "incident_events", "incident_locations", "party_members", "party_orgs",
-              "incidents", "plan_buildings", "buildings", "plan_grids")
+              "incidents", "plan_buildings", "buildings", "plan_grids",
+              # the field app's rows hang off incidents, grids and workers
+              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols")
 _DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
             "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED

@@ -54,11 +54,11 @@ def test_start_is_idempotent_by_client_id(client, zhang, conn):
 
 
 def test_only_a_grid_workers_account_patrols(client, staff, town, zhang, zhao):
-    dispatcher = staff("disp", "dispatcher")  # may work incidents, is no grid worker
-    viewer = staff("view", "viewer")
-    assert start(client, dispatcher).status_code == 403
-    assert "grid worker" in start(client, dispatcher).get_json()["error"]["message"]
-    assert start(client, viewer).status_code == 403
+    for role in ("dispatcher", "viewer", "admin"):  # staff roles: not the field app's
+        assert start(client, staff(f"s-{role}", role)).status_code == 403
+    unlinked = staff("member2", "member")  # a member's account not linked to a worker
+    assert start(client, unlinked).status_code == 403
+    assert "grid worker" in start(client, unlinked).get_json()["error"]["message"]
     # a client_id is one patrol's: another worker sending it gets a conflict, not theirs
     mine = start(client, zhang, client_id="0b8f9b8e-53c6-4a61-8a47-2c1b1b4f7e01")
     theirs = start(client, zhao, client_id="0b8f9b8e-53c6-4a61-8a47-2c1b1b4f7e01")
