@@ -18,7 +18,7 @@ import {dateTime} from "../lib/format.js";
 import {ApiError, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {textTooltip} from "../lib/map.js";
+import {keepTooltipsInView, textTooltip} from "../lib/map.js";
 import {installDrawing} from "./plan_draw.js";
 
 const config = pageConfig("plan-config");
@@ -116,6 +116,7 @@ L.control.layers(null, {[T.layer_grids]: gridLayer, [T.layer_buildings]: buildin
                         [T.layer_findings]: findingLayer}, {collapsed: true}).addTo(map);
 if (config.bounds) map.fitBounds(config.bounds); else map.setView([39.9, 116.4], 14);
 useBasemaps(map);
+keepTooltipsInView();
 
 function styleBuilding(b) {
   b.layer.setStyle({color: "#222", weight: 1, fillColor: colour(b.grid), fillOpacity: 0.85});

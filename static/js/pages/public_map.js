@@ -6,13 +6,14 @@ import {$, el, debounce, replace} from "../lib/dom.js";
 import {ApiError, query, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {bbox, keepSized, pinIcon} from "../lib/map.js";
+import {bbox, keepSized, keepTooltipsInView, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
 const T = config.texts;
 const handles = window.gridmapPublic;
 const map = handles.map;
 const basemaps = useBasemaps(map);
+keepTooltipsInView();
 // *Seq: the number of the latest request of each kind; older answers are dropped.
 const state = {place: null, outlineSeq: 0, lookupSeq: 0, suggestSeq: 0, formToken: null,
                gridLayer: null, outlineKey: "", suggestions: [], active: -1};
