@@ -109,9 +109,13 @@ function pin(lat, lon) {
     .addTo(handles.place);
 }
 
+// A picked place (a search result, "locate me") is shown at street level: its building
+// and the street in front, not the whole grid (zoom 17 showed a grid on a phone).
+const PLACE_ZOOM = 18;
+
 async function locate(lon, lat, label, zoomTo) {
   pin(lat, lon);
-  if (zoomTo) map.setView([lat, lon], Math.max(map.getZoom(), 17));
+  if (zoomTo) map.setView([lat, lon], Math.max(map.getZoom(), PLACE_ZOOM), {animate: false});
   replace($("place"), el("p", {className: "pm-muted"}, T.looking_up));
   const seq = ++state.lookupSeq;
   const answer = await api("/api/v1/lookup?" + query({lon: lon.toFixed(7),
