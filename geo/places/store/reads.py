@@ -23,8 +23,10 @@ PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service
 MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone) >= 11"
                     " THEN left(m.private_phone, 3) || '****' || right(m.private_phone, 4) END")
 
-# The lookup is the hottest query; it is PREPAREd once per database connection, which
-# saves the planning of its four-branch rule on every request.
+# The lookup is the hottest query. It is sent as plain SQL with its values (no SQL-level
+# PREPARE: through PgBouncer's transaction pooling a prepared statement would live on
+# another server connection; psycopg2 has no protocol-level prepares). Planning it each
+# time costs little next to the HTTP around it (bench/bench_scale.py measures it).
 _LOOKUP = """
     SELECT (loc.grid_id IS NOT NULL OR loc.community_id IS NOT NULL) AS found, json_build_object(
       'community',
@@ -47,12 +49,11 @@ _LOOKUP = """
       'distance_m', round(loc.distance_m::numeric, 1))::text
       FROM ({locate}) loc
 """
-_LOOKUP_NAME = "gridmap_lookup_v4"
-_PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
-            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
-                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="",
-                             grid_id="g.id", grids="grids g")
-            .replace(":snap", "$3"))
+_LOOKUP_NOW = (_LOOKUP.format(
+    locate=locate_sql("ST_SetSRID(ST_MakePoint(CAST(%(lon)s AS float8),"
+                      " CAST(%(lat)s AS float8)), 4326)"),
+    masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="", grid_id="g.id", grids="grids g")
+    .replace(":snap", "CAST(%(snap)s AS float8)"))
 # On a date: the version in force then, with its dates; on a later date, a scheduled
 # change's grid (no id yet, ``scheduled``: true). Workers serve the current version of
 # their grid (they follow redraws), so a past or scheduled version lists none.
@@ -74,10 +75,7 @@ def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str 
     # The driver's cursor directly: SQLAlchemy's execution machinery would cost a third
     # of this query's time. Driver errors are translated by app.plumbing.readdb.read.
     with conn.connection.dbapi_connection.cursor() as cursor:
-        if not conn.info.get(_LOOKUP_NAME):
-            cursor.execute(_PREPARE)
-            conn.info[_LOOKUP_NAME] = True
-        cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%s, %s, %s)", (lon, lat, snap_meters))
+        cursor.execute(_LOOKUP_NOW, {"lon": lon, "lat": lat, "snap": snap_meters})
         found, body = cursor.fetchone()
     return body if found else None
 
