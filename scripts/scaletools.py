@@ -88,9 +88,11 @@ class Pooler:
         return pgcluster.url(self.port, db)
 
 
-def start_pgbouncer(db_port: int, *, pool_size: int = 20) -> Pooler:
+def start_pgbouncer(db_port: int, *, pool_size: int = 20, round_robin: bool = False) -> Pooler:
     """PgBouncer in transaction pooling mode in front of the cluster on ``db_port`` (every
-    database; the superuser through auth_type=trust, as the cluster itself trusts)."""
+    database; the superuser through auth_type=trust, as the cluster itself trusts).
+    ``round_robin``: each transaction on the next server connection (tests: what one
+    connection remembers between transactions is then sure to be missed)."""
     directory = _own_dir("gridmap-pgbouncer-")
     port = pgcluster.free_port()
     user = pgcluster.SUPERUSER
@@ -102,6 +104,7 @@ def start_pgbouncer(db_port: int, *, pool_size: int = 20) -> Pooler:
             "unix_socket_dir =", "auth_type = trust",
             f"auth_file = {directory / 'userlist.txt'}", "pool_mode = transaction",
             "max_client_conn = 500", f"default_pool_size = {pool_size}",
+            f"server_round_robin = {int(round_robin)}",
             f"admin_users = {user}", f"logfile = {directory / 'pgbouncer.log'}",
             f"pidfile = {directory / 'pgbouncer.pid'}", ""]),
     }

@@ -44,9 +44,17 @@ def standby(pg_cluster) -> Iterator[Standby]:
 
 @pytest.fixture(scope="session")
 def pooler(pg_cluster) -> Iterator[scaletools.Pooler]:
-    """PgBouncer, transaction pooling, in front of the suite's cluster (a small pool, so
-    that server connections really are shared between the app's connections)."""
-    pooler = scaletools.start_pgbouncer(pg_cluster[0], pool_size=3)
+    """PgBouncer, transaction pooling, in front of the suite's cluster (a small pool used
+    round robin, so that server connections really are shared between the app's)."""
+    pooler = scaletools.start_pgbouncer(pg_cluster[0], pool_size=3, round_robin=True)
+    # Three transactions at once: the pool opens its three server connections now.
+    held = [psycopg2.connect(host="127.0.0.1", port=pooler.port, user=pgcluster.SUPERUSER,
+                             dbname="gridmap_test") for _ in range(3)]
+    for conn in held:
+        conn.cursor().execute("SELECT 1")  # psycopg2 opened a transaction: a server is held
+    for conn in held:
+        conn.commit()  # (a client leaving mid-transaction would cost its server connection)
+        conn.close()
     yield pooler
     scaletools.stop_pgbouncer(pooler)
 
