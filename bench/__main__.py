@@ -1,7 +1,7 @@
 """``make bench``: measure gridmap against the plain tools on the `city` demo, print a table.
 
     python -m bench [--only assign,lookup,buildings,import,hotline,intake,console,
-                            ogc,public_map,plans,autodraft,maps,people]
+                            ogc,public_map,plans,autodraft,maps,people,scale]
                      [--reps N]
 
 Runs on its own production-like PostGIS cluster under var/bench-pg (fsync on; kept
@@ -22,7 +22,7 @@ from sqlalchemy import create_engine
 from bench.common import OUT, database_url, ensure_city, print_table, start_cluster
 
 BENCHES = ("assign", "lookup", "buildings", "import", "hotline", "intake", "console",
-           "ogc", "public_map", "plans", "autodraft", "maps", "people")
+           "ogc", "public_map", "plans", "autodraft", "maps", "people", "scale")
 
 
 def main() -> None:
