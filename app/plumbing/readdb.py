@@ -17,12 +17,14 @@ connection died), so a write on a dead connection answers 503.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg2
 from flask import Flask, current_app, g, has_request_context, request
+from psycopg2 import errors as pg_errors
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -30,6 +32,7 @@ from app.plumbing import dbsettings
 from app.plumbing import replica as replicas
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 KEY = "gridmap_read_engine"
 PRIMARY = "gridmap_primary_autocommit_engine"
 REPLICA = "gridmap_replica"  # the replica's state (app.plumbing.replica), when there is one
@@ -95,7 +98,7 @@ def _unreachable(err: DBAPIError) -> bool:
     orig = err.orig
     return err.connection_invalidated or (
         isinstance(orig, psycopg2.OperationalError)
-        and not isinstance(orig, psycopg2.errors.QueryCanceled))
+        and not isinstance(orig, pg_errors.QueryCanceled))
 
 
 def _written_lsn() -> int:
@@ -111,8 +114,13 @@ def _remember_write(response):
     user = g.get("_login_user")
     if (request.method in _WRITES and response.status_code < 400
             and getattr(user, "is_authenticated", False)):
-        lsn = read_primary(lambda conn: conn.execute(
-            text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one())
+        try:
+            lsn = read_primary(lambda conn: conn.execute(
+                text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one())
+        except DBAPIError:  # the write is done: its author may read a stale page once
+            log.warning("read-your-writes: the primary's WAL position is unknown",
+                        exc_info=True)
+            return response
         response.set_cookie(replicas.COOKIE, lsn, max_age=replicas.COOKIE_SECONDS,
                             httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
