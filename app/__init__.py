@@ -60,6 +60,9 @@ def register_extensions(app: Flask) -> None:
 
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # the session settings (dbsettings)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **options, "connect_args": dbsettings.connect_args(app.config)}
     db.init_app(app)
     if app.config["DATABASE_POOLED"]:  # PgBouncer, transaction mode: no SQL-level PREPARE
         with app.app_context():

@@ -12,16 +12,15 @@ class Defaults:
         # Recover by itself when the database restarts: test each pooled connection first.
         "pool_pre_ping": True,
         "pool_recycle": 1800,
-        # No startup "options": PgBouncer refuses them. The statement timeout and the time
-        # zone are the role's settings in the database instead (app.plumbing.dbsettings,
-        # applied by `flask db upgrade`), which every connection gets, pooled or not.
+        # The statement timeout and the time zone travel as startup options, unless
+        # DATABASE_POOLED (app.plumbing.dbsettings: PgBouncer refuses them).
         "connect_args": {"connect_timeout": 5},
     }
-    # Every statement of the application's role in its database stops after this long
-    # (ALTER ROLE … IN DATABASE … SET statement_timeout, applied by `flask db upgrade`).
+    # Every statement of the application stops after this long.
     STATEMENT_TIMEOUT_MS = 15000
-    # Set when DATABASE_URL goes through PgBouncer in transaction pooling mode: no
-    # SQL-level PREPARE (a prepared statement lives on one server connection).
+    # Set when DATABASE_URL goes through PgBouncer in transaction pooling mode: no startup
+    # options (the settings are the role's defaults in the database instead, made by
+    # `flask db upgrade`) and no SQL-level PREPARE (it would live on one server connection).
     DATABASE_POOLED = False
     # Read replica (app.plumbing.replica): reads go to READ_DATABASE_URL (a streaming
     # standby) while it answers within READ_CONNECT_TIMEOUT seconds and lags at most

@@ -54,8 +54,8 @@ def run_migrations_online():
         context.configure(connection=connection, **CONFIGURE)
         with context.begin_transaction():
             context.run_migrations()
-            # The role's session defaults (statement timeout, time zone): app.plumbing.dbsettings
-            dbsettings.apply(connection, current_app.config)
+            # Behind PgBouncer: the role's session defaults (app.plumbing.dbsettings)
+            dbsettings.upgraded(connection, current_app.config)
 
 
 if context.is_offline_mode():

@@ -1,18 +1,20 @@
-"""The session settings every connection of the application gets, kept in the database.
+"""The session settings every connection of the application gets: the statement timeout
+(``STATEMENT_TIMEOUT_MS``) and UTC.
 
-They used to travel in each connection's startup ``options`` (``-c statement_timeout=…``);
-PgBouncer refuses that startup parameter, and a ``SET`` would stay behind on a server
-connection the pooler then hands to someone else. A ``SET LOCAL`` per transaction would
-miss the autocommit engines of ``app.plumbing.readdb`` (no transaction to begin) and cost
-a round trip each time. So they are the application role's defaults in its database
-(``ALTER ROLE … IN DATABASE … SET``): PostgreSQL applies them when any session of that
-role starts — direct, through a pooler, on a replica (the catalog is replicated) — and
-nobody else (an operator's psql as another role) gets them.
+Connected directly, they travel in each connection's startup ``options``
+(``-c statement_timeout=…``; :func:`connect_args`). PgBouncer refuses that startup
+parameter, and in transaction pooling a ``SET`` would stay behind on a server connection
+the pooler hands to someone else; a ``SET LOCAL`` per transaction would miss the
+autocommit engines of ``app.plumbing.readdb`` (no transaction to begin) and cost a round
+trip each time. So with ``DATABASE_POOLED`` they are the application role's defaults in
+its database (``ALTER ROLE … IN DATABASE … SET``, :func:`apply`), made by
+``flask db upgrade`` (migrations/env.py): PostgreSQL applies them when any session of
+that role starts, through the pooler or on a replica (the catalog is replicated).
 
-Applied by ``flask db upgrade`` (migrations/env.py), so a deployment gets them with its
-schema; ``STATEMENT_TIMEOUT_MS`` sets the timeout (``SET LOCAL`` raises it where bulk
-work needs longer). A role that may not change its own defaults gets a warning and
-keeps what the database administrator set.
+Not always, because the defaults reach every session of the role: where the application
+connects as the superuser (development, the tests, the benchmarks) an operator's psql
+or a benchmark's plain tool would get the 15 s limit too. A role that may not change its
+own defaults gets a warning and keeps what the database administrator set.
 """
 
 from __future__ import annotations
@@ -29,6 +31,21 @@ log = logging.getLogger(__name__)
 
 def settings(config: Mapping) -> dict[str, str]:
     return {"statement_timeout": str(int(config["STATEMENT_TIMEOUT_MS"])), "timezone": "UTC"}
+
+
+def connect_args(config: Mapping) -> dict:
+    """The driver's connect arguments: the settings as startup options, unless pooled."""
+    args = dict(config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}))
+    args.pop("options", None)
+    if not config["DATABASE_POOLED"]:
+        args["options"] = " ".join(f"-c {k}={v}" for k, v in settings(config).items())
+    return args
+
+
+def upgraded(conn: Connection, config: Mapping) -> None:
+    """After ``flask db upgrade``: behind a pooler, the settings become the role's."""
+    if config["DATABASE_POOLED"]:
+        apply(conn, config)
 
 
 def apply(conn: Connection, config: Mapping) -> None:
