@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def measure(port: int, db: str, reps: int) -> list[Row]:
         scaletools.stop_redis(redis)
         scaletools.stop_pgbouncer(pooler)
         scaletools.stop_server(standby_dir)
+        shutil.rmtree(standby_dir, ignore_errors=True)
     return rows
 
 
