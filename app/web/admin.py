@@ -138,8 +138,9 @@ def save_category():
               "clock": form.get("clock", ""), "route_to": form.get("route_to", ""),
               "active": form.get("active") == "on", "public": form.get("public") == "on"}
     try:
-        for key in ("response_hours", "resolve_hours"):
-            fields[key] = float(form.get(key, ""))
+        for key in ("response_hours", "resolve_hours", "urgent_factor"):
+            if key != "urgent_factor" or form.get(key):
+                fields[key] = float(form.get(key, ""))
         worktables.put_category(form.get("code", ""), fields)
     except (GridmapError, ValueError) as err:
         db.session.rollback()

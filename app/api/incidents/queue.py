@@ -28,18 +28,27 @@ blp = Blueprint("incidents", __name__, url_prefix="/api/v1",
                 description="Incidents (事件), for staff")
 
 
-def _actor() -> workflow.Actor:
+def actor() -> workflow.Actor:
     return workflow.Actor(current_user.username, current_user.id, current_user.communities,
                           dispatcher=current_user.can("incidents:write"),
                           worker_id=current_user.grid_member_id
                           if current_user.can("incidents:work") else None)
 
 
+def checked_action(conn, action: dict) -> dict:
+    """A checked action with what it needs from the settings: ``prioritise`` computes the
+    deadlines again, on the working calendar."""
+    if action["action"] != "prioritise":
+        return action
+    rules = intake.Rules.from_config(current_app.config)
+    return {**action, "calendar": intake.calendar(conn, rules)}
+
+
 def _one(conn, incident_id: int) -> dict | None:
     found = incidents.incident(conn, incident_id, current_user.communities,
                                with_reporter=current_user.can("incidents:reporter"))
     if found is not None:
-        found["allowed_actions"] = workflow.allowed(found["status"], _actor(),
+        found["allowed_actions"] = workflow.allowed(found["status"], actor(),
                                                     found["assignee_id"])
     return found
 
@@ -148,6 +157,8 @@ def get_incident(args, incident_id: int):
 @require("incidents:work")
 @blp.doc(summary="Act on an incident", security=STAFF,
          description="One workflow action: accept, reject, dispatch (optional assignee), "
+                     "reassign (to `assignee`), prioritise (to `priority`, deadlines "
+                     "computed again), "
                      "start, resolve, return, close, reopen, move (to `grid`, default the "
                      "boundary candidate), merge (into `into`, default the flagged "
                      "duplicate), note. reject/return/reopen/merge need a note. Dispatchers "
@@ -163,11 +174,11 @@ def get_incident(args, incident_id: int):
             409: "action not allowed in the incident's status; details.allowed lists "
                  "those that are"})
 def act_on_incident(args, body, incident_id: int):
-    actor = _actor()
-    if not actor.dispatcher and actor.worker_id is None:
+    who = actor()
+    if not who.dispatcher and who.worker_id is None:
         raise Forbidden("your account is not linked to a grid worker, so no incident is "
                         "assigned to it")
-    action = workflow.check_action(body)
-    workflow.act(db.session.connection(), incident_id, action, actor)
+    conn = db.session.connection()
+    workflow.act(conn, incident_id, checked_action(conn, workflow.check_action(body)), who)
     db.session.commit()
     return jsonify(_one(db.session.connection(), incident_id))

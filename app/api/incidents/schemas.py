@@ -25,7 +25,7 @@ from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.core.statuses import OPEN, SOURCES, STATUSES
-from geo.incidents import imports, reports, workflow
+from geo.incidents import bulk, imports, reports, workflow
 from geo.incidents.store import reads as incidents
 
 
@@ -116,6 +116,14 @@ class Action(Body):
     assignee = raw("dispatch: the grid worker id", type="integer")
     grid = raw("move: the grid code", type="string")
     into = raw("merge: the incident id", type="integer")
+    priority = raw("prioritise: 1 (urgent), 2 or 3", type="integer")
+
+
+class BulkAction(Action):
+    """One workflow action for several incidents, each applied in its own transaction."""
+
+    ids = raw(f"the incident ids (1 to {bulk.MAX_BULK}, no repeats)", type="array",
+              items={"type": "integer"}, nullable=False, required=True)
 
 
 class ImportForm(Query):
@@ -189,6 +197,9 @@ class Category(Body):
     public = raw("true: residents may report in it and its incidents are listed on the "
                  "public Open311 reads (coarsened); false for a new category unless given",
                  type="boolean", nullable=False)
+    urgent_factor = raw("an urgent (priority 1) incident's limits are the hours times this "
+                        "(0 < factor ≤ 1; 0.5 for a new category)", type="number",
+                        nullable=False)
 
 
 class Day(Body):
@@ -230,3 +241,8 @@ CategoryAnswer = loose("CategoryAnswer", code=fields.String())
 Days = loose("Days", days=fields.List(fields.Dict(), required=True))
 DayAnswer = loose("DayAnswer", day=fields.String(), kind=fields.String(allow_none=True),
                   name=fields.String(allow_none=True))
+Candidates = loose("Candidates", incident=fields.Integer(),
+                   assignee_id=fields.Integer(allow_none=True),
+                   candidates=fields.List(fields.Dict(), required=True))
+BulkResults = loose("BulkResults", done=fields.Integer(), failed=fields.Integer(),
+                    results=fields.List(fields.Dict(), required=True))

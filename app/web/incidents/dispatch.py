@@ -18,6 +18,7 @@ from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
 from app.web.roles import role_texts
+from geo.incidents import candidates
 from geo.places.store import reads as store
 
 bp = Blueprint("dispatch", __name__)
@@ -83,6 +84,22 @@ TEXTS: dict[str, str] = dict([
     N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
+    N_("act_reassign", "改派"), N_("act_prioritise", "调整优先级"), N_("route_substitute", "代班"),
+    N_("assign_to", "承办人"), N_("pick_worker", "选择网格员"), N_("keep_routed", "按分派规则"),
+    N_("in_grid", "本网格"), N_("in_community", "本社区其他网格员"), N_("current", "当前"),
+    N_("duty_on_duty", "在岗"), N_("duty_off_hours", "非工作时间"), N_("duty_on_leave", "休假"),
+    N_("substitute", "代班：{name}"), N_("open_work", "在办 {n} 件"),
+    N_("no_candidates", "本社区没有在册网格员。"), N_("select_row", "选择事件 #{id}"),
+    N_("select_all", "选择本页全部事件"), N_("bulk_action", "批量操作"), N_("bulk_to", "给"),
+    N_("bulk_go", "批量执行"), N_("bulk_clear", "取消选择"), N_("bulk_count", "已选 {n} 件"),
+    N_("bulk_done", "完成 {done} 件，未执行 {failed} 件"), N_("bulk_ok", "#{id} 已完成"),
+    N_("bulk_failed", "#{id} 未执行：{message}"), N_("pick_worker_first", "请先选择网格员。"),
+    N_("set_priority", "优先级改为"), N_("near_building", "最近楼栋（{m} 米）"),
+    N_("resident_report", "居民反映"), N_("report_photo", "居民上传的照片"),
+    N_("public_note", "答复（居民可见）"), N_("public_note_save", "发布答复"),
+    N_("public_note_placeholder", "居民在查询页看到的答复，最多 500 字"),
+    N_("public_note_at", "已发布于"), N_("public_note_none", "尚未答复"),
+    N_("public_note_saved", "答复已发布。"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
@@ -96,9 +113,9 @@ def console():
 
     t = {**texts(TEXTS), **role_texts()}
     scope = current_user.communities
-    choices, bounds, categories = read(lambda conn: (
+    choices, bounds, categories, workers = read(lambda conn: (
         store.community_choices(conn, scope), store.communities_extent(conn, scope),
-        worktables.categories(conn)))
+        worktables.categories(conn), candidates.workers(conn, scope)))
     # Category codes are Chinese words; English shows name_en (every category, retired
     # ones included, since old incidents carry them; only active ones are offered).
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
@@ -111,4 +128,4 @@ def console():
               "pointLimit": POINT_LIMIT, "categories": labels}
     return render_template("dispatch.html", map=parts, t=t, choices=choices,
                            offered=offered, labels=labels, crs_choices=CRS_CHOICES,
-                           script=script)
+                           script=script, workers=workers)
