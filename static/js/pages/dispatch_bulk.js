@@ -32,6 +32,15 @@ export function bulkBar({T, refresh}) {
     return box;
   }
 
+  /* A row's result in the page's language; a status conflict names the status. */
+  function outcome(r) {
+    if (r.ok) return fmt(T.bulk_ok, {id: r.id});
+    if (r.code === "illegal_transition" && r.details && r.details.status) {
+      return fmt(T.bulk_conflict, {id: r.id, status: T[r.details.status] || r.details.status});
+    }
+    return fmt(T.bulk_failed, {id: r.id, message: r.status + " " + r.message});
+  }
+
   function shown(incidents) {
     pageIds = incidents.map((inc) => inc.id);
     update();
@@ -64,8 +73,7 @@ export function bulkBar({T, refresh}) {
         ...answer.results.map((r) => el("li", {
           className: r.ok ? "text-success" : "text-danger", "data-id": r.id,
           "data-status": r.status},
-          r.ok ? fmt(T.bulk_ok, {id: r.id})
-            : fmt(T.bulk_failed, {id: r.id, message: r.status + " " + r.message}))));
+          outcome(r))));
       answer.results.forEach((r) => { if (r.ok) selected.delete(r.id); });
       refresh();
     } catch (err) {

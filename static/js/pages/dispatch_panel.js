@@ -42,9 +42,9 @@ export function incidentPanel(ctx) {
       el("span", {className: "badge text-bg-light border"},
          label("priority_" + inc.priority, String(inc.priority))));
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
+    const report = residentReport(inc, {T, when, panelAlert});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
-                                    residentReport(inc, {T, when, panelAlert}),
-                                    actions(inc), history(inc));
+                                    ...(report ? [report] : []), actions(inc), history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
     showSelected(inc);
   }

@@ -25,7 +25,7 @@ export function residentReport(inc, ctx) {
     el("h3", {className: "h6 small text-muted mb-1", id: "report-title"},
        T.resident_report + " ", el("code", {}, report.reference)),
     report.photo ? el("a", {href: "/api/v1/incidents/" + inc.id + "/photo", target: "_blank",
-                            rel: "noopener", className: "d-inline-block mb-1"},
+                            rel: "noopener", className: "d-block mb-1"},
                       el("img", {src: "/api/v1/incidents/" + inc.id + "/photo",
                                  alt: T.report_photo, id: "report-photo",
                                  className: "report-photo rounded border"})) : null,
