@@ -208,7 +208,13 @@ class Day(Body):
 
 
 Incident = loose("Incident", id=fields.Integer(required=True), status=fields.String(),
-                 allowed_actions=fields.List(fields.String()))
+                 allowed_actions=fields.List(fields.String()),
+                 resident_report=fields.Dict(allow_none=True, metadata={
+                     "description": "a resident's report: reference, public_note, "
+                                    "public_note_at, photo (true when it has one)"}),
+                 nearest_building=fields.Dict(allow_none=True, metadata={
+                     "description": "the building nearest the point within 100 m: code, "
+                                    "name, address, distance_m"}))
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
                      total=fields.Integer(), overdue=fields.Integer())
 Counts = loose("IncidentCounts")
