@@ -24,10 +24,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _users_page(**shown):
     """The users page; ``shown``: a password to show once (new_password, new_user)."""
-    workers = read(lambda conn: candidates.workers(conn, current_user.communities))
-    return render_template("admin/users.html", rows=accounts.users_with_scope(),
-                           roles=USER_ROLES, workers=workers,
-                           worker_names={w["id"]: w["name"] for w in workers},
+    rows = accounts.users_with_scope()
+    linked = [u.grid_member_id for u, _ in rows if u.grid_member_id]
+    return render_template("admin/users.html", rows=rows, roles=USER_ROLES,
+                           worker_names=read(lambda conn: candidates.names(conn, linked)),
                            **{"new_password": None, "new_user": None, **shown})
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from geo.core.errors import NotFound
+from geo.core.errors import InvalidInput, NotFound
 from geo.incidents.store import candidates as store
 from geo.incidents.store import reads
 
 MAX_CANDIDATES = 300
-MAX_WORKERS = 2000
+MAX_COMMUNITY = 2000  # far above any community's roster
+MAX_FOUND = 20  # a search's matches
 
 
 def candidates(conn: Connection, incident_id: int, scope: frozenset[int] | None) -> dict:
@@ -34,6 +35,20 @@ def candidates(conn: Connection, incident_id: int, scope: frozenset[int] | None)
             "candidates": rows}
 
 
-def workers(conn: Connection, scope: frozenset[int] | None) -> list[dict]:
-    """The active workers of ``scope`` (a queue's assignee filter, bulk assigning)."""
-    return store.workers(conn, scope, MAX_WORKERS)
+def workers(conn: Connection, scope: frozenset[int] | None, community: str | None,
+            q: str | None) -> list[dict]:
+    """Active workers in ``scope``: of one community (a code; NotFound outside ``scope``;
+    a community has a few hundred at most), or the first ``MAX_FOUND`` whose name holds
+    ``q`` or who serve a grid whose code starts with it (a city has tens of thousands)."""
+    if not community and not q:
+        raise InvalidInput("name a 'community' (a 12-digit code) or search with 'q'",
+                           param="community")
+    if community and not store.community_seen(conn, community, scope):
+        raise NotFound(f"no community {community} among the communities you may see")
+    return store.workers(conn, scope, community or None, q or None,
+                         MAX_COMMUNITY if community else MAX_FOUND)
+
+
+def names(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """Worker id → name (the accounts page shows the linked workers by name)."""
+    return store.names(conn, ids) if ids else {}

@@ -122,14 +122,19 @@ def test_disabling_asks_first_and_linking_a_worker_is_audited(page, make_user, c
     make_user("zhou", "member")
     make_user("zhou2", "member")
     page = users_page(page, make_user, "desktop", "zh")
-    row(page, "zhou").locator("select[name=worker]").select_option(str(town["A_full"]))
+    field = row(page, "zhou").locator("input[name=worker]")
+    field.fill("张")  # finds the workers named so, offered by id with their names
+    page.wait_for_selector(f"#worker-options option[value='{town['A_full']}']",
+                           state="attached")
+    field.fill(str(town["A_full"]))
     row(page, "zhou").locator(".worker-form button").click()
     page.wait_for_selector(".alert-info")
     linked = conn.execute(text("SELECT grid_member_id FROM users WHERE username = 'zhou'"))\
         .scalar()
     assert linked == town["A_full"]
+    assert "张伟" in row(page, "zhou").inner_text()  # the linked worker by name
     # One account per worker: a second link is refused with a message.
-    row(page, "zhou2").locator("select[name=worker]").select_option(str(town["A_full"]))
+    row(page, "zhou2").locator("input[name=worker]").fill(str(town["A_full"]))
     row(page, "zhou2").locator(".worker-form button").click()
     page.wait_for_selector(".alert-info")
     assert "zhou" in page.inner_text(".alert-info")

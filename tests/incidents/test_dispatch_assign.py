@@ -202,3 +202,21 @@ def test_admins_set_the_urgent_factor_within_bounds(client, staff, town):
     assert answer.status_code == 200
     listed = client.get("/api/v1/categories", headers=admin).get_json()["categories"]
     assert {c["code"]: c for c in listed}["环境卫生"]["urgent_factor"] == 0.75
+
+
+def test_workers_are_listed_by_community_or_found_by_name(client, dispatcher, staff, town):
+    def get(headers, **query):
+        return client.get("/api/v1/incidents/assignees", query_string=query, headers=headers)
+
+    listed = get(dispatcher, community="110101001001").get_json()["workers"]
+    assert {w["id"] for w in listed} == {town[k] for k in ("A_full", "A_chief", "B_chief",
+                                                             "C_full", "C_chief")}
+    assert all(set(w) == {"id", "name", "role", "community_name"} for w in listed)
+    found = get(dispatcher, q="赵").get_json()["workers"]
+    assert [w["id"] for w in found] == [town["D_full"]]
+    assert get(dispatcher).status_code == 400
+    assert get(dispatcher, community="12345").status_code == 400
+    limited = staff("disp-one", "dispatcher", ["110101001001"])
+    assert get(limited, community="110101001002").status_code == 404
+    assert get(limited, q="赵").get_json()["workers"] == []  # community 2's worker
+    assert get(staff("view", "viewer"), q="赵").status_code == 403

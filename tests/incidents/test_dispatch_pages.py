@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from tests.incidents.test_dispatch_page import api_post, csp_errors, report
 from tests.service.test_browser_pages import sign_in
+from tests.support.geometries import COMMUNITY_1
 
 pytestmark = pytest.mark.town("incidents")
 
@@ -76,12 +77,17 @@ def test_the_dispatcher_picks_the_worker_then_reassigns(page, town, make_user, t
     assert csp_errors(page) == []
 
 
-def test_the_assignee_filter_lists_the_workers(page, town, make_user, tmp_path):
+def test_the_assignee_filter_lists_the_communitys_workers(page, town, make_user, tmp_path):
     page = open_console(page, make_user, "desktop")
-    names = page.eval_on_selector_all("#f-assignee option", "os => os.map(o => o.text)")
-    assert any(n.startswith("张伟") for n in names) and any(n.startswith("赵敏") for n in names)
     mine = report(page, 1, 1.5)  # routed to 张伟 (A_full)
     other = report(page, 5, 1.5)  # routed to 赵敏 (D_full)
+    # None before a community is chosen (a city has tens of thousands), then its own.
+    assert page.locator("#f-assignee optgroup option").count() == 0
+    page.select_option("#f-community", COMMUNITY_1)
+    page.wait_for_selector(f"#f-assignee option[value='{town['A_full']}']", state="attached")
+    names = page.eval_on_selector_all("#f-assignee optgroup option", "os => os.map(o => o.text)")
+    assert any(n.startswith("张伟") for n in names)
+    assert not any(n.startswith("赵敏") for n in names)  # community 2's
     page.select_option("#f-assignee", str(town["A_full"]))
     page.wait_for_selector(f"#queue-rows tr[data-id='{mine}']")
     ids = page.eval_on_selector_all("#queue-rows tr.queue-row", "rs => rs.map(r => "
@@ -102,6 +108,9 @@ def test_bulk_assigning_shows_a_result_per_row(page, town, make_user, conn, tmp_
         page.check(f"#queue-rows tr[data-id='{incident}'] .queue-check input")
     assert page.is_visible("#bulk")
     assert page.inner_text("#bulk-count") == "已选 3 件"
+    # The workers offered are the first selected incident's candidates, its grid's first.
+    page.wait_for_selector("#bulk-worker optgroup", state="attached")
+    assert page.eval_on_selector("#bulk-worker optgroup", "g => g.label") == "本网格"
     page.select_option("#bulk-worker", str(town["C_chief"]))
     page.click("#bulk-go")
     page.wait_for_selector("#bulk-results li[data-status]")

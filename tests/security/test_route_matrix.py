@@ -79,6 +79,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/api/v1/incidents/<int:incident_id>/actions"): ("incidents:work", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>/candidates"): ("incidents:write", 200),
     ("POST", "/api/v1/incidents/bulk-actions"): ("incidents:write", 400),
+    ("GET", "/api/v1/incidents/assignees"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>/photo"): ("incidents:read", 404),
     ("PUT", "/api/v1/incidents/<int:incident_id>/public-note"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/counts"): ("incidents:read", 200),

@@ -7,7 +7,13 @@ from flask_login import current_user
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
 from app.api.incidents.queue import actor, checked_action
-from app.api.incidents.schemas import BulkAction, BulkResults, Candidates
+from app.api.incidents.schemas import (
+    Assignees,
+    AssigneesQuery,
+    BulkAction,
+    BulkResults,
+    Candidates,
+)
 from app.errors import STATUS
 from app.extensions import db
 from app.plumbing.readdb import read
@@ -33,6 +39,21 @@ blp = Blueprint("assign", __name__, url_prefix="/api/v1",
 def incident_candidates(args, incident_id: int):
     return jsonify(read(lambda conn: candidates.candidates(conn, incident_id,
                                                            current_user.communities)))
+
+
+@blp.route("/incidents/assignees", methods=["GET"])
+@require("incidents:write")
+@blp.doc(summary="Grid workers by community or by name", security=STAFF,
+         description="The active grid workers within the caller's limits, of a `community`"
+                     " (the queue's assignee filter) or found by `q` (linking an account); "
+                     "never their private fields.")
+@blp.arguments(AssigneesQuery, location="query")
+@blp.response(200, Assignees, description="the workers")
+@blp.fails({400: "neither community nor q, or a bad code", **SIGNED_IN,
+            404: "no such community among the caller's communities"})
+def community_assignees(args):
+    return jsonify({"workers": read(lambda conn: candidates.workers(
+        conn, current_user.communities, args.get("community"), args.get("q")))})
 
 
 @blp.route("/incidents/bulk-actions", methods=["POST"])

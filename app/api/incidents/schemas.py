@@ -80,6 +80,13 @@ class IncidentsQuery(Paging):
              "description or address, or (for roles that see reporters) a reporter's phone", 100)
 
 
+class AssigneesQuery(Query):
+    """Whose workers are listed: a community's, or those a search finds."""
+
+    community = Code("12-digit community code: its workers", 12)
+    q = Text("search: a name, or the start of a grid code (the first 20 found)", 100)
+
+
 class PointsQuery(Query):
     bbox = Bbox()
     limit = Integer("at most this many (≤ 5000)", minimum=1, maximum=5000, default=2000)
@@ -247,6 +254,7 @@ CategoryAnswer = loose("CategoryAnswer", code=fields.String())
 Days = loose("Days", days=fields.List(fields.Dict(), required=True))
 DayAnswer = loose("DayAnswer", day=fields.String(), kind=fields.String(allow_none=True),
                   name=fields.String(allow_none=True))
+Assignees = loose("Assignees", workers=fields.List(fields.Dict(), required=True))
 Candidates = loose("Candidates", incident=fields.Integer(),
                    assignee_id=fields.Integer(allow_none=True),
                    candidates=fields.List(fields.Dict(), required=True))

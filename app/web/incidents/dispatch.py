@@ -18,7 +18,6 @@ from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
 from app.web.roles import role_texts
-from geo.incidents import candidates
 from geo.places.store import reads as store
 
 bp = Blueprint("dispatch", __name__)
@@ -96,7 +95,8 @@ TEXTS: dict[str, str] = dict([
     N_("bulk_failed", "#{id} 未执行：{message}"),
     N_("bulk_conflict", "#{id} 未执行：事件现为“{status}”，不能执行此操作"),
     N_("pick_worker_first", "请先选择网格员。"),
-    N_("set_priority", "优先级改为"), N_("near_building", "最近楼栋（{m} 米）"),
+    N_("set_priority", "优先级改为"), N_("pick_community", "选择社区后可按网格员筛选"),
+    N_("community_workers", "本社区网格员"), N_("near_building", "最近楼栋（{m} 米）"),
     N_("resident_report", "居民反映"), N_("report_photo", "居民上传的照片"),
     N_("public_note", "答复（居民可见）"), N_("public_note_save", "发布答复"),
     N_("public_note_placeholder", "居民在查询页看到的答复，最多 500 字"),
@@ -115,9 +115,9 @@ def console():
 
     t = {**texts(TEXTS), **role_texts()}
     scope = current_user.communities
-    choices, bounds, categories, workers = read(lambda conn: (
+    choices, bounds, categories = read(lambda conn: (
         store.community_choices(conn, scope), store.communities_extent(conn, scope),
-        worktables.categories(conn), candidates.workers(conn, scope)))
+        worktables.categories(conn)))
     # Category codes are Chinese words; English shows name_en (every category, retired
     # ones included, since old incidents carry them; only active ones are offered).
     labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
@@ -130,4 +130,4 @@ def console():
               "pointLimit": POINT_LIMIT, "categories": labels}
     return render_template("dispatch.html", map=parts, t=t, choices=choices,
                            offered=offered, labels=labels, crs_choices=CRS_CHOICES,
-                           script=script, workers=workers)
+                           script=script)

@@ -1,5 +1,5 @@
 """Who an incident can go to (the dispatcher's worker picker) and the workers a queue can be
-filtered by: the active grid workers of the caller's communities, with what
+filtered by (one community's): the active grid workers of the caller's communities, with what
 ``geo.people.schedule`` says of them now (serving the incident's grid, on leave and the
 substitute, in duty hours) and the open work each already holds."""
 
@@ -37,7 +37,11 @@ _CANDIDATES = f"""
 _WORKERS = f"""
     SELECT m.id, m.name, m.role, c.name AS community_name FROM grid_members m
       JOIN communities c ON c.id = m.community_id
-     WHERE m.active AND (CAST(:scope AS int[]) IS NULL OR m.community_id = ANY(:scope))
+     WHERE m.active AND (CAST(:community AS text) IS NULL OR c.code = :community)
+       AND (CAST(:q AS text) IS NULL OR m.name LIKE '%' || :q || '%'
+            OR EXISTS (SELECT 1 FROM worker_grids wg JOIN grids g ON g.id = wg.grid_id
+                        WHERE wg.worker_id = m.id AND g.code LIKE :q || '%'))
+       AND (CAST(:scope AS int[]) IS NULL OR m.community_id = ANY(:scope))
      ORDER BY c.name, {_ROLE_ORDER}, m.name, m.id LIMIT :limit"""
 
 
@@ -53,7 +57,26 @@ def candidates(conn: Connection, incident_id: int, scope: frozenset[int] | None,
     return [dict(r._mapping) for r in rows]
 
 
-def workers(conn: Connection, scope: frozenset[int] | None, limit: int) -> list[dict]:
-    """(id, name, role, community_name) of the active workers of ``scope``."""
-    rows = conn.execute(text(_WORKERS), {"scope": _scope(scope), "limit": limit})
+def workers(conn: Connection, scope: frozenset[int] | None, community: str | None,
+            q: str | None, limit: int) -> list[dict]:
+    """(id, name, role, community_name) of the active workers within ``scope``: of one
+    community (a code), and/or whose name contains ``q`` or who serve a grid whose code
+    starts with it."""
+    rows = conn.execute(text(_WORKERS), {"scope": _scope(scope), "community": community,
+                                         "q": q, "limit": limit})
     return [dict(r._mapping) for r in rows]
+
+
+def community_seen(conn: Connection, community: str, scope: frozenset[int] | None) -> bool:
+    """Is there a community of this code within ``scope``?"""
+    return conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM communities WHERE code = :c AND"
+        " (CAST(:scope AS int[]) IS NULL OR id = ANY(:scope)))"),
+        {"c": community, "scope": _scope(scope)}).scalar()
+
+
+def names(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """Worker id → name, for the ids given."""
+    rows = conn.execute(text("SELECT id, name FROM grid_members WHERE id = ANY(:ids)"),
+                        {"ids": ids})
+    return dict(rows.all())

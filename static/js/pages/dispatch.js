@@ -17,6 +17,7 @@ import {useBasemaps} from "../lib/basemaps.js";
 import {toWgs84} from "../lib/crs.js";
 import {bbox, keepSized} from "../lib/map.js";
 import {bulkBar} from "./dispatch_bulk.js";
+import {assigneeFilter} from "./dispatch_workers.js";
 
 const config = pageConfig("dispatch-config");
 const T = config.texts;
@@ -56,7 +57,7 @@ function overdueBadge() { return el("span", {className: "badge text-bg-danger"},
 // ---- the API (lib/http.js): GET, or POST of a JSON body ---------------------------------
 
 const post = (path, body) => api(path, {json: body});
-const bulk = bulkBar({T, refresh: () => refreshLists()});
+const bulk = bulkBar({T, roleText, refresh: () => refreshLists()});
 
 /* A short-lived message at the corner of the page (successes and background errors). */
 function notify(kind, message) {
@@ -496,6 +497,7 @@ function searchQueue(text) {
   loadQueue().catch(failed);
 }
 
+assigneeFilter(T, roleText, (err) => failed(err));
 $("queue-filters").addEventListener("change", () => {
   state.offset = 0;
   loadQueue().catch(failed);

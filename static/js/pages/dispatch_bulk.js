@@ -6,13 +6,33 @@
 import {$, el} from "../lib/dom.js";
 import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
+import {candidateGroups} from "./dispatch_picker.js";
 
-/* {T, refresh} of the console → {checkbox(inc), shown(incidents)}. */
-export function bulkBar({T, refresh}) {
+/* {T, roleText, refresh} of the console → {checkbox(inc), shown(incidents)}. The workers
+   offered are the candidates of the first selected incident (its grid's first). */
+export function bulkBar({T, roleText, refresh}) {
   const selected = new Set();
   let pageIds = [];
+  let offeredFor = null;
+
+  async function offer() {
+    const first = selected.values().next().value;
+    if (first === undefined || first === offeredFor) return;
+    offeredFor = first;
+    const answer = await api("/api/v1/incidents/" + first + "/candidates");
+    if (offeredFor !== first) return;
+    const keep = $("bulk-worker").value;
+    $("bulk-worker").replaceChildren(el("option", {value: ""}, T.pick_worker),
+                                     ...candidateGroups(answer, T, roleText, false));
+    $("bulk-worker").value = keep;
+  }
 
   function update() {
+    offer().catch((err) => {
+      offeredFor = null;
+      $("bulk-results").replaceChildren(el("li", {className: "text-danger"},
+                                           T.error + err.message));
+    });
     $("bulk").hidden = selected.size === 0 && !$("bulk-results").childElementCount;
     $("bulk-count").textContent = fmt(T.bulk_count, {n: selected.size});
     $("bulk-go").disabled = selected.size === 0;

@@ -116,6 +116,7 @@ export function incidentPanel(ctx) {
   }
 
   const ACTION_STYLE = {accept: "btn-primary", dispatch: "btn-primary", start: "btn-primary",
+                        reassign: "btn-outline-primary", prioritise: "btn-outline-primary",
                         resolve: "btn-success", close: "btn-success",
                         reject: "btn-outline-danger", return: "btn-outline-warning",
                         reopen: "btn-outline-warning"};

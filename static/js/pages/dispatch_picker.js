@@ -7,7 +7,7 @@ import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
 
 /* One option's words: name · role · state (· substitute) · open work. */
-function describe(c, T, roleText, current) {
+export function describe(c, T, roleText, current) {
   const parts = [c.name, roleText(c.role), T["duty_" + c.duty] || c.duty];
   if (c.substitute) parts.push(fmt(T.substitute, {name: c.substitute.name}));
   parts.push(fmt(T.open_work, {n: c.open_work}));
@@ -27,15 +27,7 @@ export function workerPicker(inc, T, roleText) {
                           : T.keep_routed)));
   const hint = el("div", {className: "form-text mt-0", id: "assignee-hint"});
   api("/api/v1/incidents/" + inc.id + "/candidates").then((answer) => {
-    const groups = [[T.in_grid, answer.candidates.filter((c) => c.in_grid)],
-                    [T.in_community, answer.candidates.filter((c) => !c.in_grid)]];
-    groups.forEach(([name, list]) => {
-      if (!list.length) return;
-      select.appendChild(el("optgroup", {label: name}, ...list.map((c) => el("option", {
-        value: c.id, "data-duty": c.duty,
-        disabled: reassigning && c.id === answer.assignee_id},
-        describe(c, T, roleText, c.id === answer.assignee_id)))));
-    });
+    select.append(...candidateGroups(answer, T, roleText, reassigning));
     if (!answer.candidates.length) hint.textContent = T.no_candidates;
     select.removeAttribute("aria-busy");
   }).catch((err) => {
@@ -46,6 +38,17 @@ export function workerPicker(inc, T, roleText) {
             el("label", {className: "form-label small mb-0", for: "action-assignee"},
                T.assign_to),
             select, hint);
+}
+
+/* <optgroup>s of the candidates (the grid's, then the community's); with ``reassigning``
+   the current worker is shown but cannot be chosen. */
+export function candidateGroups(answer, T, roleText, reassigning) {
+  const groups = [[T.in_grid, answer.candidates.filter((c) => c.in_grid)],
+                  [T.in_community, answer.candidates.filter((c) => !c.in_grid)]];
+  return groups.filter(([, list]) => list.length).map(([name, list]) =>
+    el("optgroup", {label: name}, ...list.map((c) => el("option", {
+      value: c.id, "data-duty": c.duty, disabled: reassigning && c.id === answer.assignee_id},
+      describe(c, T, roleText, c.id === answer.assignee_id)))));
 }
 
 /* A <select id="action-priority"> with the incident's priority chosen. */
