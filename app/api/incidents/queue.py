@@ -34,11 +34,20 @@ blp = Blueprint("incidents", __name__, url_prefix="/api/v1",
                 description="Incidents (事件), for staff")
 
 
-def _actor() -> workflow.Actor:
+def actor() -> workflow.Actor:
     return workflow.Actor(current_user.username, current_user.id, current_user.communities,
                           dispatcher=current_user.can("incidents:write"),
                           worker_id=current_user.grid_member_id
                           if current_user.can("incidents:work") else None)
+
+
+def checked_action(conn, action: dict) -> dict:
+    """A checked action with what it needs from the settings: ``prioritise`` computes the
+    deadlines again, on the working calendar."""
+    if action["action"] != "prioritise":
+        return action
+    rules = intake.Rules.from_config(current_app.config)
+    return {**action, "calendar": intake.calendar(conn, rules)}
 
 
 def _one(conn, incident_id: int) -> dict | None:
@@ -52,7 +61,7 @@ def _one(conn, incident_id: int) -> dict | None:
                                with_reporter=with_reporter)
     if found is None:
         return None
-    found["allowed_actions"] = workflow.allowed(found["status"], _actor(),
+    found["allowed_actions"] = workflow.allowed(found["status"], actor(),
                                                 found["assignee_id"])
     found["photos"] = [{"id": p.id, "event_id": p.event_id,
                         "created_at": p.created_at.isoformat(),
@@ -169,6 +178,8 @@ def get_incident(args, incident_id: int):
 @require("incidents:work")
 @blp.doc(summary="Act on an incident", security=STAFF,
          description="One workflow action: accept, reject, dispatch (optional assignee), "
+                     "reassign (to `assignee`), prioritise (to `priority`, deadlines "
+                     "computed again), "
                      "start, resolve, return, close, reopen, move (to `grid`, default the "
                      "boundary candidate), merge (into `into`, default the flagged "
                      "duplicate), note. reject/return/reopen/merge need a note. Dispatchers "
@@ -191,15 +202,16 @@ def get_incident(args, incident_id: int):
                  "those that are), or details.conflict: it moved on from seen_status",
             413: "a photo too large", 415: "a photo not a JPEG, PNG or WebP image"})
 def act_on_incident(args, body, form, incident_id: int):
-    actor = _actor()
-    if not actor.dispatcher and actor.worker_id is None:
+    who = actor()
+    if not who.dispatcher and who.worker_id is None:
         raise Forbidden("your account is not linked to a grid worker, so no incident is "
                         "assigned to it")
     multipart = request.mimetype == "multipart/form-data"
     photos = _photos(form.pop("photos", [])) if multipart else []
-    action = workflow.check_action(form if multipart else body, len(photos))
     conn = db.session.connection()
-    done = actions.act(conn, incident_id, action, actor, photos,
+    action = checked_action(conn, workflow.check_action(form if multipart else body,
+                                                        len(photos)))
+    done = actions.act(conn, incident_id, action, who, photos,
                        far_m=current_app.config["RESOLVE_FAR_METERS"])
     db.session.commit()
     found = _one(db.session.connection(), incident_id)
