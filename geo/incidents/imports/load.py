@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from geo.core.errors import InvalidInput
 from geo.core.params import Box
 from geo.incidents import worktime
+from geo.incidents.imports import suspects
 from geo.incidents.imports.checks import check
 from geo.incidents.imports.files import Options, Rows, chunks, estimated_rows
 from geo.incidents.intake import Rules, calendar, categories
@@ -103,7 +104,7 @@ def import_rows(conn: Connection, rows: Rows | Iterable[Rows], who: Importer, *,
     if strict and result.rejected:
         raise RowsRejected(result.rejected, result.rows)
     say("store", result.rows, total)
-    _insert(conn, who, result)
+    _insert(conn, who, result, _suspects(conn, context, who.rules))
     store.drop_staging(conn)
     say("done", result.rows, total)
     return result
@@ -117,6 +118,7 @@ class _Context:
         self.cats = categories(conn)
         self.calendar = calendar(conn, who.rules)
         self._grids: covering.Grids | None = None
+        self.points: list[pd.DataFrame] = []  # id, lon, lat, category, at of point rows
 
     @property
     def grids(self) -> covering.Grids:
@@ -132,7 +134,14 @@ def _stage_chunk(context: _Context, rows: Rows, result: ImportResult) -> None:
     result.rejected += rejected
     if not len(valid):
         return
-    store.stage(context.conn, _staged_frame(context, valid))
+    frame = _staged_frame(context, valid)
+    store.stage(context.conn, frame)
+    point = valid["locate_by"].to_numpy() == "point"
+    context.points.append(pd.DataFrame({
+        "id": frame["id"].to_numpy()[point], "lon": valid["lon"].to_numpy()[point],
+        "lat": valid["lat"].to_numpy()[point],
+        "category": valid["category"].to_numpy(object)[point],
+        "at": valid["reported_at"].to_numpy()[point]}))
 
 
 _TEXT = ("external_id", "category", "description", "address", "reporter_name",
@@ -189,9 +198,20 @@ def _resolve(conn: Connection, result: ImportResult) -> None:
     result.duplicates = store.drop_stored(conn)
 
 
-def _insert(conn: Connection, who: Importer, result: ImportResult) -> None:
+def _suspects(conn: Connection, context: _Context, rules: Rules) -> np.ndarray:
+    """The rows the duplicate rule must look at (:mod:`.suspects`)."""
+    rows = pd.concat([*context.points, store.building_points(conn)], ignore_index=True)
+    if not len(rows):
+        return np.empty(0, np.int64)
+    window = int(rules.duplicate_hours * 3600e6)
+    stored = store.open_incidents(conn, int(rows["at"].min()) - window, int(rows["at"].max()))
+    return suspects.possible(rows, stored, rules.duplicate_m, rules.duplicate_hours)
+
+
+def _insert(conn: Connection, who: Importer, result: ImportResult,
+            suspect_ids: np.ndarray) -> None:
     store.stats_deferred(conn, True)
-    ids, routed = store.insert(conn, who.rules.params())
+    ids, routed = store.insert(conn, who.rules.params(), suspect_ids)
     result.loaded, result.duplicates = len(ids), result.duplicates + routed - len(ids)
     counts = store.write_events(conn, who.actor, who.user_id)
     store.stats_deferred(conn, False)

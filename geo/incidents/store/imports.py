@@ -25,6 +25,7 @@ from psycopg2.errors import ForeignKeyViolation
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import (
     ROUTED_TO,
     assignee_rule,
@@ -215,10 +216,12 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
 _CANDIDATES = """(SELECT id, geom, category, status, merged_into_id, reported_at FROM incidents
     UNION ALL SELECT id, geom, category, 'reported', NULL::bigint, reported_at
                 FROM import_routed)"""
+# The rows that may have a possible original (the others skip the probe).
+_SUSPECTS = "(SELECT * FROM import_routed WHERE id = ANY(CAST(:suspects AS bigint[])))"
 _FLAG = f"""
-    {duplicate_window_sql("import_routed", _CANDIDATES)};
+    {duplicate_window_sql(_SUSPECTS, _CANDIDATES)};
     DROP TABLE IF EXISTS import_duplicates;
-    CREATE TEMP TABLE import_duplicates AS {duplicates_set_sql("import_routed")}
+    CREATE TEMP TABLE import_duplicates AS {duplicates_set_sql(_SUSPECTS)}
 """
 # A ticket of the file stored meanwhile by someone else (after :func:`drop_stored`): the
 # row goes, as a stored one, and so does any flag pointing to it.
@@ -228,14 +231,14 @@ _STORED_MEANWHILE = """
 """
 
 
-def insert(conn: Connection, rules: dict) -> tuple[np.ndarray, int]:
-    """Flag possible duplicates (the set-based shape of the rule, before the insert: the
-    rows and the open incidents of their window), then insert the routed rows with their
-    flags and locations. Returns (ids inserted, rows routed): the difference lost to a
-    ticket stored meanwhile."""
+def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
+    """Flag possible duplicates among ``suspects`` (the rows that may have one; the
+    rule's set-based shape, before the insert: the rows and the open incidents of their
+    window), then insert the routed rows with their flags and locations. Returns (ids
+    inserted, rows routed): the difference lost to a ticket stored meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
     for retry in (False, True):
-        conn.execute(text(_FLAG), rules)
+        conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
         try:
             with conn.begin_nested():
                 ids = conn.execute(text(_INSERT)).scalars().all()
@@ -252,6 +255,27 @@ def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tupl
     boundary, possible duplicate)."""
     return [tuple(row) for row in conn.execute(text(_EVENTS),
                                                {"actor": actor, "user_id": user_id})]
+
+
+_POINTS = """SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category,
+                    (extract(epoch FROM reported_at) * 1e6)::bigint AS at"""
+
+
+def building_points(conn: Connection) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the staged rows located by building or address."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM import_staging WHERE locate_by <> 'point'")).all(),
+        columns=["id", "lon", "lat", "category", "at"])
+
+
+def open_incidents(conn: Connection, first_us: int, last_us: int) -> pd.DataFrame:
+    """(id, lon, lat, category, at) of the open, unmerged incidents reported between two
+    instants (microseconds since 1970): the candidates a file's duplicates may point to."""
+    return pd.DataFrame(conn.execute(text(
+        f"{_POINTS} FROM incidents WHERE status IN {OPEN_SQL} AND merged_into_id IS NULL"
+        " AND geom IS NOT NULL AND reported_at BETWEEN to_timestamp(:a / 1e6)"
+        " AND to_timestamp(:b / 1e6)"), {"a": first_us, "b": last_us}).all(),
+        columns=["id", "lon", "lat", "category", "at"])
 
 
 def stats_deferred(conn: Connection, on: bool) -> None:
