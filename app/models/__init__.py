@@ -20,8 +20,11 @@ from app.models.base import Base
 from app.models.boundaries import (
     CHANGE_KINDS,
     CHANGE_STATUSES,
+    OVERLAY_KINDS,
+    OVERLAY_UNITS,
     BoundaryChange,
     BoundaryChangeGrid,
+    Overlay,
 )
 from app.models.imports import JOB_STATES, ImportJob, ImportPreset
 from app.models.incidents import (
@@ -30,6 +33,7 @@ from app.models.incidents import (
     CLOCKS,
     HOLIDAY_KINDS,
     OPEN_WHERE,
+    PRECEDENCES,
     ROUTES,
     Category,
     Holiday,
@@ -58,6 +62,7 @@ from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRa
 
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
+    "OVERLAY_KINDS", "OVERLAY_UNITS", "Overlay", "PRECEDENCES",
     "JOB_STATES", "ImportJob", "ImportPreset",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
