@@ -83,6 +83,9 @@ TEXTS: dict[str, str] = dict([
     N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
+    N_("route_overlay", "责任区单位"), N_("routing_why", "分派依据"),
+    N_("routed_by_overlay", "按责任区“{overlay}”派给 {unit}（{category}：{rule}）"),
+    N_("precedence_owner", "部件先属主"), N_("precedence_place", "事件先属地"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 

@@ -1,0 +1,63 @@
+"""The dispatcher sees why an overlay took an incident (/dispatch panel), in Chromium,
+in Chinese and English, on a desktop and a phone."""
+
+import pytest
+from sqlalchemy import text
+
+from tests.incidents.test_dispatch_page import api_post, console, csp_errors  # noqa: F401
+from tests.support.geometries import box_wkt, xy
+
+pytestmark = pytest.mark.town("incidents")
+SHOTS = "/work/shots/bounds"
+
+
+@pytest.fixture
+def compound(conn, town):
+    conn.execute(text("UPDATE categories SET precedence = 'owner' WHERE code = '设施损坏'"))
+    return conn.execute(text(
+        "INSERT INTO overlays (name, kind, unit, company_name, company_phone, categories,"
+        " geom, reach, area_m2, valid_from, created_by) SELECT '阳光花园', 'compound',"
+        " 'company', '阳光物业', '010-65550000', ARRAY['设施损坏'], g, g, 1, '2026-01-01',"
+        " 'test' FROM (SELECT ST_GeomFromText(:wkt, 4326) AS g) w RETURNING id"),
+        {"wkt": box_wkt(0.5, 0.5, 1.5, 1.5)}).scalar_one()
+
+
+def open_incident(page, incident_id: int) -> str:
+    page.click("#queue-refresh")
+    page.click(f"#queue-rows tr[data-id='{incident_id}']")
+    page.wait_for_selector("#incident-why")
+    return page.inner_text("#incident-why")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_panel_says_which_overlay_routed_it_and_why(console, compound, lang):  # noqa: F811
+    page = console
+    lon, lat = xy(1, 1)
+    made = api_post(page, "/api/v1/incidents", {"category": "设施损坏", "lon": lon,
+                                                "lat": lat, "description": "单元门禁损坏"})
+    assert made["status"] == 201 and made["body"]["routed_to"] == "overlay", made
+    if lang == "en":
+        page.goto("/dispatch?lang=en")
+        page.wait_for_selector("#queue-total:not(:empty)")
+    why = open_incident(page, made["body"]["id"])
+    if lang == "zh":
+        assert why == "按责任区“阳光花园”派给 阳光物业 010-65550000（设施损坏：部件先属主）"
+    else:
+        assert why == ("routed to 阳光物业 010-65550000 by overlay 阳光花园 "
+                       "(owner first for Damaged facility)")
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator("#incident-why").scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/dispatch-why-{lang}-{width}.png")
+    assert csp_errors(page) == []
+
+
+def test_an_incident_the_grid_took_has_no_why_line(console, compound):  # noqa: F811
+    page = console
+    lon, lat = xy(1, 1)
+    made = api_post(page, "/api/v1/incidents", {"category": "环境卫生", "lon": lon,
+                                                "lat": lat})
+    page.click("#queue-refresh")
+    page.click(f"#queue-rows tr[data-id='{made['body']['id']}']")
+    page.wait_for_selector("#incident-grid")
+    assert page.locator("#incident-why").count() == 0
