@@ -194,3 +194,15 @@ def test_bad_overlays_are_refused_by_field(client, admin, change, param):
     assert answer.status_code == 400, answer.get_json()
     assert answer.get_json()["error"]["details"]["param"] == param
     assert client.get("/api/v1/overlays", headers=admin).get_json()["total"] == 0
+
+
+def test_an_admin_sets_a_categorys_precedence(client, admin, conn, town):
+    ov = add(client, admin, compound())
+    assert routed(report(client, admin, (1, 1)))[1] == "full_time"
+    put = client.put("/api/v1/categories/设施损坏", json={"precedence": "owner"},
+                     headers=admin)
+    assert put.status_code == 200 and put.get_json()["precedence"] == "owner"
+    assert routed(report(client, admin, (1, 1))) == (None, "overlay", ov["id"])
+    bad = client.put("/api/v1/categories/设施损坏", json={"precedence": "first"},
+                     headers=admin)
+    assert bad.status_code == 400
