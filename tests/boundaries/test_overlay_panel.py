@@ -61,3 +61,24 @@ def test_an_incident_the_grid_took_has_no_why_line(console, compound):  # noqa: 
     page.click(f"#queue-rows tr[data-id='{made['body']['id']}']")
     page.wait_for_selector("#incident-grid")
     assert page.locator("#incident-why").count() == 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_grid_map_shows_the_overlays_in_force(page, compound, make_user, lang):
+    from tests.service.test_browser_pages import sign_in
+
+    name, password = make_user("planner", "planner")
+    sign_in(page, name, password, start="/maps/grids" + ("?lang=en" if lang == "en" else ""))
+    page.wait_for_selector(".leaflet-control-layers-overlays label")
+    label = page.inner_text(".leaflet-control-layers-overlays label").strip()
+    assert label == ("责任区" if lang == "zh" else "Responsibility overlays")
+    page.wait_for_selector("path[stroke='#d35400']")
+    assert page.locator("path[stroke='#d35400']").count() == 1
+    page.uncheck(".leaflet-control-layers-overlays input")
+    assert page.locator("path[stroke='#d35400']").count() == 0
+    page.check(".leaflet-control-layers-overlays input")
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=f"{SHOTS}/grid-map-overlays-{lang}-{width}.png")
+    assert not page.query_selector("#overlays-failed")
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []
