@@ -56,7 +56,7 @@ from app.models.people import (
     WorkerGrid,
     WorkerLeave,
 )
-from app.models.places import Building, Community, Grid
+from app.models.places import Building, Community, CommunityVersion, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
@@ -67,7 +67,7 @@ __all__ = [
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
-    "Department", "DepartmentCategory", "DepartmentCommunity",
+    "CommunityVersion", "Department", "DepartmentCategory", "DepartmentCommunity",
     "Grid", "GridMember", "Holiday", "Incident", "IncidentEvent", "IncidentFact",
     "IncidentLocation", "LayerImport", "LoginSession", "LoginThrottle", "PartyMember",
     "PartyOrg", "Plan", "PlanBuilding",

@@ -42,6 +42,8 @@ class GeocodeQuery(Query):
 
 class CommunitiesQuery(Paging):
     bbox = Bbox()
+    at = Date("date YYYY-MM-DD: the communities (boundaries, names, streets) as they were "
+              "that day (default: the current ones)")
 
 
 class GridsQuery(Paging):
