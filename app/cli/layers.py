@@ -192,14 +192,16 @@ def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
 @click.argument("kind", type=KIND)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--at", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Grids in force on this day (YYYY-MM-DD) instead of the current ones.")
+              help="Grids or communities in force on this day (YYYY-MM-DD) instead of the "
+                   "current ones.")
 def export(kind, file, at):
     """Write KIND to FILE: RFC 7946 GeoJSON (.geojson) or a GeoPackage layer (.gpkg)."""
     from app.extensions import db
 
     try:
-        if at is not None and kind != "grids":
-            raise click.BadParameter("only grids have versions by date", param_hint="--at")
+        if at is not None and kind == "buildings":
+            raise click.BadParameter("only grids and communities have versions by date",
+                                     param_hint="--at")
         files.export_driver(file)
         with db.engine.connect() as conn:
             columns, wkb = reads.read_layer(conn, kind, at=at and at.date())

@@ -67,3 +67,15 @@ def test_a_second_change_on_the_same_day_replaces_that_days_version(conn, town):
                              " WHERE code = '110101001002' ORDER BY valid_from")).all()
     assert [tuple(r) for r in rows] == [("黄图岗社区", dt.date(2020, 1, 1), TODAY),
                                         ("黄图岗社区（新）", TODAY, None)]
+
+
+def test_the_communities_download_as_it_was(client, conn, town):
+    redraw_community_2(conn)
+    before = client.get(f"/api/v1/communities.csv?at={YESTERDAY}")
+    assert before.status_code == 200
+    assert before.headers["Content-Disposition"].endswith(f'communities-{YESTERDAY}.csv"')
+    codes = [line.split(",")[0] for line in before.data.decode("utf-8-sig").splitlines()[1:]]
+    assert codes == ["110101001001", "110101001002"]
+    now = client.get("/api/v1/communities.csv").data.decode("utf-8-sig").splitlines()[1:]
+    assert [line.split(",")[0] for line in now] == [
+        "110101001001", "110101001002", "110101001003"]
