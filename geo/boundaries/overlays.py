@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiLineString, MultiPolygon, shape
 
 from geo.core import text
@@ -69,7 +70,7 @@ def _unit(merged: Mapping, unit: str) -> dict:
     out = {"department": None, "company_name": None, "company_phone": None, "grid": None}
     if unit == "department":
         value = merged.get("department")
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
             raise InvalidInput("'department' must be a department id", param="department")
         out["department"] = value
     elif unit == "company":
@@ -92,7 +93,8 @@ def _geometry(value) -> tuple[str, bool]:
                            "or MultiLineString (WGS-84 lon/lat)", param="geometry")
     try:
         geom = shape(value)
-    except (ValueError, TypeError, AttributeError, IndexError) as err:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError,
+            ShapelyError) as err:
         raise InvalidInput(f"'geometry' cannot be read: {str(err)[:80]}",
                            param="geometry") from None
     if geom.is_empty or not geom.is_valid or geom.has_z:
