@@ -13,13 +13,16 @@ SHOTS = "/work/shots/bounds"
 
 @pytest.fixture
 def compound(conn, town):
+    """A property company's compound in grid A, owner first for 设施损坏 (committed by
+    these browser tests: the category is put back afterwards)."""
     conn.execute(text("UPDATE categories SET precedence = 'owner' WHERE code = '设施损坏'"))
-    return conn.execute(text(
+    yield conn.execute(text(
         "INSERT INTO overlays (name, kind, unit, company_name, company_phone, categories,"
         " geom, reach, area_m2, valid_from, created_by) SELECT '阳光花园', 'compound',"
         " 'company', '阳光物业', '010-65550000', ARRAY['设施损坏'], g, g, 1, '2026-01-01',"
         " 'test' FROM (SELECT ST_GeomFromText(:wkt, 4326) AS g) w RETURNING id"),
         {"wkt": box_wkt(0.5, 0.5, 1.5, 1.5)}).scalar_one()
+    conn.execute(text("UPDATE categories SET precedence = 'place' WHERE code = '设施损坏'"))
 
 
 def open_incident(page, incident_id: int) -> str:

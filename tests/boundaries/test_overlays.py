@@ -84,7 +84,9 @@ def test_place_first_the_grid_answers_and_the_overlay_only_where_it_gives_nobody
         client, admin, conn, town):
     dept = conn.execute(text("INSERT INTO departments (name, kind) VALUES"
                              " ('区市政市容委', 'department') RETURNING id")).scalar_one()
-    add(client, admin, compound())  # 设施损坏 is place first (the default)
+    assert conn.execute(text("SELECT precedence FROM categories WHERE code = '设施损坏'")
+                        ).scalar_one() == "place"  # the default
+    add(client, admin, compound())
     assert routed(report(client, admin, (1, 1))) == (town["A_full"], "full_time", None)
     # In community 2's gap (no grid), a market answered for by a department.
     market = add(client, admin, {
