@@ -17,10 +17,13 @@ from sqlalchemy.exc import DBAPIError
 from geo.boundaries import schedule
 from geo.core.errors import GridmapError
 from geo.layers import files
+from geo.layers import overlays as overlay_file
 from geo.layers.store import load, reads
 
-layers = AppGroup("layers", help="Import and export communities, grids and buildings.")
+layers = AppGroup("layers", help="Import and export communities, grids and buildings; "
+                  "import responsibility overlays.")
 KIND = click.Choice(tuple(files.KINDS))
+IMPORT_KIND = click.Choice((*files.KINDS, "overlays"))
 SHOWN_REASONS = 5
 SHOWN_MOVES = 20
 
@@ -51,7 +54,7 @@ def _fields(code, name, parent, households, extra) -> dict[str, str]:
 
 
 @layers.command("import")
-@click.argument("kind", type=KIND)
+@click.argument("kind", type=IMPORT_KIND)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--layer", help="GeoPackage layer (or shapefile name in a zip holding several).")
 @click.option("--crs", help="CRS of the coordinates, overriding the file's: EPSG:4547, "
@@ -82,6 +85,8 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     report = report or Path(f"{kind}-import-report.csv")
     if not os.access(report.resolve().parent, os.W_OK):
         raise click.BadParameter(f"cannot write to {report.parent}", param_hint="--report")
+    if kind == "overlays":
+        return _import_overlays(file, layer, crs, encoding, report)
     fields = _fields(code_field, name_field, parent_field, households_field, extra)
     effective = _effective(kind, effective)
     options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
@@ -119,6 +124,28 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     if result.issues:
         files.write_report(report, result.issues)
     click.echo(_summary(result, file, report))
+
+
+def _import_overlays(file: Path, layer, crs, encoding, report: Path) -> None:
+    """Responsibility overlays (``geo.layers.overlays``): fields by their own names."""
+    from app.extensions import db
+    from app.security import audit
+
+    try:
+        raw = files.read_layer(file, layer=layer, encoding=encoding, crs=crs)
+        with db.engine.begin() as conn:
+            ids = overlay_file.import_overlays(conn, raw, _actor())
+            audit.record("layers.import", "overlays", None, conn=conn, after={
+                "file": str(file.resolve()), "inserted": len(ids), "ids": ids})
+    except files.RowsRejected as err:
+        files.write_report(report, err.issues)
+        shown = "\n".join(f"  row {i.row} ({i.code or 'no name'}): {i.reason}"
+                          for i in err.rejected[:SHOWN_REASONS])
+        raise click.ClickException(f"{err.message}.\n{shown}\nAll {len(err.issues)} rows "
+                                   f"are listed in {report}.") from err
+    except GridmapError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"overlays: {len(ids)} rows loaded from {file.name}")
 
 
 def _effective(kind: str, effective):
@@ -165,14 +192,16 @@ def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
 @click.argument("kind", type=KIND)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--at", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Grids in force on this day (YYYY-MM-DD) instead of the current ones.")
+              help="Grids or communities in force on this day (YYYY-MM-DD) instead of the "
+                   "current ones.")
 def export(kind, file, at):
     """Write KIND to FILE: RFC 7946 GeoJSON (.geojson) or a GeoPackage layer (.gpkg)."""
     from app.extensions import db
 
     try:
-        if at is not None and kind != "grids":
-            raise click.BadParameter("only grids have versions by date", param_hint="--at")
+        if at is not None and kind == "buildings":
+            raise click.BadParameter("only grids and communities have versions by date",
+                                     param_hint="--at")
         files.export_driver(file)
         with db.engine.connect() as conn:
             columns, wkb = reads.read_layer(conn, kind, at=at and at.date())

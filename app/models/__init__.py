@@ -21,8 +21,11 @@ from app.models.base import Base
 from app.models.boundaries import (
     CHANGE_KINDS,
     CHANGE_STATUSES,
+    OVERLAY_KINDS,
+    OVERLAY_UNITS,
     BoundaryChange,
     BoundaryChangeGrid,
+    Overlay,
 )
 from app.models.field import (
     NOTIFICATION_KINDS,
@@ -40,6 +43,7 @@ from app.models.incidents import (
     CLOCKS,
     HOLIDAY_KINDS,
     OPEN_WHERE,
+    PRECEDENCES,
     ROUTES,
     Category,
     Holiday,
@@ -62,19 +66,20 @@ from app.models.people import (
     WorkerGrid,
     WorkerLeave,
 )
-from app.models.places import Building, Community, Grid
+from app.models.places import Building, Community, CommunityVersion, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
+    "OVERLAY_KINDS", "OVERLAY_UNITS", "Overlay", "PRECEDENCES",
     "JOB_STATES", "ImportJob", "ImportPreset",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
     "PatrolGrid", "PatrolPoint",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
     "PARTY_MEMBER_KINDS", "PARTY_ORG_LEVELS", "PLAN_STATUSES", "ROUTES", "USER_ROLES",
     "ApiToken", "AuditEntry", "Base", "Building", "BuildingCoverage", "Category", "Community",
-    "Department", "DepartmentCategory", "DepartmentCommunity",
+    "CommunityVersion", "Department", "DepartmentCategory", "DepartmentCommunity",
     "Grid", "GridMember", "Holiday", "Incident", "IncidentEvent", "IncidentFact",
     "IncidentLocation", "LayerImport", "LoginSession", "LoginThrottle", "PartyMember",
     "PartyOrg", "Plan", "PlanBuilding",

@@ -44,9 +44,14 @@ ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
 # Who an incident was routed to (geo.incidents.intake): the grid's on-duty full-time worker, its
 # chief when none is on duty, the community office (a category override), or nobody.
 # "substitute": the full-time worker is on leave and named a substitute (geo.incidents.routing).
-ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual")
+# "overlay": a responsibility overlay's unit answers (``overlay_id``; geo.incidents.routing).
+ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual",
+          "overlay")
 CLOCKS = ("calendar", "working")
 CATEGORY_ROUTES = ("grid", "community_office")
+# Which answers first where a responsibility overlay covers the place: the grid (事件先属地,
+# the default) or the overlay's owner (部件先属主).
+PRECEDENCES = ("place", "owner")
 HOLIDAY_KINDS = ("holiday", "workday")
 
 
@@ -57,6 +62,11 @@ class Incident(Base):
     __table_args__ = (
         one_of("incidents", "status", STATUSES),
         one_of("incidents", "source", SOURCES),
+        one_of("incidents", "routed_to", ROUTES),
+        CheckConstraint("routed_to <> 'overlay' OR overlay_id IS NOT NULL",
+                        name="ck_incidents_overlay"),
+        Index("ix_incidents_overlay_id", "overlay_id",
+              postgresql_where=text("overlay_id IS NOT NULL")),
         Index("ix_incidents_reported_at", "reported_at"),
         Index("uq_incidents_external_id", "external_id", unique=True,
               postgresql_where=text("external_id IS NOT NULL")),
@@ -104,6 +114,8 @@ class Incident(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", use_alter=True,
                                                              name="fk_incidents_patrol_id"))
+    # The responsibility overlay whose unit it was routed to (routed_to = 'overlay').
+    overlay_id: Mapped[int | None] = mapped_column(ForeignKey("overlays.id"))
 
 
 class IncidentLocation(Base):
@@ -173,6 +185,7 @@ class Category(Base):
         one_of("categories", "clock", CLOCKS),
         one_of("categories", "route_to", CATEGORY_ROUTES),
         one_of("categories", "off_hours", OFF_HOURS_RULES),
+        one_of("categories", "precedence", PRECEDENCES),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
         CheckConstraint("urgent_factor > 0 AND urgent_factor <= 1",
@@ -188,6 +201,9 @@ class Category(Base):
     # Reported while no worker of the grid is on duty (geo.people.words.OFF_HOURS_RULES).
     off_hours: Mapped[str] = mapped_column(String(20), default="worker",
                                            server_default="worker")
+    # Where a responsibility overlay covers the place: grid first or owner first (PRECEDENCES).
+    precedence: Mapped[str] = mapped_column(String(10), default="place",
+                                            server_default="place")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # May its incidents appear on public routes (coarsened)? Not unless an admin says so.
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

@@ -34,6 +34,31 @@ class Community(Base):
     geom = mapped_column(polygons(), nullable=False)
 
 
+class CommunityVersion(Base):
+    """One version of a community (and of the street it names): boundary, code, name and
+    street from ``valid_from`` until ``valid_to`` (exclusive; NULL = current). Written by
+    the trigger of migration 0016 whenever a community is added or changes."""
+
+    __tablename__ = "community_versions"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from",
+                        name="ck_community_versions_validity"),
+        Index("ix_community_versions_community_id", "community_id"),
+        Index("uq_community_versions_current", "community_id", unique=True,
+              postgresql_where=text("valid_to IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    street_name: Mapped[str | None] = mapped_column(String(200))
+    street_code: Mapped[str | None] = mapped_column(String(9))
+    geom = mapped_column(polygons(), nullable=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
 class Grid(Base):
     """One version of a grid boundary; the current version has ``valid_to`` NULL."""
 

@@ -6,7 +6,9 @@ party members that the new polygons put elsewhere, by the assignment rule of
 ``geo.places.assign`` and the assignee rule of ``geo.incidents.routing``, with one
 ``regrid`` event per incident moved. ``moves`` says where open incidents go (what *would*
 happen, for a plan's impact, and what does). ``schedule`` keeps changes that take effect
-on a later day and applies them when it comes. The SQL is in ``store``.
+on a later day and applies them when it comes. ``overlays`` checks responsibility overlays
+(who answers for a road, a market, a compound, a park: applied by the routing rule of
+``geo.incidents.routing``). The SQL is in ``store``.
 
 May import ``geo.core``, ``geo.pg``, ``geo.places`` and ``geo.incidents``; imported by
 ``geo.layers`` and ``geo.plans``.

@@ -20,6 +20,14 @@ built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``
   default) gives it to the same order anyway, to be picked up next shift;
   ``community_office`` sends it to the community office; ``unassigned`` leaves it to the
   dispatcher. A grid with no one, or no grid, leaves the incident ``unassigned``.
+- **Responsibility overlays** (部件先属主、事件先属地): a polygon, or a line with a buffer,
+  whose unit (a department, a property company, a grid) answers for some categories
+  (table ``overlays``; the most specific covering the point on the day reported). The
+  category's ``precedence`` says when: ``owner`` — the overlay before the grid (even for a
+  category routed to the community office); ``place`` (the default) — only where the grid
+  gives nobody. Its incident is ``routed_to = overlay`` with ``overlay_id``; a grid unit's
+  worker is picked by the order above (on duty first), a department or company is named by
+  the overlay (no worker).
 - **Near a boundary**: another current grid within ``:boundary`` metres of the point (the
   nearest, lowest code on a tie) is recorded, so the dispatcher can move the incident there.
 - **Possible duplicate**: an open, unmerged incident of the same category within
@@ -34,7 +42,7 @@ are in ``geo.incidents.store`` (``intake``, ``imports``, ``workflow``).
 from __future__ import annotations
 
 from geo.core.statuses import OPEN_SQL
-from geo.people.schedule import in_hours, leave_of, serving
+from geo.people.schedule import in_hours, leave_of, local, serving
 from geo.places.assign import locate_sql
 
 # Metres as a degree box around a point, for the && index test before the exact distance
@@ -42,11 +50,11 @@ from geo.places.assign import locate_sql
 _BOX = ("ST_Expand({p}, 1.01 * {m} / (111320 * cos(radians(ST_Y({p})))), "
         "1.01 * {m} / 110574)")
 
-def _assignee(at: str, off_hours: str) -> str:
-    """The assignee rule at the moment ``at`` for a category whose off-hours rule is
-    ``off_hours`` (SQL expressions); see the module docstring."""
+
+def _workers(at: str, grid: str) -> str:
+    """The workers who may take an incident of the grid ``grid`` at the moment ``at`` (SQL
+    expressions), with what the order needs (see the module docstring)."""
     return f"""
-    (SELECT c.assignee_id, c.routed_to FROM (
         SELECT coalesce(sub.id, m.id) AS assignee_id,
                CASE WHEN lv.worker_id IS NOT NULL THEN 'substitute'
                     WHEN m.role = 'full_time' THEN 'full_time' ELSE 'grid_chief' END
@@ -58,25 +66,71 @@ def _assignee(at: str, off_hours: str) -> str:
           JOIN grid_members m ON m.id = wg.worker_id
           LEFT JOIN LATERAL ({leave_of('m.id', at)}) lv ON TRUE
           LEFT JOIN grid_members sub ON sub.id = lv.substitute_id AND sub.active
-         WHERE wg.grid_id = loc.grid_id AND s.route_to = 'grid' AND m.active
+         WHERE wg.grid_id = {grid} AND m.active
            AND {serving('wg', at)} AND m.role IN ('full_time', 'grid_chief')
-           AND (lv.worker_id IS NULL OR sub.id IS NOT NULL)) c
-      WHERE c.on_duty OR {off_hours} = 'worker'
-      ORDER BY c.on_duty DESC, c.full_time DESC, c.worker_id
-      LIMIT 1)
+           AND (lv.worker_id IS NULL OR sub.id IS NOT NULL)"""
+
+
+_ORDER = "ORDER BY c.on_duty DESC, c.full_time DESC, c.worker_id LIMIT 1"
+
+# The responsibility overlay of ``s.geom`` for ``s.category`` on the (local) day it was
+# reported, valid_to exclusive: the most specific (smallest reach) first. A line's reach
+# is a little wider than its buffer, for the index; the exact distance decides.
+_OVERLAY = """
+    SELECT o.id AS overlay_id, o.grid_code,
+           coalesce((SELECT p.precedence FROM categories p WHERE p.code = s.category),
+                    'place') AS precedence
+      FROM overlays o
+     WHERE o.reach && s.geom AND s.category = ANY(o.categories)
+       AND o.valid_from <= DAY AND (o.valid_to IS NULL OR o.valid_to > DAY)
+       AND CASE WHEN o.buffer_m IS NULL THEN ST_Covers(o.geom, s.geom)
+                ELSE ST_DWithin(o.geom::geography, s.geom::geography, o.buffer_m) END
+     ORDER BY o.area_m2, o.id
+     LIMIT 1
+""".replace("DAY", f"{local('s.reported_at')}::date")
+
+
+def _by_overlay(at: str, when: str) -> str:
+    """The overlay's answer where ``when`` holds of it (``ov.precedence``): a grid unit's
+    first worker (on duty first, off-hours rule aside), else nobody: the department or
+    company the overlay names."""
+    grid_worker = (f"SELECT c.assignee_id FROM grids og CROSS JOIN LATERAL "
+                   f"({_workers(at, 'og.id')}) c WHERE og.code = ov.grid_code"
+                   f" AND og.valid_to IS NULL {_ORDER}")
+    return f"""
+    (SELECT ({grid_worker}) AS assignee_id, 'overlay' AS routed_to, ov.overlay_id
+       FROM ({_OVERLAY}) ov WHERE {when})"""
+
+
+def _assignee(at: str, off_hours: str, overlays: bool = False) -> str:
+    """The assignee rule at the moment ``at`` for a category whose off-hours rule is
+    ``off_hours`` (SQL expressions), yielding (assignee_id, routed_to, overlay_id); see the
+    module docstring. ``overlays``: responsibility overlays apply (needs ``s.geom``,
+    ``s.category``, ``s.reported_at``): an owner-first category's overlay before the
+    grid, a place-first one's when the grid gives nobody."""
+    grid = f"""
+    (SELECT c.assignee_id, c.routed_to, NULL::int AS overlay_id
+       FROM ({_workers(at, 'loc.grid_id')}) c
+      WHERE s.route_to = 'grid' AND (c.on_duty OR {off_hours} = 'worker')
+      {_ORDER})
     UNION ALL
-    (SELECT NULL::int, 'community_office'
-      WHERE s.route_to = 'grid' AND {off_hours} = 'community_office')
-    LIMIT 1
-"""
+    (SELECT NULL::int, 'community_office', NULL::int
+      WHERE s.route_to = 'grid' AND {off_hours} = 'community_office')"""
+    if not overlays:
+        return f"{grid}\n    LIMIT 1\n"
+    owner = _by_overlay(at, "ov.precedence = 'owner'")
+    place = _by_overlay(at, "ov.precedence = 'place' AND s.route_to = 'grid'")
+    return f"{owner}\n    UNION ALL{grid}\n    UNION ALL{place}\n    LIMIT 1\n"
 
 
 # A category's off-hours rule, for sources that carry ``s.category``.
 _OFF_HOURS = ("coalesce((SELECT oc.off_hours FROM categories oc WHERE oc.code = s.category),"
               " 'worker')")
-_ASSIGNEE = _assignee("s.reported_at", _OFF_HOURS)
-# Where the incident went, from the source row s and the assignee rule's row a.
-ROUTED_TO = ("CASE WHEN s.route_to = 'community_office' THEN 'community_office'"
+_ASSIGNEE = _assignee("s.reported_at", _OFF_HOURS, overlays=True)
+# Where the incident went, from the source row s and the assignee rule's row a (an
+# owner-first overlay answers even for a category routed to the community office).
+ROUTED_TO = ("CASE WHEN a.routed_to = 'overlay' THEN 'overlay'"
+             " WHEN s.route_to = 'community_office' THEN 'community_office'"
              " ELSE coalesce(a.routed_to, 'unassigned') END")
 
 _BOUNDARY = """
@@ -137,12 +191,14 @@ def report_details(routed: str, flagged: str) -> str:
     :func:`routed_select`) was routed, with ``flagged``'s duplicate flag."""
     return f"""jsonb_strip_nulls(jsonb_build_object(
                    'routed_to', {routed}.routed_to, 'assignee_id', {routed}.assignee_id,
+                   'overlay_id', {routed}.overlay_id,
                    'located', {routed}.state, 'boundary_grid_id', {routed}.boundary_grid_id,
                    'duplicate_of_id', {flagged}.duplicate_of_id))"""
 
 
 ROUTED_COLUMNS = ("grid_id", "community_id", "state", "distance_m", "assignee_id",
-                  "routed_to", "boundary_grid_id", "boundary_distance_m", "duplicate_of_id")
+                  "routed_to", "boundary_grid_id", "boundary_distance_m", "duplicate_of_id",
+                  "overlay_id")
 
 
 # An incident given by building goes where the building is (the grid holding its
@@ -166,7 +222,7 @@ def routed_select(source: str, *, duplicates: bool = True) -> str:
     return f"""
         SELECT s.*, loc.grid_id, loc.community_id, loc.state, loc.distance_m,
                a.assignee_id, {ROUTED_TO} AS routed_to,
-               b.boundary_grid_id, b.boundary_distance_m, d.duplicate_of_id
+               b.boundary_grid_id, b.boundary_distance_m, d.duplicate_of_id, a.overlay_id
           FROM {source}
          CROSS JOIN LATERAL ({locate}) loc
           LEFT JOIN LATERAL ({_ASSIGNEE}) a ON TRUE
@@ -210,8 +266,11 @@ def assignee_sql() -> str:
             f" (SELECT CAST(:route_to AS text) AS route_to) s, LATERAL ({rule}) a")
 
 
-def assignee_rule(*, at: str = "now()", off_hours: str = "'worker'") -> str:
+def assignee_rule(*, at: str = "now()", off_hours: str = "'worker'",
+                  overlays: bool = False) -> str:
     """The assignee rule as a LATERAL subquery over ``loc.grid_id`` and ``s.route_to``
-    (for re-routing many incidents at once, e.g. after a redraw: ``geo.plans.moves``), at
-    the moment ``at`` with the off-hours rule ``off_hours`` (SQL expressions)."""
-    return _assignee(at, off_hours)
+    (for re-routing many incidents at once, e.g. after a redraw: ``geo.boundaries.moves``),
+    at the moment ``at`` with the off-hours rule ``off_hours`` (SQL expressions), yielding
+    (assignee_id, routed_to, overlay_id). ``overlays``: responsibility overlays apply as
+    in :func:`routed_select` (``s`` needs ``geom``, ``category`` and ``reported_at``)."""
+    return _assignee(at, off_hours, overlays)

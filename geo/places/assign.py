@@ -62,7 +62,7 @@ _LOCATE = """
       ORDER BY distance_m, g.code LIMIT 1)
     UNION ALL
     (SELECT NULL::int, c.id, 'out_of_area', NULL::float8
-       FROM communities c WHERE ST_Covers(c.geom, {p}) ORDER BY c.code LIMIT 1)
+       FROM {communities} WHERE ST_Covers(c.geom, {p}) ORDER BY c.code LIMIT 1)
     UNION ALL
     (SELECT NULL::int, NULL::int, 'out_of_area', NULL::float8)
     LIMIT 1
@@ -79,6 +79,14 @@ IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
 # of its codes). A scheduled grid has no version row yet: its id is minus the id of its
 # boundary_change_grids row. Both branches are simple, so PostgreSQL pushes the location
 # rule's conditions (and the GiST index) into each.
+# The communities (and so the streets) as they were on :at (community_versions, written
+# by the trigger of migration 0016): id is the community's, as everywhere else.
+COMMUNITIES_AT = """(
+    SELECT v.community_id AS id, v.code, v.name, v.street_name, v.street_code, v.geom,
+           v.valid_from, v.valid_to, cc.households, cc.office_address
+      FROM community_versions v JOIN communities cc ON cc.id = v.community_id
+     WHERE v.valid_from <= :at AND (v.valid_to IS NULL OR v.valid_to > :at)) c"""
+
 GRIDS_AT = """(
     SELECT g.id, g.code, g.name, g.community_id, g.geom, g.valid_from, g.valid_to,
            g.households
@@ -97,7 +105,8 @@ GRIDS_AT = """(
      WHERE bc.status = 'scheduled' AND bc.effective <= :at) g"""
 
 
-def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> str:
+def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT,
+               communities: str = "communities c") -> str:
     """The rule as a subquery over the SQL expression ``point`` (needs ``:snap`` bound).
 
     ``grids`` is the relation the grids come from, aliased ``g`` (with ``id``, ``code``,
@@ -105,9 +114,11 @@ def locate_sql(point: str, grids: str = "grids g", version: str = CURRENT) -> st
     current grids by default, :data:`IN_FORCE_AT` (binds ``:at``) for a past date (or
     ``grids`` = :data:`GRIDS_AT` with ``version`` TRUE for any date, scheduled changes
     included), or a redraw plan's grids (``geo.plans.store.sides``) to see where a point would go.
+    ``communities`` (aliased ``c``): where an out-of-area point is, the current ones by
+    default, :data:`COMMUNITIES_AT` for a date.
     """
     return _LOCATE.format(p=point, expand=_EXPAND.format(p=point), grids=grids,
-                          version=version)
+                          version=version, communities=communities)
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ urgent incident's (priority 1) response and resolution limits are shortened, and
 flag that asks for a new password at the next sign-in (after an admin reset it).
 
 Revision ID: 0016_pages
-Revises: 0014_field
+Revises: 0016_versions
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016_pages'
-down_revision = "0014_field"
+down_revision = "0016_versions"
 branch_labels = None
 depends_on = None
 

@@ -83,7 +83,7 @@ def test_buildings_in_no_grid_have_empty_grid_columns(client, town, conn, make_u
 
 @pytest.mark.parametrize(("url", "status"), [
     ("/api/v1/grids.shp", 404), ("/api/v1/grids.csv?at=yesterday", 400),
-    ("/api/v1/communities.csv?at=2024-01-01", 400), ("/api/v1/grids.geojson?x=1", 400),
+    ("/api/v1/communities.csv?at=2024-13-01", 400), ("/api/v1/grids.geojson?x=1", 400),
 ])
 def test_bad_downloads(client, town, url, status):
     response = client.get(url)

@@ -361,10 +361,10 @@ def test_report_folder_must_be_writable(runner, tmp_path):
     assert result.exit_code == 2 and "cannot write to" in result.output
 
 
-def test_at_is_only_for_grids(runner, tmp_path):
-    result = invoke(runner, "export", "communities", tmp_path / "c.geojson", "--at",
+def test_at_is_only_for_grids_and_communities(runner, tmp_path):
+    result = invoke(runner, "export", "buildings", tmp_path / "b.geojson", "--at",
                     "2024-01-01")
-    assert result.exit_code == 2 and "only grids have versions" in result.output
+    assert result.exit_code == 2 and "only grids and communities have versions" in result.output
 
 
 def test_export_to_an_unknown_format_or_folder_is_a_clear_error(runner, tmp_path):

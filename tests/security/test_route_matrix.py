@@ -18,7 +18,7 @@ from sqlalchemy import text
 from app.security.roles import PERMISSIONS
 from geo.places.assign import assign_incidents
 from tests.support.auth import bearer
-from tests.support.geometries import COMMUNITY_1, insert_incident, xy
+from tests.support.geometries import COMMUNITY_1, box_wkt, insert_incident, xy
 from tests.support.plans import new_plan
 
 pytestmark = pytest.mark.town("incidents")
@@ -105,6 +105,11 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/map/open"): ("incidents:read", 200),
     ("GET", "/api/v1/openapi.json"): (OPEN, 200),
     ("GET", "/api/v1/outlines/communities"): (PUBLIC, 200),
+    ("GET", "/api/v1/overlays"): ("grids:read", 200),
+    ("POST", "/api/v1/overlays"): ("grids:write", 400),
+    ("DELETE", "/api/v1/overlays/<int:overlay_id>"): ("grids:write", 404),
+    ("GET", "/api/v1/overlays/<int:overlay_id>"): ("grids:read", 404),
+    ("PATCH", "/api/v1/overlays/<int:overlay_id>"): ("grids:write", 400),
     ("GET", "/api/v1/party/members"): ("people:manage", 200),
     ("POST", "/api/v1/party/members"): ("people:manage", 400),
     ("GET", "/api/v1/party/members/<int:member_id>"): ("people:manage", 404),
@@ -213,7 +218,8 @@ PRINCIPALS = ["anonymous", *ROLES, *(f"{r}@1" for r in ROLES)]
 @pytest.fixture
 def town(town, conn):
     """The incident town with marked rows in community 2: an incident (address,
-    description, reporter), a building's name and address, a worker, a party member."""
+    description, reporter), a building's name and address, a worker, a party member, a
+    responsibility overlay."""
     ids = town
     ids["in_1"] = insert_incident(conn, 1, 1)
     ids["in_2"] = insert_incident(conn, 5, 1)
@@ -228,6 +234,12 @@ def town(town, conn):
     conn.execute(text("INSERT INTO party_members (name, kind, home_building_id,"
                       " serving_grid_id, households_linked) VALUES (:n, 'resident', :b, :g, 3)"),
                  {"n": MARK + "-party", "b": ids["bD"], "g": ids["D"]})
+    conn.execute(text(
+        "INSERT INTO overlays (name, kind, unit, company_name, company_phone, categories,"
+        " geom, reach, area_m2, created_by) SELECT :m || '-overlay', 'compound', 'company',"
+        " :m || '-company', '13900000333', ARRAY['环境卫生'], g, g, 1, 'test' FROM"
+        " (SELECT ST_GeomFromText(:wkt, 4326) AS g) w"),
+        {"m": MARK, "wkt": box_wkt(5, 0.5, 7, 1.5)})
     assign_incidents(conn, snap_meters=50)
     return ids
 
@@ -261,7 +273,7 @@ def _fill(rule: str, town: dict) -> str:
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
               "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
               "leave_id": 999999, "org_id": 999999, "photo_id": 999999,
-              "patrol_id": 999999}
+              "patrol_id": 999999, "overlay_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -20,7 +20,7 @@ from app.api.fields import (
     loose,
     raw,
 )
-from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS
+from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS, PRECEDENCES
 from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
@@ -228,6 +228,9 @@ class Category(Body):
                         type="number")
     clock = raw("", type="string", enum=list(CLOCKS), nullable=False)
     route_to = raw("", type="string", enum=list(CATEGORY_ROUTES), nullable=False)
+    precedence = raw("where a responsibility overlay covers the place: place (the grid "
+                     "first, 事件先属地; the default) or owner (the overlay first, 部件先属主)",
+                     type="string", enum=list(PRECEDENCES), nullable=False)
     active = raw("false: no longer offered", type="boolean", nullable=False)
     public = raw("true: residents may report in it and its incidents are listed on the "
                  "public Open311 reads (coarsened); false for a new category unless given",

@@ -7,13 +7,20 @@ import datetime as dt
 from sqlalchemy import Connection, select
 
 from app.extensions import db
-from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS, Category, Holiday
+from app.models import (
+    CATEGORY_ROUTES,
+    CLOCKS,
+    HOLIDAY_KINDS,
+    PRECEDENCES,
+    Category,
+    Holiday,
+)
 from app.security import audit
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
-                    "public", "evidence_required", "urgent_factor")
+                    "public", "evidence_required", "urgent_factor", "precedence")
 _MAX_HOURS = 24 * 366
 
 
@@ -47,7 +54,8 @@ def put_category(code: str, body) -> dict:
             raise InvalidInput(f"a new category needs {', '.join(sorted(missing))}",
                                param=sorted(missing)[0])
         category = Category(code=code, clock="working", route_to="grid", active=True,
-                            public=False, evidence_required=False, urgent_factor=0.5)
+                            public=False, evidence_required=False, urgent_factor=0.5,
+                            precedence="place")
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -65,7 +73,8 @@ def put_category(code: str, body) -> dict:
                                "(1: urgent incidents get the same limits)",
                                param="urgent_factor")
         category.urgent_factor = float(value)
-    for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES)):
+    for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES),
+                         ("precedence", PRECEDENCES)):
         if key in body:
             if body[key] not in allowed:
                 raise InvalidInput(f"'{key}' must be one of {', '.join(allowed)}", param=key)

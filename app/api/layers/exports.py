@@ -48,11 +48,11 @@ def _download(kind: str, ext: str, at=None, scope: frozenset[int] | None = None)
 @blp.route("/communities.<ext>", methods=["GET"])
 @public
 @blp.doc(summary="Download communities", parameters=[EXT])
-@blp.arguments(NoQuery, location="query")
+@blp.arguments(GridsFileQuery, location="query")
 @layer_file
 def download_communities(args, ext: str):
-    """Every community with its boundary."""
-    return _download("communities", ext)
+    """Every community with its boundary, as they were on ``at`` (today's by default)."""
+    return _download("communities", ext, args.get("at"))
 
 
 @blp.route("/grids.<ext>", methods=["GET"])

@@ -17,6 +17,7 @@ blp = Blueprint("communities", __name__, url_prefix="/api/v1", description="Comm
 @blp.response(200, FeatureCollection, content_type=GEOJSON, description="communities")
 @blp.fails({400: "bad parameter"})
 def list_communities(args):
-    """Communities as a GeoJSON FeatureCollection, ordered by code."""
+    """Communities (as they were on ``at``) as a GeoJSON FeatureCollection, by code."""
     return geojson_response(read(lambda conn: store.communities(
-        conn, box=args.get("bbox"), limit=args["limit"], offset=args["offset"])))
+        conn, box=args.get("bbox"), at=args.get("at"), limit=args["limit"],
+        offset=args["offset"])))

@@ -1,5 +1,5 @@
 """Parameters and answers of the places API (lookup, geocode, communities, grids,
-buildings, outlines)."""
+buildings, outlines, responsibility overlays)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from app.api.fields import (
     Bbox,
     Body,
     Checked,
+    Choice,
     Code,
     Crs,
     Date,
@@ -20,6 +21,7 @@ from app.api.fields import (
     raw,
 )
 from app.api.places import gridedits
+from geo.boundaries import overlays
 from geo.core.crs import CRS_NAMES
 from geo.places import geocode, outlines
 
@@ -40,6 +42,8 @@ class GeocodeQuery(Query):
 
 class CommunitiesQuery(Paging):
     bbox = Bbox()
+    at = Date("date YYYY-MM-DD: the communities (boundaries, names, streets) as they were "
+              "that day (default: the current ones)")
 
 
 class GridsQuery(Paging):
@@ -82,3 +86,36 @@ GridName = loose("GridName", id=fields.Integer(), code=fields.String(), name=fie
 Outlines = loose("Outlines", type=fields.String(required=True),
                  features=fields.List(fields.Dict(), required=True),
                  truncated=fields.Boolean())
+
+
+class OverlaysQuery(Paging):
+    at = Date("date YYYY-MM-DD: only the overlays in force that day (default: every one)")
+    kind = Choice("road | market | compound | park | other", overlays.KINDS)
+
+
+class OverlayBody(Body):
+    """A responsibility overlay (``geo.boundaries.overlays``); a change sends only the
+    fields it changes (the others stay)."""
+
+    name = raw("", type="string", maxLength=200, nullable=False)
+    kind = raw("road | market | compound | park | other", type="string",
+               enum=list(overlays.KINDS), nullable=False)
+    unit = raw("who answers: department | company (a property company) | grid",
+               type="string", enum=list(overlays.UNITS), nullable=False)
+    department = raw("the department's id (unit department)", type="integer")
+    company_name = raw("the property company (unit company)", type="string", maxLength=200)
+    company_phone = raw("its phone (unit company)", type="string", maxLength=30)
+    grid = raw("15-digit grid code (unit grid): its current workers answer", type="string")
+    categories = raw("the incident category codes it answers for", type="array")
+    buffer_m = raw("a line's buffer in metres (over 0, at most 500); none for a polygon",
+                   type="number")
+    geometry = raw("GeoJSON Polygon, MultiPolygon, LineString or MultiLineString, WGS-84",
+                   type="object")
+    valid_from = raw("in force from this day (default today)", type="string", format="date")
+    valid_to = raw("no longer in force from this day (null: open)", type="string",
+                   format="date")
+
+
+Overlay = loose("Overlay", id=fields.Integer(), version=fields.Integer(),
+                name=fields.String(), geometry=fields.Dict())
+Overlays = loose("Overlays", total=fields.Integer(), items=fields.List(fields.Dict()))

@@ -104,6 +104,9 @@ TEXTS: dict[str, str] = dict([
     N_("public_note_placeholder", "居民在查询页看到的答复，最多 500 字"),
     N_("public_note_at", "已发布于"), N_("public_note_none", "尚未答复"),
     N_("public_note_saved", "答复已发布。"),
+    N_("route_overlay", "责任区单位"), N_("routing_why", "分派依据"),
+    N_("routed_by_overlay", "按责任区“{overlay}”派给 {unit}（{category}：{rule}）"),
+    N_("precedence_owner", "部件先属主"), N_("precedence_place", "事件先属地"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 

@@ -15,15 +15,18 @@ from geo.places.assign import locate_sql
 
 # ``dest``: a hand-moved incident keeps its grid code when the destination has it, else
 # the location rule. ``loc``: the current grid of the destination code, whose workers the
-# assignee rule picks from (people serve a code: they follow it to its new version).
+# assignee rule picks from (people serve a code: they follow it to its new version). An
+# incident routed by a responsibility overlay stays with the overlay's unit: the grid's
+# redraw does not change who owns the facility.
 _MOVES = """
     {with_side}
     SELECT i.id, i.status, i.category, l.grid_id AS grid_from, gf.code AS code_from,
            l.state AS state_from, i.assignee_id AS assignee_from, i.routed_to AS routed_from,
            sg.code AS code_to, dest.state AS state_to, dest.distance_m,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.assignee_id
-                ELSE a.assignee_id END AS assignee_to,
-           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code THEN i.routed_to
+           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code OR i.routed_to = 'overlay'
+                THEN i.assignee_id ELSE a.assignee_id END AS assignee_to,
+           CASE WHEN sg.code IS NOT DISTINCT FROM gf.code OR i.routed_to = 'overlay'
+                THEN i.routed_to
                 WHEN s.route_to = 'community_office' THEN 'community_office'
                 ELSE coalesce(a.routed_to, 'unassigned') END AS routed_to
       FROM incidents i

@@ -108,7 +108,7 @@ _ROUTE = """
     {routed}
     UNION ALL
     SELECT s.*, loc.grid_id, loc.community_id, 'covered', NULL::float8, a.assignee_id,
-           {routed_to}, NULL::int, NULL::float8, NULL::bigint
+           {routed_to}, NULL::int, NULL::float8, NULL::bigint, a.overlay_id
       FROM import_staging s
      CROSS JOIN LATERAL (SELECT CAST(s.in_grid AS int) AS grid_id,
                                 CAST(nullif(s.in_community, -1) AS int) AS community_id) loc
@@ -128,12 +128,12 @@ _INSERT = """
         INSERT INTO incidents (id, category, description, geom, address, source, external_id,
                                reported_at, status, priority, assignee_id, due_at,
                                response_due_at, reporter_name, reporter_phone, building_id,
-                               routed_to, boundary_grid_id, boundary_distance_m,
+                               routed_to, boundary_grid_id, boundary_distance_m, overlay_id,
                                duplicate_of_id, updated_at)
         SELECT r.id, category, description, geom, address, source, external_id, reported_at,
                'reported', priority, assignee_id, due_at, response_due_at, reporter_name,
                reporter_phone, building_id, routed_to, boundary_grid_id, boundary_distance_m,
-               f.duplicate_of_id, now()
+               overlay_id, f.duplicate_of_id, now()
           FROM import_routed r LEFT JOIN import_duplicates f ON f.id = r.id ORDER BY r.id
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
         RETURNING id),
@@ -204,7 +204,8 @@ def route(conn: Connection, rules: dict) -> None:
     """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
     hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
     conn.execute(text(_ROUTE.format(routed=routed_select(hard, duplicates=False),
-                                    assignee=assignee_rule(), routed_to=ROUTED_TO)), rules)
+                                    assignee=assignee_rule(overlays=True),
+                                    routed_to=ROUTED_TO)), rules)
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:

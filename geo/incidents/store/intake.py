@@ -60,12 +60,12 @@ _STORE = """
                                reported_at, status, priority, assignee_id, due_at,
                                response_due_at, reporter_name, reporter_phone, building_id,
                                routed_to, boundary_grid_id, boundary_distance_m,
-                               duplicate_of_id, updated_at)
+                               duplicate_of_id, overlay_id, updated_at)
         SELECT r.id, r.category, :description, r.geom, :address, :source, :external_id,
                r.reported_at, 'reported', :priority, r.assignee_id, :due_at,
                :response_due_at, :reporter_name, :reporter_phone, r.building_id,
                r.routed_to, r.boundary_grid_id, r.boundary_distance_m, r.duplicate_of_id,
-               now()
+               r.overlay_id, now()
           FROM r
          WHERE CAST(:scope AS int[]) IS NULL OR r.community_id = ANY(:scope)
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
@@ -81,7 +81,7 @@ _STORE = """
           FROM r JOIN ins USING (id))
     SELECT r.id, r.community_id, (SELECT count(*) FROM ins) AS stored FROM r
 """.replace("DETAILS", report_details("r", "r")).format(routed=routed_select("s"))
-_STORE_PREPARED = Prepared.of("gridmap_intake_v2", _STORE, {
+_STORE_PREPARED = Prepared.of("gridmap_intake_v3", _STORE, {
     "scope": "int[]",
     **dict.fromkeys(("lon", "lat", "snap", "boundary", "dup_m", "dup_h"), "float8"),
     **dict.fromkeys(("category", "description", "address", "source", "external_id",

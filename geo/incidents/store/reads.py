@@ -40,7 +40,12 @@ _SELECT = f"""
            i.routed_to, bld.code AS building_code,
            bg.code AS boundary_grid_code, bg.name AS boundary_grid_name,
            round(i.boundary_distance_m::numeric, 1)::float8 AS boundary_distance_m,
-           i.duplicate_of_id, i.merged_into_id
+           i.duplicate_of_id, i.merged_into_id,
+           ov.id AS overlay_id, ov.name AS overlay_name, ov.kind AS overlay_kind,
+           ov.unit AS overlay_unit,
+           coalesce(od.name, ov.company_name, ov.grid_code) AS overlay_unit_name,
+           coalesce(ov.company_phone, od.contact_phone) AS overlay_unit_phone,
+           cat.precedence AS overlay_precedence
       FROM incidents i
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
@@ -48,6 +53,10 @@ _SELECT = f"""
       LEFT JOIN grid_members m ON m.id = i.assignee_id
       LEFT JOIN buildings bld ON bld.id = i.building_id
       LEFT JOIN grids bg ON bg.id = i.boundary_grid_id
+      -- why it went where it went: the responsibility overlay it was routed by
+      LEFT JOIN overlays ov ON ov.id = i.overlay_id AND i.routed_to = 'overlay'
+      LEFT JOIN departments od ON od.id = ov.department_id
+      LEFT JOIN categories cat ON cat.code = i.category AND ov.id IS NOT NULL
      WHERE (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
 """
 
@@ -206,7 +215,13 @@ def _shown(row, with_reporter: bool) -> dict:
                        if out["boundary_grid_code"] else None)
     for key in ("boundary_grid_code", "boundary_grid_name", "boundary_distance_m"):
         out.pop(key, None)
+    overlay = {key: out.pop(f"overlay_{key}") for key in _OVERLAY}
+    out["overlay"] = overlay if overlay["id"] is not None else None
     return out
+
+
+# What the dispatcher is told of the overlay an incident was routed by.
+_OVERLAY = ("id", "name", "kind", "unit", "unit_name", "unit_phone", "precedence")
 
 
 def in_scope(conn: Connection, incident_id: int, scope: frozenset[int] | None) -> bool:

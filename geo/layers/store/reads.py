@@ -11,13 +11,18 @@ import datetime as dt
 
 from sqlalchemy import Connection, text
 
-from geo.places.assign import GRIDS_AT
+from geo.places.assign import COMMUNITIES_AT, GRIDS_AT
 
 EXPORT_SQL = {
     "communities": """
         SELECT code, name, street_name, street_code, households, office_address,
                ST_AsBinary(geom) AS wkb
         FROM communities ORDER BY code""",
+    # As they were on :at (community_versions, geo.places.assign.COMMUNITIES_AT).
+    "communities_at": f"""
+        SELECT c.code, c.name, c.street_name, c.street_code, c.households, c.office_address,
+               ST_AsBinary(c.geom) AS wkb
+        FROM {COMMUNITIES_AT} ORDER BY c.code""",
     "grids": """
         SELECT g.code, g.name, c.code AS parent, g.households,
                g.valid_from, g.valid_to, ST_AsBinary(g.geom) AS wkb
@@ -55,14 +60,15 @@ def read_layer(conn: Connection, kind: str, at: dt.date | None = None,
                scope: frozenset[int] | None = None) -> tuple[dict[str, list], list[bytes]]:
     """Public columns of a layer (named as the import expects them) and WKB geometries.
 
-    ``at`` picks the grid versions in force on that day (current ones by default);
+    ``at`` picks the grid or community versions in force on that day (current ones by
+    default);
     ``scope`` limits buildings to those communities (None: every building).
     """
     if kind == "buildings":
         rows = conn.execute(text(EXPORT_SQL[kind].format(in_scope=IN_SCOPE)),
                             {"scope": _scope(scope)})
     else:
-        query = "grids_at" if kind == "grids" and at is not None else kind
+        query = f"{kind}_at" if at is not None else kind
         rows = conn.execute(text(EXPORT_SQL[query]), {"at": at} if at is not None else {})
     names = [n for n in rows.keys() if n != "wkb"]
     data = rows.all()

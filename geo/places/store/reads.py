@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from geo.core.params import Box
 from geo.pg.prepared import PLAIN
-from geo.places.assign import GRIDS_AT, locate_sql
+from geo.places.assign import COMMUNITIES_AT, GRIDS_AT, locate_sql
 
 PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
 # A worker with no public phone is shown with the private one masked (138****1234), so
@@ -36,7 +36,7 @@ _LOOKUP = """
            (SELECT json_build_object('code', c.code, 'name', c.name,
                                      'street_name', c.street_name, 'street_code', c.street_code,
                                      'office_address', c.office_address)
-              FROM communities c WHERE c.id = loc.community_id),
+              FROM {communities} WHERE c.id = loc.community_id),
       'grid', (SELECT json_build_object('id', {grid_id}, 'code', g.code, 'name', g.name{grid_extra})
                  FROM {grids} WHERE g.id = loc.grid_id),
       'workers', (SELECT coalesce(json_agg(json_build_object(
@@ -56,18 +56,21 @@ _LOOKUP_NAME = "gridmap_lookup_v4"
 _LOOKUP_NOW = (_LOOKUP.format(
     locate=locate_sql("ST_SetSRID(ST_MakePoint(CAST(%(lon)s AS float8),"
                       " CAST(%(lat)s AS float8)), 4326)"),
-    masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="", grid_id="g.id", grids="grids g")
+    masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="", grid_id="g.id", grids="grids g",
+    communities="communities c")
     .replace(":snap", "CAST(%(snap)s AS float8)"))
 _PREPARE = f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS " + (
     _LOOKUP_NOW.replace("CAST(%(lon)s AS float8)", "$1")
     .replace("CAST(%(lat)s AS float8)", "$2").replace("CAST(%(snap)s AS float8)", "$3"))
-# On a date: the version in force then, with its dates; on a later date, a scheduled
-# change's grid (no id yet, ``scheduled``: true). Workers serve the current version of
-# their grid (they follow redraws), so a past or scheduled version lists none.
+# On a date: the versions in force then (grid with its dates, community as it was then);
+# on a later date, a scheduled change's grid (no id yet, ``scheduled``: true). Workers
+# serve the current version of their grid (they follow redraws), so a past or scheduled
+# version lists none.
 _LOOKUP_AT = _LOOKUP.format(
     locate=locate_sql("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", grids=GRIDS_AT,
-                      version="TRUE"),
-    masked=MASKED_PHONE_SQL, grid_id="CASE WHEN g.id > 0 THEN g.id END", grids=GRIDS_AT,
+                      version="TRUE", communities=COMMUNITIES_AT),
+    communities=COMMUNITIES_AT, masked=MASKED_PHONE_SQL,
+    grid_id="CASE WHEN g.id > 0 THEN g.id END", grids=GRIDS_AT,
     grid_extra=", 'valid_from', g.valid_from, 'valid_to', g.valid_to, 'scheduled', g.id < 0",
     workers_extra=" AND EXISTS (SELECT 1 FROM grids cg WHERE cg.id = loc.grid_id"
                   " AND cg.valid_to IS NULL)")
@@ -126,12 +129,17 @@ def _feature_collection(conn: Connection, alias: str, props: str, from_where: st
     return conn.execute(text(sql), {"offset": 0, **params}).scalar_one()
 
 
-def communities(conn: Connection, *, box: Box | None, limit: int, offset: int) -> str:
+def communities(conn: Connection, *, box: Box | None, limit: int, offset: int,
+                at: dt.date | None = None) -> str:
+    """Communities as they were on ``at`` (current ones when None), optionally by bbox."""
     where, params = _bbox_filter("c", box)
+    source = "communities c" if at is None else COMMUNITIES_AT
+    if at is not None:
+        params["at"] = at
     props = """json_build_object('code', c.code, 'name', c.name, 'street_name', c.street_name,
                                  'street_code', c.street_code, 'households', c.households,
                                  'office_address', c.office_address)"""
-    return _feature_collection(conn, "c", props, f"communities c WHERE {where}",
+    return _feature_collection(conn, "c", props, f"{source} WHERE {where}",
                                {**params, "limit": limit, "offset": offset})
 
 

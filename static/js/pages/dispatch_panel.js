@@ -81,6 +81,16 @@ export function incidentPanel(ctx) {
               second ? el("div", {className: "small text-muted"}, second) : null);
   }
 
+  /* Why a responsibility overlay took it: its name, the unit that answers (with its phone)
+     and the category's precedence; null when no overlay routed it. */
+  function why(overlay, category) {
+    if (!overlay) return null;
+    const unit = [overlay.unit_name, overlay.unit_phone].filter(Boolean).join(" ");
+    return fmt(T.routed_by_overlay, {
+      overlay: overlay.name, unit: unit, category: categoryText(category),
+      rule: label("precedence_" + overlay.precedence, overlay.precedence || "")});
+  }
+
   function details(inc) {
     const dl = el("dl", {className: "incident-details mb-2"});
     const add = (term, value, id) => {
@@ -96,6 +106,7 @@ export function incidentPanel(ctx) {
            el("span", {className: "text-muted small"}, roleText(inc.assignee_role || "")))
       : T.unknown, "incident-assignee");
     add(T.routed_to, label("route_" + inc.routed_to, inc.routed_to));
+    add(T.routing_why, why(inc.overlay, inc.category), "incident-why");
     add(T.source, label("source_" + inc.source, inc.source));
     const caller = [inc.reporter_name, inc.reporter_phone].filter(Boolean).join(" · ");
     let others = null;
