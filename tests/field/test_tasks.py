@@ -101,3 +101,29 @@ def test_an_account_is_linked_to_its_grid_worker_on_creation(runner, town, conn)
         refused = runner.invoke(args=["users", "create", "other", *args],
                                 input="long-password-1\n")
         assert refused.exit_code != 0 and "Traceback" not in refused.output
+
+
+def test_a_workers_lists_hold_only_their_tasks(client, dispatcher, worker, staff, town, conn):
+    """The queue, its counts and its map points give a grid worker their tasks only
+    (assigned to them, or in a grid they serve), never the rest of their community."""
+    assigned = dispatched(client, dispatcher, 1, 1)  # grid A, routed to 张伟
+    in_my_grid = report(client, dispatcher, 1.5, 1.5)
+    grid_b = report(client, dispatcher, 3, 0.5)  # grid B, same community: not theirs
+    elsewhere = dispatched(client, dispatcher, 3, 1)
+    conn.execute(text("UPDATE incidents SET assignee_id = :m WHERE id = :i"),
+                 {"m": town["A_full"], "i": elsewhere})  # assigned to them outside A
+    mine = {assigned, in_my_grid, elsewhere}
+
+    listed = client.get("/api/v1/incidents", headers=worker).get_json()
+    assert {i["id"] for i in listed["incidents"]} == mine and listed["total"] == 3
+    counts = client.get("/api/v1/incidents/counts", headers=worker).get_json()
+    assert counts["open"] == 3
+    points = client.get("/api/v1/incidents/points", headers=worker).get_json()
+    assert {p[0] for p in points["points"]} == mine
+    everyone = client.get("/api/v1/incidents", headers=dispatcher).get_json()
+    assert grid_b in {i["id"] for i in everyone["incidents"]}  # the dispatcher sees it
+
+    unlinked = staff("nobody", "member")  # a member account linked to no worker: nothing
+    assert client.get("/api/v1/incidents", headers=unlinked).get_json()["total"] == 0
+    assert client.get("/api/v1/incidents/counts", headers=unlinked).get_json()["open"] == 0
+    assert client.get("/api/v1/incidents/points", headers=unlinked).get_json()["points"] == []

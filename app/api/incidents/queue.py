@@ -41,6 +41,14 @@ def actor() -> workflow.Actor:
                           if current_user.can("incidents:work") else None)
 
 
+def tasks_only() -> int | None:
+    """For a grid worker's account, the grid member whose tasks its lists hold (0 when the
+    account is linked to none: then nothing); None for staff, who see their communities."""
+    if not current_user.can("field:work"):
+        return None
+    return current_user.grid_member_id or 0
+
+
 def checked_action(conn, action: dict) -> dict:
     """A checked action with what it needs from the settings: ``prioritise`` computes the
     deadlines again, on the working calendar."""
@@ -110,7 +118,8 @@ def create_incident(args, body):
 @blp.route("/incidents", methods=["GET"])
 @require("incidents:read")
 @blp.doc(summary="List incidents", security=STAFF,
-         description="Limited to the caller's communities; each with `overdue`. Reporter "
+         description="Limited to the caller's communities (a grid worker's: their tasks, "
+                     "assigned to them or in a grid they serve); each with `overdue`. Reporter "
                      "name and phone only for roles allowed to see them (admin, dispatcher). "
                      "order=newest (default) or due (the work queue: overdue first, then "
                      "the nearest deadline).")
@@ -126,8 +135,7 @@ def list_incidents(args):
         assignee=assignee if isinstance(assignee, int) else None,
         unassigned=assignee == "none", since=args.get("since"), until=args.get("until"),
         box=args.get("bbox"), order=args.get("order") or "newest", search=args.get("q"),
-        limit=args["limit"],
-        offset=args["offset"])
+        limit=args["limit"], offset=args["offset"], worker=tasks_only())
     page = read(lambda conn: incidents.incidents(
         conn, current_user.communities,
         with_reporter=current_user.can("incidents:reporter"), **query))
@@ -136,26 +144,30 @@ def list_incidents(args):
 
 @blp.route("/incidents/counts", methods=["GET"])
 @require("incidents:read")
-@blp.doc(summary="Open work by status", security=STAFF)
+@blp.doc(summary="Open work by status", security=STAFF,
+         description="In the caller's communities (a grid worker's: their tasks).")
 @blp.arguments(NoQuery, location="query")
 @blp.response(200, Counts, description="open and overdue counts, by status")
 @blp.fails({400: "a query parameter (none is taken)", **SIGNED_IN})
 def incident_counts(args):
-    return jsonify(read(lambda conn: incidents.counts(conn, current_user.communities)))
+    worker = tasks_only()
+    return jsonify(read(lambda conn: incidents.counts(conn, current_user.communities, worker)))
 
 
 @blp.route("/incidents/points", methods=["GET"])
 @require("incidents:read")
 @blp.doc(summary="Open incidents as map points", security=STAFF,
          description="Compact `[id, lon, lat, status, overdue]` rows for the caller's "
-                     "communities, optionally within bbox; overdue first; at most `limit` "
-                     "(default 2000, at most 5000) with `truncated` when there were more.")
+                     "communities (a grid worker's: their tasks), optionally within bbox; "
+                     "overdue first; at most `limit` (default 2000, at most 5000) with "
+                     "`truncated` when there were more.")
 @blp.arguments(PointsQuery, location="query")
 @blp.response(200, Points, description="points")
 @blp.fails({400: "bad parameter", **SIGNED_IN})
 def incident_points(args):
+    worker = tasks_only()
     return jsonify(read(lambda conn: incidents.open_points(
-        conn, current_user.communities, args.get("bbox"), args["limit"])))
+        conn, current_user.communities, args.get("bbox"), args["limit"], worker)))
 
 
 @blp.route("/incidents/<int:incident_id>", methods=["GET"])

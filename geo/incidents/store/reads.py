@@ -20,6 +20,10 @@ from geo.core.statuses import OPEN, OPEN_SQL, OVERDUE_SQL
 from geo.pg.prepared import Prepared
 
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
+# A grid worker's lists hold only their tasks: assigned to them, or in a grid they serve
+# today (``worker`` = their grid member id; 0 for an account linked to none: nothing).
+WORKER_TASKS = ("(i.assignee_id = :worker OR l.grid_id IN"
+                " (SELECT grid_id FROM worker_grids_now WHERE worker_id = :worker))")
 ORDERS = {
     "newest": "i.reported_at DESC, i.id DESC",
     # the work queue: overdue first, urgent (priority 1) first within overdue and not,
@@ -115,10 +119,14 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               since: dt.date | None = None, until: dt.date | None = None,
               overdue: bool | None = None, assignee: int | None = None,
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
-              search: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+              search: str | None = None, limit: int = 100, offset: int = 0,
+              worker: int | None = None) -> dict:
     """A page of incidents with the total that match and how many of those are overdue.
-    ``search``: see :func:`_search`."""
+    ``search``: see :func:`_search`; ``worker``: see :data:`WORKER_TASKS`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
+    if worker is not None:
+        where.append(WORKER_TASKS)
+        values["worker"] = worker
     if search:
         clause, found = _search(search, with_reporter)
         where.append(clause)
@@ -171,14 +179,16 @@ def _search(q: str, with_reporter: bool) -> tuple[str, dict]:
     return "(" + " OR ".join(ors) + ")", values
 
 
-def counts(conn: Connection, scope: frozenset[int] | None) -> dict:
-    """Open work by status, with the overdue among it, for the caller's communities."""
+def counts(conn: Connection, scope: frozenset[int] | None, worker: int | None = None) -> dict:
+    """Open work by status, with the overdue among it, for the caller's communities (a
+    grid worker's: their tasks)."""
+    mine = f"AND {WORKER_TASKS}" if worker is not None else ""
     rows = conn.execute(text(f"""
         SELECT i.status, count(*) AS n, count(*) FILTER (WHERE {OVERDUE_SQL}) AS overdue
           FROM incidents i JOIN incident_locations l ON l.incident_id = i.id
          WHERE i.status IN {OPEN_SQL}
-           AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
-         GROUP BY i.status"""), {"scope": _scope(scope)})
+           AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope)) {mine}
+         GROUP BY i.status"""), {"scope": _scope(scope), "worker": worker})
     by_status = {status: {"count": 0, "overdue": 0} for status in OPEN}
     for status, n, late in rows:
         by_status[status] = {"count": n, "overdue": late}
@@ -188,12 +198,15 @@ def counts(conn: Connection, scope: frozenset[int] | None) -> dict:
 
 
 def open_points(conn: Connection, scope: frozenset[int] | None, box: Box | None,
-                limit: int) -> dict:
+                limit: int, worker: int | None = None) -> dict:
     """Open incidents as compact points for a map: ``[id, lon, lat, status, overdue]``,
-    overdue and then the nearest deadline first, at most ``limit``."""
-    where, values = "", {"scope": _scope(scope), "limit": limit}
+    overdue and then the nearest deadline first, at most ``limit`` (a grid worker's: their
+    tasks)."""
+    where, values = "", {"scope": _scope(scope), "limit": limit, "worker": worker}
+    if worker is not None:
+        where = f"AND {WORKER_TASKS} "
     if box is not None:
-        where = "AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+        where += "AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
         values.update(zip(("x0", "y0", "x1", "y1"), box, strict=True))
     rows = conn.execute(text(f"""
         SELECT i.id, round(ST_X(i.geom)::numeric, 6)::float8,
