@@ -38,7 +38,7 @@ TEXTS: dict[str, str] = dict([
     N_("tasks_empty", "暂无任务。"), N_("tasks_cached", "离线：显示上次同步的任务"),
     N_("overdue", "超期"), N_("due", "时限 {time}"), N_("distance", "{d} 米"),
     N_("distance_km", "{d} 公里"), N_("distance_label", "距离"),
-    N_("assigned", "指派给我"), N_("in_grid", "本网格"),
+    N_("assigned", "指派给我"), N_("in_my_grid", "我的网格"),
     N_("pending", "待同步"), N_("back", "返回"), N_("refresh", "刷新"),
     N_("category", "类别"), N_("description", "描述"), N_("address", "地址"),
     N_("grid", "网格"), N_("reported_at", "上报时间"), N_("due_at", "办结时限"),

@@ -40,7 +40,7 @@ export function tasksView(ctx) {
       task.due_at ? fmt(t("due"), {time: dateTime(task.due_at, "short")}) : null,
       distanceText(task.distance_m),
       task.grid ? task.grid.name : null,
-      task.assigned_to_me ? t("assigned") : t("in_grid"),
+      task.assigned_to_me ? t("assigned") : t("in_my_grid"),
     ].filter(Boolean);
     const button = el("button", {type: "button", className: "wk-task",
                                  "data-task": task.id},
