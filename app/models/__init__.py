@@ -24,6 +24,11 @@ from app.models.boundaries import (
     BoundaryChange,
     BoundaryChangeGrid,
 )
+from app.models.escalation import (
+    EXTENSION_STATES,
+    DispatchCatalogueEntry,
+    IncidentExtension,
+)
 from app.models.field import (
     NOTIFICATION_KINDS,
     PATROL_STATES,
@@ -67,6 +72,7 @@ from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
 __all__ = [
+    "EXTENSION_STATES", "DispatchCatalogueEntry", "IncidentExtension",
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "JOB_STATES", "ImportJob", "ImportPreset",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
