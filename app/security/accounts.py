@@ -207,11 +207,12 @@ class Account:
     grid_member_id: int | None
     communities: frozenset[int] | None  # None: not limited to some communities
     token_id: int | None = None
+    department_id: int | None = None
 
 
 # An account with its community scope, in one round trip: this runs on every request.
 _ACCOUNT = """
-    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id,
+    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id, u.department_id,
            (SELECT array_agg(uc.community_id) FROM user_communities uc
              WHERE uc.user_id = u.id) AS communities{extra}
       FROM users u {join}
@@ -229,7 +230,8 @@ _BY_SESSION = _ACCOUNT.format(
 
 def _account(row, token_id: int | None = None) -> Account:
     return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
-                   frozenset(row.communities) if row.communities else None, token_id)
+                   frozenset(row.communities) if row.communities else None, token_id,
+                   row.department_id)
 
 
 def token_owner(secret: str) -> Account | None:

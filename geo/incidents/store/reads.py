@@ -39,7 +39,8 @@ _SELECT = f"""
            i.routed_to, bld.code AS building_code,
            bg.code AS boundary_grid_code, bg.name AS boundary_grid_name,
            round(i.boundary_distance_m::numeric, 1)::float8 AS boundary_distance_m,
-           i.duplicate_of_id, i.merged_into_id
+           i.duplicate_of_id, i.merged_into_id,
+           i.department_id, dep.name AS department_name
       FROM incidents i
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
@@ -47,6 +48,7 @@ _SELECT = f"""
       LEFT JOIN grid_members m ON m.id = i.assignee_id
       LEFT JOIN buildings bld ON bld.id = i.building_id
       LEFT JOIN grids bg ON bg.id = i.boundary_grid_id
+      LEFT JOIN departments dep ON dep.id = i.department_id
      WHERE (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
 """
 
@@ -68,7 +70,7 @@ _HISTORY = """
                 ORDER BY e.at, e.id), '[]'::json)
        FROM incident_events e WHERE e.incident_id = i.id) AS history"""
 # Prepared: planning this many joins costs more than running them for one incident.
-_ONE = Prepared.of("gridmap_incident_v2", _SELECT.replace(
+_ONE = Prepared.of("gridmap_incident_v3", _SELECT.replace(
     "\n      FROM incidents i", f",{_HISTORY}\n      FROM incidents i", 1) + " AND i.id = :id",
     {"id": "bigint", "scope": "int[]"})
 
@@ -91,7 +93,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               since: dt.date | None = None, until: dt.date | None = None,
               overdue: bool | None = None, assignee: int | None = None,
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
-              search: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+              search: str | None = None, limit: int = 100, offset: int = 0,
+              department: int | None = None, escalated: bool = False) -> dict:
     """A page of incidents with the total that match and how many of those are overdue.
     ``search``: see :func:`_search`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
@@ -105,6 +108,7 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             ("c.code = :community", "community", community),
             ("g.code = :grid", "grid", grid),
             ("i.assignee_id = :assignee", "assignee", assignee),
+            ("i.department_id = :department", "department", department),
             ("i.reported_at >= :since", "since", since),
             ("i.reported_at < CAST(:until AS date) + 1", "until", until)):
         if value is not None:
@@ -112,6 +116,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             values[name] = value
     if unassigned:
         where.append("i.assignee_id IS NULL")
+    if escalated:
+        where.append("i.department_id IS NOT NULL")
     if overdue is not None:
         where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
     if box is not None:
