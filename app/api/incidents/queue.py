@@ -228,8 +228,12 @@ def act_on_incident(args, body, form, incident_id: int):
                        far_m=current_app.config["RESOLVE_FAR_METERS"],
                        rules=intake.Rules.from_config(current_app.config))
     db.session.commit()
-    found = (_one if actor.department_id is None else department_incident)(
-        db.session.connection(), incident_id)
+    conn = db.session.connection()
+    if actor.department_id is None:
+        found = _one(conn, incident_id)
+    else:  # handed on (transfer, escalate) it is no longer theirs: shown as they left it
+        found = department_incident(conn, incident_id) or with_escalation(
+            conn, incidents.incident(conn, incident_id, None, with_reporter=False), actor)
     db.session.commit()
     return jsonify({**found, "repeated": done.repeated})
 
