@@ -167,6 +167,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("DELETE", "/api/v1/workers/<int:worker_id>/leave/<int:leave_id>"):
         ("people:manage", 404),
     ("GET", "/api/v1/workers/leave"): ("people:manage", 200),
+    ("GET", "/department"): ("department:work", 200),
     ("GET", "/dispatch"): ("incidents:write", 200),
     ("GET", "/healthz"): (OPEN, 200),
     ("GET", "/login"): (OPEN, (200, 302)),

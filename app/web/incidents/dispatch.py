@@ -85,6 +85,16 @@ TEXTS: dict[str, str] = dict([
     N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
+    # Escalation, 督办 and 延期 (issue 21).
+    N_("act_escalate", "上报（吹哨）"), N_("act_transfer", "转办"), N_("act_supervise", "督办"),
+    N_("act_extend_request", "申请延期"), N_("act_extend_approve", "批准延期"),
+    N_("act_extend_refuse", "驳回延期"), N_("route_department", "职能部门"),
+    N_("route_street_office", "街道办事处"), N_("route_substitute", "代班网格员"),
+    N_("department", "承办部门"), N_("escalate_to", "上报到"), N_("to_community", "社区"),
+    N_("to_street", "街道"), N_("to_department", "职能部门"),
+    N_("department_id", "部门编号（留空按派单目录）"), N_("transfer_to", "转办到部门（编号）"),
+    N_("extend_to", "延期至"), N_("supervised", "已督办 {n} 次"),
+    N_("extension_pending", "延期申请待审批：延至 {due}（{by}：{reason}）"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
