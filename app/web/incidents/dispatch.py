@@ -92,7 +92,7 @@ TEXTS: dict[str, str] = dict([
     N_("route_street_office", "街道办事处"), N_("route_substitute", "代班网格员"),
     N_("department", "承办部门"), N_("escalate_to", "上报到"), N_("to_community", "社区"),
     N_("to_street", "街道"), N_("to_department", "职能部门"),
-    N_("department_id", "部门编号（留空按派单目录）"), N_("transfer_to", "转办到部门（编号）"),
+    N_("department_id", "部门编号（可空）"), N_("transfer_to", "转办到部门（编号）"),
     N_("extend_to", "延期至"), N_("supervised", "已督办 {n} 次"),
     N_("extension_pending", "延期申请待审批：延至 {due}（{by}：{reason}）"),
 ])
