@@ -75,7 +75,8 @@ def community_ids(codes: Iterable[str], street_codes: Iterable[str] = ()) -> lis
 
 
 def create_user(username: str, role: str, *, password: str | None, min_length: int,
-                communities: Iterable[int] = (), grid_member_id: int | None = None) -> str:
+                communities: Iterable[int] = (), grid_member_id: int | None = None,
+                department_id: int | None = None) -> str:
     """Add an account; returns its password (the one given, or a generated one)."""
     check_username(username)
     if role not in USER_ROLES:
@@ -84,13 +85,15 @@ def create_user(username: str, role: str, *, password: str | None, min_length: i
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"a user named {username!r} exists already")
     user = User(username=username, role=role, password_hash=_hasher.hash(password),
-                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id)
+                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id,
+                department_id=department_id)
     db.session.add(user)
     db.session.flush()
     ids = sorted(set(communities))
     db.session.add_all(UserCommunity(user_id=user.id, community_id=c) for c in ids)
     audit.record("user.create", "user", user.id,
-                 after={"username": username, "role": role, "communities": ids})
+                 after={"username": username, "role": role, "communities": ids,
+                        **({"department_id": department_id} if department_id else {})})
     return password
 
 

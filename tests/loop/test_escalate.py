@@ -191,3 +191,18 @@ def test_the_catalogue_api(client, staff, departments, conn):
     audited = conn.execute(text("SELECT action FROM audit_log WHERE entity ="
                                 " 'dispatch_catalogue' ORDER BY id")).scalars().all()
     assert audited == ["dispatch_catalogue.put"] * 3 + ["dispatch_catalogue.delete"]
+
+
+@pytest.mark.commits
+def test_a_department_account_is_linked_on_creation(runner, departments, conn):
+    made = runner.invoke(args=["users", "create", "cityops1", "--role", "department",
+                               "--department", str(departments["cityops"])],
+                         input="long-password-1\n")
+    assert made.exit_code == 0, made.output
+    assert conn.execute(text("SELECT department_id FROM users WHERE username = 'cityops1'")
+                        ).scalar() == departments["cityops"]
+    for args in (["--role", "department", "--department", "999999"],
+                 ["--role", "viewer", "--department", str(departments["cityops"])]):
+        refused = runner.invoke(args=["users", "create", "other", *args],
+                                input="long-password-1\n")
+        assert refused.exit_code != 0 and "Traceback" not in refused.output
