@@ -34,6 +34,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/admin/imports"): ("incidents:write", 200),
     ("POST", "/admin/categories"): ("users:admin", 302),
     ("POST", "/admin/holidays"): ("users:admin", 302),
+    ("POST", "/admin/dispatch-catalogue"): ("users:admin", 302),
+    ("POST", "/admin/dispatch-catalogue/<int:entry_id>/delete"): ("users:admin", 302),
     ("GET", "/admin/people"): ("people:manage", 302),
     ("GET", "/admin/people/departments"): ("people:manage", 200),
     ("GET", "/admin/people/party"): ("people:manage", 200),

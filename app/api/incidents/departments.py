@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
+from app.api.incidents import catalogue
 from app.api.incidents.queue import department_incident
 from app.api.incidents.schemas import (
     Catalogue,
@@ -18,10 +19,8 @@ from app.api.incidents.schemas import (
 )
 from app.extensions import db
 from app.plumbing.readdb import read
-from app.security import audit
 from app.security.auth import require
 from geo.core.errors import NotFound
-from geo.incidents import catalogue
 from geo.incidents.store import escalation as store
 from geo.incidents.store import reads as incidents
 
@@ -94,12 +93,9 @@ def list_catalogue(args):
 @blp.response(200, CatalogueEntryAnswer, description="the entry")
 @blp.fails({400: "invalid field, unknown category, department or street", **ADMINS})
 def put_catalogue(args, body):
-    conn = db.session.connection()
-    entry = catalogue.check_entry(conn, body)
-    entry_id = store.put_entry(conn, entry)
-    audit.record("dispatch_catalogue.put", "dispatch_catalogue", entry_id, after=entry)
+    entry = catalogue.put_entry(body)
     db.session.commit()
-    return jsonify({"id": entry_id, **entry})
+    return jsonify(entry)
 
 
 @blp.route("/dispatch-catalogue/<int:entry_id>", methods=["DELETE"])
@@ -109,9 +105,6 @@ def put_catalogue(args, body):
 @blp.response(204, description="removed")
 @blp.fails({400: "a query parameter (none is taken)", **ADMINS, 404: "no such entry"})
 def delete_catalogue(args, entry_id: int):
-    gone = store.delete_entry(db.session.connection(), entry_id)
-    if gone is None:
-        raise NotFound(f"no dispatch catalogue entry {entry_id}")
-    audit.record("dispatch_catalogue.delete", "dispatch_catalogue", entry_id, before=gone)
+    catalogue.delete_entry(entry_id)
     db.session.commit()
     return "", 204

@@ -120,3 +120,9 @@ _EXISTS = {"category": "SELECT 1 FROM categories WHERE code = :v",
 def exists(conn: Connection, what: str, value) -> bool:
     """Whether a category (code), street (code) or active department (id) exists."""
     return conn.execute(text(_EXISTS[what]), {"v": value}).first() is not None
+
+
+def department_choices(conn: Connection) -> list[dict]:
+    """(id, name) of the active departments, by name."""
+    rows = conn.execute(text("SELECT id, name FROM departments WHERE active ORDER BY name"))
+    return [dict(r._mapping) for r in rows]
