@@ -206,3 +206,25 @@ def test_a_department_account_is_linked_on_creation(runner, departments, conn):
         refused = runner.invoke(args=["users", "create", "other", *args],
                                 input="long-password-1\n")
         assert refused.exit_code != 0 and "Traceback" not in refused.output
+
+
+def test_the_admin_page_sets_and_removes_catalogue_entries(client, make_user, departments,
+                                                           conn):
+    from tests.support.auth import csrf_token, login
+    login(client, *make_user("root", "admin"))
+    form = {"category": "环境卫生", "street_code": "", "response_hours": "",
+            "department_id": str(departments["water"]), "resolve_hours": "36",
+            "csrf_token": csrf_token(client)}
+    assert client.post("/admin/dispatch-catalogue", data=form).status_code == 302
+    row = conn.execute(text("SELECT id, street_code, department_id, response_hours,"
+                            " resolve_hours FROM dispatch_catalogue")).one()
+    assert row[1:] == (None, departments["water"], None, 36.0)
+    page = client.get("/admin/categories").get_data(as_text=True)
+    assert "派单目录" in page and "区水务局" in page
+    bad = client.post("/admin/dispatch-catalogue", data={**form, "street_code": "1"})
+    assert bad.status_code == 302 and conn.execute(text(
+        "SELECT count(*) FROM dispatch_catalogue")).scalar() == 1
+    gone = client.post(f"/admin/dispatch-catalogue/{row[0]}/delete",
+                       data={"csrf_token": csrf_token(client)})
+    assert gone.status_code == 302 and conn.execute(text(
+        "SELECT count(*) FROM dispatch_catalogue")).scalar() == 0
