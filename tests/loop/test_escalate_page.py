@@ -36,6 +36,8 @@ def test_a_department_works_its_queue(page, client, dispatcher, departments, cat
     rows = page.locator("#queue-rows tr.queue-row")
     assert rows.count() == 1 and rows.first.get_attribute("data-id") == str(ours)
     assert (page.locator("h1").text_content() == "Department queue") == (lang == "en")
+    category = page.locator("#queue-rows tr.queue-row td").nth(1).text_content()
+    assert category == ("Sanitation" if lang == "en" else "环境卫生")
     page.set_viewport_size({"width": 1366, "height": 768})
     rows.first.click()
     page.wait_for_selector("#action-buttons button[data-action=start]")

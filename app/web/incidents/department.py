@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from app.api.incidents import worktables
+from app.plumbing.readdb import read
 from app.security.auth import require
 from app.web.i18n import N_, lang, texts
 from app.web.incidents.dispatch import TEXTS as CONSOLE_TEXTS
@@ -28,5 +30,7 @@ TEXTS: dict[str, str] = dict([
 def queue():
     t = {**texts(CONSOLE_TEXTS), **texts(TEXTS), **role_texts()}
     linked = current_user.role != "department" or current_user.department_id is not None
-    script = {"lang": lang(), "texts": t, "pageSize": PAGE_SIZE, "categories": {}}
+    labels = {c["code"]: (c["name_en"] or c["code"]) if lang() == "en" else c["code"]
+              for c in read(worktables.categories)}
+    script = {"lang": lang(), "texts": t, "pageSize": PAGE_SIZE, "categories": labels}
     return render_template("department.html", t=t, linked=linked, script=script)

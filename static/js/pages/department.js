@@ -18,7 +18,7 @@ const label = t;
 const statusText = (status) => label(status, status);
 const actionText = (action) => label("act_" + action, action);
 const roleText = (role) => label("role_" + role, role);
-const categoryText = (code) => code;
+const categoryText = (code) => (config.categories[code] || code);
 const when = (iso) => dateTime(iso, "short", T.unknown);
 const safeClass = (code) => (/^[a-z_]+$/.test(code) ? code : "unknown");
 const statusBadge = (status) => el("span", {className: "badge status-badge status-"
