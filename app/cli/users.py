@@ -122,9 +122,13 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
     worker = db.session.execute(
         select(GridMember.id, GridMember.community_id)
         .where(GridMember.community_id.is_not(None)).order_by(GridMember.id).limit(1)).first()
+    department = db.session.scalar(select(func.min(Department.id)))
     made = []
     for role in USER_ROLES:
         ids, limit, member_id = [], "all communities", None
+        dept_id = department if role == "department" else None
+        if dept_id is not None:
+            limit = f"department {dept_id}"
         if role == "dispatcher" and street:
             ids, limit = accounts.community_ids((), [street]), f"street {street}"
         if role == "member" and worker:
@@ -133,6 +137,7 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
             ids, limit = [worker.community_id], "one community"
         name = f"demo-{role}"
         secret = accounts.create_user(name, role, password=None, communities=ids,
-                                      grid_member_id=member_id, min_length=10)
+                                      grid_member_id=member_id, department_id=dept_id,
+                                      min_length=10)
         made.append((name, role, secret, limit))
     return made
