@@ -2,9 +2,11 @@
 
 The community with the number of current grids nearest 60 is redrawn by building-based
 editing: the buildings of every grid whose code ends in 0 or 5 go to the neighbour it
-shares the longest border with (those grids are merged away), and all grids are derived
-from the buildings, so every grid gets a new boundary, every building is re-assigned,
-open incidents change grid and worker, and the workers of the merged grids are listed.
+shares the longest border with (those grids are merged away), and the grids that gain or
+lose buildings (the merged ones and their neighbours) are derived again from the
+buildings (the others keep their boundaries: geo.plans.derive), so those grids get new
+boundaries, their buildings are re-assigned, open incidents change grid and worker, and the
+workers of the merged grids are listed.
 Everything runs in transactions that are rolled back: the bench database is left as it
 was.
 

@@ -181,6 +181,8 @@ class Category(Base):
         one_of("categories", "off_hours", OFF_HOURS_RULES),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
+        CheckConstraint("urgent_factor > 0 AND urgent_factor <= 1",
+                        name="ck_categories_urgent_factor"),
     )
 
     code: Mapped[str] = mapped_column(String(50), primary_key=True)
@@ -198,6 +200,8 @@ class Category(Base):
     # Does resolving need evidence (at least one photo) from the field app?
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=text("false"))
+    # An urgent incident (priority 1) gets the limits times this factor (geo.incidents.intake).
+    urgent_factor: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
 
 
 class Holiday(Base):

@@ -122,6 +122,54 @@ def set_password(username: str, password: str, min_length: int) -> None:
     audit.record("user.password", "user", user.id)
 
 
+def reset_password(username: str) -> str:
+    """An admin's reset: a new password, returned to be shown once, which the account is
+    asked to replace at its next sign-in; its sessions end. Audited (never the password)."""
+    user = user_named(username)
+    password = new_password()
+    user.password_hash = _hasher.hash(password)
+    user.must_change_password = True
+    ended = sessions.end_all(user.id)
+    audit.record("user.password_reset", "user", user.id,
+                 after={"must_change_password": True, "sessions_ended": ended})
+    return password
+
+
+def change_own_password(user_id: int, current: str, new: str, min_length: int) -> None:
+    """The signed-in account replaces its password (the current one must be right)."""
+    user = db.session.get(User, user_id)
+    if user is None or not _verify(user.password_hash or _DUMMY_HASH, current):
+        raise InvalidInput("the current password is not right", param="current")
+    if new == current:
+        raise InvalidInput("choose a password other than the current one", param="password")
+    user.password_hash = _hasher.hash(check_password(new, min_length))
+    user.must_change_password = False
+    audit.record("user.password_change", "user", user.id)
+
+
+def link_worker(username: str, worker_id: int | None,
+                scope: frozenset[int] | None = None) -> dict:
+    """Link the account to a grid worker of ``scope`` (community ids, None = all; it then
+    works that worker's incidents), or unlink it (None). One account per worker. Audited
+    with before and after."""
+    user = user_named(username)
+    if worker_id is not None:
+        worker = db.session.execute(text(
+            "SELECT active, community_id, (SELECT min(username) FROM users WHERE"
+            " grid_member_id = :w AND id <> :u) AS taken FROM grid_members WHERE id = :w"),
+            {"w": worker_id, "u": user.id}).first()
+        if worker is None or not worker.active or (
+                scope is not None and worker.community_id not in scope):
+            raise InvalidInput(f"no active grid worker {worker_id}", param="worker")
+        if worker.taken:
+            raise Conflict(f"grid worker {worker_id} is linked to {worker.taken} already")
+    before = {"grid_member_id": user.grid_member_id}
+    user.grid_member_id = worker_id
+    after = {"grid_member_id": worker_id}
+    audit.record("user.worker", "user", user.id, before=before, after=after)
+    return {"username": user.username, **after}
+
+
 def authenticate(username: str, password: str, *, client: str, max_failures: int,
                  delay_seconds: int, lock_seconds: int) -> User:
     """The active user with these credentials, or ``LoginRefused``.

@@ -19,11 +19,10 @@ from geo.incidents import workflow
 
 
 def act(conn: Connection, incident_id: int, request: dict, actor: workflow.Actor,
-        photos: Sequence[CleanPhoto] = (), *, far_m: float = workflow.FAR_M,
-        rules=None) -> workflow.Done:
+        photos: Sequence[CleanPhoto] = (), *, far_m: float = workflow.FAR_M) -> workflow.Done:
     """Apply a checked action (``workflow.check_action(body, len(photos))``) with its photos
     in the caller's transaction. A repeated client id stores nothing again."""
-    done = workflow.act(conn, incident_id, request, actor, far_m=far_m, rules=rules)
+    done = workflow.act(conn, incident_id, request, actor, far_m=far_m)
     if done.repeated:
         return done
     if photos:

@@ -63,7 +63,7 @@ def _moment(value) -> dt.datetime:
     return moment
 
 
-def escalate(conn: Connection, row, request: dict, sets: dict, rules) -> dict:
+def escalate(conn: Connection, row, request: dict, sets: dict) -> dict:
     to = request["to"]
     details = {"to": to, "assignee_from": row.assignee_id,
                "department_from": row.department_id}
@@ -82,10 +82,10 @@ def escalate(conn: Connection, row, request: dict, sets: dict, rules) -> dict:
         dept = entry.department_id
     elif entry is not None and entry.department_id != dept:
         entry = None  # the catalogue's time limits are its department's
-    return {**details, **_to_department(conn, row, dept, entry, sets, rules)}
+    return {**details, **_to_department(conn, row, dept, entry, sets, request)}
 
 
-def transfer(conn: Connection, row, request: dict, sets: dict, rules) -> dict:
+def transfer(conn: Connection, row, request: dict, sets: dict) -> dict:
     if row.department_id is None:
         raise IllegalTransition("the incident is not with a department: escalate it instead",
                                 details={"status": row.status})
@@ -97,17 +97,18 @@ def transfer(conn: Connection, row, request: dict, sets: dict, rules) -> dict:
     if entry is not None and entry.department_id != dept:
         entry = None
     return {"department_from": row.department_id,
-            **_to_department(conn, row, dept, entry, sets, rules)}
+            **_to_department(conn, row, dept, entry, sets, request)}
 
 
-def _to_department(conn: Connection, row, dept_id: int, entry, sets: dict, rules) -> dict:
+def _to_department(conn: Connection, row, dept_id: int, entry, sets: dict,
+                   request: dict) -> dict:
     dept = store.department(conn, dept_id)
     if dept is None or not dept.active:
         raise InvalidInput(f"no active department {dept_id}", param="department")
     limits = store.category_limits(conn, row.category)
     response_h = (entry and entry.response_hours) or limits.response_hours
     resolve_h = (entry and entry.resolve_hours) or limits.resolve_hours
-    cal = intake.calendar(conn, rules or intake.Rules())
+    cal = request.get("calendar") or intake.calendar(conn, intake.Rules())
     category = intake.Category(row.category, response_h, resolve_h, limits.clock, "grid")
     now = store.deadlines(conn, row.id).now
     response, due = intake.due_times(cal, category, [now])

@@ -7,7 +7,10 @@ from reported, ``returned`` from dispatched/in_progress back to the dispatcher, 
 - ``note``: a remark in the history, in any status;
 - ``move``: to another current grid (the boundary candidate by default), re-routed there;
 - ``merge``: into another open incident (a duplicate); closed, pointing at the survivor;
-- ``dispatch`` may name the assignee (a grid worker); otherwise the routed one stays.
+- ``dispatch`` may name the assignee (a grid worker); otherwise the routed one stays;
+- ``reassign`` (改派): to another worker (``assignee``), dispatched again;
+- ``prioritise``: a new ``priority``; the deadlines are computed again from the report time
+  with the category's limits (an urgent one's shortened by ``categories.urgent_factor``).
 - ``escalate``, ``transfer``, ``supervise``, ``extend_request``/``_approve``/``_refuse``:
   departments as assignees, 督办 and 延期 (``geo.incidents.escalation``).
 
@@ -26,6 +29,7 @@ distance to the incident recorded, ``far`` flagged), the status the phone saw (m
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -34,7 +38,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents import escalation, field_input
+from geo.incidents import escalation, field_input, intake
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -50,6 +54,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "move": (OPEN, None),
     "merge": (OPEN, "closed"),
     "note": (OPEN + ("resolved",) + FINISHED, None),
+    "reassign": (("dispatched", "in_progress"), "dispatched"),
+    "prioritise": (OPEN, None),
     # Escalation, 督办 and 延期 (issue 21; geo.incidents.escalation).
     "escalate": (("accepted", "dispatched", "in_progress", "returned", "reopened"),
                  "dispatched"),
@@ -64,8 +70,9 @@ NOTE_REQUIRED = ("reject", "return", "reopen", "merge", *escalation.NOTE_REQUIRE
 WORKER_ACTIONS = ("start", "resolve", "return", "note", "escalate", "extend_request")
 # What a department's staff may do, on incidents assigned to their department.
 DEPARTMENT_ACTIONS = (*WORKER_ACTIONS, "transfer")
-ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", *field_input.FIELDS,
+ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", "priority", *field_input.FIELDS,
                  *escalation.FIELDS)
+PRIORITIES = (1, 2, 3)
 MAX_NOTE = 2000
 FAR_M = 200.0  # the default of RESOLVE_FAR_METERS
 
@@ -133,24 +140,24 @@ def check_action(body, photos: int = 0) -> dict:
     if action == "note" and not note:
         raise InvalidInput("'note' is empty", param="note")
     out = {"action": action, "note": note}
-    for key, wanted in (("assignee", int), ("into", int), ("grid", str)):
+    for key, wanted in (("assignee", int), ("into", int), ("grid", str), ("priority", int)):
         value = body.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, wanted) or (
                 wanted is str and not value.isdigit()):
-            kind = "a grid worker id" if key == "assignee" else (
-                "an incident id" if key == "into" else "a grid code")
+            kind = {"assignee": "a grid worker id", "into": "an incident id",
+                    "grid": "a grid code", "priority": "1 (urgent), 2 or 3"}[key]
             raise InvalidInput(f"'{key}' must be {kind}", param=key)
         out[key] = value
+    _check_extra(out)
     return {**out, **escalation.check(body, action), **field_input.check(body),
             "photos": photos}
 
 
 def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
-        far_m: float = FAR_M, rules=None) -> Done:
-    """Apply a checked action (``check_action``) in the caller's transaction; ``rules``
-    (``intake.Rules``, default the defaults): the working hours of new deadlines."""
+        far_m: float = FAR_M) -> Done:
+    """Apply a checked action (``check_action``) in the caller's transaction."""
     row = flow_store.lock(conn, incident_id)
     if row is None or (actor.scope is not None and row.community_id not in actor.scope):
         raise NotFound(f"no incident {incident_id} among the communities you may see")
@@ -183,8 +190,10 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
     elif action == "merge":
         details.update(_merge(conn, row, request.get("into"), actor))
         sets["merged_into_id"] = details["into"]
+    elif action in _EXTRA:
+        details.update(_EXTRA[action](conn, row, request, actor, sets))
     elif action in ESCALATION:
-        details.update(_escalation(conn, row, request, actor, sets, rules))
+        details.update(_escalation(conn, row, request, actor, sets))
     if to_status in FINISHED:
         sets["closed_at"] = flow_store.NOW
     if action == "reopen":
@@ -201,14 +210,13 @@ ESCALATION = ("escalate", "transfer", "supervise", "extend_request", "extend_app
               "extend_refuse")
 
 
-def _escalation(conn: Connection, row, request: dict, actor: Actor, sets: dict,
-                rules) -> dict:
+def _escalation(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
     """The details of an escalation, 督办 or 延期 action (``geo.incidents.escalation``)."""
     action = request["action"]
     if action == "escalate":
-        return escalation.escalate(conn, row, request, sets, rules)
+        return escalation.escalate(conn, row, request, sets)
     if action == "transfer":
-        return escalation.transfer(conn, row, request, sets, rules)
+        return escalation.transfer(conn, row, request, sets)
     if action == "supervise":
         return escalation.supervise(conn, row, actor.scope)
     if action == "extend_request":
@@ -325,3 +333,54 @@ def _event(conn: Connection, incident_id: int, actor: Actor, action: str, from_s
 
 def _json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _check_extra(out: dict) -> None:
+    """The fields ``reassign`` and ``prioritise`` need."""
+    if out.get("priority") is not None and out["priority"] not in PRIORITIES:
+        raise InvalidInput("'priority' must be 1 (urgent), 2 or 3", param="priority")
+    if out["action"] == "reassign" and out.get("assignee") is None:
+        raise InvalidInput("'reassign' needs the grid worker: 'assignee'", param="assignee")
+    if out["action"] == "prioritise" and out.get("priority") is None:
+        raise InvalidInput("'prioritise' needs the new 'priority' (1 urgent, 2, 3)",
+                           param="priority")
+
+
+def _reassign(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """Give a dispatched (or started) incident to another worker, who starts it afresh."""
+    assignee = request["assignee"]
+    if assignee == row.assignee_id:
+        raise InvalidInput(f"the incident is already assigned to worker {assignee}",
+                           param="assignee")
+    _check_worker(conn, assignee, actor)
+    sets["assignee_id"] = assignee
+    sets["routed_to"] = "manual"
+    return {"assignee_from": row.assignee_id, "assignee_to": assignee}
+
+
+def _prioritise(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """A new priority, and the deadlines it gives (from the report time, by the category's
+    limits and ``request["calendar"]``, the working calendar)."""
+    basis = flow_store.deadline_basis(conn, row.id)
+    priority = request["priority"]
+    if priority == basis.priority:
+        raise InvalidInput(f"the incident already has priority {priority}", param="priority")
+    details = {"priority_from": basis.priority, "priority_to": priority}
+    sets["priority"] = priority
+    if basis.response_hours is not None:  # its category is still in the table
+        category = intake.Category(basis.category, basis.response_hours, basis.resolve_hours,
+                                   basis.clock, basis.route_to, basis.urgent_factor)
+        response, due = intake.due_times(request["calendar"], category,
+                                         [basis.reported_at], [priority])
+        sets["due_at"] = dt.datetime.fromtimestamp(float(due[0]), dt.UTC)
+        sets["response_due_at"] = dt.datetime.fromtimestamp(float(response[0]), dt.UTC)
+        details.update(due_from=_iso(basis.due_at), due_to=sets["due_at"].isoformat())
+    return details
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# Actions beside the status steps, each a function that fills ``sets`` and says what changed.
+_EXTRA = {"reassign": _reassign, "prioritise": _prioritise}

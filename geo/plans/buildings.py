@@ -133,12 +133,14 @@ def store(conn: Connection, plan_id: int, pairs: Sequence[tuple[int, str]], *,
 
 def effective(conn: Connection, plan_id: int, community_id: int) -> list[dict]:
     """Every building of the community with the grid code the plan puts it in: its stated
-    assignment, else the plan grid holding its largest part, else none."""
+    assignment, else the plan grid holding its largest part, else none (``drawn``: the
+    plan grid holding its largest part, whatever is stated)."""
     stated = plan_store.stated_assignments(conn, plan_id)
     fits = side.buildings(conn, Side(community_id, plan_id=plan_id))
     extra = plan_store.building_labels(conn, community_id)
     return [{"id": b.id, "building_code": b.code,
              "grid_code": stated.get(b.id, b.grid_code), "assigned": b.id in stated,
+             "drawn": b.grid_code,
              "name": extra[b.id].name, "address": extra[b.id].address,
              "households": b.households} for b in fits]
 

@@ -17,8 +17,11 @@ kind                      severity what
 ``multipart``             error    a grid in more than one piece (the smaller pieces)
 ``building_unassigned``   error    a building of the community in no grid
 ``building_split``        warning  a building across grids (it goes to its largest part)
-``households``            warning  households of a grid outside the band (default 300–500)
+``households``            warning  households of a grid outside the band (default 300–500);
+                                   ``side``: ``below`` or ``above`` it
 ``compactness``           warning  Polsby–Popper 4πA/P² below ``min_compactness``
+``no_worker``             warning  a grid whose code has no active grid worker: its
+                                   residents would see no worker once it is published
 ``code_missing``          error    a grid without a code
 ``code_duplicate``        error    a code on several grids
 ``code_pattern``          error    a code not of the national pattern: the community's 12
@@ -80,6 +83,7 @@ def check(conn: Connection, side: Side, community_code: str, rules: Rules) -> di
     findings += _buildings(fits)
     stats = _grid_stats(grids, fits)
     findings += _households(grids, stats, rules) + _compactness(grids, stats, rules)
+    findings += _workers(grids, stats, planside.people_by_code(conn, side.community_id))
     findings += _codes(grids, community_code)
     if not grids:
         findings.append(_finding("empty", ERROR, [], None, None,
@@ -156,7 +160,7 @@ def _households(grids: list[dict], stats: dict[int, dict], rules: Rules) -> list
             out.append(_finding("households", WARNING, [g["code"]], n, "households",
                                 f"grid {g['code'] or g['name']} has {n} households, {side} "
                                 f"the band {rules.households_min}–{rules.households_max}",
-                                g["geojson"]))
+                                g["geojson"], side=side))
     return out
 
 
@@ -167,6 +171,20 @@ def _compactness(grids: list[dict], stats: dict[int, dict], rules: Rules) -> lis
                      f"{stats[g['id']]['compactness']:.2f} (below {rules.min_compactness:g})",
                      g["geojson"])
             for g in grids if stats[g["id"]]["compactness"] < rules.min_compactness]
+
+
+def _workers(grids: list[dict], stats: dict[int, dict],
+             people: dict[str, tuple[int, int]]) -> list[dict]:
+    """Workers serve a grid code (publishing carries them to its new version): a grid
+    whose code has none is reported by code and name."""
+    out = []
+    for g in grids:
+        stats[g["id"]]["workers"] = people.get(g["code"], (0, 0))[0]
+        if g["code"] and not stats[g["id"]]["workers"]:
+            out.append(_finding("no_worker", WARNING, [g["code"]], None, None,
+                                f"grid {g['code']} ({g['name']}) has no grid worker: its "
+                                "residents would see none", g["geojson"], name=g["name"]))
+    return out
 
 
 def _codes(grids: list[dict], community_code: str) -> list[dict]:
@@ -202,7 +220,8 @@ def _report(findings: list[dict], grids: list[dict], stats: dict[int, dict]) -> 
     per_grid = [{"id": g["id"], "code": g["code"], "name": g["name"],
                  "area_m2": round(g["area_m2"], 1),
                  "compactness": round(stats[g["id"]]["compactness"], 3),
-                 **{k: stats[g["id"]][k] for k in ("households", "buildings", "residents")}}
+                 **{k: stats[g["id"]][k]
+                    for k in ("households", "buildings", "residents", "workers")}}
                 for g in grids]
     errors = sum(f["severity"] == ERROR for f in findings)
     return {"ok": errors == 0, "errors": errors, "warnings": len(findings) - errors,

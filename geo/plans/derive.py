@@ -148,15 +148,46 @@ def _dissolve(cells: np.ndarray) -> shapely.Geometry:
 def derive_rows(conn: Connection, plan_id: int, community_id: int,
                 assignments: Sequence[dict]) -> list[GridRow]:
     """Grid rows for a plan from its effective assignments (names kept by code: the
-    plan's, else the current grid's, else a default)."""
+    plan's, else the current grid's, else a default).
+
+    Only the grids whose buildings change are drawn again (:func:`redrawn_codes`), inside
+    what the other grids leave of the community; every other grid of the plan is returned
+    exactly as it is (its stored EWKB), so that publishing finds it unchanged. A plan with
+    no grids yet is drawn whole.
+    """
     community = shapely.from_wkb(store.community_wkb(conn, community_id))
-    chosen = [a for a in assignments if a["grid_code"]]
+    current = store.plan_grids_ewkb(conn, plan_id)
+    redraw = redrawn_codes(assignments, {g.code for g in current})
+    kept = [g for g in current if redraw is not None and g.code not in redraw]
+    if kept:
+        community = shapely.difference(community, shapely.union_all(
+            shapely.from_wkb([bytes.fromhex(g.geom) for g in kept])))
+    chosen = [a for a in assignments if a["grid_code"]
+              and (redraw is None or a["grid_code"] in redraw)]
+    if not chosen:
+        return [GridRow(g.code, g.name, g.geom) for g in current]
     wkb = store.footprints_wkb(conn, [a["id"] for a in chosen])
-    geoms = shapely.from_wkb([wkb[a["id"]] for a in chosen]) if chosen else []
+    geoms = shapely.from_wkb([wkb[a["id"]] for a in chosen])
     grids = derive(community, list(geoms), [a["grid_code"] for a in chosen])
     names = store.current_grid_names(conn, community_id)
     names.update(store.plan_grid_names(conn, plan_id))
     hexed = shapely.to_wkb(shapely.set_srid(np.asarray(list(grids.values()), dtype=object),
                                             4326), hex=True, include_srid=True)
-    return [GridRow(code, names.get(code) or default_name(code), h)
-            for code, h in zip(grids, hexed, strict=True)]
+    return [GridRow(g.code, g.name, g.geom) for g in kept] + [
+        GridRow(code, names.get(code) or default_name(code), h)
+        for code, h in zip(grids, hexed, strict=True)]
+
+
+def redrawn_codes(assignments: Sequence[dict], plan_codes: set[str]) -> set[str] | None:
+    """The grid codes a derive draws again: those that gain or lose a building (its stated
+    code differs from the plan grid holding it, ``drawn``); None (all) when the plan has
+    no grids.
+
+    >>> sorted(redrawn_codes([{"grid_code": "B", "drawn": "A"}, {"grid_code": "C", "drawn": "C"}],
+    ...                      {"A", "B", "C"}))
+    ['A', 'B']
+    """
+    if not plan_codes:
+        return None
+    return {c for a in assignments if a["grid_code"] != a["drawn"]
+            for c in (a["grid_code"], a["drawn"]) if c}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 
 from sqlalchemy import Connection
 
@@ -105,11 +106,23 @@ def _totals(per_code: dict[str, dict], fits: list[BuildingFit]) -> dict:
             "households_in_no_grid": sum(b.households for b in unassigned)}
 
 
+def reassigned(before: Mapping[int, str | None], after: Mapping[int, str | None]) -> set[int]:
+    """The buildings a redraw reassigns: those whose grid *code* differs between the sides
+    (building id → grid code). A new version of the same code is not a move. The impact's
+    changeset and the count a publish reports are both this.
+
+    >>> sorted(reassigned({1: "A", 2: "A", 3: None}, {1: "A", 2: "B", 3: "B"}))
+    [2, 3]
+    """
+    return {i for i, code in after.items() if before.get(i) != code}
+
+
 def _changeset(before: list[BuildingFit], after: list[BuildingFit]) -> list[dict]:
     old = {b.id: b.grid_code for b in before}
+    moved = reassigned(old, {b.id: b.grid_code for b in after})
     return [{"id": b.id, "code": b.code, "from_grid": old.get(b.id), "to_grid": b.grid_code,
              "households": b.households, "residents": b.residents}
-            for b in after if old.get(b.id) != b.grid_code]
+            for b in after if b.id in moved]
 
 
 def _incidents(conn: Connection, moved: list[boundarymoves.Move]) -> list[dict]:

@@ -15,7 +15,11 @@ force, since nothing is committed until the caller commits):
 4. Re-home (:func:`geo.boundaries.rehome.rehome`, the rule of every boundary change): open
    incidents located again and re-routed with a ``regrid`` event each, buildings
    re-assigned, resident party members serving their building's grid.
-5. Mark the plan published.
+5. Mark the plan published. Grids whose code has no worker (a check warning) are named
+   in the answer (``grids_without_worker``): their residents see no worker until one is
+   posted. The buildings it reassigned are those whose grid *code* changed
+   (:func:`geo.plans.impact.reassigned`, the impact's count too): a building of a redrawn
+   grid that keeps its code gets the new version's row but is not counted.
 
 Rolling back a redraw is publishing the previous version again: create a plan with
 ``source="version"`` and ``at`` = a day the old grids were in force, and publish it. That
@@ -25,7 +29,7 @@ is a new version; history is never rewritten.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -36,6 +40,7 @@ from geo.layers.store.upsert import REDRAW_TOLERANCE
 from geo.plans import drafts
 from geo.plans.check import ERROR, Rules, check
 from geo.plans.drafts import PlanRef
+from geo.plans.impact import reassigned
 from geo.plans.side import Side
 from geo.plans.store import publish as store
 from geo.plans.store.sides import time_limit
@@ -54,6 +59,7 @@ class Published:
     workers_to_repost: list[dict]
     warnings: int
     open_incidents: int = 0
+    without_worker: list[dict] = field(default_factory=list)
 
     def answer(self) -> dict:
         return {"plan": self.plan_id, "community": self.community, "status": "published",
@@ -61,14 +67,15 @@ class Published:
                 "buildings_reassigned": self.buildings_reassigned,
                 "open_incidents": self.open_incidents,
                 "incidents_moved": self.incidents, "workers_to_repost": self.workers_to_repost,
-                "warnings": self.warnings}
+                "grids_without_worker": self.without_worker, "warnings": self.warnings}
 
     def audit(self) -> dict:
         return {"community": self.community, "valid_from": self.valid_from.isoformat(),
                 **{k: len(v) for k, v in self.grids.items()},
                 "buildings_reassigned": self.buildings_reassigned,
                 "incidents_moved": len(self.incidents),
-                "workers_to_repost": [w["id"] for w in self.workers_to_repost]}
+                "workers_to_repost": [w["id"] for w in self.workers_to_repost],
+                "grids_without_worker": [g["code"] for g in self.without_worker]}
 
 
 def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
@@ -80,6 +87,7 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
     store.lock_community(conn, plan.community_id)
     report = _checked(conn, plan, rules)
     day = valid_from or store.today(conn)
+    homes = store.building_codes(conn, plan.community_id)
     grids = _replace_grids(conn, plan, day)
     workers = store.workers_of_removed(conn)
     closed, opened = store.versions_changed(conn, plan.id)
@@ -88,9 +96,12 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
         note=f"网格调整：方案 {plan.id} 发布 (redraw plan {plan.id} published)",
         details={"plan_id": plan.id}), snap_meters)
     store.mark_published(conn, plan.id)
-    return Published(plan.id, plan.community_code, day, grids, done.buildings,
+    moved = reassigned(homes, store.building_codes(conn, plan.community_id))
+    return Published(plan.id, plan.community_code, day, grids, len(moved),
                      done.incidents, workers, report["warnings"],
-                     open_incidents=done.incidents_checked)
+                     open_incidents=done.incidents_checked,
+                     without_worker=[{"code": f["codes"][0], "name": f["name"]}
+                                     for f in report["findings"] if f["kind"] == "no_worker"])
 
 
 def schedule(conn: Connection, plan: PlanRef, rules: Rules, effective: dt.date, *,

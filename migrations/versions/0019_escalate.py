@@ -3,14 +3,14 @@ incident's department, the dispatch catalogue (派单目录: a category's defaul
 overridable per street, with the department's time limits) and extension requests (延期).
 
 Revision ID: 0019_escalate
-Revises: 0014_field
+Revises: 0016_pages
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0019_escalate'
-down_revision = '0014_field'
+down_revision = '0016_pages'
 branch_labels = None
 depends_on = None
 

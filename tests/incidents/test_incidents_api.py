@@ -130,7 +130,8 @@ def test_the_whole_workflow_and_illegal_transitions(client, dispatcher, town):
     wrong = act(client, dispatcher, incident, "close")
     assert wrong.status_code == 409
     assert wrong.get_json()["error"]["details"] == {
-        "status": "reported", "allowed": ["accept", "reject", "move", "merge", "note"]}
+        "status": "reported",
+        "allowed": ["accept", "reject", "move", "merge", "note", "prioritise"]}
     steps = [("accept", "accepted"), ("dispatch", "dispatched"), ("start", "in_progress"),
              ("resolve", "resolved"), ("reopen", "reopened"), ("dispatch", "dispatched"),
              ("return", "returned"), ("dispatch", "dispatched"), ("start", "in_progress"),

@@ -130,6 +130,10 @@ def test_split_undo_redo_merge_drag_a_corner_publish_then_lookup(editor, client)
     page.wait_for_selector("#impact-grids")
     assert page.get_attribute(f'#impact-grids tr[data-code="{GRID_NEW}"]',
                               "data-status") == "added"
+    # the split-off grid has no worker yet: named, and publishing waits for the tick
+    assert page.locator(f'#publish-unstaffed-list li[data-code="{GRID_NEW}"]').count() == 1
+    assert page.is_disabled("#publish-go")
+    page.check("#publish-unstaffed-ok")
     page.click("#publish-go")
     page.wait_for_selector("#notice .msg.published")
     for key, code in (("a3", GRID_NEW), ("c1", GRID_B), ("a1", GRID_A)):

@@ -93,7 +93,7 @@ def test_paint_undo_stale_save_check_impact_publish_then_lookup(editor, client, 
     # A check finding: every grid is under the 300-household band; click one to zoom to it.
     findings = page.locator('#findings li[data-kind="households"]')
     assert findings.count() == 3
-    assert findings.first.inner_text() == "警告 户数超出标准：网格 001（120 户）"
+    assert findings.first.inner_text() == "警告 户数低于标准：网格 001（120 户）"
     zoom_before = page.evaluate("() => window.gridmapPlan.map.getZoom()")
     findings.first.click()
     page.wait_for_function("(z) => window.gridmapPlan.map.getZoom() !== z", arg=zoom_before)
@@ -104,6 +104,13 @@ def test_paint_undo_stale_save_check_impact_publish_then_lookup(editor, client, 
 
     # Paint a3 (in A) into B: the table follows.
     page.click(f'#balance-rows tr[data-code="{GRID_B}"]')
+    assert "is-selected" in page.get_attribute(f'#balance-rows tr[data-code="{GRID_B}"]', "class")
+    # A click between buildings (in A) does not change where buildings go; it says so.
+    page.mouse.click(*on_screen(page, *xy(0.3, 1.8)))
+    page.wait_for_selector("#notice .msg")
+    assert page.evaluate("() => window.gridmapPlan.state.selected") == GRID_B
+    assert page.inner_text("#notice") == ("仍划入网格 002。要改划入网格 001，"
+                                          "请在表中点击该网格。")
     assert "is-selected" in page.get_attribute(f'#balance-rows tr[data-code="{GRID_B}"]', "class")
     paint(page, "a3")
     wait_households(page, GRID_B, 80)
@@ -153,9 +160,19 @@ def test_paint_undo_stale_save_check_impact_publish_then_lookup(editor, client, 
     assert page.get_attribute(f'#impact-grids tr[data-code="{GRID_C}"]',
                               "data-status") == "removed"
     assert "1 栋" in page.inner_text("#impact-moved")
+    # The town's grids have no workers: the confirmation names them and waits for a tick.
+    assert page.is_visible("#publish-unstaffed") and page.is_disabled("#publish-go")
+    assert page.eval_on_selector_all("#publish-unstaffed-list li",
+                                     "ls => ls.map(l => l.dataset.code)") == [
+        GRID_A, GRID_B, NEW_GRID]
+    assert "3 个网格没有网格员" in page.inner_text("#publish-unstaffed-text")
+    assert in_view(page, "#publish-go")
     shot(page, "plan-editor-publish-confirm")
+    page.check("#publish-unstaffed-ok")
     page.click("#publish-go")
     page.wait_for_selector("#notice .msg.published")
+    published = page.inner_text("#notice")
+    assert "1 栋楼重新归属" in published and "没有网格员的网格：001" in published
     assert page.is_hidden("#tools")
     shot(page, "plan-editor-published")
 

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from geo.plans import check
 from geo.plans.side import Side
 from tests.support.geometries import COMMUNITY_1, box_wkt, xy
-from tests.support.towns import add_building
+from tests.support.towns import add_building, add_member
 
 G1, G2, G3 = (COMMUNITY_1 + s for s in ("001", "002", "003"))
 RULES = check.Rules(households_min=300, households_max=500, sliver_m2=50,
@@ -54,7 +54,7 @@ def test_a_clean_tiling_has_no_errors(conn, town):
     building(conn, town, G2 + "0001", (2.5, 0.5, 2.7, 0.7))
     report = run(conn, town)
     assert report["ok"] and report["errors"] == 0, report["findings"]
-    assert kinds(report) == []
+    assert kinds(report) == ["no_worker", "no_worker"]  # the plain town has no workers
     assert [g["households"] for g in report["grids"]] == [400, 400]
     assert report["summary"]["households"]["deviation"] == 0
     # a 2 x 2 square: Polsby-Popper pi/4 (measured on the spheroid, not in degrees)
@@ -139,9 +139,9 @@ def test_households_band_and_deviation(conn, town):
     building(conn, town, G1 + "0001", (0.5, 0.5, 0.7, 0.7), households=600)
     building(conn, town, G2 + "0001", (2.5, 0.5, 2.7, 0.7), households=200)
     report = run(conn, town)
-    band = sorted((f["codes"][0], f["size"]) for f in report["findings"]
+    band = sorted((f["codes"][0], f["size"], f["side"]) for f in report["findings"]
                   if f["kind"] == "households")
-    assert band == [(G1, 600), (G2, 200)]
+    assert band == [(G1, 600, "above"), (G2, 200, "below")]
     assert report["ok"]  # warnings do not block
     assert report["summary"]["households"]["deviation"] == pytest.approx((600 - 200) / 400)
 
@@ -169,3 +169,20 @@ def test_codes(conn, town, codes, expected):
 def test_an_empty_plan(conn, town):
     report = run(conn, town)
     assert "empty" in kinds(report) and "gap" in kinds(report) and not report["ok"]
+
+
+def test_grids_without_a_worker_are_named_and_do_not_block(conn, town):
+    """Workers serve a grid code: a plan grid of a code with an active worker is staffed,
+    a new code (or one whose only worker left) is reported by code and name."""
+    worker = add_member(conn, "王芳", "full_time", town["A"])
+    add_member(conn, "李强", "part_time", town["B"], active=False)
+    add_grid(conn, town["plan"], G1, box_wkt(0, 0, 2, 2), name="第一网格")
+    add_grid(conn, town["plan"], G2, box_wkt(2, 0, 3, 2), name="第二网格")
+    add_grid(conn, town["plan"], COMMUNITY_1 + "009", box_wkt(3, 0, 4, 2), name="新网格")
+    report = run(conn, town)
+    assert worker and report["ok"]
+    unstaffed = [f for f in report["findings"] if f["kind"] == "no_worker"]
+    assert [(f["codes"], f["name"], f["severity"]) for f in unstaffed] == [
+        ([G2], "第二网格", "warning"), ([COMMUNITY_1 + "009"], "新网格", "warning")]
+    assert {g["code"]: g["workers"] for g in report["grids"]} == {
+        G1: 1, G2: 0, COMMUNITY_1 + "009": 0}

@@ -29,6 +29,8 @@ PUBLIC, OPEN = "public", "open"  # @public routes; documents open to anyone
 # of statuses for an open route: (anonymous, signed in).
 ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/"): (OPEN, 200),
+    ("GET", "/account/password"): (OPEN, (302, 200)),
+    ("POST", "/account/password"): (OPEN, (403, 400)),
     ("GET", "/admin/audit"): ("audit:read", 200),
     ("GET", "/admin/categories"): ("users:admin", 200),
     ("GET", "/admin/imports"): ("incidents:write", 200),
@@ -48,6 +50,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/admin/users/<username>/<any(disable, enable):change>"): ("users:admin", 404),
     ("POST", "/admin/users/<username>/signout"): ("users:admin", 404),
     ("POST", "/admin/users/<username>/access"): ("users:admin", 302),
+    ("POST", "/admin/users/<username>/password"): ("users:admin", 404),
+    ("POST", "/admin/users/<username>/worker"): ("users:admin", 302),
     ("GET", "/api/v1/audit"): ("audit:read", 200),
     ("GET", "/api/v1/buildings"): (PUBLIC, 200),
     ("GET", "/api/v1/department/incidents"): ("department:work", 200),
@@ -80,6 +84,9 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/api/v1/incidents"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents/<int:incident_id>/actions"): ("incidents:work", 400),
+    ("GET", "/api/v1/incidents/<int:incident_id>/candidates"): ("incidents:write", 200),
+    ("POST", "/api/v1/incidents/bulk-actions"): ("incidents:write", 400),
+    ("GET", "/api/v1/incidents/assignees"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/<int:incident_id>/photo"): ("incidents:read", 404),
     ("GET", "/api/v1/incidents/<int:incident_id>/photos/<int:photo_id>"):
         ("incidents:read", 404),

@@ -25,7 +25,7 @@ from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.core.statuses import OPEN, SOURCES, STATUSES
-from geo.incidents import escalation, imports, reports, workflow
+from geo.incidents import bulk, escalation, imports, reports, workflow
 from geo.incidents.store import reads as incidents
 
 
@@ -102,6 +102,13 @@ class CatalogueEntry(Body):
                         type="number")
 
 
+class AssigneesQuery(Query):
+    """Whose workers are listed: a community's, or those a search finds."""
+
+    community = Code("12-digit community code: its workers", 12)
+    q = Text("search: a name, or the start of a grid code (the first 20 found)", 100)
+
+
 class PointsQuery(Query):
     bbox = Bbox()
     limit = Integer("at most this many (≤ 5000)", minimum=1, maximum=5000, default=2000)
@@ -138,6 +145,7 @@ class Action(Body):
     assignee = raw("dispatch: the grid worker id", type="integer")
     grid = raw("move: the grid code", type="string")
     into = raw("merge: the incident id", type="integer")
+    priority = raw("prioritise: 1 (urgent), 2 or 3", type="integer")
     client_id = raw("the field app's UUID of this action: a repeat changes nothing and is "
                     "answered 200 with `repeated: true`", type="string", format="uuid")
     lon = raw("the phone's GPS fix, WGS-84 longitude (with lat)", type="number")
@@ -174,6 +182,14 @@ class ActionForm(Query):
         "description": "1–6 photos (JPEG, PNG or WebP), stored re-encoded without EXIF, at "
                        "most 1,600 px; resolving in a category with evidence_required needs "
                        "one", "maxItems": 6})
+    priority = fields.Integer(strict=False)
+
+
+class BulkAction(Action):
+    """One workflow action for several incidents, each applied in its own transaction."""
+
+    ids = raw(f"the incident ids (1 to {bulk.MAX_BULK}, no repeats)", type="array",
+              items={"type": "integer"}, nullable=False, required=True)
 
 
 class ImportForm(Query):
@@ -250,6 +266,9 @@ class Category(Body):
     evidence_required = raw("true: resolving needs at least one photo from the field app "
                             "(false for a new category unless given)", type="boolean",
                             nullable=False)
+    urgent_factor = raw("an urgent (priority 1) incident's limits are the hours times this "
+                        "(0 < factor ≤ 1; 0.5 for a new category)", type="number",
+                        nullable=False)
 
 
 class Day(Body):
@@ -258,7 +277,13 @@ class Day(Body):
 
 
 Incident = loose("Incident", id=fields.Integer(required=True), status=fields.String(),
-                 allowed_actions=fields.List(fields.String()))
+                 allowed_actions=fields.List(fields.String()),
+                 resident_report=fields.Dict(allow_none=True, metadata={
+                     "description": "a resident's report: reference, public_note, "
+                                    "public_note_at, photo (true when it has one)"}),
+                 nearest_building=fields.Dict(allow_none=True, metadata={
+                     "description": "the building nearest the point within 100 m: code, "
+                                    "name, address, distance_m"}))
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
                      total=fields.Integer(), overdue=fields.Integer())
 Counts = loose("IncidentCounts")
@@ -294,3 +319,9 @@ CategoryAnswer = loose("CategoryAnswer", code=fields.String())
 Days = loose("Days", days=fields.List(fields.Dict(), required=True))
 DayAnswer = loose("DayAnswer", day=fields.String(), kind=fields.String(allow_none=True),
                   name=fields.String(allow_none=True))
+Assignees = loose("Assignees", workers=fields.List(fields.Dict(), required=True))
+Candidates = loose("Candidates", incident=fields.Integer(),
+                   assignee_id=fields.Integer(allow_none=True),
+                   candidates=fields.List(fields.Dict(), required=True))
+BulkResults = loose("BulkResults", done=fields.Integer(), failed=fields.Integer(),
+                    results=fields.List(fields.Dict(), required=True))

@@ -100,6 +100,14 @@ TEXTS: dict[str, str] = dict([
     N_("kind_outside", "超出社区边界"), N_("kind_sliver", "细小碎片"),
     N_("kind_multipart", "网格不连续"), N_("kind_building_unassigned", "楼栋未划入网格"),
     N_("kind_building_split", "楼栋跨网格"), N_("kind_households", "户数超出标准"),
+    N_("kind_households_below", "户数低于标准"), N_("kind_households_above", "户数超出标准"),
+    N_("kind_no_worker", "网格没有网格员"),
+    # publishing grids without a worker
+    N_("unstaffed", "以下 {n} 个网格没有网格员，发布后这些网格的居民将看到“暂无在岗网格员”："),
+    N_("unstaffed_ok", "我已知晓，仍然发布"), N_("assign_workers", "在人员管理中安排网格员"),
+    N_("ask_admin_workers", "发布后请管理员在人员管理中为这些网格安排网格员。"),
+    N_("published_unstaffed", "没有网格员的网格：{grids}。"),
+    N_("target_kept", "仍划入网格 {grid}。要改划入网格 {other}，请在表中点击该网格。"),
     N_("kind_compactness", "形状不够紧凑"), N_("kind_code_missing", "缺少网格编码"),
     N_("kind_code_duplicate", "网格编码重复"), N_("kind_code_pattern", "网格编码不合规则"),
     N_("kind_empty", "方案没有网格"), N_("unit_m2", "平方米"), N_("unit_households", "户"),
@@ -145,6 +153,8 @@ def plan_editor(plan_id: int):
               "canWrite": current_user.can("plans:write") and plan["status"] == "draft",
               "band": [cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]],
               "buildingsMax": cfg["BUILDINGS_LIMIT_MAX"],
-              "listUrl": url_for("planner.plan_list") + ("?lang=en" if lang() == "en" else "")}
+              "listUrl": url_for("planner.plan_list") + ("?lang=en" if lang() == "en" else ""),
+              "peopleUrl": url_for("people.workers") if current_user.can("people:manage")
+              else None}
     return render_template("plan_editor.html", t=t, plan=plan, script=script,
                            nonce=csp_nonce())

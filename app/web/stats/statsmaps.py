@@ -56,6 +56,10 @@ TEXTS: dict[str, str] = dict([
     N_("grids_no_member", "无服务党员的网格"), N_("grids_no_branch", "无网格党支部的网格"),
     N_("grids_over_target", "超过目标的网格"), N_("error", "出错了："),
     N_("signed_out", "登录已失效，请重新登录。"),
+    # short heads of the panel's by-community table (the full name is their title)
+    N_("th_count", "事件数"), N_("th_per_1000", "每千户"), N_("th_on_time_rate", "按期率"),
+    N_("th_rework_rate", "返工率"), N_("th_serving", "党员数"),
+    N_("th_households_per_member", "户/党员"), N_("th_buildings_far", "远离楼栋"),
 ])
 
 

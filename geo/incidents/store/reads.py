@@ -22,8 +22,9 @@ from geo.pg.prepared import Prepared
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
 ORDERS = {
     "newest": "i.reported_at DESC, i.id DESC",
-    # the work queue: overdue first, then the nearest deadline
-    "due": f"{OVERDUE_SQL} DESC, i.due_at ASC NULLS LAST, i.id",
+    # the work queue: overdue first, urgent (priority 1) first within overdue and not,
+    # then the nearest deadline
+    "due": f"{OVERDUE_SQL} DESC, i.priority = 1 DESC, i.due_at ASC NULLS LAST, i.id",
 }
 
 _SELECT = f"""
@@ -69,10 +70,24 @@ _HISTORY = """
                                   'far', coalesce((e.details->>'far')::boolean, false)) END)
                 ORDER BY e.at, e.id), '[]'::json)
        FROM incident_events e WHERE e.incident_id = i.id) AS history"""
+# A resident's report (its reference, the public reply, whether it has a photo), and the
+# building nearest the point within NEAREST_M (its address reads better than coordinates).
+NEAREST_M = 100
+_REPORT = f"""
+    (SELECT json_build_object('reference', r.reference, 'public_note', r.public_note,
+                'public_note_at', r.public_note_at, 'photo', r.photo IS NOT NULL)
+       FROM resident_reports r WHERE r.incident_id = i.id) AS resident_report,
+    (SELECT json_build_object('code', b.code, 'name', b.name, 'address', b.address,
+                'distance_m', round(ST_Distance(b.geom::geography,
+                                                i.geom::geography)::numeric, 1))
+       FROM buildings b
+      WHERE b.geom && ST_Expand(i.geom, {NEAREST_M} / 70000.0)
+        AND ST_DWithin(b.geom::geography, i.geom::geography, {NEAREST_M})
+      ORDER BY b.geom <-> i.geom, b.code LIMIT 1) AS nearest_building"""
 # Prepared: planning this many joins costs more than running them for one incident.
 _ONE = Prepared.of("gridmap_incident_v3", _SELECT.replace(
-    "\n      FROM incidents i", f",{_HISTORY}\n      FROM incidents i", 1) + " AND i.id = :id",
-    {"id": "bigint", "scope": "int[]"})
+    "\n      FROM incidents i", f",{_HISTORY},{_REPORT}\n      FROM incidents i", 1)
+    + " AND i.id = :id", {"id": "bigint", "scope": "int[]"})
 
 
 def incident(conn: Connection, incident_id: int, scope: frozenset[int] | None,

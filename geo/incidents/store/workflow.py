@@ -45,6 +45,16 @@ def worker(conn: Connection, member_id: int) -> Row | None:
         {"id": member_id}).first()
 
 
+def deadline_basis(conn: Connection, incident_id: int) -> Row:
+    """(priority, reported_at, due_at, category and its limits: response_hours,
+    resolve_hours, clock, route_to, urgent_factor; NULL when the category is gone)."""
+    return conn.execute(text(
+        "SELECT i.priority, i.reported_at, i.due_at, i.category, c.response_hours,"
+        " c.resolve_hours, c.clock, c.route_to, c.urgent_factor FROM incidents i"
+        " LEFT JOIN categories c ON c.code = i.category WHERE i.id = :id"),
+        {"id": incident_id}).one()
+
+
 def current_grid(conn: Connection, *, grid_id: int | None = None,
                  code: str | None = None) -> Row | None:
     """(id, community_id, code) of a current grid, by id or by code."""

@@ -202,6 +202,13 @@ def grids_geojson(conn: Connection, plan_id: int, digits: int) -> dict:
         {"p": plan_id, "digits": digits}).scalar_one()
 
 
+def plan_grids_ewkb(conn: Connection, plan_id: int) -> list[Row]:
+    """The plan's grids as ``(code, name, geom)``, geom hex EWKB exactly as stored."""
+    return conn.execute(text(
+        "SELECT coalesce(code, '') AS code, name, encode(ST_AsEWKB(geom), 'hex') AS geom"
+        " FROM plan_grids WHERE plan_id = :p ORDER BY code, id"), {"p": plan_id}).all()
+
+
 def plan_grid_names(conn: Connection, plan_id: int) -> dict[str, str]:
     """Grid code → name in the plan."""
     return dict(conn.execute(text("SELECT code, name FROM plan_grids WHERE plan_id = :p"),

@@ -7,6 +7,8 @@ import {$, el} from "../lib/dom.js";
 import {coords} from "../lib/format.js";
 import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
+import {priorityPicker, workerPicker} from "./dispatch_picker.js";
+import {residentReport} from "./dispatch_report.js";
 
 const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "escalate", "transfer",
                        "supervise", "extend_request", "extend_refuse"];
@@ -43,8 +45,9 @@ export function incidentPanel(ctx) {
       el("span", {className: "badge text-bg-light border"},
          label("priority_" + inc.priority, String(inc.priority))));
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
+    const report = residentReport(inc, {T, when, panelAlert});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
-                                    actions(inc), history(inc));
+                                    ...(report ? [report] : []), actions(inc), history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
     showSelected(inc);
   }
@@ -79,13 +82,26 @@ export function incidentPanel(ctx) {
     return out;
   }
 
+  /* The address given; else the nearest building's; coordinates as a second line. */
+  function place(inc) {
+    const near = inc.nearest_building;
+    const named = inc.address || (near ? [near.address, near.name].filter(Boolean).join(" · ")
+                                           : "");
+    const point = inc.lon !== null ? coords(inc.lon, inc.lat) : "";
+    if (!named) return point || null;
+    const second = !inc.address && near ? fmt(T.near_building, {m: near.distance_m}) + " · "
+      + point : point;
+    return el("span", {}, el("span", {}, named),
+              second ? el("div", {className: "small text-muted"}, second) : null);
+  }
+
   function details(inc) {
     const dl = el("dl", {className: "incident-details mb-2"});
     const add = (term, value, id) => {
       if (value === null || value === undefined || value === "") return;
       dl.append(el("dt", {}, term), el("dd", {id: id || null}, value));
     };
-    add(T.address, inc.address || (inc.lon !== null ? coords(inc.lon, inc.lat) : null));
+    add(T.address, place(inc), "incident-place");
     add(T.grid, inc.grid_code ? el("span", {}, el("code", {}, inc.grid_code), " ",
                                    inc.grid_name || "") : T.unknown, "incident-grid");
     add(T.community, inc.community_name);
@@ -115,6 +131,7 @@ export function incidentPanel(ctx) {
   }
 
   const ACTION_STYLE = {accept: "btn-primary", dispatch: "btn-primary", start: "btn-primary",
+                        reassign: "btn-outline-primary", prioritise: "btn-outline-primary",
                         resolve: "btn-success", close: "btn-success",
                         reject: "btn-outline-danger", return: "btn-outline-warning",
                         reopen: "btn-outline-warning"};
@@ -131,10 +148,18 @@ export function incidentPanel(ctx) {
     section.appendChild(el("textarea", {className: "form-control form-control-sm mb-1",
                                         id: "action-note", rows: 2, maxlength: 2000,
                                         placeholder: T.note_placeholder}));
+    if (allowed.includes("dispatch") || allowed.includes("reassign")) {
+      section.appendChild(workerPicker(inc, T, roleText));
+    }
     const buttons = el("div", {className: "d-flex flex-wrap gap-1", id: "action-buttons"});
     section.appendChild(buttons);
-    allowed.filter((a) => !TARGETED.includes(a))
+    allowed.filter((a) => !TARGETED.includes(a) && a !== "prioritise")
       .forEach((action) => buttons.appendChild(actionButton(inc.id, action)));
+    if (allowed.includes("prioritise")) {
+      section.appendChild(el("div", {className: "input-group input-group-sm mt-1"},
+        el("label", {className: "input-group-text", for: "action-priority"}, T.set_priority),
+        priorityPicker(inc, T, label), actionButton(inc.id, "prioritise")));
+    }
     // Move and merge name their target: each gets its field beside its button.
     if (allowed.includes("move")) {
       section.appendChild(targeted(inc.id, "move", "action-grid", T.move_grid,
@@ -238,6 +263,14 @@ export function incidentPanel(ctx) {
     const value = target ? $(target).value.trim() : "";
     if (action === "move" && value) body.grid = value;
     if (action === "merge" && value) body.into = Number(value);
+    const worker = $("action-assignee") ? $("action-assignee").value : "";
+    if ((action === "dispatch" || action === "reassign") && worker) body.assignee = Number(worker);
+    if (action === "reassign" && !worker) {
+      panelAlert("warning", T.pick_worker_first);
+      $("action-assignee").focus();
+      return;
+    }
+    if (action === "prioritise") body.priority = Number($("action-priority").value);
     if (action === "escalate") body.to = $("action-escalate-to").value;
     if ((action === "transfer" || (action === "escalate" && body.to === "department"))
         && value) body.department = Number(value);

@@ -3,7 +3,9 @@
  * their tooltips are text, never HTML. A native ES module (deferred: the page is parsed). */
 import {api} from "../lib/http.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {textTooltip} from "../lib/map.js";
+import {keepTooltipsInView, textTooltip} from "../lib/map.js";
+
+keepTooltipsInView();
 
 async function draw(box) {
   const map = L.map(box);

@@ -18,7 +18,7 @@ import {dateTime} from "../lib/format.js";
 import {ApiError, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {textTooltip} from "../lib/map.js";
+import {keepTooltipsInView, textTooltip} from "../lib/map.js";
 import {installDrawing} from "./plan_draw.js";
 
 const config = pageConfig("plan-config");
@@ -90,9 +90,20 @@ const gridLayer = L.geoJSON(null, {pane: "grids", style: (f) => ({
 textTooltip(gridLayer, (layer) => el("span", {}, el("code", {}, layer.feature.properties.code),
                                      " ", layer.feature.properties.name || ""), {sticky: true});
 gridLayer.on("click", (e) => {
-  if (state.mode && modeClicks[state.mode]) modeClicks[state.mode](e.layer.feature.properties.code);
-  else if (!state.boxing) select(e.layer.feature.properties.code);
+  const code = e.layer.feature.properties.code;
+  if (state.mode && modeClicks[state.mode]) modeClicks[state.mode](code);
+  else if (!state.boxing) pickOnMap(code);
 });
+
+// A click on a grid between buildings picks it only when no grid is picked yet: a click
+// that misses a building must not change where the next buildings go. Otherwise it says
+// how to change the target (in the table, or with a drawing tool).
+function pickOnMap(code) {
+  if (!state.selected || !state.canWrite) { select(code); return; }
+  if (code !== state.selected) {
+    notice(fmt(T.target_kept, {grid: state.selected.slice(-3), other: code.slice(-3)}));
+  }
+}
 const modeClicks = {};  // a drawing mode's handler of a click on a grid (plan_draw.js)
 // Whole-grid findings (households, compactness) are outlined only, so that the grid
 // colours stay readable; pieces (gaps, overlaps, slivers...) are filled.
@@ -105,6 +116,7 @@ L.control.layers(null, {[T.layer_grids]: gridLayer, [T.layer_buildings]: buildin
                         [T.layer_findings]: findingLayer}, {collapsed: true}).addTo(map);
 if (config.bounds) map.fitBounds(config.bounds); else map.setView([39.9, 116.4], 14);
 useBasemaps(map);
+keepTooltipsInView();
 
 function styleBuilding(b) {
   b.layer.setStyle({color: "#222", weight: 1, fillColor: colour(b.grid), fillOpacity: 0.85});
@@ -283,6 +295,7 @@ function drawFindings() {
 // Chinese: the kind, the grids (last three digits) and the size; English: the engine's text.
 function findingText(f) {
   if (config.lang === "en" || !T["kind_" + f.kind]) return f.message;
+  const kind = T["kind_" + f.kind + "_" + f.side] || T["kind_" + f.kind];
   const codes = (f.codes || []).map((c) => c.slice(-3)).join("、");
   let size = "";
   if (f.size != null) {
@@ -290,7 +303,7 @@ function findingText(f) {
     size = f.unit === "share" ? unit + " " + pct(f.size)
       : (Number.isInteger(f.size) ? String(f.size) : f.size.toFixed(f.size < 10 ? 2 : 0)) + " " + unit;
   }
-  return T["kind_" + f.kind] + (codes ? "：" + T.grid + " " + codes : "") + (size ? "（" + size.trim() + "）" : "");
+  return kind + (codes ? "：" + T.grid + " " + codes : "") + (size ? "（" + size.trim() + "）" : "");
 }
 
 function zoomTo(finding) {
@@ -493,9 +506,27 @@ map.on("mouseup", (e) => {
 
 // ---- impact and publish ----------------------------------------------------------------
 
+// Grids the check finds without a worker (no_worker findings): code and name.
+function unstaffed() {
+  return ((state.check && state.check.findings) || []).filter((f) => f.kind === "no_worker")
+    .map((f) => ({code: f.codes[0], name: f.name || ""}));
+}
+
+// Before publishing: name the grids without a worker and wait for the planner's tick.
+function confirmUnstaffed(confirming) {
+  const grids = confirming ? unstaffed() : [];
+  $("publish-unstaffed").hidden = !grids.length;
+  $("publish-unstaffed-ok").checked = false;
+  $("publish-go").disabled = grids.length > 0;
+  $("publish-unstaffed-text").textContent = fmt(T.unstaffed, {n: grids.length});
+  $("publish-unstaffed-list").replaceChildren(...grids.map((g) =>
+    el("li", {"data-code": g.code, text: g.code.slice(-3) + " " + g.name})));
+}
+
 async function showImpact(confirming) {
   $("impact").hidden = false;
   $("publish-confirm").hidden = !confirming;
+  confirmUnstaffed(confirming);
   $("impact-body").replaceChildren(el("p", {class: "pe-muted", text: T.loading}));
   $("impact").scrollIntoView({block: "start"});  // the panel may be scrolled down the findings
   try {
@@ -523,6 +554,8 @@ async function showImpact(confirming) {
     const buildingList = el("ul", {class: "pe-small"}, ...r.buildings_moved.slice(0, 50).map((m) => el("li", {
       text: m.code + " " + (m.from_grid || T.none).slice(-3) + "→" + (m.to_grid || T.none).slice(-3)})));
     $("impact-body").replaceChildren(table, moved, buildingList, incidents, list);
+    // the card grew: keep the confirmation (or the card's head) where the planner looks
+    $(confirming ? "publish-confirm" : "impact").scrollIntoView({block: "nearest"});
   } catch (err) {
     $("impact-body").replaceChildren();
     await failed(err);
@@ -534,8 +567,11 @@ async function publish() {
   try {
     const r = await write(BASE + "/publish", "POST");
     const changed = ["added", "redrawn"].reduce((s, k) => s + ((r.grids && r.grids[k]) || []).length, 0);
+    const bare = (r.grids_without_worker || []).map((g) => g.code.slice(-3) + " " + g.name);
     notice(fmt(T.published, {changed, buildings: r.buildings_reassigned,
-                             incidents: r.incidents_moved.length}), "ok published");
+                             incidents: r.incidents_moved.length}) +
+           (bare.length ? " " + fmt(T.published_unstaffed, {grids: bare.join(T.list_sep)}) : ""),
+           "ok published");
     $("publish-confirm").hidden = true;
     setReadOnly();
     $("plan-status").textContent = T.status_published;
@@ -548,7 +584,7 @@ async function publish() {
       await failed(err);
     }
   } finally {
-    $("publish-go").disabled = false;
+    $("publish-go").disabled = !$("publish-unstaffed").hidden && !$("publish-unstaffed-ok").checked;
   }
 }
 
@@ -565,6 +601,7 @@ $("box-select").addEventListener("click", toggleBox);
 $("impact-open").addEventListener("click", () => showImpact(false));
 $("publish-open").addEventListener("click", () => showImpact(true));
 $("publish-go").addEventListener("click", publish);
+$("publish-unstaffed-ok").addEventListener("change", (e) => { $("publish-go").disabled = !e.target.checked; });
 $("publish-cancel").addEventListener("click", () => { $("impact").hidden = true; });
 $("impact-close").addEventListener("click", () => { $("impact").hidden = true; });
 document.addEventListener("keydown", (e) => {

@@ -6,13 +6,14 @@ import {$, el, debounce, replace} from "../lib/dom.js";
 import {ApiError, query, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
-import {bbox, keepSized, pinIcon} from "../lib/map.js";
+import {bbox, keepSized, keepTooltipsInView, pinIcon} from "../lib/map.js";
 
 const config = pageConfig("public-config");
 const T = config.texts;
 const handles = window.gridmapPublic;
 const map = handles.map;
 const basemaps = useBasemaps(map);
+keepTooltipsInView();
 // *Seq: the number of the latest request of each kind; older answers are dropped.
 const state = {place: null, outlineSeq: 0, lookupSeq: 0, suggestSeq: 0, formToken: null,
                gridLayer: null, outlineKey: "", suggestions: [], active: -1};
@@ -108,9 +109,13 @@ function pin(lat, lon) {
     .addTo(handles.place);
 }
 
+// A picked place (a search result, "locate me") is shown at street level: its building
+// and the street in front, not the whole grid (zoom 17 showed a grid on a phone).
+const PLACE_ZOOM = 18;
+
 async function locate(lon, lat, label, zoomTo) {
   pin(lat, lon);
-  if (zoomTo) map.setView([lat, lon], Math.max(map.getZoom(), 17));
+  if (zoomTo) map.setView([lat, lon], Math.max(map.getZoom(), PLACE_ZOOM), {animate: false});
   replace($("place"), el("p", {className: "pm-muted"}, T.looking_up));
   const seq = ++state.lookupSeq;
   const answer = await api("/api/v1/lookup?" + query({lon: lon.toFixed(7),

@@ -14,12 +14,14 @@ import {number, percent} from "../lib/format.js";
 import {useBasemaps} from "../lib/basemaps.js";
 import {api, query} from "../lib/http.js";
 import {fmt, htmlLang, pageConfig} from "../lib/i18n.js";
+import {keepTooltipsInView} from "../lib/map.js";
 
 const config = pageConfig("stats-config");
 const T = config.texts;
 const H = window.gridmapStats;
 const map = H.map;
 const basemaps = useBasemaps(map);
+keepTooltipsInView();
 const CASELOAD = config.kind === "caseload";
 const NO_DATA = "#d9d9d9";
 const renderer = L.canvas({padding: 0.3, tolerance: 3});
@@ -339,27 +341,36 @@ function tooltip(id) {
   const rows = [];
   if (c) {
     rows.push([T.grid_code, c.code], [T.grid_name, c.name], [T.community, c.community_name],
-              [T.workers, c.workers.length ? c.workers.map((w) => w.name + "（" + roleText(w.role) + "）").join("、")
-                : T.no_workers]);
+              [T.workers, workerNames(c)]);
   } else {
     rows.push([T.grid_code, T.loading]);
   }
   if (CASELOAD) {
     ["count", "per_1000", "open", "overdue"].forEach((m) => rows.push([T[m], number(value(id, m), 1)]));
   } else {
-    rows.push([T.households, number(value(id, "households"))],
-              [T.serving, number(value(id, "serving")) + "（" + T.serving_resident + " "
-                + number(value(id, "serving_resident")) + "，" + T.serving_in_service + " "
-                + number(value(id, "serving_in_service")) + "）"],
-              [T.households_per_member, number(value(id, "households_per_member"), 1)
-                + " / " + number(state.values && state.values.target, 1)
-                + (value(id, "over_target") ? " ⚠ " + T.over_target : "")],
-              [T.has_branch, value(id, "has_branch") ? T.yes : T.no],
-              [T.buildings, number(value(id, "buildings")) + "（" + T.with_group + " "
-                + number(value(id, "buildings_with_group")) + "，" + T.far + " "
-                + number(value(id, "buildings_far")) + "）"]);
+    rows.push(...coverageRows(id));
   }
   return el("div", {className: "stats-tip", "data-grid": id}, pairs(rows));
+}
+
+function workerNames(c) {
+  return c.workers.length ? c.workers.map((w) => w.name + "（" + roleText(w.role) + "）").join("、")
+    : T.no_workers;
+}
+
+// A grid's party coverage, as [term, text] pairs (the tooltip and the panel).
+function coverageRows(id) {
+  return [[T.households, number(value(id, "households"))],
+          [T.serving, number(value(id, "serving")) + "（" + T.serving_resident + " "
+            + number(value(id, "serving_resident")) + "，" + T.serving_in_service + " "
+            + number(value(id, "serving_in_service")) + "）"],
+          [T.households_per_member, number(value(id, "households_per_member"), 1)
+            + " / " + number(state.values && state.values.target, 1)
+            + (value(id, "over_target") ? " ⚠ " + T.over_target : "")],
+          [T.has_branch, value(id, "has_branch") ? T.yes : T.no],
+          [T.buildings, number(value(id, "buildings")) + "（" + T.with_group + " "
+            + number(value(id, "buildings_with_group")) + "，" + T.far + " "
+            + number(value(id, "buildings_far")) + "）"]];
 }
 
 function summary() {
@@ -394,19 +405,25 @@ function indicators(numbers) {
   return dl;
 }
 
+// The clicked grid in the panel: its name and workers, then the caseload indicators of
+// the period (fetched for its community) or its party coverage (from the numbers shown).
 async function showGrid(id) {
-  if (!CASELOAD) return;
   const c = await card(id);
   if (!c) return;
   const seq = ++state.seq.panel;
+  const head = el("div", {className: "fw-semibold", "data-grid-code": c.code}, c.code + " " + c.name);
+  const workers = pairs([[T.community, c.community_name], [T.workers, workerNames(c)]]);
+  if (!CASELOAD) {
+    $("grid-panel").replaceChildren(head, workers, pairs(coverageRows(id)));
+    return;
+  }
   const body = await getJSON("/api/v1/stats/caseload?" + query(Object.assign(
     {community: c.community_code}, choices(), {scheme: null})));
   if (seq !== state.seq.panel) return;
   const found = body.rows.find((r) => r.grid_id === id);
-  const box = $("grid-panel");
-  box.replaceChildren(el("div", {className: "fw-semibold"}, c.code + " " + c.name),
-                      pairs([[T.count, number(found.count)], [T.closed, number(found.closed)]]),
-                      indicators(found));
+  $("grid-panel").replaceChildren(head, workers,
+                                  pairs([[T.count, number(found.count)], [T.closed, number(found.closed)]]),
+                                  indicators(found));
 }
 
 async function loadCommunities() {
@@ -419,7 +436,7 @@ async function loadCommunities() {
     : ["serving", "households_per_member", "buildings_far"];
   const table = el("table", {className: "table table-sm table-striped mb-0"});
   table.appendChild(el("thead", {}, el("tr", {}, el("th", {}, T.community),
-                                       ...cols.map((c) => el("th", {}, T[c])))));
+                                       ...cols.map((c) => el("th", {title: T[c]}, T["th_" + c] || T[c])))));
   const tbody = el("tbody");
   body.rows.forEach((r) => tbody.appendChild(el("tr", {}, el("td", {}, r.community_name),
     ...cols.map((c) => el("td", {}, c.endsWith("_rate") ? percent(r[c]) : number(r[c], 1))))));
