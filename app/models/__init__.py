@@ -27,6 +27,11 @@ from app.models.boundaries import (
     BoundaryChangeGrid,
     Overlay,
 )
+from app.models.escalation import (
+    EXTENSION_STATES,
+    DispatchCatalogueEntry,
+    IncidentExtension,
+)
 from app.models.field import (
     NOTIFICATION_KINDS,
     PATROL_STATES,
@@ -71,6 +76,7 @@ from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 
 __all__ = [
+    "EXTENSION_STATES", "DispatchCatalogueEntry", "IncidentExtension",
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "OVERLAY_KINDS", "OVERLAY_UNITS", "Overlay", "PRECEDENCES",
     "JOB_STATES", "ImportJob", "ImportPreset",

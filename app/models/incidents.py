@@ -45,8 +45,9 @@ ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
 # chief when none is on duty, the community office (a category override), or nobody.
 # "substitute": the full-time worker is on leave and named a substitute (geo.incidents.routing).
 # "overlay": a responsibility overlay's unit answers (``overlay_id``; geo.incidents.routing).
+# "department", "street_office": escalated there (geo.incidents.escalation).
 ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual",
-          "overlay")
+          "overlay", "department", "street_office")
 CLOCKS = ("calendar", "working")
 CATEGORY_ROUTES = ("grid", "community_office")
 # Which answers first where a responsibility overlay covers the place: the grid (事件先属地,
@@ -83,6 +84,8 @@ class Incident(Base):
               postgresql_where=text("client_id IS NOT NULL")),
         Index("ix_incidents_patrol_id", "patrol_id",
               postgresql_where=text("patrol_id IS NOT NULL")),
+        Index("ix_incidents_department_id", "department_id",
+              postgresql_where=text("department_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -96,6 +99,8 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), default="reported")
     priority: Mapped[int] = mapped_column(Integer, default=2)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("grid_members.id"))
+    # Escalated to a department (吹哨报到): it works the incident, not a grid worker.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reporter_name: Mapped[str | None] = mapped_column(String(100))

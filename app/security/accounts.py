@@ -75,7 +75,8 @@ def community_ids(codes: Iterable[str], street_codes: Iterable[str] = ()) -> lis
 
 
 def create_user(username: str, role: str, *, password: str | None, min_length: int,
-                communities: Iterable[int] = (), grid_member_id: int | None = None) -> str:
+                communities: Iterable[int] = (), grid_member_id: int | None = None,
+                department_id: int | None = None) -> str:
     """Add an account; returns its password (the one given, or a generated one)."""
     check_username(username)
     if role not in USER_ROLES:
@@ -84,13 +85,15 @@ def create_user(username: str, role: str, *, password: str | None, min_length: i
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"a user named {username!r} exists already")
     user = User(username=username, role=role, password_hash=_hasher.hash(password),
-                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id)
+                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id,
+                department_id=department_id)
     db.session.add(user)
     db.session.flush()
     ids = sorted(set(communities))
     db.session.add_all(UserCommunity(user_id=user.id, community_id=c) for c in ids)
     audit.record("user.create", "user", user.id,
-                 after={"username": username, "role": role, "communities": ids})
+                 after={"username": username, "role": role, "communities": ids,
+                        **({"department_id": department_id} if department_id else {})})
     return password
 
 
@@ -255,11 +258,12 @@ class Account:
     grid_member_id: int | None
     communities: frozenset[int] | None  # None: not limited to some communities
     token_id: int | None = None
+    department_id: int | None = None
 
 
 # An account with its community scope, in one round trip: this runs on every request.
 _ACCOUNT = """
-    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id,
+    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id, u.department_id,
            (SELECT array_agg(uc.community_id) FROM user_communities uc
              WHERE uc.user_id = u.id) AS communities{extra}
       FROM users u {join}
@@ -277,7 +281,8 @@ _BY_SESSION = _ACCOUNT.format(
 
 def _account(row, token_id: int | None = None) -> Account:
     return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
-                   frozenset(row.communities) if row.communities else None, token_id)
+                   frozenset(row.communities) if row.communities else None, token_id,
+                   row.department_id)
 
 
 def token_owner(secret: str) -> Account | None:

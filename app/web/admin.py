@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.api.incidents import worktables
+from app.api.incidents import catalogue, worktables
 from app.extensions import db
 from app.models import CATEGORY_ROUTES, CLOCKS, USER_ROLES
 from app.plumbing.readdb import read
@@ -160,9 +160,10 @@ def audit():
 def categories():
     """Incident categories with their time limits, routing and publicity, and the holiday
     calendar."""
+    entries, departments = catalogue.page_rows()
     return render_template("admin/categories.html", rows=read(worktables.categories),
                            days=read(worktables.holidays), clocks=CLOCKS,
-                           routes=CATEGORY_ROUTES)
+                           routes=CATEGORY_ROUTES, entries=entries, departments=departments)
 
 
 @bp.post("/categories")
@@ -186,6 +187,41 @@ def save_category():
         return redirect(url_for("admin.categories"))
     db.session.commit()
     flash(_("%(what)s: 已保存", what=form.get("code", "").strip()))
+    return redirect(url_for("admin.categories"))
+
+
+@bp.post("/dispatch-catalogue")
+@require("users:admin")
+def save_catalogue_entry():
+    """Set a category's department, by default or for a street (派单目录)."""
+    form = request.form
+    try:
+        body = {"category": form.get("category", ""),
+                "street_code": form.get("street_code", "").strip() or None,
+                "department_id": int(form.get("department_id", "")),
+                **{key: float(form[key]) if form.get(key, "").strip() else None
+                   for key in ("response_hours", "resolve_hours")}}
+        entry = catalogue.put_entry(body)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(_("未保存：%(error)s", error=getattr(err, "message", "numbers expected")))
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(_("%(what)s: 已保存", what=entry["category"]))
+    return redirect(url_for("admin.categories"))
+
+
+@bp.post("/dispatch-catalogue/<int:entry_id>/delete")
+@require("users:admin")
+def delete_catalogue_entry(entry_id: int):
+    try:
+        catalogue.delete_entry(entry_id)
+    except GridmapError as err:
+        db.session.rollback()
+        flash(_("未保存：%(error)s", error=err.message))
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(_("已删除"))
     return redirect(url_for("admin.categories"))
 
 

@@ -60,7 +60,9 @@ _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverag
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids",
               # the field app's rows hang off incidents, grids and workers
-              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols")
+              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols",
+              # escalation's extension requests hang off incidents
+              "incident_extensions")
 _DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
             "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED

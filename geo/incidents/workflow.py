@@ -11,6 +11,8 @@ from reported, ``returned`` from dispatched/in_progress back to the dispatcher, 
 - ``reassign`` (改派): to another worker (``assignee``), dispatched again;
 - ``prioritise``: a new ``priority``; the deadlines are computed again from the report time
   with the category's limits (an urgent one's shortened by ``categories.urgent_factor``).
+- ``escalate``, ``transfer``, ``supervise``, ``extend_request``/``_approve``/``_refuse``:
+  departments as assignees, 督办 and 延期 (``geo.incidents.escalation``).
 
 Every action writes one ``incident_events`` row (merges write one on each incident), and
 takes the incident's row lock first, so two dispatchers acting at once are serialised and
@@ -36,7 +38,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents import field_input, intake
+from geo.incidents import escalation, field_input, intake
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -54,11 +56,22 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "note": (OPEN + ("resolved",) + FINISHED, None),
     "reassign": (("dispatched", "in_progress"), "dispatched"),
     "prioritise": (OPEN, None),
+    # Escalation, 督办 and 延期 (issue 21; geo.incidents.escalation).
+    "escalate": (("accepted", "dispatched", "in_progress", "returned", "reopened"),
+                 "dispatched"),
+    "transfer": (("dispatched", "in_progress"), "dispatched"),
+    "supervise": (OPEN, None),
+    "extend_request": (("dispatched", "in_progress"), None),
+    "extend_approve": (OPEN, None),
+    "extend_refuse": (OPEN, None),
 }
-NOTE_REQUIRED = ("reject", "return", "reopen", "merge")
+NOTE_REQUIRED = ("reject", "return", "reopen", "merge", *escalation.NOTE_REQUIRED)
 # What a grid worker (role member) may do, on incidents assigned to them.
-WORKER_ACTIONS = ("start", "resolve", "return", "note")
-ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", "priority", *field_input.FIELDS)
+WORKER_ACTIONS = ("start", "resolve", "return", "note", "escalate", "extend_request")
+# What a department's staff may do, on incidents assigned to their department.
+DEPARTMENT_ACTIONS = (*WORKER_ACTIONS, "transfer")
+ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", "priority", *field_input.FIELDS,
+                 *escalation.FIELDS)
 PRIORITIES = (1, 2, 3)
 MAX_NOTE = 2000
 FAR_M = 200.0  # the default of RESOLVE_FAR_METERS
@@ -71,6 +84,7 @@ class Actor:
     scope: frozenset[int] | None  # community ids; None = all
     dispatcher: bool  # may take every action
     worker_id: int | None = None  # the grid member a worker account is
+    department_id: int | None = None  # the department a department account works for
 
 
 @dataclass(frozen=True)
@@ -85,15 +99,26 @@ class Done:
     assignee_id: int | None  # after the action
 
 
-def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
-    """The actions ``actor`` may take on an incident in ``status``, in workflow order."""
+def allowed(status: str, actor: Actor, assignee_id: int | None,
+            department_id: int | None = None, *, pending: bool = False,
+            overdue: bool = False) -> list[str]:
+    """The actions ``actor`` may take on an incident in ``status``, in workflow order
+    (``department_id``: the incident's department; ``pending``: an extension request
+    waits; ``overdue``: past its deadline)."""
     if actor.dispatcher:
         names = TRANSITIONS
     elif actor.worker_id is not None and actor.worker_id == assignee_id:
         names = WORKER_ACTIONS
+    elif actor.department_id is not None and actor.department_id == department_id:
+        names = DEPARTMENT_ACTIONS
     else:
         return []
-    return [a for a in names if status in TRANSITIONS[a][0]]
+    skip = {"transfer"} if department_id is None else set()
+    if not actor.dispatcher and status not in ("dispatched", "in_progress"):
+        skip.add("escalate")  # a worker or department escalates the work it has in hand
+    skip |= {"extend_request"} if pending else {"extend_approve", "extend_refuse"}
+    skip |= set() if overdue else {"supervise"}
+    return [a for a in names if status in TRANSITIONS[a][0] and a not in skip]
 
 
 def check_action(body, photos: int = 0) -> dict:
@@ -126,7 +151,8 @@ def check_action(body, photos: int = 0) -> dict:
             raise InvalidInput(f"'{key}' must be {kind}", param=key)
         out[key] = value
     _check_extra(out)
-    return {**out, **field_input.check(body), "photos": photos}
+    return {**out, **escalation.check(body, action), **field_input.check(body),
+            "photos": photos}
 
 
 def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
@@ -139,7 +165,8 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
     if (first := _repeat(conn, incident_id, request.get("client_id"))) is not None:
         return Done(first.id, True, first.action, first.from_status or row.status,
                     first.to_status or row.status, row.assignee_id)
-    permitted = allowed(row.status, actor, row.assignee_id)
+    permitted = allowed(row.status, actor, row.assignee_id, row.department_id,
+                        pending=row.extension_pending, overdue=row.overdue)
     _check_allowed(incident_id, action, row.status, permitted, request, actor)
     if action == "resolve" and row.evidence_required and not request.get("photos"):
         raise InvalidInput(f"category {row.category} needs at least one photo as evidence "
@@ -156,6 +183,7 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
             _check_worker(conn, assignee, actor)
             sets["assignee_id"] = assignee
             sets["routed_to"] = "manual"
+            sets["department_id"] = None  # back from a department to a worker
             details.update(assignee_from=row.assignee_id, assignee_to=assignee)
     elif action == "move":
         details.update(_move(conn, row, request.get("grid"), actor, sets))
@@ -164,6 +192,8 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
         sets["merged_into_id"] = details["into"]
     elif action in _EXTRA:
         details.update(_EXTRA[action](conn, row, request, actor, sets))
+    elif action in ESCALATION:
+        details.update(_escalation(conn, row, request, actor, sets))
     if to_status in FINISHED:
         sets["closed_at"] = flow_store.NOW
     if action == "reopen":
@@ -174,6 +204,25 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
                       request["note"], details, client_id=request.get("client_id"), fix=fix)
     return Done(event_id, False, action, row.status, to_status or row.status,
                 sets.get("assignee_id", row.assignee_id))
+
+
+ESCALATION = ("escalate", "transfer", "supervise", "extend_request", "extend_approve",
+              "extend_refuse")
+
+
+def _escalation(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """The details of an escalation, 督办 or 延期 action (``geo.incidents.escalation``)."""
+    action = request["action"]
+    if action == "escalate":
+        return escalation.escalate(conn, row, request, sets)
+    if action == "transfer":
+        return escalation.transfer(conn, row, request, sets)
+    if action == "supervise":
+        return escalation.supervise(conn, row, actor.scope)
+    if action == "extend_request":
+        return escalation.extend_request(conn, row, request, actor.name)
+    return escalation.extend_decide(conn, row, request, actor.name, sets,
+                                    approve=action == "extend_approve")
 
 
 def _repeat(conn: Connection, incident_id: int, client_id):

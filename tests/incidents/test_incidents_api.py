@@ -177,7 +177,7 @@ def test_worker_acts_only_on_their_own_incidents(client, dispatcher, town, conn,
     for action in ("accept", "dispatch"):
         act(client, dispatcher, mine, action)
     seen = client.get(f"/api/v1/incidents/{mine}", headers=worker).get_json()
-    assert seen["allowed_actions"] == ["start", "return", "note"]
+    assert seen["allowed_actions"] == ["start", "return", "note", "escalate", "extend_request"]
     assert seen["reporter_phone"] is None  # their own task: the reporter (none here)
     assert act(client, worker, mine, "close").status_code == 409
     assert act(client, worker, mine, "start").get_json()["status"] == "in_progress"

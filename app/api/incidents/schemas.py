@@ -25,7 +25,7 @@ from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.core.statuses import OPEN, SOURCES, STATUSES
-from geo.incidents import bulk, imports, reports, workflow
+from geo.incidents import bulk, escalation, imports, reports, workflow
 from geo.incidents.store import reads as incidents
 
 
@@ -80,6 +80,28 @@ class IncidentsQuery(Paging):
              "description or address, or (for roles that see reporters) a reporter's phone", 100)
 
 
+class DepartmentQuery(Paging):
+    status = Checked("workflow status, or several comma-separated; `open` for all "
+                     "unfinished", statuses)
+    overdue = Checked("true: only overdue; false: only not", boolean("overdue"),
+                      enum=["true", "false", "1", "0"])
+    order = Choice("due (default) | newest", incidents.ORDERS)
+    department = Integer("admins: a department id (a department account sees its own)",
+                         minimum=1, maximum=2**31 - 1, default=None)
+
+
+class CatalogueEntry(Body):
+    """A dispatch catalogue entry; checked by ``geo.incidents.catalogue.check_entry``."""
+
+    category = raw("a category code", type="string", nullable=False, required=True)
+    street_code = raw("a street's 9-digit code; null: the category's default", type="string")
+    department_id = raw("the department", type="integer", nullable=False, required=True)
+    response_hours = raw("the department's response limit; null: the category's",
+                         type="number")
+    resolve_hours = raw("the department's resolution limit; null: the category's",
+                        type="number")
+
+
 class AssigneesQuery(Query):
     """Whose workers are listed: a community's, or those a search finds."""
 
@@ -131,6 +153,12 @@ class Action(Body):
     accuracy = raw("the fix's accuracy in metres", type="number", minimum=0)
     seen_status = raw("the status the phone showed: if the incident has moved on, 409 with "
                       "details.conflict", type="string", enum=list(STATUSES))
+    to = raw("escalate: community | street | department", type="string",
+             enum=list(escalation.TARGETS))
+    department = raw("escalate (default: the dispatch catalogue's), transfer: a department id",
+                     type="integer")
+    due_at = raw("extend_request: the deadline asked for (ISO 8601 with offset)",
+                 type="string", format="date-time")
 
 
 class ActionForm(Query):
@@ -147,6 +175,9 @@ class ActionForm(Query):
     lat = fields.Float(allow_nan=False)
     accuracy = fields.Float(allow_nan=False)
     seen_status = fields.String(metadata={"enum": list(STATUSES)})
+    to = fields.String(metadata={"enum": list(escalation.TARGETS)})
+    department = fields.Integer(strict=False)
+    due_at = fields.String(metadata={"format": "date-time"})
     photos = fields.List(Upload(), metadata={
         "description": "1–6 photos (JPEG, PNG or WebP), stored re-encoded without EXIF, at "
                        "most 1,600 px; resolving in a category with evidence_required needs "
@@ -259,6 +290,9 @@ Incident = loose("Incident", id=fields.Integer(required=True), status=fields.Str
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
                      total=fields.Integer(), overdue=fields.Integer())
 Counts = loose("IncidentCounts")
+Catalogue = loose("DispatchCatalogue", entries=fields.List(fields.Dict(), required=True))
+CatalogueEntryAnswer = loose("DispatchCatalogueEntry", id=fields.Integer(required=True),
+                             category=fields.String(), department_id=fields.Integer())
 Points = loose("IncidentPoints", points=fields.List(fields.List(fields.Raw())),
                truncated=fields.Boolean())
 ImportSummary = loose("ImportSummary", file=fields.String(), rows=fields.Integer(),

@@ -107,6 +107,16 @@ TEXTS: dict[str, str] = dict([
     N_("route_overlay", "责任区单位"), N_("routing_why", "分派依据"),
     N_("routed_by_overlay", "按责任区“{overlay}”派给 {unit}（{category}：{rule}）"),
     N_("precedence_owner", "部件先属主"), N_("precedence_place", "事件先属地"),
+    # Escalation, 督办 and 延期 (issue 21).
+    N_("act_escalate", "上报（吹哨）"), N_("act_transfer", "转办"), N_("act_supervise", "督办"),
+    N_("act_extend_request", "申请延期"), N_("act_extend_approve", "批准延期"),
+    N_("act_extend_refuse", "驳回延期"), N_("route_department", "职能部门"),
+    N_("route_street_office", "街道办事处"),
+    N_("department", "承办部门"), N_("escalate_to", "上报到"), N_("to_community", "社区"),
+    N_("to_street", "街道"), N_("to_department", "职能部门"),
+    N_("department_id", "部门编号（可空）"), N_("transfer_to", "转办到部门（编号）"),
+    N_("extend_to", "延期至"), N_("supervised", "已督办 {n} 次"),
+    N_("extension_pending", "延期申请待审批：延至 {due}（{by}：{reason}）"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 

@@ -49,7 +49,8 @@ _SELECT = f"""
            ov.unit AS overlay_unit,
            coalesce(od.name, ov.company_name, ov.grid_code) AS overlay_unit_name,
            coalesce(ov.company_phone, od.contact_phone) AS overlay_unit_phone,
-           cat.precedence AS overlay_precedence
+           cat.precedence AS overlay_precedence,
+           i.department_id, dep.name AS department_name
       FROM incidents i
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
@@ -61,6 +62,7 @@ _SELECT = f"""
       LEFT JOIN overlays ov ON ov.id = i.overlay_id AND i.routed_to = 'overlay'
       LEFT JOIN departments od ON od.id = ov.department_id
       LEFT JOIN categories cat ON cat.code = i.category AND ov.id IS NOT NULL
+      LEFT JOIN departments dep ON dep.id = i.department_id
      WHERE (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
 """
 
@@ -96,7 +98,7 @@ _REPORT = f"""
         AND ST_DWithin(b.geom::geography, i.geom::geography, {NEAREST_M})
       ORDER BY b.geom <-> i.geom, b.code LIMIT 1) AS nearest_building"""
 # Prepared: planning this many joins costs more than running them for one incident.
-_ONE = Prepared.of("gridmap_incident_v2", _SELECT.replace(
+_ONE = Prepared.of("gridmap_incident_v3", _SELECT.replace(
     "\n      FROM incidents i", f",{_HISTORY},{_REPORT}\n      FROM incidents i", 1)
     + " AND i.id = :id", {"id": "bigint", "scope": "int[]"})
 
@@ -120,7 +122,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               overdue: bool | None = None, assignee: int | None = None,
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
               search: str | None = None, limit: int = 100, offset: int = 0,
-              worker: int | None = None) -> dict:
+              worker: int | None = None, department: int | None = None,
+              escalated: bool = False) -> dict:
     """A page of incidents with the total that match and how many of those are overdue.
     ``search``: see :func:`_search`; ``worker``: see :data:`WORKER_TASKS`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
@@ -137,6 +140,7 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             ("c.code = :community", "community", community),
             ("g.code = :grid", "grid", grid),
             ("i.assignee_id = :assignee", "assignee", assignee),
+            ("i.department_id = :department", "department", department),
             ("i.reported_at >= :since", "since", since),
             ("i.reported_at < CAST(:until AS date) + 1", "until", until)):
         if value is not None:
@@ -144,6 +148,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             values[name] = value
     if unassigned:
         where.append("i.assignee_id IS NULL")
+    if escalated:
+        where.append("i.department_id IS NOT NULL")
     if overdue is not None:
         where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
     if box is not None:

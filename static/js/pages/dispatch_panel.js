@@ -10,7 +10,10 @@ import {fmt} from "../lib/i18n.js";
 import {priorityPicker, workerPicker} from "./dispatch_picker.js";
 import {residentReport} from "./dispatch_report.js";
 
-const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note"];
+const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "escalate", "transfer",
+                       "supervise", "extend_request", "extend_refuse"];
+// Actions that name a target in a field beside their button (see targeted()).
+const TARGETED = ["move", "merge", "escalate", "transfer", "extend_request"];
 
 /* ctx: {state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
    overdueBadge, openIncident, refreshLists, showSelected, searchQueue} of the console. */
@@ -55,6 +58,17 @@ export function incidentPanel(ctx) {
       out.push(el("div", {className: "alert alert-info py-1 px-2 small mb-2"},
         fmt(T.boundary, {grid: inc.boundary.grid_code + " " + (inc.boundary.grid_name || ""),
                          m: inc.boundary.distance_m === null ? "?" : inc.boundary.distance_m})));
+    }
+    if (inc.supervised) {
+      out.push(el("div", {className: "alert alert-danger py-1 px-2 small mb-2",
+                          id: "incident-supervised"}, fmt(T.supervised, {n: inc.supervised})));
+    }
+    const pending = (inc.extensions || []).find((x) => x.state === "pending");
+    if (pending) {
+      out.push(el("div", {className: "alert alert-warning py-1 px-2 small mb-2",
+                          id: "incident-extension"},
+                  fmt(T.extension_pending, {due: when(pending.due_to), by: pending.requested_by,
+                                            reason: pending.reason})));
     }
     [["duplicate_of_id", T.duplicate], ["merged_into_id", T.merged]].forEach((pair) => {
       const other = inc[pair[0]];
@@ -105,6 +119,7 @@ export function incidentPanel(ctx) {
       ? el("span", {}, inc.assignee_name, " ",
            el("span", {className: "text-muted small"}, roleText(inc.assignee_role || "")))
       : T.unknown, "incident-assignee");
+    add(T.department, inc.department_name, "incident-department");
     add(T.routed_to, label("route_" + inc.routed_to, inc.routed_to));
     add(T.routing_why, why(inc.overlay, inc.category), "incident-why");
     add(T.source, label("source_" + inc.source, inc.source));
@@ -149,7 +164,7 @@ export function incidentPanel(ctx) {
     }
     const buttons = el("div", {className: "d-flex flex-wrap gap-1", id: "action-buttons"});
     section.appendChild(buttons);
-    allowed.filter((a) => !["move", "merge", "prioritise"].includes(a))
+    allowed.filter((a) => !TARGETED.includes(a) && a !== "prioritise")
       .forEach((action) => buttons.appendChild(actionButton(inc.id, action)));
     if (allowed.includes("prioritise")) {
       section.appendChild(el("div", {className: "input-group input-group-sm mt-1"},
@@ -165,7 +180,30 @@ export function incidentPanel(ctx) {
       section.appendChild(targeted(inc.id, "merge", "action-into", T.merge_into,
                                    inc.duplicate_of_id || ""));
     }
+    if (allowed.includes("escalate")) section.appendChild(escalateRow(inc.id));
+    if (allowed.includes("transfer")) {
+      section.appendChild(targeted(inc.id, "transfer", "action-department", T.transfer_to, ""));
+    }
+    if (allowed.includes("extend_request")) {
+      const row = targeted(inc.id, "extend_request", "action-due", T.extend_to, "");
+      row.querySelector("input").type = "datetime-local";
+      section.appendChild(row);
+    }
     return section;
+  }
+
+  /* Escalate: to the community, the street or a department (its id, or the catalogue's). */
+  function escalateRow(id) {
+    const select = el("select", {className: "form-select", id: "action-escalate-to"},
+      ...["department", "community", "street"].map((to) =>
+        el("option", {value: to}, T["to_" + to])));
+    const dept = el("input", {className: "form-control", id: "action-escalate-department",
+                              inputmode: "numeric", autocomplete: "off",
+                              placeholder: T.department_id, "aria-label": T.department_id});
+    select.addEventListener("change", () => { dept.hidden = select.value !== "department"; });
+    return el("div", {className: "input-group input-group-sm mt-1 action-target"},
+              el("label", {className: "input-group-text", for: "action-escalate-to"},
+                 T.escalate_to), select, dept, actionButton(id, "escalate"));
   }
 
   function actionButton(id, action) {
@@ -230,7 +268,9 @@ export function incidentPanel(ctx) {
     }
     const body = {action: action};
     if (note) body.note = note;
-    const target = {move: "action-grid", merge: "action-into"}[action];
+    const target = {move: "action-grid", merge: "action-into", transfer: "action-department",
+                    escalate: "action-escalate-department",
+                    extend_request: "action-due"}[action];
     const value = target ? $(target).value.trim() : "";
     if (action === "move" && value) body.grid = value;
     if (action === "merge" && value) body.into = Number(value);
@@ -242,6 +282,10 @@ export function incidentPanel(ctx) {
       return;
     }
     if (action === "prioritise") body.priority = Number($("action-priority").value);
+    if (action === "escalate") body.to = $("action-escalate-to").value;
+    if ((action === "transfer" || (action === "escalate" && body.to === "department"))
+        && value) body.department = Number(value);
+    if (action === "extend_request" && value) body.due_at = new Date(value).toISOString();
     document.querySelectorAll("button[data-action]").forEach((b) => { b.disabled = true; });
     try {
       const inc = await post("/api/v1/incidents/" + id + "/actions", body);
@@ -256,7 +300,8 @@ export function incidentPanel(ctx) {
         return;
       }
       // Someone else moved the incident on: show it as it is now, and say so.
-      const fresh = await api("/api/v1/incidents/" + id).catch(() => null);
+      const fresh = await api((ctx.detailPath || "/api/v1/incidents/") + id)
+        .catch(() => null);
       const status = err.details.status || (fresh && fresh.status) || "";
       const message = {kind: "warning", text: fmt(T.conflict, {status: statusText(status)}),
                        detail: err.message};
