@@ -31,7 +31,7 @@ def test_my_tasks_are_mine_and_my_grids_overdue_first(client, dispatcher, worker
     task = {t["id"]: t for t in answer["tasks"]}
     assert task[late]["overdue"] and not task[assigned]["overdue"]
     assert task[assigned]["assigned_to_me"] and task[assigned]["actions"] == [
-        "start", "return", "note"]
+        "start", "return", "note", "escalate", "extend_request"]
     assert not task[in_my_grid]["assigned_to_me"] and task[in_my_grid]["actions"] == []
     assert task[assigned]["grid"]["code"] == "110101001001001"
     assert task[assigned]["distance_m"] is None
