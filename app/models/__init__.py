@@ -49,6 +49,14 @@ from app.models.incidents import (
     ResidentReport,
 )
 from app.models.layers import LayerImport
+from app.models.outbox import (
+    DELIVERY_CHANNELS,
+    DELIVERY_STATES,
+    Delivery,
+    DeliveryAttempt,
+    Outbox,
+    WebhookEndpoint,
+)
 from app.models.people import (
     MEMBER_ROLES,
     PARTY_MEMBER_KINDS,
@@ -69,6 +77,8 @@ from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRa
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "JOB_STATES", "ImportJob", "ImportPreset",
+    "DELIVERY_CHANNELS", "DELIVERY_STATES", "Delivery", "DeliveryAttempt", "Outbox",
+    "WebhookEndpoint",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
     "PatrolGrid", "PatrolPoint",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",
