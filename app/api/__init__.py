@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from app.api.field import notifications, patrols, tasks
     from app.api.incidents import assign, categories, import_presets, imports, queue, reports
     from app.api.layers import exports
+    from app.api.outbox import webhooks
     from app.api.people import access, departments, party, rosters, workers
     from app.api.places import buildings, communities, geocode, grids, lookup, outlines
     from app.api.plans import auto, drafts, review, shapes
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
     for module in (health, lookup, geocode, communities, grids, buildings, queue, assign,
                    imports, import_presets, categories, audit, exports, outlines, reports,
                    drafts, review, plan_buildings, shapes, auto, numbers, mapdata, workers,
-                   party, departments, rosters, access, tasks, notifications, patrols):
+                   party, departments, rosters, access, tasks, notifications, patrols,
+                   webhooks):
         document.api.register_blueprint(module.blp)

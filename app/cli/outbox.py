@@ -22,7 +22,8 @@ outbox = AppGroup("outbox", help="The outbox: webhooks and other deliveries of i
 def run(once: bool, interval: float | None):
     """Deliver the outbox: fan out, lease, send, record; until stopped."""
     config = current_app.config
-    settings = worker.Settings(disable_after=config["OUTBOX_DISABLE_AFTER"])
+    settings = worker.Settings(disable_after=config["OUTBOX_DISABLE_AFTER"],
+                               sms_gateway=config["SMS_GATEWAY_URL"])
     pause = interval if interval is not None else config["OUTBOX_POLL_SECONDS"]
     with db.engine.connect() as conn:
         while True:

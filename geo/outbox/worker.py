@@ -15,20 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row
 
-from geo.outbox import signing
+from geo.outbox import signing, sms
 from geo.outbox.store import deliveries as store
+from geo.outbox.transport import Outcome, post
 
 LEASE = dt.timedelta(seconds=60)
 GIVE_UP = dt.timedelta(hours=24)
 BACKOFF = tuple(dt.timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 36000))
-TIMEOUT_SECONDS = 10
 
 
 def now() -> dt.datetime:
@@ -38,17 +36,11 @@ def now() -> dt.datetime:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    ok: bool
-    status_code: int | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class Settings:
     disable_after: int = 10
     batch: int = 50
     lease: dt.timedelta = LEASE
+    sms_gateway: str | None = None  # SMS_GATEWAY_URL; None: no texts
 
 
 def retry_at(row: Row, at: dt.datetime) -> dt.datetime | None:
@@ -66,38 +58,25 @@ def body(row: Row) -> bytes:
                       separators=(",", ":")).encode()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is a failed delivery
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def post(url: str, data: bytes, headers: dict[str, str]) -> Outcome:
-    """POST ``data``; a 2xx answer is success, anything else (or no answer) a failure."""
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Outcome(200 <= response.status < 300, response.status)
-    except urllib.error.HTTPError as exc:
-        return Outcome(False, exc.code, f"HTTP {exc.code}")
-    except (OSError, ValueError) as exc:
-        return Outcome(False, None, f"{type(exc).__name__}: {exc}")
-
-
 def send_webhook(row: Row, at: dt.datetime) -> Outcome:
     data = body(row)
     msg_id = f"msg_{row.outbox_id}"
     return post(row.url, data, signing.headers(row.secret, msg_id, int(at.timestamp()), data))
 
 
+def _senders(settings: Settings) -> dict:
+    found = {"webhook": send_webhook}
+    if settings.sms_gateway:
+        found["sms"] = sms.sender(settings.sms_gateway)
+    return found
+
+
 def step(conn: Connection, commit: Callable[[], None], at: dt.datetime,
          settings: Settings = Settings(),
          senders: dict[str, Callable[[Row, dt.datetime], Outcome]] | None = None) -> int:
     """Fan out, lease, send, record; how many deliveries were attempted."""
-    senders = senders or {"webhook": send_webhook}
-    store.fan_out(conn, at)
+    senders = senders or _senders(settings)
+    store.fan_out(conn, at, sms_kinds=sms.KINDS if "sms" in senders else ())
     taken = store.claim(conn, at, settings.lease, settings.batch)
     commit()
     for row in taken:

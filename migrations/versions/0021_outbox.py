@@ -2,7 +2,8 @@
 same transaction (a statement trigger over the inserted rows, so set-based imports stay one
 statement); ``deliveries`` carry each outbox row to a channel's target (a webhook endpoint)
 with attempts, back-off and a lease; ``webhook_endpoints`` with their ``whsec_`` secret and
-event filter; ``delivery_attempts`` is the delivery log.
+event filter; ``delivery_attempts`` is the delivery log. An index of incident events by
+time for Open311 ``servicerequestupdates`` (part 6).
 
 Revision ID: 0021_outbox
 Revises: 0016_pages
@@ -101,6 +102,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_delivery_attempts_delivery', 'delivery_attempts', ['delivery_id'])
+    op.create_index('ix_incident_events_at', 'incident_events', ['at'])
     op.execute(_FUNCTION)
     op.execute("CREATE TRIGGER trg_incident_events_outbox AFTER INSERT ON incident_events"
                " REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT"
@@ -110,6 +112,7 @@ def upgrade():
 def downgrade():
     op.execute("DROP TRIGGER trg_incident_events_outbox ON incident_events")
     op.execute("DROP FUNCTION outbox_from_incident_events()")
+    op.drop_index('ix_incident_events_at', table_name='incident_events')
     op.drop_table('delivery_attempts')
     op.drop_table('deliveries')
     op.drop_table('webhook_endpoints')

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, text
 
 _FAN_OUT = """
 WITH batch AS (
-    SELECT id, kind, created_at FROM outbox WHERE fanned_out_at IS NULL
+    SELECT id, kind, incident_id, created_at FROM outbox WHERE fanned_out_at IS NULL
      ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED),
 made AS (
     INSERT INTO deliveries (outbox_id, channel, endpoint_id, target, next_attempt_at,
@@ -19,9 +19,19 @@ made AS (
       FROM batch b JOIN webhook_endpoints e ON e.active AND e.created_at <= b.created_at
        AND (cardinality(e.events) = 0 OR b.kind = ANY(e.events))
     ON CONFLICT ON CONSTRAINT uq_deliveries_target DO NOTHING RETURNING 1),
+texts AS (
+    INSERT INTO deliveries (outbox_id, channel, recipient, target, next_attempt_at,
+                            created_at)
+    SELECT b.id, 'sms', p.phone, 'sms:' || p.phone, :now, :now
+      FROM batch b JOIN incidents i ON i.id = b.incident_id
+      JOIN grid_members m ON m.id = i.assignee_id AND m.active
+     CROSS JOIN LATERAL (SELECT coalesce(m.private_phone, m.public_phone) AS phone) p
+     WHERE b.kind = ANY(:sms_kinds) AND p.phone IS NOT NULL
+    ON CONFLICT ON CONSTRAINT uq_deliveries_target DO NOTHING RETURNING 1),
 marked AS (
     UPDATE outbox SET fanned_out_at = :now WHERE id IN (SELECT id FROM batch) RETURNING 1)
-SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM made)"""
+SELECT (SELECT count(*) FROM marked),
+       (SELECT count(*) FROM made) + (SELECT count(*) FROM texts)"""
 
 _CLAIM = """
 WITH pick AS (
@@ -35,14 +45,18 @@ taken AS (
       FROM pick WHERE d.id = pick.id
     RETURNING d.id, d.outbox_id, d.channel, d.endpoint_id, d.recipient, d.attempts,
               d.created_at)
-SELECT t.*, o.kind, o.payload, o.incident_id, e.url, e.secret
+SELECT t.*, o.kind, o.payload, o.incident_id, i.category, e.url, e.secret
   FROM taken t JOIN outbox o ON o.id = t.outbox_id
+  LEFT JOIN incidents i ON i.id = o.incident_id
   LEFT JOIN webhook_endpoints e ON e.id = t.endpoint_id ORDER BY t.id"""
 
 
-def fan_out(conn: Connection, now: dt.datetime, limit: int = 1000) -> tuple[int, int]:
-    """(outbox rows fanned out, deliveries made) for up to ``limit`` waiting rows."""
-    rows, made = conn.execute(text(_FAN_OUT), {"now": now, "limit": limit}).one()
+def fan_out(conn: Connection, now: dt.datetime, limit: int = 1000,
+            sms_kinds: tuple[str, ...] = ()) -> tuple[int, int]:
+    """(outbox rows fanned out, deliveries made) for up to ``limit`` waiting rows: one per
+    matching webhook endpoint, and a text to the assignee for ``sms_kinds``."""
+    rows, made = conn.execute(text(_FAN_OUT), {"now": now, "limit": limit,
+                                               "sms_kinds": list(sms_kinds)}).one()
     return rows, made
 
 
