@@ -10,9 +10,14 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
+from geo.incidents import intake
 from geo.outbox import worker
 
 outbox = AppGroup("outbox", help="The outbox: webhooks and other deliveries of incident events.")
+
+
+def _calendar(rules: intake.Rules):
+    return lambda conn: intake.settings(conn, rules)[1]
 
 
 @outbox.command("run")
@@ -20,10 +25,11 @@ outbox = AppGroup("outbox", help="The outbox: webhooks and other deliveries of i
 @click.option("--interval", type=float, default=None,
               help="Seconds between passes when idle (default OUTBOX_POLL_SECONDS).")
 def run(once: bool, interval: float | None):
-    """Deliver the outbox: fan out, lease, send, record; until stopped."""
+    """Deliver the outbox and fire deadline reminders; until stopped."""
     config = current_app.config
     settings = worker.Settings(disable_after=config["OUTBOX_DISABLE_AFTER"],
-                               sms_gateway=config["SMS_GATEWAY_URL"])
+                               sms_gateway=config["SMS_GATEWAY_URL"],
+                               calendar_of=_calendar(intake.Rules.from_config(config)))
     pause = interval if interval is not None else config["OUTBOX_POLL_SECONDS"]
     with db.engine.connect() as conn:
         while True:

@@ -52,9 +52,12 @@ from app.models.layers import LayerImport
 from app.models.outbox import (
     DELIVERY_CHANNELS,
     DELIVERY_STATES,
+    REMINDER_AUDIENCES,
     Delivery,
     DeliveryAttempt,
     Outbox,
+    ReminderSent,
+    ReminderStep,
     WebhookEndpoint,
 )
 from app.models.people import (
@@ -78,7 +81,7 @@ __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "JOB_STATES", "ImportJob", "ImportPreset",
     "DELIVERY_CHANNELS", "DELIVERY_STATES", "Delivery", "DeliveryAttempt", "Outbox",
-    "WebhookEndpoint",
+    "REMINDER_AUDIENCES", "ReminderSent", "ReminderStep", "WebhookEndpoint",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
     "PatrolGrid", "PatrolPoint",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from app.models.base import Base, one_of
 
 DELIVERY_CHANNELS = ("webhook", "sms")
 DELIVERY_STATES = ("pending", "delivered", "failed")
+REMINDER_AUDIENCES = ("assignee", "grid_chief", "community", "street")
 
 
 class Outbox(Base):
@@ -107,3 +109,34 @@ class DeliveryAttempt(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ReminderStep(Base):
+    """A reminder ``offset_hours`` from an open incident's due time (negative: before it,
+    in calendar hours; from 0 on: in working hours) to an audience. ``category`` NULL: the
+    default steps, used by every category without steps of its own."""
+
+    __tablename__ = "reminder_steps"
+    __table_args__ = (
+        one_of("reminder_steps", "audience", REMINDER_AUDIENCES),
+        UniqueConstraint("category", "offset_hours", "audience", name="uq_reminder_steps_step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str | None] = mapped_column(
+        ForeignKey("categories.code", ondelete="CASCADE"))
+    offset_hours: Mapped[float] = mapped_column(Float)
+    audience: Mapped[str] = mapped_column(String(20))
+
+
+class ReminderSent(Base):
+    """A step fired for an incident's deadline: each step once per deadline."""
+
+    __tablename__ = "reminders_sent"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("reminder_steps.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    fired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[int] = mapped_column(Integer)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row
 
-from geo.outbox import signing, sms
+from geo.incidents.worktime import WorkCalendar
+from geo.outbox import reminders, signing, sms
 from geo.outbox.store import deliveries as store
 from geo.outbox.transport import Outcome, post
 
@@ -41,6 +42,9 @@ class Settings:
     batch: int = 50
     lease: dt.timedelta = LEASE
     sms_gateway: str | None = None  # SMS_GATEWAY_URL; None: no texts
+    # The working-time calendar of the reminders (read each pass: holidays change); None:
+    # no reminders.
+    calendar_of: Callable[[Connection], WorkCalendar] | None = None
 
 
 def retry_at(row: Row, at: dt.datetime) -> dt.datetime | None:
@@ -74,8 +78,11 @@ def _senders(settings: Settings) -> dict:
 def step(conn: Connection, commit: Callable[[], None], at: dt.datetime,
          settings: Settings = Settings(),
          senders: dict[str, Callable[[Row, dt.datetime], Outcome]] | None = None) -> int:
-    """Fan out, lease, send, record; how many deliveries were attempted."""
+    """Fire due reminders, fan out, lease, send, record; how many deliveries were
+    attempted."""
     senders = senders or _senders(settings)
+    if settings.calendar_of is not None:
+        reminders.fire(conn, at, settings.calendar_of(conn))
     store.fan_out(conn, at, sms_kinds=sms.KINDS if "sms" in senders else ())
     taken = store.claim(conn, at, settings.lease, settings.batch)
     commit()

@@ -3,7 +3,9 @@ same transaction (a statement trigger over the inserted rows, so set-based impor
 statement); ``deliveries`` carry each outbox row to a channel's target (a webhook endpoint)
 with attempts, back-off and a lease; ``webhook_endpoints`` with their ``whsec_`` secret and
 event filter; ``delivery_attempts`` is the delivery log. An index of incident events by
-time for Open311 ``servicerequestupdates`` (part 6).
+time for Open311 ``servicerequestupdates`` (part 6). Part 2's reminders: ``reminder_steps``
+(per category, NULL: the default steps) and ``reminders_sent`` (each step once per deadline);
+the notification kind ``reminder``.
 
 Revision ID: 0021_outbox
 Revises: 0016_pages
@@ -103,13 +105,59 @@ def upgrade():
     )
     op.create_index('ix_delivery_attempts_delivery', 'delivery_attempts', ['delivery_id'])
     op.create_index('ix_incident_events_at', 'incident_events', ['at'])
+    _reminders()
     op.execute(_FUNCTION)
     op.execute("CREATE TRIGGER trg_incident_events_outbox AFTER INSERT ON incident_events"
                " REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT"
                " EXECUTE FUNCTION outbox_from_incident_events()")
 
 
+_OLD_KINDS = "kind IN ('new_task', 'due_soon', 'returned', 'reopened')"
+_NEW_KINDS = "kind IN ('new_task', 'due_soon', 'returned', 'reopened', 'reminder')"
+# Part 2's default steps (a category's own steps replace them): offsets in hours from the
+# due time, negative in calendar time, from 0 on in working time.
+_DEFAULT_STEPS = ((-2, 'assignee'), (0, 'assignee'), (0, 'grid_chief'), (24, 'community'),
+                  (48, 'street'))
+
+
+def _reminders():
+    op.create_table(
+        'reminder_steps',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.String(length=50), nullable=True),
+        sa.Column('offset_hours', sa.Float(), nullable=False),
+        sa.Column('audience', sa.String(length=20), nullable=False),
+        sa.CheckConstraint("audience IN ('assignee', 'grid_chief', 'community', 'street')",
+                           name='ck_reminder_steps_audience'),
+        sa.ForeignKeyConstraint(['category'], ['categories.code'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('category', 'offset_hours', 'audience',
+                            name='uq_reminder_steps_step'),
+    )
+    op.create_table(
+        'reminders_sent',
+        sa.Column('incident_id', sa.BigInteger(), nullable=False),
+        sa.Column('step_id', sa.Integer(), nullable=False),
+        sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('fired_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('recipients', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['incident_id'], ['incidents.id']),
+        sa.ForeignKeyConstraint(['step_id'], ['reminder_steps.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('incident_id', 'step_id', 'due_at'),
+    )
+    for offset, audience in _DEFAULT_STEPS:
+        op.execute(f"INSERT INTO reminder_steps (category, offset_hours, audience)"
+                   f" VALUES (NULL, {offset}, '{audience}')")
+    op.drop_constraint('ck_notifications_kind', 'notifications', type_='check')
+    op.create_check_constraint('ck_notifications_kind', 'notifications', _NEW_KINDS)
+
+
 def downgrade():
+    op.execute("DELETE FROM notifications WHERE kind = 'reminder'")
+    op.drop_constraint('ck_notifications_kind', 'notifications', type_='check')
+    op.create_check_constraint('ck_notifications_kind', 'notifications', _OLD_KINDS)
+    op.drop_table('reminders_sent')
+    op.drop_table('reminder_steps')
     op.execute("DROP TRIGGER trg_incident_events_outbox ON incident_events")
     op.execute("DROP FUNCTION outbox_from_incident_events()")
     op.drop_index('ix_incident_events_at', table_name='incident_events')
