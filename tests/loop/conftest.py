@@ -21,12 +21,14 @@ def dispatcher(staff, town):
 
 @pytest.fixture
 def receivers(conn):
-    """``receivers(fail_first=0, events=())`` → (a receiver, its endpoint id)."""
+    """``receivers(fail_first=0, events=(), hang_first=0)`` → (a receiver, its endpoint
+    id)."""
     made = []
 
-    def make(fail_first: int = 0, events: tuple[str, ...] = ()) -> tuple[Receiver, int]:
+    def make(fail_first: int = 0, events: tuple[str, ...] = (),
+             hang_first: int = 0) -> tuple[Receiver, int]:
         secret = signing.new_secret()
-        receiver = Receiver(secret, fail_first)
+        receiver = Receiver(secret, fail_first, hang_first)
         made.append(receiver)
         endpoint = conn.execute(text(
             "INSERT INTO webhook_endpoints (url, secret, events) VALUES (:u, :s, :e)"

@@ -13,8 +13,11 @@ from geo.outbox import signing
 
 
 class Receiver:
-    def __init__(self, secret: str, fail_first: int = 0):
-        self.secret, self.fail_first = secret, fail_first
+    def __init__(self, secret: str, fail_first: int = 0, hang_first: int = 0):
+        """``hang_first``: the first requests wait for :attr:`release` (the sender is
+        killed meanwhile), then get a 503."""
+        self.secret, self.fail_first, self.hang_first = secret, fail_first, hang_first
+        self.hanging, self.release = threading.Event(), threading.Event()
         self.requests: list[dict] = []  # every request, with whether its signature held
         self.accepted: dict[str, list[dict]] = {}  # webhook-id → bodies answered 2xx
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -41,13 +44,25 @@ class Receiver:
                                request.headers["webhook-signature"])
         self.requests.append({"id": msg_id, "valid": valid, "timestamp": int(stamp),
                               "received": time.time()})
-        failing = len(self.requests) <= self.fail_first
-        status = 401 if not valid else 500 if failing else 204
+        if len(self.requests) <= self.hang_first:
+            self.hanging.set()
+            self.release.wait(60)
+            status = 503
+        else:
+            status = self.answer(valid)
         if status == 204:
             self.accepted.setdefault(msg_id, []).append(json.loads(data))
-        request.send_response(status)
-        request.end_headers()
+        try:
+            request.send_response(status)
+            request.end_headers()
+        except OSError:  # the sender is gone
+            pass
+
+    def answer(self, valid: bool) -> int:
+        failing = len(self.requests) <= self.fail_first
+        return 401 if not valid else 500 if failing else 204
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
