@@ -59,7 +59,10 @@ _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverag
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids",
               # the field app's rows hang off incidents, grids and workers
-              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols")
+              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols",
+              # the outbox hangs off incident events (webhook endpoints and reminder
+              # steps are settings: they stay)
+              "delivery_attempts", "deliveries", "outbox", "reminders_sent")
 _DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
             "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED
