@@ -40,7 +40,8 @@ class Outbox(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id"), unique=True)
+    # No foreign keys to the event or incident: the outbox is a log that may outlive them.
+    event_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     incident_id: Mapped[int] = mapped_column(BigInteger)
     payload = mapped_column(JSONB, nullable=False)
@@ -134,7 +135,7 @@ class ReminderSent(Base):
 
     __tablename__ = "reminders_sent"
 
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("reminder_steps.id", ondelete="CASCADE"),
                                          primary_key=True)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)

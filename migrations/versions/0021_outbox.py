@@ -1,6 +1,7 @@
 """Issue 21 part 5: the outbox. Every ``incident_events`` row makes an ``outbox`` row in the
 same transaction (a statement trigger over the inserted rows, so set-based imports stay one
-statement); ``deliveries`` carry each outbox row to a channel's target (a webhook endpoint)
+statement; a log, without foreign keys to the events or incidents, so removing those —
+the demo's --replace, a test — is not held up by it); ``deliveries`` carry each outbox row to a channel's target (a webhook endpoint)
 with attempts, back-off and a lease; ``webhook_endpoints`` with their ``whsec_`` secret and
 event filter; ``delivery_attempts`` is the delivery log. An index of incident events by
 time for Open311 ``servicerequestupdates`` (part 6). Part 2's reminders: ``reminder_steps``
@@ -44,7 +45,6 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
                   nullable=False),
         sa.Column('fanned_out_at', sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(['event_id'], ['incident_events.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('event_id'),
     )
@@ -141,7 +141,6 @@ def _reminders():
         sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('fired_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('recipients', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['incident_id'], ['incidents.id']),
         sa.ForeignKeyConstraint(['step_id'], ['reminder_steps.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('incident_id', 'step_id', 'due_at'),
     )
