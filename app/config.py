@@ -66,6 +66,13 @@ class Defaults:
     PASSWORD_MIN_LENGTH = 10
     API_TOKEN_DAYS = 90
 
+    # The outbox's delivery worker (flask outbox run): a webhook endpoint is disabled after
+    # this many failed attempts in a row; the worker polls this often when idle.
+    OUTBOX_DISABLE_AFTER = 10
+    OUTBOX_POLL_SECONDS = 2.0
+    # SMS gateway: POST {"to", "text"} (JSON); unset, no texts are sent (geo/outbox/sms.py).
+    SMS_GATEWAY_URL = None
+
     # Rate limits (Flask-Limiter syntax). Counters live in RATELIMIT_STORAGE_URI: memory://
     # is per process; use redis://host:6379 when several workers or machines serve.
     RATELIMIT_STORAGE_URI = "memory://"

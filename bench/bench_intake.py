@@ -175,7 +175,7 @@ def _max_id(engine: Engine) -> int:
 
 def _remove_after(engine: Engine, last: int) -> None:
     with engine.begin() as conn:
-        for table, column in (("incident_events", "incident_id"),
+        for table, column in (("outbox", "incident_id"), ("incident_events", "incident_id"),
                               ("incident_locations", "incident_id")):
             conn.execute(text(f"DELETE FROM {table} WHERE {column} > :last"), {"last": last})
         conn.execute(text("UPDATE incidents SET duplicate_of_id = NULL"

@@ -39,7 +39,11 @@ $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due f
     $BIN/flask --app wsgi field due-soon --quiet || echo "gridmap: due-soon failed" >&2
 done) &
 SCHEDULER=$!
-trap 'kill "$SCHEDULER" 2>/dev/null' EXIT
+# The outbox's delivery worker (webhooks and other deliveries of incident events; leases its
+# rows, so a restart loses nothing). It stops with the server.
+$BIN/flask --app wsgi outbox run &
+OUTBOX=$!
+trap 'kill "$SCHEDULER" "$OUTBOX" 2>/dev/null' EXIT
 echo "gridmap: serving on http://127.0.0.1:$PORT" >&2
 $BIN/gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$PORT" wsgi:app &
 SERVER=$!

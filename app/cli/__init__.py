@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         incidents,
         jobs,
         layers,
+        outbox,
         people,
         stats,
         tokens,
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(people.people)
     app.cli.add_command(jobs.jobs)
     app.cli.add_command(field.field)
+    app.cli.add_command(outbox.outbox)

@@ -58,6 +58,17 @@ from app.models.incidents import (
     ResidentReport,
 )
 from app.models.layers import LayerImport
+from app.models.outbox import (
+    DELIVERY_CHANNELS,
+    DELIVERY_STATES,
+    REMINDER_AUDIENCES,
+    Delivery,
+    DeliveryAttempt,
+    Outbox,
+    ReminderSent,
+    ReminderStep,
+    WebhookEndpoint,
+)
 from app.models.people import (
     MEMBER_ROLES,
     PARTY_MEMBER_KINDS,
@@ -80,6 +91,8 @@ __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "OVERLAY_KINDS", "OVERLAY_UNITS", "Overlay", "PRECEDENCES",
     "JOB_STATES", "ImportJob", "ImportPreset",
+    "DELIVERY_CHANNELS", "DELIVERY_STATES", "Delivery", "DeliveryAttempt", "Outbox",
+    "REMINDER_AUDIENCES", "ReminderSent", "ReminderStep", "WebhookEndpoint",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",
     "PatrolGrid", "PatrolPoint",
     "ASSIGN_STATES", "CATEGORY_ROUTES", "CLOCKS", "HOLIDAY_KINDS", "MEMBER_ROLES", "OPEN_WHERE",

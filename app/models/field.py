@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, one_of
 
 # What a notification is about. The close-the-loop work (escalation, supervision) adds kinds.
-NOTIFICATION_KINDS = ("new_task", "due_soon", "returned", "reopened")
+NOTIFICATION_KINDS = ("new_task", "due_soon", "returned", "reopened", "reminder")
 PATROL_STATES = ("walking", "finished")
 # Evidence photos are resized on the phone (at most 1,600 px); the server refuses more than this.
 PHOTO_MAX_STORED = 2 * 1024 * 1024

@@ -160,6 +160,8 @@ class IncidentEvent(Base):
         # An action sent from the field app: sent twice (offline queue, retries), done once.
         Index("uq_incident_events_client_id", "client_id", unique=True,
               postgresql_where=text("client_id IS NOT NULL")),
+        # Open311 servicerequestupdates: status changes in a time window (0021_outbox).
+        Index("ix_incident_events_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

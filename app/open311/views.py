@@ -17,7 +17,7 @@ from app.security.auth import Staff, account_staff
 from app.security.limits import public
 from geo.core import params
 from geo.core.errors import Forbidden, GridmapError, InvalidInput, NotFound
-from geo.incidents import intake, open311
+from geo.incidents import intake, open311, open311_updates
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -120,6 +120,21 @@ def get_request(request_id: str, fmt: str):
     if found is None:
         raise NotFound(f"no service request {request_id[:20]!r}")
     return render(fmt, "service_requests", "request", [found])
+
+
+@bp.route("/servicerequestupdates.<fmt>")
+@public
+def service_request_updates(fmt: str):
+    """Status changes of service requests, oldest first (the last 90 days by default)."""
+    check_format(fmt)
+    params.check_known(request.args, open311_updates.QUERY_FIELDS)
+    _jurisdiction(request.args)
+    staff = _key_holder(request.args, "incidents:read")
+    query = open311_updates.parse_query(request.args, dt.datetime.now(dt.UTC))
+    scope = staff.communities if staff else None
+    found = read(lambda conn: open311_updates.updates(conn, query, public_only=not staff,
+                                                      scope=scope))
+    return render(fmt, "service_request_updates", "request_update", found)
 
 
 @bp.route("/tokens/<token_id>.<fmt>")

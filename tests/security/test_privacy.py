@@ -62,7 +62,7 @@ def test_no_route_returns_private_fields(app, client, town):
               "service_code": "环境卫生", "request_id": incident, "ext": "csv",
               "reference": REFERENCE, "code": "1101010010010010001", "worker_id": "1",
               "member_id": "1", "dept_id": "1", "kind": "workers", "job_id": incident,
-              "photo_id": "1", "patrol_id": "1", "overlay_id": "1"}
+              "photo_id": "1", "patrol_id": "1", "overlay_id": "1", "endpoint_id": "1"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼", "/api/v1/outlines/grids": f"?bbox={box}&zoom=16",
              "/api/v1/outlines/communities": f"?bbox={box}&zoom=12"}
@@ -87,7 +87,7 @@ def test_no_route_returns_private_fields(app, client, town):
             assert "private_phone" not in body and "reporter" not in body, path
     # lookup, geocode, communities, grids, grid, buildings, categories; OGC API: landing,
     # conformance, api, collections, collection, queryables, items, item; Open311:
-    # discovery, services, service, requests, request, token; downloads of communities and
+    # discovery, services, service, requests, request, token, updates; downloads of communities and
     # grids; the public map, a building's page, the report form token, a report's status,
     # grid and community outlines, the 双报到 registration form
-    assert public == 30 and refused >= 8
+    assert public == 31 and refused >= 8

@@ -53,6 +53,12 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/admin/users/<username>/password"): ("users:admin", 404),
     ("POST", "/admin/users/<username>/worker"): ("users:admin", 302),
     ("GET", "/api/v1/audit"): ("audit:read", 200),
+    ("GET", "/api/v1/webhooks"): ("users:admin", 200),
+    ("POST", "/api/v1/webhooks"): ("users:admin", 400),
+    ("GET", "/api/v1/webhooks/<int:endpoint_id>"): ("users:admin", 404),
+    ("PATCH", "/api/v1/webhooks/<int:endpoint_id>"): ("users:admin", 400),
+    ("DELETE", "/api/v1/webhooks/<int:endpoint_id>"): ("users:admin", 404),
+    ("GET", "/api/v1/webhooks/<int:endpoint_id>/deliveries"): ("users:admin", 404),
     ("GET", "/api/v1/buildings"): (PUBLIC, 200),
     ("GET", "/api/v1/department/incidents"): ("department:work", 200),
     ("GET", "/api/v1/department/incidents/<int:incident_id>"): ("department:work", 404),
@@ -205,6 +211,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/open311/v2/requests.<fmt>"): (PUBLIC, 200),
     ("POST", "/open311/v2/requests.<fmt>"): (PUBLIC, 403),
     ("GET", "/open311/v2/requests/<request_id>.<fmt>"): (PUBLIC, 200),
+    ("GET", "/open311/v2/servicerequestupdates.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/services.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/services/<service_code>.<fmt>"): (PUBLIC, 200),
     ("GET", "/open311/v2/tokens/<token_id>.<fmt>"): (PUBLIC, 404),
@@ -281,7 +288,8 @@ def _fill(rule: str, town: dict) -> str:
               "day": "2030-01-01", "worker_id": 999999, "member_id": 999999,
               "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
               "leave_id": 999999, "org_id": 999999, "photo_id": 999999,
-              "patrol_id": 999999, "overlay_id": 999999, "entry_id": 999999}
+              "patrol_id": 999999, "overlay_id": 999999, "entry_id": 999999,
+              "endpoint_id": 999999}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -14,8 +14,8 @@ from tests.conftest import ROOT
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 # geo's packages from the bottom up: a package may import those before it, never after.
-GEO_ORDER = ("core", "pg", "places", "people", "incidents", "field", "boundaries", "layers",
-             "plans", "stats", "demo")
+GEO_ORDER = ("core", "pg", "places", "people", "incidents", "field", "outbox", "boundaries",
+             "layers", "plans", "stats", "demo")
 # Packages of the same level that must not import each other.
 GEO_SIBLINGS = (("layers", "incidents"), ("layers", "people"), ("plans", "stats"),
                 ("boundaries", "field"), ("layers", "field"))

@@ -25,6 +25,7 @@ TEXTS = {
     "returned": _l("退回的事件 %(id)s（%(category)s）又派给你了"),
     "reopened": _l("事件 %(id)s（%(category)s）未通过核查，已重新打开"),
     "due_soon": _l("事件 %(id)s（%(category)s）将在两小时内到期"),
+    "reminder": _l("办理时限提醒：事件 %(id)s（%(category)s）"),
 }
 
 
@@ -40,7 +41,8 @@ def _text(item: dict, english: bool) -> str:
          description="The latest 100, newest first, each with its text in the request's "
                      "language, and how many are unread. Kinds: new_task (dispatched to me), "
                      "returned (dispatched to me again after it was returned), reopened (my "
-                     "resolved task reopened), due_soon (due within 2 hours).")
+                     "resolved task reopened), due_soon (due within 2 hours), reminder (a deadline "
+                     "reminder step: before or after the due time, up the chain).")
 @blp.arguments(NotificationsQuery, location="query")
 @blp.response(200, Notifications, description="unread count and items")
 @blp.fails({400: "bad parameter", 401: "not signed in", **NOT_A_WORKER})

@@ -86,3 +86,20 @@ def request(conn: Connection, incident_id: int, scope: frozenset[int] | None,
     only = f" AND {_PUBLIC_ONLY}" if public_only else ""
     return conn.execute(text(f"{_SELECT} WHERE i.id = :id AND {_IN_SCOPE}{only}"),
                         {"id": incident_id, "scope": _scope(scope)}).first()
+
+
+def updates(conn: Connection, query: dict, scope: frozenset[int] | None,
+            public_only: bool) -> Sequence[Row]:
+    """Status changes (events whose status differs from the one before) in the window of a
+    ``geo.incidents.open311_updates.parse_query`` result, oldest first."""
+    only = f" AND {_PUBLIC_ONLY}" if public_only else ""
+    return conn.execute(text(
+        "SELECT e.id, e.incident_id, e.at, e.to_status, i.merged_into_id"
+        "  FROM incident_events e JOIN incidents i ON i.id = e.incident_id"
+        "  LEFT JOIN incident_locations l ON l.incident_id = i.id"
+        "  LEFT JOIN categories cat ON cat.code = i.category"
+        " WHERE e.to_status IS NOT NULL AND e.to_status IS DISTINCT FROM e.from_status"
+        f"   AND e.at BETWEEN :start AND :end AND {_IN_SCOPE}{only}"
+        " ORDER BY e.at, e.id LIMIT :limit OFFSET :offset"),
+        {"start": query["start"], "end": query["end"], "limit": query["limit"],
+         "offset": query["offset"], "scope": _scope(scope)}).all()

@@ -1,0 +1,113 @@
+"""Webhook endpoints: register (a fresh ``whsec_`` secret, shown once), change, remove,
+and their delivery log. The rules of a field live here; the API only passes them on."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Row
+
+from geo.core.errors import InvalidInput, NotFound
+from geo.outbox import signing
+from geo.outbox.store import deliveries
+from geo.outbox.store import endpoints as store
+
+KIND = re.compile(r"^[a-z_]{1,40}$")
+FIELDS = ("url", "events", "description", "active")
+
+
+def _url(value) -> str:
+    if not isinstance(value, str) or len(value) > 500:
+        raise InvalidInput("url: an http(s) address of at most 500 characters", param="url")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("url: an http(s) address of at most 500 characters", param="url")
+    return value
+
+
+def _events(value) -> list[str]:
+    if value is None:
+        return []
+    if (not isinstance(value, list) or len(value) > 50
+            or not all(isinstance(k, str) and KIND.match(k) for k in value)):
+        raise InvalidInput("events: a list of event kinds (incident actions, e.g. accept);"
+                           " empty: every kind", param="events")
+    return sorted(set(value))
+
+
+def _description(value) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 200):
+        raise InvalidInput("description: text of at most 200 characters", param="description")
+    return value or None
+
+
+def _columns(body: dict) -> dict:
+    checks = {"url": _url, "events": _events, "description": _description,
+              "active": _active}
+    return {key: checks[key](body[key]) for key in FIELDS if key in body}
+
+
+def _active(value) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("active: true or false", param="active")
+    return value
+
+
+def as_dict(row: Row) -> dict:
+    return {"id": row.id, "url": row.url, "events": list(row.events),
+            "description": row.description, "active": row.active,
+            "consecutive_failures": row.consecutive_failures,
+            "disabled_at": row.disabled_at.isoformat() if row.disabled_at else None,
+            "created_at": row.created_at.isoformat()}
+
+
+def listed(conn: Connection) -> list[dict]:
+    return [as_dict(r) for r in store.listed(conn)]
+
+
+def get(conn: Connection, endpoint_id: int, lock: bool = False) -> dict:
+    row = store.one(conn, endpoint_id, lock)
+    if row is None:
+        raise NotFound("no such webhook endpoint")
+    return as_dict(row)
+
+
+def register(conn: Connection, body: dict) -> dict:
+    """A new endpoint; the answer carries its secret (never shown again)."""
+    if "url" not in body:
+        raise InvalidInput("url is required", param="url")
+    columns = _columns(body)
+    secret = signing.new_secret()
+    endpoint_id = store.insert(conn, columns["url"], secret, columns.get("events", []),
+                               columns.get("description"))
+    if columns.get("active") is False:
+        store.update(conn, endpoint_id, {"active": False})
+    return {**get(conn, endpoint_id), "secret": secret}
+
+
+def change(conn: Connection, endpoint_id: int, body: dict) -> tuple[dict, dict]:
+    """(before, after) of a change; ``active: true`` re-enables a disabled endpoint."""
+    before = get(conn, endpoint_id, lock=True)
+    columns = _columns(body)
+    if columns:
+        store.update(conn, endpoint_id, columns)
+    return before, get(conn, endpoint_id)
+
+
+def remove(conn: Connection, endpoint_id: int) -> dict:
+    before = get(conn, endpoint_id, lock=True)
+    store.delete(conn, endpoint_id)
+    return before
+
+
+def log(conn: Connection, endpoint_id: int, limit: int = 100) -> list[dict]:
+    """The endpoint's latest deliveries, newest first."""
+    get(conn, endpoint_id)
+    return [{"id": r.id, "event_id": r.event_id, "kind": r.kind, "incident_id": r.incident_id,
+             "status": r.status, "attempts": r.attempts, "last_error": r.last_error,
+             "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending"
+             else None,
+             "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
+             "created_at": r.created_at.isoformat()}
+            for r in deliveries.log(conn, endpoint_id, limit)]
