@@ -1,7 +1,7 @@
 """Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
 
 ``base`` holds the declarative base and the column helpers; ``places``, ``people``,
-``incidents``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
+``incidents``, ``verify``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
 hold the tables.
 Importing this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
 ``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
@@ -65,6 +65,7 @@ from app.models.people import (
 from app.models.places import Building, Community, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
+from app.models.verify import IncidentRating
 
 __all__ = [
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
@@ -80,4 +81,5 @@ __all__ = [
     "PartyOrg", "Plan", "PlanBuilding",
     "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
     "UserCommunity", "WorkerGrid", "WorkerLeave",
+    "IncidentRating",
 ]

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of, utcnow
-from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES
+from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES, VERIFIERS
 from geo.people.words import OFF_HOURS_RULES
 
 # Work not finished: listed in queues, counted as overdue past its due time.
@@ -104,6 +104,8 @@ class Incident(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrols.id", use_alter=True,
                                                              name="fk_incidents_patrol_id"))
+    # 返工: times a verification failed (rework) and sent it back to the assignee.
+    rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class IncidentLocation(Base):
@@ -173,6 +175,7 @@ class Category(Base):
         one_of("categories", "clock", CLOCKS),
         one_of("categories", "route_to", CATEGORY_ROUTES),
         one_of("categories", "off_hours", OFF_HOURS_RULES),
+        one_of("categories", "verify_by", VERIFIERS),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
     )
@@ -192,6 +195,9 @@ class Category(Base):
     # Does resolving need evidence (at least one photo) from the field app?
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=text("false"))
+    # Who verifies (核查) its resolved work (geo.incidents.verification); never the resolver.
+    verify_by: Mapped[str] = mapped_column(String(20), default="dispatcher",
+                                           server_default="dispatcher")
 
 
 class Holiday(Base):
