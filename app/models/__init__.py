@@ -1,8 +1,8 @@
 """Database tables (SQLAlchemy 2.0 typed style), one module per domain. See DESIGN.md "Data model".
 
 ``base`` holds the declarative base and the column helpers; ``places``, ``people``,
-``incidents``, ``verify``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
-hold the tables.
+``incidents``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
+hold the tables (``verify``: the call-back ratings of incidents).
 Importing this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
 ``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
 Codes follow the national pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).

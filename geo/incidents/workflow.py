@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents import field_input
+from geo.incidents import field_input, verification
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -48,8 +48,12 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "move": (OPEN, None),
     "merge": (OPEN, "closed"),
     "note": (OPEN + ("resolved",) + FINISHED, None),
+    # Verification (核查) by someone other than the resolver (issue 21; see
+    # geo.incidents.verification): passed → closed; failed → 返工, reopened and counted.
+    "verify": (("resolved",), "closed"),
+    "rework": (("resolved",), "reopened"),
 }
-NOTE_REQUIRED = ("reject", "return", "reopen", "merge")
+NOTE_REQUIRED = ("reject", "return", "reopen", "merge", "rework")
 # What a grid worker (role member) may do, on incidents assigned to them.
 WORKER_ACTIONS = ("start", "resolve", "return", "note")
 ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", *field_input.FIELDS)
@@ -132,6 +136,7 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
         return Done(first.id, True, first.action, first.from_status or row.status,
                     first.to_status or row.status, row.assignee_id)
     permitted = allowed(row.status, actor, row.assignee_id)
+    permitted = _verification(conn, row, actor, action, permitted)
     _check_allowed(incident_id, action, row.status, permitted, request, actor)
     if action == "resolve" and row.evidence_required and not request.get("photos"):
         raise InvalidInput(f"category {row.category} needs at least one photo as evidence "
@@ -159,11 +164,40 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
     if action == "reopen":
         sets["closed_at"] = None
     _update(conn, incident_id, to_status, sets)
+    verification.after(conn, incident_id, action)
     fix = _fix(conn, incident_id, request.get("fix"), far_m, details)
     event_id = _event(conn, incident_id, actor, action, row.status, to_status or row.status,
                       request["note"], details, client_id=request.get("client_id"), fix=fix)
     return Done(event_id, False, action, row.status, to_status or row.status,
                 sets.get("assignee_id", row.assignee_id))
+
+
+# Verification (核查) and resident call-back (回访) (issue 21 parts 3–4).
+RESIDENT = Actor("public", None, None, dispatcher=False)  # the reporter, by their reference
+
+
+def _verification(conn: Connection, row, actor: Actor, action: str,
+                  permitted: list[str]) -> list[str]:
+    """``permitted`` with a verification decision the actor may take (the grid chief's is
+    not among a worker's actions); Forbidden, with the reason, when they may not."""
+    if action not in verification.ACTIONS or row.status != "resolved":
+        return permitted
+    verification.check(conn, row, actor, resident=actor is RESIDENT)
+    return permitted if action in permitted else [*permitted, action]
+
+
+def reopen_unsatisfied(conn: Connection, incident_id: int, actor: Actor, note: str) -> int:
+    """Reopen a closed incident its reporter was unsatisfied with (``geo.incidents.callback``
+    has locked it and checked it may); the event's id."""
+    _update(conn, incident_id, "reopened", {"closed_at": None})
+    return _event(conn, incident_id, actor, "reopen_unsatisfied", "closed", "reopened", note,
+                  {})
+
+
+def record(conn: Connection, incident_id: int, actor: Actor, action: str, status: str,
+           note: str | None, details: dict) -> int:
+    """A history event that changes no status (a rating); its id."""
+    return _event(conn, incident_id, actor, action, status, status, note, details)
 
 
 def _repeat(conn: Connection, incident_id: int, client_id):

@@ -11,9 +11,10 @@ from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS, Category, Holiday
 from app.security import audit
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
+from geo.core.statuses import VERIFIERS
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
-                    "public", "evidence_required")
+                    "public", "evidence_required", "verify_by")
 _MAX_HOURS = 24 * 366
 
 
@@ -47,7 +48,7 @@ def put_category(code: str, body) -> dict:
             raise InvalidInput(f"a new category needs {', '.join(sorted(missing))}",
                                param=sorted(missing)[0])
         category = Category(code=code, clock="working", route_to="grid", active=True,
-                            public=False, evidence_required=False)
+                            public=False, evidence_required=False, verify_by="dispatcher")
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -57,7 +58,8 @@ def put_category(code: str, body) -> dict:
                 raise InvalidInput(f"'{key}' must be a number of hours above 0 and at most "
                                    f"{_MAX_HOURS}", param=key)
             setattr(category, key, float(value))
-    for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES)):
+    for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES),
+                         ("verify_by", VERIFIERS)):
         if key in body:
             if body[key] not in allowed:
                 raise InvalidInput(f"'{key}' must be one of {', '.join(allowed)}", param=key)
