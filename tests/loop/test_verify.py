@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures come from tests.loop.verify_support)
 """Verification (核查, issue 21 part 3): by someone other than the resolver, per category
 (dispatcher, grid chief, reporter); a failed verification is 返工, reopened and counted."""
 

@@ -43,12 +43,14 @@ def count_rework(conn: Connection, incident_id: int) -> None:
 
 
 def closure(conn: Connection, incident_id: int) -> int | None:
-    """The event that closed the incident last (verify or close), if it is closed by one."""
+    """The event that closed the incident (verify or close: not a merge), while it is closed;
+    the last status change recorded."""
     return conn.execute(text(
         "SELECT e.id FROM incidents i JOIN LATERAL (SELECT id, action FROM incident_events"
-        " WHERE incident_id = i.id AND to_status = 'closed' ORDER BY at DESC, id DESC LIMIT 1) e"
-        " ON TRUE WHERE i.id = :id AND i.status = 'closed' AND i.merged_into_id IS NULL"
-        " AND e.action IN ('close', 'verify')"), {"id": incident_id}).scalar()
+        " WHERE incident_id = i.id AND to_status IS DISTINCT FROM from_status"
+        " ORDER BY id DESC LIMIT 1) e ON TRUE"
+        " WHERE i.id = :id AND i.status = 'closed' AND e.action IN ('close', 'verify')"),
+        {"id": incident_id}).scalar()
 
 
 def add_rating(conn: Connection, incident_id: int, closure_id: int, rating: str,
