@@ -85,6 +85,14 @@ TEXTS: dict[str, str] = dict([
     N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
+    # Verification (核查) and call-back (回访), issue 21.
+    N_("act_verify", "核查通过"), N_("act_rework", "返工"), N_("act_rate", "回访评价"),
+    N_("act_reopen_unsatisfied", "回访不满意重新办理"), N_("callback", "回访"),
+    N_("no_rating", "尚无回访评价。"), N_("rating_satisfied", "满意"),
+    N_("rating_fair", "基本满意"), N_("rating_unsatisfied", "不满意"),
+    N_("channel_resident", "居民评价"), N_("channel_phone", "电话回访"),
+    N_("rating_reopened", "已重新办理"), N_("choose_rating", "选择评价"),
+    N_("callback_comment", "回访意见（可选）"), N_("record_callback", "记录电话回访"),
 ])
 CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 

@@ -7,8 +7,9 @@ import {$, el} from "../lib/dom.js";
 import {coords} from "../lib/format.js";
 import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
+import {callbackSection} from "./dispatch_callback.js";
 
-const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note"];
+const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "rework"];
 
 /* ctx: {state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
    overdueBadge, openIncident, refreshLists, showSelected, searchQueue} of the console. */
@@ -41,7 +42,10 @@ export function incidentPanel(ctx) {
          label("priority_" + inc.priority, String(inc.priority))));
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
-                                    actions(inc), history(inc));
+                                    actions(inc),
+                                    callbackSection({T, label, when, openIncident, panelAlert},
+                                                    inc),
+                                    history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
     showSelected(inc);
   }
