@@ -7,7 +7,7 @@ import {api} from "../lib/http.js";
 
 const RATINGS = ["satisfied", "fair", "unsatisfied"];
 
-/* ctx: {T, label, when, openIncident, panelAlert}; inc: the incident as the API gives it. */
+/* ctx: {T, label, when, openIncident, panelAlert, refreshLists}; inc: the incident as the API gives it. */
 export function callbackSection(ctx, inc) {
   const {T, label, when} = ctx;
   const ratings = inc.ratings || [];
@@ -46,6 +46,7 @@ function form(ctx, inc) {
       await api("/api/v1/incidents/" + inc.id + "/callbacks",
                 {json: {rating: select.value, comment: comment.value.trim() || null}});
       ctx.openIncident(inc.id);
+      ctx.refreshLists();  // an unsatisfied rating may have reopened it
     } catch (err) {
       send.disabled = false;
       ctx.panelAlert("danger", T.error + err.message);

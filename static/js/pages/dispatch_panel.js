@@ -43,7 +43,7 @@ export function incidentPanel(ctx) {
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
                                     actions(inc),
-                                    callbackSection({T, label, when, openIncident, panelAlert},
+                                    callbackSection({T, label, when, openIncident, panelAlert, refreshLists},
                                                     inc),
                                     history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
