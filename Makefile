@@ -61,6 +61,7 @@ test: $(VENV)/.dev static/vendor/.installed translations
 	bash scripts/ensure-browser.sh
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-ogctests.sh
+	bash scripts/ensure-scale-tools.sh
 	$(BIN)/ruff check .
 	$(ESLINT) static/js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -68,6 +69,7 @@ test: $(VENV)/.dev static/vendor/.installed translations
 bench: $(VENV)/.dev
 	bash scripts/ensure-postgis.sh
 	bash scripts/ensure-bench-tools.sh
+	bash scripts/ensure-scale-tools.sh
 	bash scripts/ensure-gdal.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -55,12 +55,18 @@ def register_settings(app: Flask, config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Strict JSON, the database (and its read engine), migrations."""
     from app.extensions import db, migrate
-    from app.plumbing import readdb
+    from app.plumbing import dbsettings, readdb
     from app.plumbing.jsonprovider import StrictJSONProvider
 
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # the session settings (dbsettings)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **options, "connect_args": dbsettings.connect_args(app.config)}
     db.init_app(app)
+    if app.config["DATABASE_POOLED"]:  # PgBouncer, transaction mode: no SQL-level PREPARE
+        with app.app_context():
+            dbsettings.mark_pooled(db.engine)
     readdb.init_app(app)
     migrate.init_app(app, db, directory=str(_ROOT / "migrations"))
 

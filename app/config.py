@@ -12,9 +12,25 @@ class Defaults:
         # Recover by itself when the database restarts: test each pooled connection first.
         "pool_pre_ping": True,
         "pool_recycle": 1800,
-        "connect_args": {"connect_timeout": 5,
-                         "options": "-c statement_timeout=15000 -c timezone=UTC"},
+        # The statement timeout and the time zone travel as startup options, unless
+        # DATABASE_POOLED (app.plumbing.dbsettings: PgBouncer refuses them).
+        "connect_args": {"connect_timeout": 5},
     }
+    # Every statement of the application stops after this long.
+    STATEMENT_TIMEOUT_MS = 15000
+    # Set when DATABASE_URL goes through PgBouncer in transaction pooling mode: no startup
+    # options (the settings are the role's defaults in the database instead, made by
+    # `flask db upgrade`) and no SQL-level PREPARE (it would live on one server connection).
+    DATABASE_POOLED = False
+    # Read replica (app.plumbing.replica): reads go to READ_DATABASE_URL (a streaming
+    # standby) while it answers within READ_CONNECT_TIMEOUT seconds and lags at most
+    # READ_MAX_LAG_SECONDS; its state is asked every READ_CHECK_SECONDS; unreachable, it
+    # is left alone for READ_RETRY_SECONDS (reads go to the primary meanwhile).
+    READ_DATABASE_URL = None
+    READ_CONNECT_TIMEOUT = 1
+    READ_MAX_LAG_SECONDS = 10.0
+    READ_CHECK_SECONDS = 1.0
+    READ_RETRY_SECONDS = 5.0
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     JSON_SORT_KEYS = False

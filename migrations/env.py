@@ -11,6 +11,8 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from app.plumbing import dbsettings
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -52,6 +54,8 @@ def run_migrations_online():
         context.configure(connection=connection, **CONFIGURE)
         with context.begin_transaction():
             context.run_migrations()
+            # Behind PgBouncer: the role's session defaults (app.plumbing.dbsettings)
+            dbsettings.upgraded(connection, current_app.config)
 
 
 if context.is_offline_mode():

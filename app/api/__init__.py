@@ -14,7 +14,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.api import audit, document, health
     from app.api.field import notifications, patrols, tasks
-    from app.api.incidents import categories, import_presets, imports, queue, reports
+    from app.api.incidents import assign, categories, import_presets, imports, queue, reports
+    from app.api.incidents import departments as department_queue
     from app.api.layers import exports
     from app.api.people import access, departments, party, rosters, workers
     from app.api.places import buildings, communities, geocode, grids, lookup, outlines
@@ -23,10 +24,9 @@ def init_app(app: Flask) -> None:
     from app.api.stats import mapdata, numbers
 
     document.init_app(app)
-    for module in (health, lookup, geocode, communities, grids, buildings, queue, imports,
-                   import_presets,
-                   categories, audit, exports, outlines, reports, drafts, review,
-                   plan_buildings, shapes, auto, numbers, mapdata, workers, party,
-                   departments, rosters, access, tasks, notifications,
-                   patrols):
+    for module in (health, lookup, geocode, communities, grids, buildings, queue, assign,
+                   imports, import_presets, categories, audit, exports, outlines, reports,
+                   drafts, review, plan_buildings, shapes, auto, numbers, mapdata, workers,
+                   party, departments, rosters, access, tasks, notifications, patrols,
+                   department_queue):
         document.api.register_blueprint(module.blp)

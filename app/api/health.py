@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import jsonify
+from flask import current_app, jsonify
+from flask_login import current_user
 from marshmallow import fields
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -10,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from app.api.common import Blueprint
 from app.api.fields import loose
 from app.extensions import db
+from app.plumbing import readdb
 
 log = logging.getLogger(__name__)
 # Anyone may ask: the database's own message (host, role, database names) goes to the log.
@@ -18,8 +20,14 @@ blp = Blueprint("health", __name__, description="Where things are, and whether t
 
 Index = loose("Index", name=fields.String(), api=fields.String(), lookup=fields.String(),
               health=fields.String())
+Replica = loose("Replica", state=fields.String(metadata={
+    "enum": ["ok", "lagging", "down", "unknown"]}), lag_seconds=fields.Float(allow_none=True),
+    checked_seconds_ago=fields.Float())
 Health = loose("Health", status=fields.String(required=True, metadata={"enum": ["ok"]}),
-               database=fields.String(), postgis=fields.String())
+               database=fields.String(), postgis=fields.String(),
+               replica=fields.Nested(Replica, metadata={
+                   "description": "the read replica's state and lag; only for an "
+                                  "administrator, and only when READ_DATABASE_URL is set"}))
 Unavailable = loose("Unavailable", status=fields.String(required=True, metadata={
     "enum": ["unavailable"]}), database=fields.String(), reason=fields.String())
 
@@ -39,7 +47,9 @@ def index():
 @blp.alt_response(503, schema=Unavailable, description="the database does not answer "
                   "(Retry-After)")
 def healthz():
-    """200 with the PostGIS version when the database answers, else 503."""
+    """200 with the PostGIS version when the database answers, else 503. An
+    administrator (session or token) also sees the read replica's state and lag: reads
+    fall back to the primary while it is down or lagging, so it does not make this 503."""
     try:
         with db.engine.connect() as conn:
             version = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
@@ -47,4 +57,8 @@ def healthz():
         log.warning("health check: database unavailable: %s", getattr(err, "orig", err))
         body = {"status": "unavailable", "database": "unreachable", "reason": UNAVAILABLE}
         return jsonify(body), 503, {"Retry-After": "5"}
-    return jsonify({"status": "ok", "database": "ok", "postgis": version})
+    body = {"status": "ok", "database": "ok", "postgis": version}
+    replica = current_app.extensions.get(readdb.REPLICA)
+    if replica is not None and current_user.can("users:admin"):
+        body["replica"] = replica.report()
+    return jsonify(body)

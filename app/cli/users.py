@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.cli.common import in_transaction
 from app.extensions import db
-from app.models import USER_ROLES, Community, GridMember, User
+from app.models import USER_ROLES, Community, Department, GridMember, User
 from app.security import accounts
 from geo.core.errors import NotFound
 
@@ -35,20 +35,27 @@ def users():
 @click.option("--member", "member_id", type=int, metavar="ID",
               help="role member: the grid worker (grid_members.id) the account is, for "
                    "the field app.")
+@click.option("--department", "department_id", type=int, metavar="ID",
+              help="role department: the department (departments.id) whose queue the "
+                   "account works.")
 def create(name: str, role: str, communities: tuple[str, ...], streets: tuple[str, ...],
-           member_id: int | None):
+           member_id: int | None, department_id: int | None):
     """Add an account. The password is read from stdin when piped, else generated."""
     given = _piped_password()
     if member_id is not None and role != "member":
         raise click.UsageError("--member is for accounts of role member")
+    if department_id is not None and role != "department":
+        raise click.UsageError("--department is for accounts of role department")
 
     def change():
         ids = accounts.community_ids(communities, streets)
         if member_id is not None and db.session.get(GridMember, member_id) is None:
             raise NotFound(f"no grid worker {member_id}")
+        if department_id is not None and db.session.get(Department, department_id) is None:
+            raise NotFound(f"no department {department_id}")
         return accounts.create_user(name, role, password=given or None, communities=ids,
                                     min_length=current_app.config["PASSWORD_MIN_LENGTH"],
-                                    grid_member_id=member_id)
+                                    grid_member_id=member_id, department_id=department_id)
 
     password = in_transaction(change)
     limited = f", limited to {len(communities) + len(streets)} area(s)" if (
@@ -115,9 +122,13 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
     worker = db.session.execute(
         select(GridMember.id, GridMember.community_id)
         .where(GridMember.community_id.is_not(None)).order_by(GridMember.id).limit(1)).first()
+    department = db.session.scalar(select(func.min(Department.id)))
     made = []
     for role in USER_ROLES:
         ids, limit, member_id = [], "all communities", None
+        dept_id = department if role == "department" else None
+        if dept_id is not None:
+            limit = f"department {dept_id}"
         if role == "dispatcher" and street:
             ids, limit = accounts.community_ids((), [street]), f"street {street}"
         if role == "member" and worker:
@@ -126,6 +137,7 @@ def _make_demo_users() -> list[tuple[str, str, str, str]]:
             ids, limit = [worker.community_id], "one community"
         name = f"demo-{role}"
         secret = accounts.create_user(name, role, password=None, communities=ids,
-                                      grid_member_id=member_id, min_length=10)
+                                      grid_member_id=member_id, department_id=dept_id,
+                                      min_length=10)
         made.append((name, role, secret, limit))
     return made

@@ -24,6 +24,11 @@ from app.models.boundaries import (
     BoundaryChange,
     BoundaryChangeGrid,
 )
+from app.models.escalation import (
+    EXTENSION_STATES,
+    DispatchCatalogueEntry,
+    IncidentExtension,
+)
 from app.models.field import (
     NOTIFICATION_KINDS,
     PATROL_STATES,
@@ -68,6 +73,7 @@ from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRa
 from app.models.verify import IncidentRating
 
 __all__ = [
+    "EXTENSION_STATES", "DispatchCatalogueEntry", "IncidentExtension",
     "CHANGE_KINDS", "CHANGE_STATUSES", "BoundaryChange", "BoundaryChangeGrid",
     "JOB_STATES", "ImportJob", "ImportPreset",
     "NOTIFICATION_KINDS", "PATROL_STATES", "IncidentPhoto", "Notification", "Patrol",

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of
 
 # community_admin: manages the people of the communities it is limited to (issue 19).
-USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer", "community_admin")
+# department: the staff of a department (users.department_id), who see and work only the
+# incidents assigned to their department (issue 21).
+USER_ROLES = ("admin", "planner", "dispatcher", "member", "viewer", "community_admin",
+              "department")
 
 
 class User(Base):
@@ -31,6 +44,11 @@ class User(Base):
     # use_alter: users → grid_members → grids → plans → users is a cycle of keys.
     grid_member_id: Mapped[int | None] = mapped_column(
         ForeignKey("grid_members.id", use_alter=True, name="fk_users_grid_member_id"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"))
+    # Set when an admin resets the password: the next sign-in asks for a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=text("false"))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                     server_default=func.now())

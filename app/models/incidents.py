@@ -44,7 +44,9 @@ ASSIGN_STATES = ("covered", "snapped", "out_of_area", "moved")
 # Who an incident was routed to (geo.incidents.intake): the grid's on-duty full-time worker, its
 # chief when none is on duty, the community office (a category override), or nobody.
 # "substitute": the full-time worker is on leave and named a substitute (geo.incidents.routing).
-ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual")
+# "department", "street_office": escalated there (geo.incidents.escalation).
+ROUTES = ("full_time", "substitute", "grid_chief", "community_office", "unassigned", "manual",
+          "department", "street_office")
 CLOCKS = ("calendar", "working")
 CATEGORY_ROUTES = ("grid", "community_office")
 HOLIDAY_KINDS = ("holiday", "workday")
@@ -73,6 +75,8 @@ class Incident(Base):
               postgresql_where=text("client_id IS NOT NULL")),
         Index("ix_incidents_patrol_id", "patrol_id",
               postgresql_where=text("patrol_id IS NOT NULL")),
+        Index("ix_incidents_department_id", "department_id",
+              postgresql_where=text("department_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -86,6 +90,8 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), default="reported")
     priority: Mapped[int] = mapped_column(Integer, default=2)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("grid_members.id"))
+    # Escalated to a department (吹哨报到): it works the incident, not a grid worker.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reporter_name: Mapped[str | None] = mapped_column(String(100))
@@ -178,6 +184,8 @@ class Category(Base):
         one_of("categories", "verify_by", VERIFIERS),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
+        CheckConstraint("urgent_factor > 0 AND urgent_factor <= 1",
+                        name="ck_categories_urgent_factor"),
     )
 
     code: Mapped[str] = mapped_column(String(50), primary_key=True)
@@ -198,6 +206,8 @@ class Category(Base):
     # Who verifies (核查) its resolved work (geo.incidents.verification); never the resolver.
     verify_by: Mapped[str] = mapped_column(String(20), default="dispatcher",
                                            server_default="dispatcher")
+    # An urgent incident (priority 1) gets the limits times this factor (geo.incidents.intake).
+    urgent_factor: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
 
 
 class Holiday(Base):

@@ -75,7 +75,8 @@ def community_ids(codes: Iterable[str], street_codes: Iterable[str] = ()) -> lis
 
 
 def create_user(username: str, role: str, *, password: str | None, min_length: int,
-                communities: Iterable[int] = (), grid_member_id: int | None = None) -> str:
+                communities: Iterable[int] = (), grid_member_id: int | None = None,
+                department_id: int | None = None) -> str:
     """Add an account; returns its password (the one given, or a generated one)."""
     check_username(username)
     if role not in USER_ROLES:
@@ -84,13 +85,15 @@ def create_user(username: str, role: str, *, password: str | None, min_length: i
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"a user named {username!r} exists already")
     user = User(username=username, role=role, password_hash=_hasher.hash(password),
-                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id)
+                active=True, session_key=secrets.token_hex(32), grid_member_id=grid_member_id,
+                department_id=department_id)
     db.session.add(user)
     db.session.flush()
     ids = sorted(set(communities))
     db.session.add_all(UserCommunity(user_id=user.id, community_id=c) for c in ids)
     audit.record("user.create", "user", user.id,
-                 after={"username": username, "role": role, "communities": ids})
+                 after={"username": username, "role": role, "communities": ids,
+                        **({"department_id": department_id} if department_id else {})})
     return password
 
 
@@ -117,6 +120,54 @@ def set_password(username: str, password: str, min_length: int) -> None:
     user.password_hash = _hasher.hash(check_password(password, min_length))
     sessions.end_all(user.id)
     audit.record("user.password", "user", user.id)
+
+
+def reset_password(username: str) -> str:
+    """An admin's reset: a new password, returned to be shown once, which the account is
+    asked to replace at its next sign-in; its sessions end. Audited (never the password)."""
+    user = user_named(username)
+    password = new_password()
+    user.password_hash = _hasher.hash(password)
+    user.must_change_password = True
+    ended = sessions.end_all(user.id)
+    audit.record("user.password_reset", "user", user.id,
+                 after={"must_change_password": True, "sessions_ended": ended})
+    return password
+
+
+def change_own_password(user_id: int, current: str, new: str, min_length: int) -> None:
+    """The signed-in account replaces its password (the current one must be right)."""
+    user = db.session.get(User, user_id)
+    if user is None or not _verify(user.password_hash or _DUMMY_HASH, current):
+        raise InvalidInput("the current password is not right", param="current")
+    if new == current:
+        raise InvalidInput("choose a password other than the current one", param="password")
+    user.password_hash = _hasher.hash(check_password(new, min_length))
+    user.must_change_password = False
+    audit.record("user.password_change", "user", user.id)
+
+
+def link_worker(username: str, worker_id: int | None,
+                scope: frozenset[int] | None = None) -> dict:
+    """Link the account to a grid worker of ``scope`` (community ids, None = all; it then
+    works that worker's incidents), or unlink it (None). One account per worker. Audited
+    with before and after."""
+    user = user_named(username)
+    if worker_id is not None:
+        worker = db.session.execute(text(
+            "SELECT active, community_id, (SELECT min(username) FROM users WHERE"
+            " grid_member_id = :w AND id <> :u) AS taken FROM grid_members WHERE id = :w"),
+            {"w": worker_id, "u": user.id}).first()
+        if worker is None or not worker.active or (
+                scope is not None and worker.community_id not in scope):
+            raise InvalidInput(f"no active grid worker {worker_id}", param="worker")
+        if worker.taken:
+            raise Conflict(f"grid worker {worker_id} is linked to {worker.taken} already")
+    before = {"grid_member_id": user.grid_member_id}
+    user.grid_member_id = worker_id
+    after = {"grid_member_id": worker_id}
+    audit.record("user.worker", "user", user.id, before=before, after=after)
+    return {"username": user.username, **after}
 
 
 def authenticate(username: str, password: str, *, client: str, max_failures: int,
@@ -207,11 +258,12 @@ class Account:
     grid_member_id: int | None
     communities: frozenset[int] | None  # None: not limited to some communities
     token_id: int | None = None
+    department_id: int | None = None
 
 
 # An account with its community scope, in one round trip: this runs on every request.
 _ACCOUNT = """
-    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id,
+    SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id, u.department_id,
            (SELECT array_agg(uc.community_id) FROM user_communities uc
              WHERE uc.user_id = u.id) AS communities{extra}
       FROM users u {join}
@@ -229,7 +281,8 @@ _BY_SESSION = _ACCOUNT.format(
 
 def _account(row, token_id: int | None = None) -> Account:
     return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
-                   frozenset(row.communities) if row.communities else None, token_id)
+                   frozenset(row.communities) if row.communities else None, token_id,
+                   row.department_id)
 
 
 def token_owner(secret: str) -> Account | None:

@@ -44,6 +44,7 @@ class Staff:
     communities: frozenset[int] | None
     grid_member_id: int | None = None
     token_id: int | None = None
+    department_id: int | None = None  # a department account's department
 
     is_authenticated = True
     is_active = True
@@ -76,13 +77,15 @@ class Anonymous(AnonymousUserMixin):
 def staff_of(user: User, session_token: str) -> Staff:
     """The account just signed in (``User``, with its new session's token) as views see it."""
     return Staff(user.id, user.username, user.role, session_token,
-                 accounts.scope_of(user.id), user.grid_member_id)
+                 accounts.scope_of(user.id), user.grid_member_id,
+                 department_id=user.department_id)
 
 
 def account_staff(account: accounts.Account) -> Staff:
     """The account behind a token or session (``accounts.Account``) as views see it."""
     return Staff(account.id, account.username, account.role, account.session_key,
-                 account.communities, account.grid_member_id, account.token_id)
+                 account.communities, account.grid_member_id, account.token_id,
+                 account.department_id)
 
 
 @login_manager.user_loader

@@ -11,7 +11,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Everything, including accounts, tokens and the audit log.
     "admin": frozenset(READ_STAFF | {"grids:write", "plans:write", "incidents:write",
                                      "incidents:reporter", "incidents:work", "users:admin",
-                                     "audit:read", "people:manage", "patrols:supervise"}),
+                                     "audit:read", "people:manage", "patrols:supervise",
+                                     "department:work"}),
     # Redraws grid boundaries and edits grid details.
     "planner": frozenset(READ_STAFF | {"grids:write", "plans:write"}),
     # Takes in, routes and follows incidents (every workflow action: incidents:work with
@@ -28,4 +29,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # of the communities the account is limited to, their workers' patrols, and the staff
     # reads.
     "community_admin": frozenset(READ_STAFF | {"people:manage", "patrols:supervise"}),
+    # A department's staff (吹哨报到): only the incidents assigned to the account's department
+    # (users.department_id), through the department queue (department:work); works them
+    # (start, resolve, return, note, escalate, transfer, ask for an extension). No staff reads:
+    # a department sees its own work and nothing else.
+    "department": frozenset({"incidents:work", "department:work"}),
 }

@@ -7,8 +7,9 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from app.api.incidents import worktables
+from app.api.incidents import catalogue, worktables
 from app.extensions import db
 from app.models import CATEGORY_ROUTES, CLOCKS, USER_ROLES
 from app.plumbing.readdb import read
@@ -16,16 +17,25 @@ from app.security import accounts
 from app.security import audit as audit_log
 from app.security.auth import require
 from geo.core.errors import GridmapError
+from geo.incidents import candidates
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _users_page(**shown):
+    """The users page; ``shown``: a password to show once (new_password, new_user)."""
+    rows = accounts.users_with_scope()
+    linked = [u.grid_member_id for u, _ in rows if u.grid_member_id]
+    return render_template("admin/users.html", rows=rows, roles=USER_ROLES,
+                           worker_names=read(lambda conn: candidates.names(conn, linked)),
+                           **{"new_password": None, "new_user": None, **shown})
 
 
 @bp.get("/users")
 @require("users:admin")
 def users():
-    """Accounts with their role, community limits and state."""
-    return render_template("admin/users.html", rows=accounts.users_with_scope(),
-                           roles=USER_ROLES, new_password=None)
+    """Accounts with their role, community limits, linked grid worker and state."""
+    return _users_page()
 
 
 @bp.post("/users")
@@ -45,9 +55,35 @@ def create_user():
         return redirect(url_for("admin.users"))
     db.session.commit()
     shown = None if form.get("password") else password
-    return render_template("admin/users.html", rows=accounts.users_with_scope(),
-                           roles=USER_ROLES, new_password=shown,
-                           new_user=form.get("username", "").strip())
+    return _users_page(new_password=shown, new_user=form.get("username", "").strip())
+
+
+@bp.post("/users/<username>/password")
+@require("users:admin")
+def reset_password(username: str):
+    """A new one-time password, shown once; the account must replace it at its next
+    sign-in, and its sessions end."""
+    password = accounts.reset_password(username)
+    db.session.commit()
+    return _users_page(new_password=password, new_user=username)
+
+
+@bp.post("/users/<username>/worker")
+@require("users:admin")
+def link_worker(username: str):
+    """Link the account to a grid worker (it then works their incidents), or unlink it."""
+    value = request.form.get("worker", "").strip()
+    try:
+        worker = int(value) if value else None
+        accounts.link_worker(username, worker, current_user.communities)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(_("未修改：%(error)s", error=getattr(err, "message", "not a worker id")))
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    flash(_("%(user)s：已关联网格员", user=username) if worker is not None
+          else _("%(user)s：已取消关联网格员", user=username))
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<username>/<any(disable, enable):change>")
@@ -124,9 +160,10 @@ def audit():
 def categories():
     """Incident categories with their time limits, routing and publicity, and the holiday
     calendar."""
+    entries, departments = catalogue.page_rows()
     return render_template("admin/categories.html", rows=read(worktables.categories),
                            days=read(worktables.holidays), clocks=CLOCKS,
-                           routes=CATEGORY_ROUTES)
+                           routes=CATEGORY_ROUTES, entries=entries, departments=departments)
 
 
 @bp.post("/categories")
@@ -139,8 +176,9 @@ def save_category():
               "active": form.get("active") == "on", "public": form.get("public") == "on",
               "evidence_required": form.get("evidence_required") == "on"}
     try:
-        for key in ("response_hours", "resolve_hours"):
-            fields[key] = float(form.get(key, ""))
+        for key in ("response_hours", "resolve_hours", "urgent_factor"):
+            if key != "urgent_factor" or form.get(key):
+                fields[key] = float(form.get(key, ""))
         worktables.put_category(form.get("code", ""), fields)
     except (GridmapError, ValueError) as err:
         db.session.rollback()
@@ -149,6 +187,41 @@ def save_category():
         return redirect(url_for("admin.categories"))
     db.session.commit()
     flash(_("%(what)s: 已保存", what=form.get("code", "").strip()))
+    return redirect(url_for("admin.categories"))
+
+
+@bp.post("/dispatch-catalogue")
+@require("users:admin")
+def save_catalogue_entry():
+    """Set a category's department, by default or for a street (派单目录)."""
+    form = request.form
+    try:
+        body = {"category": form.get("category", ""),
+                "street_code": form.get("street_code", "").strip() or None,
+                "department_id": int(form.get("department_id", "")),
+                **{key: float(form[key]) if form.get(key, "").strip() else None
+                   for key in ("response_hours", "resolve_hours")}}
+        entry = catalogue.put_entry(body)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(_("未保存：%(error)s", error=getattr(err, "message", "numbers expected")))
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(_("%(what)s: 已保存", what=entry["category"]))
+    return redirect(url_for("admin.categories"))
+
+
+@bp.post("/dispatch-catalogue/<int:entry_id>/delete")
+@require("users:admin")
+def delete_catalogue_entry(entry_id: int):
+    try:
+        catalogue.delete_entry(entry_id)
+    except GridmapError as err:
+        db.session.rollback()
+        flash(_("未保存：%(error)s", error=err.message))
+        return redirect(url_for("admin.categories"))
+    db.session.commit()
+    flash(_("已删除"))
     return redirect(url_for("admin.categories"))
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -12,8 +21,21 @@ from app.extensions import db
 from app.security import accounts, audit, sessions
 from app.security.auth import csrf, staff_of
 from app.security.limits import login_limit
+from geo.core.errors import InvalidInput
 
 bp = Blueprint("pages", __name__)
+
+# Where each role's work is, after a sign-in that did not ask for a page (the grid
+# workers' page /work is issue 20's; any role not listed lands on the grids map).
+LANDING = {"admin": "/admin/users", "dispatcher": "/dispatch", "planner": "/plans",
+           "community_admin": "/admin/people/workers", "viewer": "/maps/grids",
+           "member": "/work"}
+DEFAULT_LANDING = "/maps/grids"
+
+
+def landing(role: str) -> str:
+    """The page a role starts on."""
+    return LANDING.get(role, DEFAULT_LANDING)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -23,7 +45,7 @@ def login():
     target = _safe_next(request.args.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(target)
+            return redirect(target or landing(current_user.role))
         return render_template("login.html", next=target, username="", error=None)
     csrf.protect()
     username = request.form.get("username", "").strip()[:100]
@@ -42,7 +64,33 @@ def login():
     login_user(staff_of(user, sessions.start(user.id)))
     audit.record("login", "user", user.id)
     db.session.commit()
-    return redirect(target)
+    if user.must_change_password:  # an admin reset it: the one-time password is replaced
+        return redirect(url_for("pages.change_password", next=target))
+    return redirect(target or landing(user.role))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """The signed-in account replaces its password (asked for after an admin's reset)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("pages.login", next=request.path))
+    target = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        return render_template("account_password.html", next=target, error=None)
+    form = request.form
+    try:
+        if form.get("password", "") != form.get("confirm", ""):
+            raise InvalidInput("the two new passwords differ", param="confirm")
+        accounts.change_own_password(current_user.id, form.get("current", ""),
+                                     form.get("password", ""),
+                                     current_app.config["PASSWORD_MIN_LENGTH"])
+    except InvalidInput as err:
+        db.session.rollback()
+        error = _("未修改：%(error)s", error=err.message)
+        return render_template("account_password.html", next=target, error=error), 400
+    db.session.commit()
+    flash(_("密码已修改。"))
+    return redirect(target or landing(current_user.role))
 
 
 def _refused(refused: accounts.LoginRefused, username: str, target: str):
@@ -71,10 +119,10 @@ def logout():
     return redirect(url_for("pages.login"))
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never another host (open redirect) or a scheme."""
-    default = url_for("maps.grids")
+def _safe_next(target: str | None) -> str | None:
+    """Only paths on this site: never another host (open redirect) or a scheme; None when
+    there is no such path (the role's landing page then)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
+        return None
     parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else default
+    return target if not parts.scheme and not parts.netloc else None

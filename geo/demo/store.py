@@ -55,11 +55,14 @@ def has_communities(conn: Connection) -> bool:
 # keys and empty the accounts and the audit log too. The tables accounts can reach are
 # emptied with DELETE instead, after every table that refers to them.
 _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverage",
-              "resident_reports",
+              "resident_reports", "notifications", "incident_photos", "patrol_grids",
+              "patrol_points", "patrols",
               "incident_events", "incident_locations", "party_members", "party_orgs",
               "incidents", "plan_buildings", "buildings", "plan_grids",
               # the field app's rows hang off incidents, grids and workers
-              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols")
+              "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols",
+              # escalation's extension requests hang off incidents
+              "incident_extensions")
 _DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
             "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED

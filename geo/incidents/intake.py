@@ -30,6 +30,7 @@ from geo.incidents import worktime
 from geo.incidents.store import intake as incident_store
 from geo.places import geocode
 
+URGENT = 1  # the priority that shortens the limits (categories.urgent_factor)
 FIELDS = ("category", "description", "lon", "lat", "crs", "building", "address", "source",
           "priority", "reporter_name", "reporter_phone", "external_id", "reported_at")
 
@@ -65,6 +66,12 @@ class Category:
     resolve_hours: float
     clock: str
     route_to: str
+    urgent_factor: float = 1.0  # an urgent incident's limits are the hours times this
+
+    def limits(self, priority: int) -> tuple[float, float]:
+        """(response, resolution) hours for an incident of ``priority`` (1 = urgent)."""
+        factor = self.urgent_factor if priority == URGENT else 1.0
+        return self.response_hours * factor, self.resolve_hours * factor
 
 
 def categories(conn: Connection) -> Mapping[str, Category]:
@@ -99,13 +106,16 @@ def _calendar_of(rules: Rules, rows: str | None) -> worktime.WorkCalendar:
 
 
 def due_times(cal: worktime.WorkCalendar, category: Category | list[Category],
-              reported: list[dt.datetime]) -> tuple[np.ndarray, np.ndarray]:
-    """(response due, resolution due) as UTC epoch seconds, one per reported time."""
+              reported: list[dt.datetime], priorities: list[int] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(response due, resolution due) as UTC epoch seconds, one per reported time;
+    an urgent one's (``priorities``, 1 = urgent) by the category's ``urgent_factor``."""
     cats = category if isinstance(category, list) else [category] * len(reported)
+    hours = [c.limits(p) for c, p in zip(cats, priorities or [0] * len(cats), strict=True)]
     starts = np.array([r.timestamp() for r in reported], np.float64)
     working = np.array([c.clock == "working" for c in cats])
-    response = worktime.deadlines(starts, [c.response_hours for c in cats], working, cal)
-    resolve = worktime.deadlines(starts, [c.resolve_hours for c in cats], working, cal)
+    response = worktime.deadlines(starts, [h[0] for h in hours], working, cal)
+    resolve = worktime.deadlines(starts, [h[1] for h in hours], working, cal)
     return response, resolve
 
 
@@ -206,7 +216,7 @@ def store(conn: Connection, report: dict, cats: Mapping[str, Category], rules: R
     else:
         lon, lat = report["lon"], report["lat"]
     category = cats[report["category"]]
-    response_due, due = due_times(cal, category, [report["reported_at"]])
+    response_due, due = due_times(cal, category, [report["reported_at"]], [report["priority"]])
     values = {key: report[key] for key in (
         "category", "description", "address", "source", "external_id", "priority",
         "reporter_name", "reporter_phone", "reported_at")}

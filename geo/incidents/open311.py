@@ -167,6 +167,18 @@ def _stamp(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
+def _agency(row) -> str | None:
+    """Who handles it, never a person: the department it was escalated to, the street
+    office, or the community (and grid) office."""
+    if row.department_name:
+        return row.department_name
+    if row.routed_to == "street_office" and row.street_name:
+        return row.street_name
+    if row.routed_to == "community_office":
+        return row.community_name
+    return " ".join(x for x in (row.community_name, row.grid_name) if x) or None
+
+
 def _request(row, with_description: bool) -> dict:
     """The standard's fields; a caller without a key (``with_description`` False) gets no
     description, no address or building code and a coarsened location."""
@@ -174,7 +186,7 @@ def _request(row, with_description: bool) -> dict:
     notes = STATUS_NOTES.get(row.status, row.status)
     if row.merged_into_id:
         notes = f"已合并至 {row.merged_into_id} Merged into request {row.merged_into_id}"
-    agency = " ".join(x for x in (row.community_name, row.grid_name) if x) or None
+    agency = _agency(row)
     return {
         "service_request_id": str(row.id),
         "status": "closed" if row.status in FINISHED else "open",

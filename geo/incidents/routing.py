@@ -3,7 +3,10 @@
 The rules, as SQL over a source relation ``s`` with ``s.geom`` (WGS-84 point),
 ``s.category``, ``s.reported_at``, ``s.route_to`` (the category's routing) and ``s.id``.
 One statement routes one incident (the API) or a whole file (imports): the same rules
-either way, each a LATERAL subquery that probes a GiST index.
+either way, each a LATERAL subquery that probes a GiST index. The duplicate rule has a
+second shape for files (:func:`duplicate_window_sql` + :func:`duplicates_set_sql`): the
+same probe of a small indexed table holding only the candidates of the file's time window,
+built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``).
 
 - **Grid and community**: the location rule of ``geo.places.assign`` (covered, snapped, out of
   area).
@@ -20,7 +23,9 @@ either way, each a LATERAL subquery that probes a GiST index.
 - **Near a boundary**: another current grid within ``:boundary`` metres of the point (the
   nearest, lowest code on a tie) is recorded, so the dispatcher can move the incident there.
 - **Possible duplicate**: an open, unmerged incident of the same category within
-  ``:dup_m`` metres reported up to ``:dup_h`` hours before (the nearest, then the latest).
+  ``:dup_m`` metres reported up to ``:dup_h`` hours before it (before it in (reported_at,
+  id) order: the earlier one is the original); the nearest, then the latest, then the
+  highest id.
 
 These fragments are the rule, so they stay with it; the statements that compose them
 are in ``geo.incidents.store`` (``intake``, ``imports``, ``workflow``).
@@ -84,21 +89,47 @@ _BOUNDARY = """
      LIMIT 1
 """
 
-_DUPLICATE = """
-    SELECT d.id AS duplicate_of_id
-      FROM (SELECT id, geom, category, status, merged_into_id, reported_at
-              FROM incidents WHERE geom && {box}
-            OFFSET 0) d  -- the GiST index alone: ANDing the status or time indexes with
-                         -- it costs ~10 ms a probe on a million incidents
-     WHERE d.category = s.category
+# The duplicate rule, once: the candidate d is a possible original of the incident s.
+_DUP_MATCH = """d.category = s.category
        AND d.status IN OPEN_SQL
        AND d.merged_into_id IS NULL
        AND d.reported_at >= s.reported_at - make_interval(secs => :dup_h * 3600.0)
        AND (d.reported_at, d.id) < (s.reported_at, s.id)  -- earlier ones only: no cycles
-       AND ST_DWithin(d.geom::geography, s.geom::geography, :dup_m)
-     ORDER BY ST_Distance(d.geom::geography, s.geom::geography), d.reported_at DESC
+       AND ST_DWithin(d.geom::geography, s.geom::geography, :dup_m)""".replace(
+    "OPEN_SQL", OPEN_SQL)
+# Of several: the nearest, then the latest, then the highest id.
+_DUP_ORDER = "ST_Distance(d.geom::geography, s.geom::geography), d.reported_at DESC, d.id DESC"
+_DUP_BOX = _BOX.format(p="s.geom", m=":dup_m")
+
+# Per row: a probe of a GiST index on ``{table}`` (the incidents for one report).
+_PROBE = f"""
+    SELECT d.id AS duplicate_of_id
+      FROM (SELECT id, geom, category, status, merged_into_id, reported_at
+              FROM {{table}} WHERE geom && {_DUP_BOX}
+            OFFSET 0) d  -- the GiST index alone: ANDing the status or time indexes with
+                         -- it costs ~10 ms a probe on a million incidents
+     WHERE {_DUP_MATCH}
+     ORDER BY {_DUP_ORDER}
      LIMIT 1
-""".replace("OPEN_SQL", OPEN_SQL)
+"""
+_DUPLICATE = _PROBE.format(table="incidents")
+
+# For many rows (a file): the same probe, of a temporary table holding only the
+# candidates of the rows' time window (open, unmerged, reported from :dup_h before the
+# first row to the last), GiST-indexed. On the incidents table each probe would also
+# fetch every incident of the last months in the box (two million in the bench city).
+_WINDOW = f"""
+    DROP TABLE IF EXISTS duplicate_window;
+    CREATE TEMP TABLE duplicate_window AS
+    SELECT d.id, d.geom, d.category, d.status, d.merged_into_id, d.reported_at
+      FROM {{candidates}} d,
+           (SELECT min(reported_at) - make_interval(secs => :dup_h * 3600.0) AS first,
+                   max(reported_at) AS last FROM {{source}} s) w
+     WHERE d.reported_at BETWEEN w.first AND w.last AND d.geom IS NOT NULL
+       AND d.status IN {OPEN_SQL} AND d.merged_into_id IS NULL;
+    CREATE INDEX ON duplicate_window USING gist (geom);
+    ANALYZE duplicate_window
+"""
 
 
 def report_details(routed: str, flagged: str) -> str:
@@ -128,11 +159,10 @@ _LOCATE_OR_BUILDING = """
 def routed_select(source: str, *, duplicates: bool = True) -> str:
     """``SELECT s.*, <ROUTED_COLUMNS>`` over ``source`` (a table or subquery aliased s,
     with ``building_id`` too). Binds ``:snap``, ``:boundary`` and, with ``duplicates``,
-    ``:dup_m`` and ``:dup_h`` (else duplicate_of_id is NULL: see :func:`duplicates_sql`).
+    ``:dup_m`` and ``:dup_h`` (else duplicate_of_id is NULL: see :func:`duplicates_set_sql`).
     """
     locate = _LOCATE_OR_BUILDING.format(locate=locate_sql("s.geom"))
-    duplicate = (_DUPLICATE.format(box=_BOX.format(p="s.geom", m=":dup_m")) if duplicates
-                 else "SELECT NULL::bigint AS duplicate_of_id")
+    duplicate = duplicate_probe() if duplicates else "SELECT NULL::bigint AS duplicate_of_id"
     return f"""
         SELECT s.*, loc.grid_id, loc.community_id, loc.state, loc.distance_m,
                a.assignee_id, {ROUTED_TO} AS routed_to,
@@ -146,15 +176,29 @@ def routed_select(source: str, *, duplicates: bool = True) -> str:
     """
 
 
-def duplicates_sql() -> str:
-    """Flag possible duplicates among the incidents ``:ids`` (after a bulk insert, so
-    that rows of the same file are seen too). Binds ``:ids``, ``:dup_m``, ``:dup_h``."""
-    rule = _DUPLICATE.format(box=_BOX.format(p="s.geom", m=":dup_m"))
-    return f"""
-        UPDATE incidents i SET duplicate_of_id = d.duplicate_of_id
-          FROM incidents s CROSS JOIN LATERAL ({rule}) d
-         WHERE s.id = ANY(:ids) AND i.id = s.id
-    """
+def duplicate_probe() -> str:
+    """The duplicate rule per row (one report; :func:`routed_select` uses it): a LATERAL
+    subquery over ``s`` (``id``, ``geom``, ``category``, ``reported_at``) yielding
+    ``duplicate_of_id`` or no row. Binds ``:dup_m``, ``:dup_h``."""
+    return _DUPLICATE
+
+
+def duplicate_window_sql(source: str, candidates: str = "incidents") -> str:
+    """Statements filling the TEMP table ``duplicate_window`` that
+    :func:`duplicates_set_sql` probes: the possible originals, among ``candidates``
+    (``id``, ``geom``, ``category``, ``status``, ``merged_into_id``, ``reported_at``; e.g.
+    the incidents and a file's rows), of the rows of ``source`` (a table or subquery
+    with ``reported_at``). Binds ``:dup_h``."""
+    return _WINDOW.format(source=source, candidates=candidates)
+
+
+def duplicates_set_sql(source: str) -> str:
+    """The duplicate rule for many rows (a file): ``SELECT id, duplicate_of_id`` for each
+    row of ``source`` (``id``, ``geom``, ``category``, ``reported_at``) that has a possible
+    original in ``duplicate_window`` (:func:`duplicate_window_sql`). The same answer as
+    :func:`duplicate_probe`; binds ``:dup_m``, ``:dup_h``."""
+    return (f"SELECT s.id, d.duplicate_of_id FROM {source} s"
+            f" CROSS JOIN LATERAL ({_PROBE.format(table='duplicate_window')}) d")
 
 
 def assignee_sql() -> str:

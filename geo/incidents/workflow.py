@@ -7,7 +7,12 @@ from reported, ``returned`` from dispatched/in_progress back to the dispatcher, 
 - ``note``: a remark in the history, in any status;
 - ``move``: to another current grid (the boundary candidate by default), re-routed there;
 - ``merge``: into another open incident (a duplicate); closed, pointing at the survivor;
-- ``dispatch`` may name the assignee (a grid worker); otherwise the routed one stays.
+- ``dispatch`` may name the assignee (a grid worker); otherwise the routed one stays;
+- ``reassign`` (改派): to another worker (``assignee``), dispatched again;
+- ``prioritise``: a new ``priority``; the deadlines are computed again from the report time
+  with the category's limits (an urgent one's shortened by ``categories.urgent_factor``).
+- ``escalate``, ``transfer``, ``supervise``, ``extend_request``/``_approve``/``_refuse``:
+  departments as assignees, 督办 and 延期 (``geo.incidents.escalation``).
 
 Every action writes one ``incident_events`` row (merges write one on each incident), and
 takes the incident's row lock first, so two dispatchers acting at once are serialised and
@@ -24,6 +29,7 @@ distance to the incident recorded, ``far`` flagged), the status the phone saw (m
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -32,7 +38,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents import field_input, verification
+from geo.incidents import escalation, field_input, intake, verification
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -52,11 +58,25 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     # geo.incidents.verification): passed → closed; failed → 返工, reopened and counted.
     "verify": (("resolved",), "closed"),
     "rework": (("resolved",), "reopened"),
+    "reassign": (("dispatched", "in_progress"), "dispatched"),
+    "prioritise": (OPEN, None),
+    # Escalation, 督办 and 延期 (issue 21; geo.incidents.escalation).
+    "escalate": (("accepted", "dispatched", "in_progress", "returned", "reopened"),
+                 "dispatched"),
+    "transfer": (("dispatched", "in_progress"), "dispatched"),
+    "supervise": (OPEN, None),
+    "extend_request": (("dispatched", "in_progress"), None),
+    "extend_approve": (OPEN, None),
+    "extend_refuse": (OPEN, None),
 }
-NOTE_REQUIRED = ("reject", "return", "reopen", "merge", "rework")
+NOTE_REQUIRED = ("reject", "return", "reopen", "merge", "rework", *escalation.NOTE_REQUIRED)
 # What a grid worker (role member) may do, on incidents assigned to them.
-WORKER_ACTIONS = ("start", "resolve", "return", "note")
-ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", *field_input.FIELDS)
+WORKER_ACTIONS = ("start", "resolve", "return", "note", "escalate", "extend_request")
+# What a department's staff may do, on incidents assigned to their department.
+DEPARTMENT_ACTIONS = (*WORKER_ACTIONS, "transfer")
+ACTION_FIELDS = ("action", "note", "assignee", "grid", "into", "priority", *field_input.FIELDS,
+                 *escalation.FIELDS)
+PRIORITIES = (1, 2, 3)
 MAX_NOTE = 2000
 FAR_M = 200.0  # the default of RESOLVE_FAR_METERS
 
@@ -68,6 +88,7 @@ class Actor:
     scope: frozenset[int] | None  # community ids; None = all
     dispatcher: bool  # may take every action
     worker_id: int | None = None  # the grid member a worker account is
+    department_id: int | None = None  # the department a department account works for
 
 
 @dataclass(frozen=True)
@@ -82,15 +103,26 @@ class Done:
     assignee_id: int | None  # after the action
 
 
-def allowed(status: str, actor: Actor, assignee_id: int | None) -> list[str]:
-    """The actions ``actor`` may take on an incident in ``status``, in workflow order."""
+def allowed(status: str, actor: Actor, assignee_id: int | None,
+            department_id: int | None = None, *, pending: bool = False,
+            overdue: bool = False) -> list[str]:
+    """The actions ``actor`` may take on an incident in ``status``, in workflow order
+    (``department_id``: the incident's department; ``pending``: an extension request
+    waits; ``overdue``: past its deadline)."""
     if actor.dispatcher:
         names = TRANSITIONS
     elif actor.worker_id is not None and actor.worker_id == assignee_id:
         names = WORKER_ACTIONS
+    elif actor.department_id is not None and actor.department_id == department_id:
+        names = DEPARTMENT_ACTIONS
     else:
         return []
-    return [a for a in names if status in TRANSITIONS[a][0]]
+    skip = {"transfer"} if department_id is None else set()
+    if not actor.dispatcher and status not in ("dispatched", "in_progress"):
+        skip.add("escalate")  # a worker or department escalates the work it has in hand
+    skip |= {"extend_request"} if pending else {"extend_approve", "extend_refuse"}
+    skip |= set() if overdue else {"supervise"}
+    return [a for a in names if status in TRANSITIONS[a][0] and a not in skip]
 
 
 def check_action(body, photos: int = 0) -> dict:
@@ -112,17 +144,19 @@ def check_action(body, photos: int = 0) -> dict:
     if action == "note" and not note:
         raise InvalidInput("'note' is empty", param="note")
     out = {"action": action, "note": note}
-    for key, wanted in (("assignee", int), ("into", int), ("grid", str)):
+    for key, wanted in (("assignee", int), ("into", int), ("grid", str), ("priority", int)):
         value = body.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, wanted) or (
                 wanted is str and not value.isdigit()):
-            kind = "a grid worker id" if key == "assignee" else (
-                "an incident id" if key == "into" else "a grid code")
+            kind = {"assignee": "a grid worker id", "into": "an incident id",
+                    "grid": "a grid code", "priority": "1 (urgent), 2 or 3"}[key]
             raise InvalidInput(f"'{key}' must be {kind}", param=key)
         out[key] = value
-    return {**out, **field_input.check(body), "photos": photos}
+    _check_extra(out)
+    return {**out, **escalation.check(body, action), **field_input.check(body),
+            "photos": photos}
 
 
 def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
@@ -135,7 +169,8 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
     if (first := _repeat(conn, incident_id, request.get("client_id"))) is not None:
         return Done(first.id, True, first.action, first.from_status or row.status,
                     first.to_status or row.status, row.assignee_id)
-    permitted = allowed(row.status, actor, row.assignee_id)
+    permitted = allowed(row.status, actor, row.assignee_id, row.department_id,
+                        pending=row.extension_pending, overdue=row.overdue)
     permitted = _verification(conn, row, actor, action, permitted)
     _check_allowed(incident_id, action, row.status, permitted, request, actor)
     if action == "resolve" and row.evidence_required and not request.get("photos"):
@@ -153,12 +188,17 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
             _check_worker(conn, assignee, actor)
             sets["assignee_id"] = assignee
             sets["routed_to"] = "manual"
+            sets["department_id"] = None  # back from a department to a worker
             details.update(assignee_from=row.assignee_id, assignee_to=assignee)
     elif action == "move":
         details.update(_move(conn, row, request.get("grid"), actor, sets))
     elif action == "merge":
         details.update(_merge(conn, row, request.get("into"), actor))
         sets["merged_into_id"] = details["into"]
+    elif action in _EXTRA:
+        details.update(_EXTRA[action](conn, row, request, actor, sets))
+    elif action in ESCALATION:
+        details.update(_escalation(conn, row, request, actor, sets))
     if to_status in FINISHED:
         sets["closed_at"] = flow_store.NOW
     if action == "reopen":
@@ -198,6 +238,25 @@ def record(conn: Connection, incident_id: int, actor: Actor, action: str, status
            note: str | None, details: dict) -> int:
     """A history event that changes no status (a rating); its id."""
     return _event(conn, incident_id, actor, action, status, status, note, details)
+
+
+ESCALATION = ("escalate", "transfer", "supervise", "extend_request", "extend_approve",
+              "extend_refuse")
+
+
+def _escalation(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """The details of an escalation, 督办 or 延期 action (``geo.incidents.escalation``)."""
+    action = request["action"]
+    if action == "escalate":
+        return escalation.escalate(conn, row, request, sets)
+    if action == "transfer":
+        return escalation.transfer(conn, row, request, sets)
+    if action == "supervise":
+        return escalation.supervise(conn, row, actor.scope)
+    if action == "extend_request":
+        return escalation.extend_request(conn, row, request, actor.name)
+    return escalation.extend_decide(conn, row, request, actor.name, sets,
+                                    approve=action == "extend_approve")
 
 
 def _repeat(conn: Connection, incident_id: int, client_id):
@@ -308,3 +367,54 @@ def _event(conn: Connection, incident_id: int, actor: Actor, action: str, from_s
 
 def _json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _check_extra(out: dict) -> None:
+    """The fields ``reassign`` and ``prioritise`` need."""
+    if out.get("priority") is not None and out["priority"] not in PRIORITIES:
+        raise InvalidInput("'priority' must be 1 (urgent), 2 or 3", param="priority")
+    if out["action"] == "reassign" and out.get("assignee") is None:
+        raise InvalidInput("'reassign' needs the grid worker: 'assignee'", param="assignee")
+    if out["action"] == "prioritise" and out.get("priority") is None:
+        raise InvalidInput("'prioritise' needs the new 'priority' (1 urgent, 2, 3)",
+                           param="priority")
+
+
+def _reassign(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """Give a dispatched (or started) incident to another worker, who starts it afresh."""
+    assignee = request["assignee"]
+    if assignee == row.assignee_id:
+        raise InvalidInput(f"the incident is already assigned to worker {assignee}",
+                           param="assignee")
+    _check_worker(conn, assignee, actor)
+    sets["assignee_id"] = assignee
+    sets["routed_to"] = "manual"
+    return {"assignee_from": row.assignee_id, "assignee_to": assignee}
+
+
+def _prioritise(conn: Connection, row, request: dict, actor: Actor, sets: dict) -> dict:
+    """A new priority, and the deadlines it gives (from the report time, by the category's
+    limits and ``request["calendar"]``, the working calendar)."""
+    basis = flow_store.deadline_basis(conn, row.id)
+    priority = request["priority"]
+    if priority == basis.priority:
+        raise InvalidInput(f"the incident already has priority {priority}", param="priority")
+    details = {"priority_from": basis.priority, "priority_to": priority}
+    sets["priority"] = priority
+    if basis.response_hours is not None:  # its category is still in the table
+        category = intake.Category(basis.category, basis.response_hours, basis.resolve_hours,
+                                   basis.clock, basis.route_to, basis.urgent_factor)
+        response, due = intake.due_times(request["calendar"], category,
+                                         [basis.reported_at], [priority])
+        sets["due_at"] = dt.datetime.fromtimestamp(float(due[0]), dt.UTC)
+        sets["response_due_at"] = dt.datetime.fromtimestamp(float(response[0]), dt.UTC)
+        details.update(due_from=_iso(basis.due_at), due_to=sets["due_at"].isoformat())
+    return details
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# Actions beside the status steps, each a function that fills ``sets`` and says what changed.
+_EXTRA = {"reassign": _reassign, "prioritise": _prioritise}

@@ -2,14 +2,14 @@
 an incident's 返工 count, and the ratings of closures (one per closure).
 
 Revision ID: 0020_verify
-Revises: 0014_field
+Revises: 0019_escalate
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020_verify'
-down_revision = '0014_field'
+down_revision = '0019_escalate'
 branch_labels = None
 depends_on = None
 

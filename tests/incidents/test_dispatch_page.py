@@ -276,6 +276,8 @@ def test_the_queue_works_from_the_keyboard(console):
     page.click("#queue-refresh")
     page.wait_for_selector(f"#queue-rows tr[data-id='{second}']")
     page.focus("#queue-refresh")
+    page.keyboard.press("Tab")  # the queue's "select all" box (bulk assigning), then the rows
+    assert page.evaluate("() => document.activeElement.id") == "queue-all"
     page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.dataset.id")
     assert focused in (str(first), str(second))

@@ -130,7 +130,8 @@ def test_the_whole_workflow_and_illegal_transitions(client, dispatcher, town):
     wrong = act(client, dispatcher, incident, "close")
     assert wrong.status_code == 409
     assert wrong.get_json()["error"]["details"] == {
-        "status": "reported", "allowed": ["accept", "reject", "move", "merge", "note"]}
+        "status": "reported",
+        "allowed": ["accept", "reject", "move", "merge", "note", "prioritise"]}
     steps = [("accept", "accepted"), ("dispatch", "dispatched"), ("start", "in_progress"),
              ("resolve", "resolved"), ("reopen", "reopened"), ("dispatch", "dispatched"),
              ("return", "returned"), ("dispatch", "dispatched"), ("start", "in_progress"),
@@ -176,7 +177,7 @@ def test_worker_acts_only_on_their_own_incidents(client, dispatcher, town, conn,
     for action in ("accept", "dispatch"):
         act(client, dispatcher, mine, action)
     seen = client.get(f"/api/v1/incidents/{mine}", headers=worker).get_json()
-    assert seen["allowed_actions"] == ["start", "return", "note"]
+    assert seen["allowed_actions"] == ["start", "return", "note", "escalate", "extend_request"]
     assert seen["reporter_phone"] is None  # their own task: the reporter (none here)
     assert act(client, worker, mine, "close").status_code == 409
     assert act(client, worker, mine, "start").get_json()["status"] == "in_progress"

@@ -90,9 +90,9 @@ def test_disabling_an_account_ends_its_session(app, client, make_user):
 
 @pytest.mark.parametrize("target, lands", [
     ("/admin/audit", "/admin/audit"),
-    ("//evil.example/x", "/maps/grids"),
-    ("https://evil.example/", "/maps/grids"),
-    ("/\\evil.example", "/maps/grids"),
+    ("//evil.example/x", "/admin/users"),  # the admin's own landing page instead
+    ("https://evil.example/", "/admin/users"),
+    ("/\\evil.example", "/admin/users"),
 ])
 def test_after_sign_in_only_local_pages_are_followed(client, make_user, target, lands):
     name, password = make_user("wang", "admin")

@@ -48,7 +48,7 @@ def town(town, conn):
 
 
 OPEN = {"/", "/healthz", "/api/v1/openapi.json", "/api/v1/docs", "/login",
-        "/static/<path:filename>"}
+        "/static/<path:filename>", "/work/manifest.webmanifest", "/work/sw.js"}
 
 
 def test_no_route_returns_private_fields(app, client, town):

@@ -74,7 +74,7 @@ def test_demo_accounts_one_per_role_printed_once(app, runner, conn, client):
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if "demo-" in line]
     assert [line[2] for line in lines] == ["admin", "planner", "dispatcher", "member", "viewer",
-                                           "community_admin"]
+                                           "community_admin", "department"]
     name, password = lines[0][0], lines[0][1]
     assert login(client, name, password).status_code == 302
     again = runner.invoke(args=["users", "demo", "--if-empty"])

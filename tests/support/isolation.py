@@ -176,10 +176,7 @@ def joined(app: Flask) -> Iterator[Joined]:
         db.session.remove()
         db.session = saved_session
         app.extensions.update(saved_engines)
-        held = getattr(readdb._held, "conn", None)  # read_held keeps one between requests
-        if held is not None and held.engine is state.engine:
-            held.close()
-            readdb._held.conn = None
+        readdb.release_held(state.engine)  # read_held keeps one between requests
         state.engine.dispose(close=False)
         outer.rollback()
         connection.close()

@@ -28,17 +28,53 @@ from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.field import actions, evidence
 from geo.field.store import photos as photo_store
 from geo.incidents import callback, intake, workflow
+from geo.incidents.store import escalation as escalation_store
 from geo.incidents.store import reads as incidents
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1",
                 description="Incidents (事件), for staff")
 
 
-def _actor() -> workflow.Actor:
+def actor() -> workflow.Actor:
     return workflow.Actor(current_user.username, current_user.id, current_user.communities,
                           dispatcher=current_user.can("incidents:write"),
                           worker_id=current_user.grid_member_id
-                          if current_user.can("incidents:work") else None)
+                          if current_user.can("incidents:work") else None,
+                          department_id=current_user.department_id
+                          if current_user.role == "department" else None)
+
+
+def with_escalation(conn, found: dict, actor: workflow.Actor) -> dict:
+    """``found`` with its extension requests, 督办 count and the actions ``actor`` may take."""
+    found["extensions"] = escalation_store.extensions(conn, found["id"])
+    found["supervised"] = escalation_store.supervised(conn, found["id"])
+    found["allowed_actions"] = workflow.allowed(
+        found["status"], actor, found["assignee_id"], found["department_id"],
+        pending=any(x["state"] == "pending" for x in found["extensions"]),
+        overdue=found["overdue"])
+    return found
+
+
+def department_incident(conn, incident_id: int) -> dict | None:
+    """One incident with a department, as the department queue shows it: for a department
+    account only its department's (within its community limits, if any), or None."""
+    found = incidents.incident(conn, incident_id, current_user.communities,
+                               with_reporter=False)
+    if found is None or found["department_id"] is None or (
+            current_user.role == "department"
+            and found["department_id"] != current_user.department_id):
+        return None
+    return with_escalation(conn, found, actor())
+
+
+def checked_action(conn, action: dict) -> dict:
+    """A checked action with what it needs from the settings: ``prioritise`` computes the
+    deadlines again, on the working calendar, and so do ``escalate``/``transfer`` to a
+    department."""
+    if action["action"] not in ("prioritise", "escalate", "transfer"):
+        return action
+    rules = intake.Rules.from_config(current_app.config)
+    return {**action, "calendar": intake.calendar(conn, rules)}
 
 
 def _one(conn, incident_id: int) -> dict | None:
@@ -52,8 +88,7 @@ def _one(conn, incident_id: int) -> dict | None:
                                with_reporter=with_reporter)
     if found is None:
         return None
-    found["allowed_actions"] = workflow.allowed(found["status"], _actor(),
-                                                found["assignee_id"])
+    with_escalation(conn, found, actor())
     found["photos"] = [{"id": p.id, "event_id": p.event_id,
                         "created_at": p.created_at.isoformat(),
                         "url": f"/api/v1/incidents/{incident_id}/photos/{p.id}"}
@@ -170,6 +205,8 @@ def get_incident(args, incident_id: int):
 @require("incidents:work")
 @blp.doc(summary="Act on an incident", security=STAFF,
          description="One workflow action: accept, reject, dispatch (optional assignee), "
+                     "reassign (to `assignee`), prioritise (to `priority`, deadlines "
+                     "computed again), "
                      "start, resolve, return, close, reopen, move (to `grid`, default the "
                      "boundary candidate), merge (into `into`, default the flagged "
                      "duplicate), note. reject/return/reopen/merge need a note. Dispatchers "
@@ -192,18 +229,24 @@ def get_incident(args, incident_id: int):
                  "those that are), or details.conflict: it moved on from seen_status",
             413: "a photo too large", 415: "a photo not a JPEG, PNG or WebP image"})
 def act_on_incident(args, body, form, incident_id: int):
-    actor = _actor()
-    if not actor.dispatcher and actor.worker_id is None:
-        raise Forbidden("your account is not linked to a grid worker, so no incident is "
-                        "assigned to it")
+    who = actor()
+    if not who.dispatcher and who.worker_id is None and who.department_id is None:
+        raise Forbidden("your account is not linked to a grid worker or a department, so "
+                        "no incident is assigned to it")
     multipart = request.mimetype == "multipart/form-data"
     photos = _photos(form.pop("photos", [])) if multipart else []
-    action = workflow.check_action(form if multipart else body, len(photos))
     conn = db.session.connection()
-    done = actions.act(conn, incident_id, action, actor, photos,
+    action = checked_action(conn, workflow.check_action(form if multipart else body,
+                                                        len(photos)))
+    done = actions.act(conn, incident_id, action, who, photos,
                        far_m=current_app.config["RESOLVE_FAR_METERS"])
     db.session.commit()
-    found = _one(db.session.connection(), incident_id)
+    conn = db.session.connection()
+    if who.department_id is None:
+        found = _one(conn, incident_id)
+    else:  # handed on (transfer, escalate) it is no longer theirs: shown as they left it
+        found = department_incident(conn, incident_id) or with_escalation(
+            conn, incidents.incident(conn, incident_id, None, with_reporter=False), who)
     db.session.commit()
     return jsonify({**found, "repeated": done.repeated})
 

@@ -22,7 +22,7 @@ from app.api.incidents.schemas import (
 )
 from app.extensions import db
 from app.plumbing.readdb import read
-from app.security import antiabuse, limits
+from app.security import antiabuse, audit, limits
 from app.security.auth import require
 from app.security.limits import public
 from geo.core.errors import InvalidInput, NotFound, UnsupportedType
@@ -154,7 +154,8 @@ def put_public_note(args, body, incident_id: int):
 
 @blp.route("/incidents/<int:incident_id>/photo", methods=["GET"])
 @require("incidents:read")
-@blp.doc(summary="The photo of a resident report", security=STAFF)
+@blp.doc(summary="The photo of a resident report", security=STAFF,
+         description="Staff only; each read is recorded in the audit log (read_photo).")
 @blp.arguments(NoQuery, location="query")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/jpeg",
               description="the photo, a JPEG re-encoded without metadata")
@@ -166,6 +167,9 @@ def incident_photo(args, incident_id: int):
     if found is None:
         raise NotFound(f"incident {incident_id} has no photo")
     data, media_type = found
+    # A resident's photo may show people, plates or the inside of a home: a private read.
+    audit.record("read_photo", "incident", incident_id)
+    db.session.commit()
     return Response(data, mimetype=media_type, headers={"Cache-Control": "private, no-store"})
 
 

@@ -25,7 +25,7 @@ from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.core.statuses import OPEN, RATINGS, SOURCES, STATUSES, VERIFIERS
-from geo.incidents import imports, reports, workflow
+from geo.incidents import bulk, escalation, imports, reports, workflow
 from geo.incidents.store import reads as incidents
 
 
@@ -80,6 +80,35 @@ class IncidentsQuery(Paging):
              "description or address, or (for roles that see reporters) a reporter's phone", 100)
 
 
+class DepartmentQuery(Paging):
+    status = Checked("workflow status, or several comma-separated; `open` for all "
+                     "unfinished", statuses)
+    overdue = Checked("true: only overdue; false: only not", boolean("overdue"),
+                      enum=["true", "false", "1", "0"])
+    order = Choice("due (default) | newest", incidents.ORDERS)
+    department = Integer("admins: a department id (a department account sees its own)",
+                         minimum=1, maximum=2**31 - 1, default=None)
+
+
+class CatalogueEntry(Body):
+    """A dispatch catalogue entry; checked by ``geo.incidents.catalogue.check_entry``."""
+
+    category = raw("a category code", type="string", nullable=False, required=True)
+    street_code = raw("a street's 9-digit code; null: the category's default", type="string")
+    department_id = raw("the department", type="integer", nullable=False, required=True)
+    response_hours = raw("the department's response limit; null: the category's",
+                         type="number")
+    resolve_hours = raw("the department's resolution limit; null: the category's",
+                        type="number")
+
+
+class AssigneesQuery(Query):
+    """Whose workers are listed: a community's, or those a search finds."""
+
+    community = Code("12-digit community code: its workers", 12)
+    q = Text("search: a name, or the start of a grid code (the first 20 found)", 100)
+
+
 class PointsQuery(Query):
     bbox = Bbox()
     limit = Integer("at most this many (≤ 5000)", minimum=1, maximum=5000, default=2000)
@@ -116,6 +145,7 @@ class Action(Body):
     assignee = raw("dispatch: the grid worker id", type="integer")
     grid = raw("move: the grid code", type="string")
     into = raw("merge: the incident id", type="integer")
+    priority = raw("prioritise: 1 (urgent), 2 or 3", type="integer")
     client_id = raw("the field app's UUID of this action: a repeat changes nothing and is "
                     "answered 200 with `repeated: true`", type="string", format="uuid")
     lon = raw("the phone's GPS fix, WGS-84 longitude (with lat)", type="number")
@@ -123,6 +153,12 @@ class Action(Body):
     accuracy = raw("the fix's accuracy in metres", type="number", minimum=0)
     seen_status = raw("the status the phone showed: if the incident has moved on, 409 with "
                       "details.conflict", type="string", enum=list(STATUSES))
+    to = raw("escalate: community | street | department", type="string",
+             enum=list(escalation.TARGETS))
+    department = raw("escalate (default: the dispatch catalogue's), transfer: a department id",
+                     type="integer")
+    due_at = raw("extend_request: the deadline asked for (ISO 8601 with offset)",
+                 type="string", format="date-time")
 
 
 class ActionForm(Query):
@@ -139,10 +175,21 @@ class ActionForm(Query):
     lat = fields.Float(allow_nan=False)
     accuracy = fields.Float(allow_nan=False)
     seen_status = fields.String(metadata={"enum": list(STATUSES)})
+    to = fields.String(metadata={"enum": list(escalation.TARGETS)})
+    department = fields.Integer(strict=False)
+    due_at = fields.String(metadata={"format": "date-time"})
     photos = fields.List(Upload(), metadata={
         "description": "1–6 photos (JPEG, PNG or WebP), stored re-encoded without EXIF, at "
                        "most 1,600 px; resolving in a category with evidence_required needs "
                        "one", "maxItems": 6})
+    priority = fields.Integer(strict=False)
+
+
+class BulkAction(Action):
+    """One workflow action for several incidents, each applied in its own transaction."""
+
+    ids = raw(f"the incident ids (1 to {bulk.MAX_BULK}, no repeats)", type="array",
+              items={"type": "integer"}, nullable=False, required=True)
 
 
 class ImportForm(Query):
@@ -234,6 +281,9 @@ class Category(Body):
     verify_by = raw("who verifies resolved work, never the resolver (dispatcher for a new "
                     "category unless given)", type="string", enum=list(VERIFIERS),
                     nullable=False)
+    urgent_factor = raw("an urgent (priority 1) incident's limits are the hours times this "
+                        "(0 < factor ≤ 1; 0.5 for a new category)", type="number",
+                        nullable=False)
 
 
 class Day(Body):
@@ -242,10 +292,19 @@ class Day(Body):
 
 
 Incident = loose("Incident", id=fields.Integer(required=True), status=fields.String(),
-                 allowed_actions=fields.List(fields.String()))
+                 allowed_actions=fields.List(fields.String()),
+                 resident_report=fields.Dict(allow_none=True, metadata={
+                     "description": "a resident's report: reference, public_note, "
+                                    "public_note_at, photo (true when it has one)"}),
+                 nearest_building=fields.Dict(allow_none=True, metadata={
+                     "description": "the building nearest the point within 100 m: code, "
+                                    "name, address, distance_m"}))
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
                      total=fields.Integer(), overdue=fields.Integer())
 Counts = loose("IncidentCounts")
+Catalogue = loose("DispatchCatalogue", entries=fields.List(fields.Dict(), required=True))
+CatalogueEntryAnswer = loose("DispatchCatalogueEntry", id=fields.Integer(required=True),
+                             category=fields.String(), department_id=fields.Integer())
 Points = loose("IncidentPoints", points=fields.List(fields.List(fields.Raw())),
                truncated=fields.Boolean())
 ImportSummary = loose("ImportSummary", file=fields.String(), rows=fields.Integer(),
@@ -280,3 +339,9 @@ CategoryAnswer = loose("CategoryAnswer", code=fields.String())
 Days = loose("Days", days=fields.List(fields.Dict(), required=True))
 DayAnswer = loose("DayAnswer", day=fields.String(), kind=fields.String(allow_none=True),
                   name=fields.String(allow_none=True))
+Assignees = loose("Assignees", workers=fields.List(fields.Dict(), required=True))
+Candidates = loose("Candidates", incident=fields.Integer(),
+                   assignee_id=fields.Integer(allow_none=True),
+                   candidates=fields.List(fields.Dict(), required=True))
+BulkResults = loose("BulkResults", done=fields.Integer(), failed=fields.Integer(),
+                    results=fields.List(fields.Dict(), required=True))

@@ -14,7 +14,7 @@ from geo.core.errors import InvalidInput, NotFound
 from geo.core.statuses import VERIFIERS
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
-                    "public", "evidence_required", "verify_by")
+                    "public", "evidence_required", "urgent_factor", "verify_by")
 _MAX_HOURS = 24 * 366
 
 
@@ -48,7 +48,8 @@ def put_category(code: str, body) -> dict:
             raise InvalidInput(f"a new category needs {', '.join(sorted(missing))}",
                                param=sorted(missing)[0])
         category = Category(code=code, clock="working", route_to="grid", active=True,
-                            public=False, evidence_required=False, verify_by="dispatcher")
+                            public=False, evidence_required=False, urgent_factor=0.5,
+                            verify_by="dispatcher")
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -58,6 +59,14 @@ def put_category(code: str, body) -> dict:
                 raise InvalidInput(f"'{key}' must be a number of hours above 0 and at most "
                                    f"{_MAX_HOURS}", param=key)
             setattr(category, key, float(value))
+    if "urgent_factor" in body:
+        value = body["urgent_factor"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 < value <= 1):
+            raise InvalidInput("'urgent_factor' must be a number above 0 and at most 1 "
+                               "(1: urgent incidents get the same limits)",
+                               param="urgent_factor")
+        category.urgent_factor = float(value)
     for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES),
                          ("verify_by", VERIFIERS)):
         if key in body:

@@ -24,7 +24,7 @@ from geo.incidents import worktime
 from geo.incidents.imports import suspects
 from geo.incidents.imports.checks import check
 from geo.incidents.imports.files import Options, Rows, chunks, estimated_rows
-from geo.incidents.intake import Rules, calendar, categories
+from geo.incidents.intake import URGENT, Rules, calendar, categories
 from geo.incidents.store import imports as store
 from geo.places import covering
 
@@ -156,7 +156,10 @@ def _staged_frame(context: _Context, valid: pd.DataFrame) -> pd.DataFrame:
     cat = [cats[c] for c in names]
     starts = valid["reported_at"].to_numpy() / 1e6
     working = np.array([c.clock == "working" for c in cat], bool)[codes]
-    hours = [np.array([getattr(c, f"{k}_hours") for c in cat], float)[codes]
+    # An urgent row's limits are shortened by its category's factor (as in intake).
+    factor = np.where(valid["priority"].to_numpy(np.int32) == URGENT,
+                      np.array([c.urgent_factor for c in cat], float)[codes], 1.0)
+    hours = [np.array([getattr(c, f"{k}_hours") for c in cat], float)[codes] * factor
              for k in ("response", "resolve")]
     response, resolve = (worktime.deadlines(starts, h, working, context.calendar)
                          for h in hours)

@@ -1,5 +1,5 @@
 """Which imported rows may be possible duplicates: a safe, vectorised prefilter so that
-the duplicate rule (``geo.incidents.routing.duplicates_sql``, which stays the definition)
+the duplicate rule (``geo.incidents.routing.duplicates_set_sql``, which stays the definition)
 probes only the rows that can have one.
 
 The rule flags an incident when an open, unmerged incident of the same category lies

@@ -5,6 +5,7 @@
 - :mod:`.reports`: resident reports' references, public notes and photos;
 - :mod:`.workflow`: the row lock, the moves and the history of the workflow;
 - :mod:`.reads`: incidents for staff (lists, one with its history, counts, open points);
+- :mod:`.candidates`: the workers an incident can go to, with their duty state now;
 - :mod:`.open311`: service requests as GeoReport v2 reads them.
 
 Why raw SQL: the routing rule (``geo.incidents.routing``) is a SQL fragment composed into

@@ -7,10 +7,10 @@ code or address are matched to buildings here. Then one statement routes them al
 rows covered by one grid with no other grid near get the assignee rule
 (``geo.incidents.routing.assignee_rule``) alone; the rest go through the whole rule
 (``routed_select``: locating by PostGIS, assignee, boundary). They are inserted with
-their locations and ``report`` events; possible duplicates are flagged once all are in,
-for the rows that may have one. Raw SQL because each step is one statement over the
-whole file: UPDATE ... FROM joins, LATERAL probes, INSERT ... ON CONFLICT that an ORM
-would turn into a query per row.
+their locations, their possible-duplicate flags (the rule's set-based shape over the
+rows and the open incidents of their time window, before the insert) and ``report``
+events. Raw SQL because each step is one statement over the whole file: UPDATE ... FROM
+joins, LATERAL probes, INSERT ... ON CONFLICT that an ORM would turn into a query per row.
 
 The statistics triggers are told to skip the import's statements (``gridmap.stats_
 deferred``, migration 0008) and its ids are queued as a few ranges instead of a million
@@ -21,20 +21,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from psycopg2.errors import ForeignKeyViolation
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import (
     ROUTED_TO,
     assignee_rule,
-    duplicates_sql,
+    duplicate_window_sql,
+    duplicates_set_sql,
     report_details,
     routed_select,
 )
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
-    DROP TABLE IF EXISTS import_staging, import_routed;
+    DROP TABLE IF EXISTS import_staging, import_routed, import_duplicates, duplicate_window;
     CREATE TEMP TABLE import_staging (
         row_no int, id bigint, locate_by text, external_id text, category text,
         description text, address text, reporter_name text, reporter_phone text,
@@ -125,12 +128,13 @@ _INSERT = """
         INSERT INTO incidents (id, category, description, geom, address, source, external_id,
                                reported_at, status, priority, assignee_id, due_at,
                                response_due_at, reporter_name, reporter_phone, building_id,
-                               routed_to, boundary_grid_id, boundary_distance_m, updated_at)
-        SELECT id, category, description, geom, address, source, external_id, reported_at,
+                               routed_to, boundary_grid_id, boundary_distance_m,
+                               duplicate_of_id, updated_at)
+        SELECT r.id, category, description, geom, address, source, external_id, reported_at,
                'reported', priority, assignee_id, due_at, response_due_at, reporter_name,
                reporter_phone, building_id, routed_to, boundary_grid_id, boundary_distance_m,
-               now()
-          FROM import_routed ORDER BY id
+               f.duplicate_of_id, now()
+          FROM import_routed r LEFT JOIN import_duplicates f ON f.id = r.id ORDER BY r.id
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING
         RETURNING id),
     located AS (
@@ -140,7 +144,7 @@ _INSERT = """
           FROM import_routed r JOIN ins USING (id))
     SELECT id FROM ins ORDER BY id
 """
-# After the duplicate flags, so that the event records them as a single report's does.
+# The event records the duplicate flag as a single report's does.
 _EVENTS = """
     WITH ev AS (
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
@@ -156,8 +160,10 @@ _EVENTS = """
 
 def create_staging(conn: Connection) -> None:
     """A fresh (TEMP) staging table; bulk work on a file the size of an upload may take
-    longer than a request's usual statement limit."""
+    longer than a request's usual statement limit, and sorts more than its memory."""
     conn.exec_driver_sql("SET LOCAL statement_timeout = '1800s'")
+    # Sorts and hashes over the whole file in memory, for this transaction only.
+    conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
     conn.exec_driver_sql(_STAGING)
 
 
@@ -206,23 +212,42 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
     return [row for row, in conn.execute(text(_OUTSIDE_SCOPE), {"scope": sorted(scope)})]
 
 
-_ANALYZE_AFTER = 10_000  # rows inserted by one import before the statistics are refreshed
+# The file's rows as candidates too, so that they see each other (ids taken in order).
+_CANDIDATES = """(SELECT id, geom, category, status, merged_into_id, reported_at FROM incidents
+    UNION ALL SELECT id, geom, category, 'reported', NULL::bigint, reported_at
+                FROM import_routed)"""
+# The rows that may have a possible original (the others skip the probe).
+_SUSPECTS = "(SELECT * FROM import_routed WHERE id = ANY(CAST(:suspects AS bigint[])))"
+_FLAG = f"""
+    {duplicate_window_sql(_SUSPECTS, _CANDIDATES)};
+    DROP TABLE IF EXISTS import_duplicates;
+    CREATE TEMP TABLE import_duplicates AS {duplicates_set_sql(_SUSPECTS)}
+"""
+# A ticket of the file stored meanwhile by someone else (after :func:`drop_stored`): the
+# row goes, as a stored one, and so does any flag pointing to it.
+_STORED_MEANWHILE = """
+    DELETE FROM import_routed r USING incidents i
+     WHERE r.external_id IS NOT NULL AND i.external_id = r.external_id AND i.id <> r.id
+"""
 
 
 def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
-    """Insert the routed rows with their locations, then flag possible duplicates among
-    ``suspects`` (the rows that may have one). Returns (ids inserted, rows routed): the
-    difference lost to a ticket stored meanwhile."""
-    ids = np.array(conn.execute(text(_INSERT)).scalars().all(), np.int64)
+    """Flag possible duplicates among ``suspects`` (the rows that may have one; the
+    rule's set-based shape, before the insert: the rows and the open incidents of their
+    window), then insert the routed rows with their flags and locations. Returns (ids
+    inserted, rows routed): the difference lost to a ticket stored meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
-    if len(ids) and len(suspects):
-        if len(ids) >= _ANALYZE_AFTER:
-            # The rows just inserted are invisible to autovacuum until commit: on a table
-            # that was small, the planner would take it for small and probe every suspect
-            # by a sequential scan (quadratic). ANALYZE samples this transaction's rows too.
-            conn.exec_driver_sql("ANALYZE incidents")
-        conn.execute(text(duplicates_sql()), {"ids": suspects.tolist(), **rules})
-    return ids, routed
+    for retry in (False, True):
+        conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
+        try:
+            with conn.begin_nested():
+                ids = conn.execute(text(_INSERT)).scalars().all()
+            return np.array(ids, np.int64), routed
+        except IntegrityError as error:
+            if retry or not isinstance(error.orig, ForeignKeyViolation):
+                raise
+            conn.execute(text(_STORED_MEANWHILE))
+    raise AssertionError("unreachable")
 
 
 def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tuple]:
@@ -273,4 +298,5 @@ def queue_stats(conn: Connection, ids: np.ndarray) -> None:
 
 
 def drop_staging(conn: Connection) -> None:
-    conn.exec_driver_sql("DROP TABLE import_staging, import_routed")
+    conn.exec_driver_sql("DROP TABLE import_staging, import_routed, import_duplicates,"
+                         " duplicate_window")

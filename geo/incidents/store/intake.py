@@ -18,7 +18,7 @@ from geo.pg.prepared import Prepared
 # moment ago, in any server process) but parsed only when their text differs from the
 # last seen: both tables are small (the holidays a few dozen days a year).
 _CATEGORIES = """SELECT json_agg(json_build_array(code, response_hours, resolve_hours, clock,
-                                                  route_to) ORDER BY code)::text
+                                                  route_to, urgent_factor) ORDER BY code)::text
                     FROM categories WHERE active"""
 _HOLIDAYS = "SELECT json_agg(json_build_array(day, kind) ORDER BY day)::text FROM holidays"
 

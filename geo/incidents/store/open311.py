@@ -20,13 +20,15 @@ _SELECT = """
            round(ST_Y(i.geom)::numeric, 6)::float8 AS lat,
            round(ST_X(i.geom)::numeric, 6)::float8 AS lon,
            g.code AS grid_code, g.name AS grid_name, c.code AS community_code,
-           c.name AS community_name, b.code AS building_code
+           c.name AS community_name, b.code AS building_code,
+           dep.name AS department_name, i.routed_to, c.street_name
       FROM incidents i
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
       LEFT JOIN communities c ON c.id = l.community_id
       LEFT JOIN buildings b ON b.id = i.building_id
       LEFT JOIN categories cat ON cat.code = i.category
+      LEFT JOIN departments dep ON dep.id = i.department_id
 """
 _FINISHED_SQL = "({})".format(", ".join(f"'{s}'" for s in FINISHED))
 

@@ -22,8 +22,9 @@ from geo.pg.prepared import Prepared
 REPORTER_FIELDS = ("reporter_name", "reporter_phone")
 ORDERS = {
     "newest": "i.reported_at DESC, i.id DESC",
-    # the work queue: overdue first, then the nearest deadline
-    "due": f"{OVERDUE_SQL} DESC, i.due_at ASC NULLS LAST, i.id",
+    # the work queue: overdue first, urgent (priority 1) first within overdue and not,
+    # then the nearest deadline
+    "due": f"{OVERDUE_SQL} DESC, i.priority = 1 DESC, i.due_at ASC NULLS LAST, i.id",
 }
 
 _SELECT = f"""
@@ -39,7 +40,8 @@ _SELECT = f"""
            i.routed_to, bld.code AS building_code,
            bg.code AS boundary_grid_code, bg.name AS boundary_grid_name,
            round(i.boundary_distance_m::numeric, 1)::float8 AS boundary_distance_m,
-           i.duplicate_of_id, i.merged_into_id
+           i.duplicate_of_id, i.merged_into_id,
+           i.department_id, dep.name AS department_name
       FROM incidents i
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
@@ -47,6 +49,7 @@ _SELECT = f"""
       LEFT JOIN grid_members m ON m.id = i.assignee_id
       LEFT JOIN buildings bld ON bld.id = i.building_id
       LEFT JOIN grids bg ON bg.id = i.boundary_grid_id
+      LEFT JOIN departments dep ON dep.id = i.department_id
      WHERE (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
 """
 
@@ -67,10 +70,24 @@ _HISTORY = """
                                   'far', coalesce((e.details->>'far')::boolean, false)) END)
                 ORDER BY e.at, e.id), '[]'::json)
        FROM incident_events e WHERE e.incident_id = i.id) AS history"""
+# A resident's report (its reference, the public reply, whether it has a photo), and the
+# building nearest the point within NEAREST_M (its address reads better than coordinates).
+NEAREST_M = 100
+_REPORT = f"""
+    (SELECT json_build_object('reference', r.reference, 'public_note', r.public_note,
+                'public_note_at', r.public_note_at, 'photo', r.photo IS NOT NULL)
+       FROM resident_reports r WHERE r.incident_id = i.id) AS resident_report,
+    (SELECT json_build_object('code', b.code, 'name', b.name, 'address', b.address,
+                'distance_m', round(ST_Distance(b.geom::geography,
+                                                i.geom::geography)::numeric, 1))
+       FROM buildings b
+      WHERE b.geom && ST_Expand(i.geom, {NEAREST_M} / 70000.0)
+        AND ST_DWithin(b.geom::geography, i.geom::geography, {NEAREST_M})
+      ORDER BY b.geom <-> i.geom, b.code LIMIT 1) AS nearest_building"""
 # Prepared: planning this many joins costs more than running them for one incident.
-_ONE = Prepared.of("gridmap_incident_v2", _SELECT.replace(
-    "\n      FROM incidents i", f",{_HISTORY}\n      FROM incidents i", 1) + " AND i.id = :id",
-    {"id": "bigint", "scope": "int[]"})
+_ONE = Prepared.of("gridmap_incident_v3", _SELECT.replace(
+    "\n      FROM incidents i", f",{_HISTORY},{_REPORT}\n      FROM incidents i", 1)
+    + " AND i.id = :id", {"id": "bigint", "scope": "int[]"})
 
 
 def incident(conn: Connection, incident_id: int, scope: frozenset[int] | None,
@@ -91,7 +108,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               since: dt.date | None = None, until: dt.date | None = None,
               overdue: bool | None = None, assignee: int | None = None,
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
-              search: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+              search: str | None = None, limit: int = 100, offset: int = 0,
+              department: int | None = None, escalated: bool = False) -> dict:
     """A page of incidents with the total that match and how many of those are overdue.
     ``search``: see :func:`_search`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
@@ -105,6 +123,7 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             ("c.code = :community", "community", community),
             ("g.code = :grid", "grid", grid),
             ("i.assignee_id = :assignee", "assignee", assignee),
+            ("i.department_id = :department", "department", department),
             ("i.reported_at >= :since", "since", since),
             ("i.reported_at < CAST(:until AS date) + 1", "until", until)):
         if value is not None:
@@ -112,6 +131,8 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
             values[name] = value
     if unassigned:
         where.append("i.assignee_id IS NULL")
+    if escalated:
+        where.append("i.department_id IS NOT NULL")
     if overdue is not None:
         where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
     if box is not None:

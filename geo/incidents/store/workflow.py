@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Row, text
 
+from geo.core.statuses import OVERDUE_SQL
 from geo.incidents.routing import assignee_sql
 
 NOW = object()  # a column value: the transaction's time
 
 _LOCK = """SELECT i.id, i.status, i.assignee_id, i.category, i.routed_to, i.boundary_grid_id,
                   i.duplicate_of_id, l.grid_id, l.community_id,
-                  coalesce(c.evidence_required, false) AS evidence_required
+                  coalesce(c.evidence_required, false) AS evidence_required,
+                  i.department_id, i.due_at, OVERDUE_SQL IS TRUE AS overdue,
+                  EXISTS (SELECT 1 FROM incident_extensions x WHERE x.incident_id = i.id
+                           AND x.state = 'pending') AS extension_pending
              FROM incidents i LEFT JOIN incident_locations l ON l.incident_id = i.id
              LEFT JOIN categories c ON c.code = i.category
-            WHERE i.id = :id FOR UPDATE OF i"""
+            WHERE i.id = :id FOR UPDATE OF i""".replace("OVERDUE_SQL", OVERDUE_SQL)
 
 
 def lock(conn: Connection, incident_id: int) -> Row | None:
@@ -39,6 +43,16 @@ def worker(conn: Connection, member_id: int) -> Row | None:
     return conn.execute(text(
         "SELECT m.active, m.community_id FROM grid_members m WHERE m.id = :id"),
         {"id": member_id}).first()
+
+
+def deadline_basis(conn: Connection, incident_id: int) -> Row:
+    """(priority, reported_at, due_at, category and its limits: response_hours,
+    resolve_hours, clock, route_to, urgent_factor; NULL when the category is gone)."""
+    return conn.execute(text(
+        "SELECT i.priority, i.reported_at, i.due_at, i.category, c.response_hours,"
+        " c.resolve_hours, c.clock, c.route_to, c.urgent_factor FROM incidents i"
+        " LEFT JOIN categories c ON c.code = i.category WHERE i.id = :id"),
+        {"id": incident_id}).one()
 
 
 def current_grid(conn: Connection, *, grid_id: int | None = None,

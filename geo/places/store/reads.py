@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import Connection, text
 
 from geo.core.params import Box
+from geo.pg.prepared import PLAIN
 from geo.places.assign import GRIDS_AT, locate_sql
 
 PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
@@ -24,7 +25,11 @@ MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone
                     " THEN left(m.private_phone, 3) || '****' || right(m.private_phone, 4) END")
 
 # The lookup is the hottest query; it is PREPAREd once per database connection, which
-# saves the planning of its four-branch rule on every request.
+# saves the planning of its four-branch rule on every request (about two thirds of the
+# statement's time: bench/bench_scale.py). Through PgBouncer's transaction pooling a
+# prepared statement would be missing on the next server connection and psycopg2 has no
+# protocol-level prepares, so a pooled connection (geo.pg.prepared.PLAIN) sends it as
+# plain SQL with its values.
 _LOOKUP = """
     SELECT (loc.grid_id IS NOT NULL OR loc.community_id IS NOT NULL) AS found, json_build_object(
       'community',
@@ -48,11 +53,14 @@ _LOOKUP = """
       FROM ({locate}) loc
 """
 _LOOKUP_NAME = "gridmap_lookup_v4"
-_PREPARE = (f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS "
-            + _LOOKUP.format(locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
-                             masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="",
-                             grid_id="g.id", grids="grids g")
-            .replace(":snap", "$3"))
+_LOOKUP_NOW = (_LOOKUP.format(
+    locate=locate_sql("ST_SetSRID(ST_MakePoint(CAST(%(lon)s AS float8),"
+                      " CAST(%(lat)s AS float8)), 4326)"),
+    masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="", grid_id="g.id", grids="grids g")
+    .replace(":snap", "CAST(%(snap)s AS float8)"))
+_PREPARE = f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS " + (
+    _LOOKUP_NOW.replace("CAST(%(lon)s AS float8)", "$1")
+    .replace("CAST(%(lat)s AS float8)", "$2").replace("CAST(%(snap)s AS float8)", "$3"))
 # On a date: the version in force then, with its dates; on a later date, a scheduled
 # change's grid (no id yet, ``scheduled``: true). Workers serve the current version of
 # their grid (they follow redraws), so a past or scheduled version lists none.
@@ -73,11 +81,16 @@ def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str 
     """
     # The driver's cursor directly: SQLAlchemy's execution machinery would cost a third
     # of this query's time. Driver errors are translated by app.plumbing.readdb.read.
+    values = {"lon": lon, "lat": lat, "snap": snap_meters}
+    info = conn.info
     with conn.connection.dbapi_connection.cursor() as cursor:
-        if not conn.info.get(_LOOKUP_NAME):
-            cursor.execute(_PREPARE)
-            conn.info[_LOOKUP_NAME] = True
-        cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%s, %s, %s)", (lon, lat, snap_meters))
+        if info.get(PLAIN):
+            cursor.execute(_LOOKUP_NOW, values)
+        else:
+            if not info.get(_LOOKUP_NAME):
+                cursor.execute(_PREPARE)
+                info[_LOOKUP_NAME] = True
+            cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%(lon)s, %(lat)s, %(snap)s)", values)
         found, body = cursor.fetchone()
     return body if found else None
 

@@ -66,7 +66,9 @@ async function csrfFromPage(pageUrl) {
   return found ? found[1] : null;
 }
 
-/* opts: {pageUrl (where a fresh CSRF token is read), onChange(state)}.
+/* opts: {pageUrl (where a fresh CSRF token is read), owner (the worker whose items these
+   are: another account signed in on the same phone neither sees nor sends them),
+   onChange(state), onSent(item, answer)}.
    state: {waiting: [item], attention: [item], sending, offline, signedOut}. */
 export async function openOutbox(opts) {
   const db = await openDb();
@@ -74,7 +76,8 @@ export async function openOutbox(opts) {
   const s = {token: meta ? meta.content : null, running: false, signedOut: false,
              offline: !navigator.onLine};
   const store = (name, mode) => db.transaction(name, mode || "readonly").objectStore(name);
-  const all = () => promised(store(QUEUE).getAll());
+  const all = async () => (await promised(store(QUEUE).getAll()))
+    .filter((i) => i.owner === opts.owner);
 
   async function changed() {
     const items = await all();
@@ -161,7 +164,8 @@ export async function openOutbox(opts) {
   /* Puts a write in the queue (fields: kind, label, url, json | fields+files, ref,
      keepId, incident, ...) and starts sending; resolves once it is stored. */
   async function enqueue(item) {
-    await promised(store(QUEUE, "readwrite").add(Object.assign({made: Date.now()}, item)));
+    await promised(store(QUEUE, "readwrite").add(Object.assign({made: Date.now(),
+                                                                  owner: opts.owner}, item)));
     await changed();
     flush();
   }

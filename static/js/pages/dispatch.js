@@ -16,6 +16,8 @@ import {fmt, htmlLang, pageConfig, t} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
 import {toWgs84} from "../lib/crs.js";
 import {bbox, keepSized} from "../lib/map.js";
+import {bulkBar} from "./dispatch_bulk.js";
+import {assigneeFilter} from "./dispatch_workers.js";
 
 const config = pageConfig("dispatch-config");
 const T = config.texts;
@@ -55,6 +57,7 @@ function overdueBadge() { return el("span", {className: "badge text-bg-danger"},
 // ---- the API (lib/http.js): GET, or POST of a JSON body ---------------------------------
 
 const post = (path, body) => api(path, {json: body});
+const bulk = bulkBar({T, roleText, refresh: () => refreshLists()});
 
 /* A short-lived message at the corner of the page (successes and background errors). */
 function notify(kind, message) {
@@ -121,10 +124,11 @@ async function loadQueue() {
     ? document.activeElement.dataset.id : null;
   const rows = page.incidents.map(queueRow);
   if (!rows.length) {
-    rows.push(el("tr", {}, el("td", {colspan: 7, className: "text-muted small py-3"},
+    rows.push(el("tr", {}, el("td", {colspan: 8, className: "text-muted small py-3"},
                                T.queue_empty)));
   }
   $("queue-rows").replaceChildren.apply($("queue-rows"), rows);
+  bulk.shown(page.incidents);
   $("queue-total").textContent = fmt(T.queue_total, {total: page.total,
                                                      overdue: page.overdue});
   const shown = page.incidents.length;
@@ -152,6 +156,7 @@ function queueRow(inc) {
   if (inc.overdue) due.append(" ", overdueBadge());
   return el("tr", {className: "queue-row" + (inc.overdue ? " is-overdue" : ""),
                    tabindex: 0, "data-id": inc.id, "aria-current": selected ? "true" : null},
+    el("td", {className: "queue-check"}, bulk.checkbox(inc)),
     el("td", {className: "text-nowrap"}, "#" + inc.id,
        inc.priority === 1 ? el("span", {className: "badge text-bg-warning ms-1"}, T.priority_1)
          : null),
@@ -168,7 +173,7 @@ function queueRow(inc) {
 
 function queueKeys(event) {
   const row = event.target.closest("tr.queue-row");
-  if (!row) return;
+  if (!row || event.target.closest(".queue-check")) return;
   if (event.key === "Enter" || event.key === " ") {
     event.preventDefault();
     openIncident(Number(row.dataset.id), {focusPanel: true});
@@ -492,6 +497,7 @@ function searchQueue(text) {
   loadQueue().catch(failed);
 }
 
+assigneeFilter(T, roleText, (err) => failed(err));
 $("queue-filters").addEventListener("change", () => {
   state.offset = 0;
   loadQueue().catch(failed);
@@ -506,7 +512,7 @@ $("queue-next").addEventListener("click", () => {
 });
 $("queue-rows").addEventListener("click", (e) => {
   const row = e.target.closest("tr.queue-row");
-  if (row) openIncident(Number(row.dataset.id), {});
+  if (row && !e.target.closest(".queue-check")) openIncident(Number(row.dataset.id), {});
 });
 $("queue-rows").addEventListener("keydown", queueKeys);
 document.addEventListener("keydown", (e) => {

@@ -8,8 +8,13 @@ import {coords} from "../lib/format.js";
 import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
 import {callbackSection} from "./dispatch_callback.js";
+import {priorityPicker, workerPicker} from "./dispatch_picker.js";
+import {residentReport} from "./dispatch_report.js";
 
-const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "rework"];
+const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "rework", "escalate",
+                       "transfer", "supervise", "extend_request", "extend_refuse"];
+// Actions that name a target in a field beside their button (see targeted()).
+const TARGETED = ["move", "merge", "escalate", "transfer", "extend_request"];
 
 /* ctx: {state, T, label, statusText, actionText, roleText, categoryText, when, statusBadge,
    overdueBadge, openIncident, refreshLists, showSelected, searchQueue} of the console. */
@@ -41,10 +46,11 @@ export function incidentPanel(ctx) {
       el("span", {className: "badge text-bg-light border"},
          label("priority_" + inc.priority, String(inc.priority))));
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
+    const report = residentReport(inc, {T, when, panelAlert});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
-                                    actions(inc),
-                                    callbackSection({T, label, when, openIncident, panelAlert, refreshLists},
-                                                    inc),
+                                    ...(report ? [report] : []), actions(inc),
+                                    callbackSection({T, label, when, openIncident, panelAlert,
+                                                     refreshLists}, inc),
                                     history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
     showSelected(inc);
@@ -56,6 +62,17 @@ export function incidentPanel(ctx) {
       out.push(el("div", {className: "alert alert-info py-1 px-2 small mb-2"},
         fmt(T.boundary, {grid: inc.boundary.grid_code + " " + (inc.boundary.grid_name || ""),
                          m: inc.boundary.distance_m === null ? "?" : inc.boundary.distance_m})));
+    }
+    if (inc.supervised) {
+      out.push(el("div", {className: "alert alert-danger py-1 px-2 small mb-2",
+                          id: "incident-supervised"}, fmt(T.supervised, {n: inc.supervised})));
+    }
+    const pending = (inc.extensions || []).find((x) => x.state === "pending");
+    if (pending) {
+      out.push(el("div", {className: "alert alert-warning py-1 px-2 small mb-2",
+                          id: "incident-extension"},
+                  fmt(T.extension_pending, {due: when(pending.due_to), by: pending.requested_by,
+                                            reason: pending.reason})));
     }
     [["duplicate_of_id", T.duplicate], ["merged_into_id", T.merged]].forEach((pair) => {
       const other = inc[pair[0]];
@@ -69,13 +86,26 @@ export function incidentPanel(ctx) {
     return out;
   }
 
+  /* The address given; else the nearest building's; coordinates as a second line. */
+  function place(inc) {
+    const near = inc.nearest_building;
+    const named = inc.address || (near ? [near.address, near.name].filter(Boolean).join(" · ")
+                                           : "");
+    const point = inc.lon !== null ? coords(inc.lon, inc.lat) : "";
+    if (!named) return point || null;
+    const second = !inc.address && near ? fmt(T.near_building, {m: near.distance_m}) + " · "
+      + point : point;
+    return el("span", {}, el("span", {}, named),
+              second ? el("div", {className: "small text-muted"}, second) : null);
+  }
+
   function details(inc) {
     const dl = el("dl", {className: "incident-details mb-2"});
     const add = (term, value, id) => {
       if (value === null || value === undefined || value === "") return;
       dl.append(el("dt", {}, term), el("dd", {id: id || null}, value));
     };
-    add(T.address, inc.address || (inc.lon !== null ? coords(inc.lon, inc.lat) : null));
+    add(T.address, place(inc), "incident-place");
     add(T.grid, inc.grid_code ? el("span", {}, el("code", {}, inc.grid_code), " ",
                                    inc.grid_name || "") : T.unknown, "incident-grid");
     add(T.community, inc.community_name);
@@ -83,6 +113,7 @@ export function incidentPanel(ctx) {
       ? el("span", {}, inc.assignee_name, " ",
            el("span", {className: "text-muted small"}, roleText(inc.assignee_role || "")))
       : T.unknown, "incident-assignee");
+    add(T.department, inc.department_name, "incident-department");
     add(T.routed_to, label("route_" + inc.routed_to, inc.routed_to));
     add(T.source, label("source_" + inc.source, inc.source));
     const caller = [inc.reporter_name, inc.reporter_phone].filter(Boolean).join(" · ");
@@ -104,6 +135,7 @@ export function incidentPanel(ctx) {
   }
 
   const ACTION_STYLE = {accept: "btn-primary", dispatch: "btn-primary", start: "btn-primary",
+                        reassign: "btn-outline-primary", prioritise: "btn-outline-primary",
                         resolve: "btn-success", close: "btn-success",
                         reject: "btn-outline-danger", return: "btn-outline-warning",
                         reopen: "btn-outline-warning"};
@@ -120,10 +152,18 @@ export function incidentPanel(ctx) {
     section.appendChild(el("textarea", {className: "form-control form-control-sm mb-1",
                                         id: "action-note", rows: 2, maxlength: 2000,
                                         placeholder: T.note_placeholder}));
+    if (allowed.includes("dispatch") || allowed.includes("reassign")) {
+      section.appendChild(workerPicker(inc, T, roleText));
+    }
     const buttons = el("div", {className: "d-flex flex-wrap gap-1", id: "action-buttons"});
     section.appendChild(buttons);
-    allowed.filter((a) => a !== "move" && a !== "merge")
+    allowed.filter((a) => !TARGETED.includes(a) && a !== "prioritise")
       .forEach((action) => buttons.appendChild(actionButton(inc.id, action)));
+    if (allowed.includes("prioritise")) {
+      section.appendChild(el("div", {className: "input-group input-group-sm mt-1"},
+        el("label", {className: "input-group-text", for: "action-priority"}, T.set_priority),
+        priorityPicker(inc, T, label), actionButton(inc.id, "prioritise")));
+    }
     // Move and merge name their target: each gets its field beside its button.
     if (allowed.includes("move")) {
       section.appendChild(targeted(inc.id, "move", "action-grid", T.move_grid,
@@ -133,7 +173,30 @@ export function incidentPanel(ctx) {
       section.appendChild(targeted(inc.id, "merge", "action-into", T.merge_into,
                                    inc.duplicate_of_id || ""));
     }
+    if (allowed.includes("escalate")) section.appendChild(escalateRow(inc.id));
+    if (allowed.includes("transfer")) {
+      section.appendChild(targeted(inc.id, "transfer", "action-department", T.transfer_to, ""));
+    }
+    if (allowed.includes("extend_request")) {
+      const row = targeted(inc.id, "extend_request", "action-due", T.extend_to, "");
+      row.querySelector("input").type = "datetime-local";
+      section.appendChild(row);
+    }
     return section;
+  }
+
+  /* Escalate: to the community, the street or a department (its id, or the catalogue's). */
+  function escalateRow(id) {
+    const select = el("select", {className: "form-select", id: "action-escalate-to"},
+      ...["department", "community", "street"].map((to) =>
+        el("option", {value: to}, T["to_" + to])));
+    const dept = el("input", {className: "form-control", id: "action-escalate-department",
+                              inputmode: "numeric", autocomplete: "off",
+                              placeholder: T.department_id, "aria-label": T.department_id});
+    select.addEventListener("change", () => { dept.hidden = select.value !== "department"; });
+    return el("div", {className: "input-group input-group-sm mt-1 action-target"},
+              el("label", {className: "input-group-text", for: "action-escalate-to"},
+                 T.escalate_to), select, dept, actionButton(id, "escalate"));
   }
 
   function actionButton(id, action) {
@@ -198,10 +261,24 @@ export function incidentPanel(ctx) {
     }
     const body = {action: action};
     if (note) body.note = note;
-    const target = {move: "action-grid", merge: "action-into"}[action];
+    const target = {move: "action-grid", merge: "action-into", transfer: "action-department",
+                    escalate: "action-escalate-department",
+                    extend_request: "action-due"}[action];
     const value = target ? $(target).value.trim() : "";
     if (action === "move" && value) body.grid = value;
     if (action === "merge" && value) body.into = Number(value);
+    const worker = $("action-assignee") ? $("action-assignee").value : "";
+    if ((action === "dispatch" || action === "reassign") && worker) body.assignee = Number(worker);
+    if (action === "reassign" && !worker) {
+      panelAlert("warning", T.pick_worker_first);
+      $("action-assignee").focus();
+      return;
+    }
+    if (action === "prioritise") body.priority = Number($("action-priority").value);
+    if (action === "escalate") body.to = $("action-escalate-to").value;
+    if ((action === "transfer" || (action === "escalate" && body.to === "department"))
+        && value) body.department = Number(value);
+    if (action === "extend_request" && value) body.due_at = new Date(value).toISOString();
     document.querySelectorAll("button[data-action]").forEach((b) => { b.disabled = true; });
     try {
       const inc = await post("/api/v1/incidents/" + id + "/actions", body);
@@ -216,7 +293,8 @@ export function incidentPanel(ctx) {
         return;
       }
       // Someone else moved the incident on: show it as it is now, and say so.
-      const fresh = await api("/api/v1/incidents/" + id).catch(() => null);
+      const fresh = await api((ctx.detailPath || "/api/v1/incidents/") + id)
+        .catch(() => null);
       const status = err.details.status || (fresh && fresh.status) || "";
       const message = {kind: "warning", text: fmt(T.conflict, {status: statusText(status)}),
                        detail: err.message};

@@ -100,6 +100,7 @@ async function main() {
   ctx.onSent = (fn) => ctx.listeners.push(fn);
   const outbox = await openOutbox({
     pageUrl: config.scope,
+    owner: config.worker,
     onChange: (state) => {
       drawBanner(state);
       drawAttention(state.attention, ctx);

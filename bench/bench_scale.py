@@ -1,0 +1,178 @@
+"""Issue 24's figures, on the public lookup (GET /api/v1/lookup under gunicorn as `make run`
+starts it, wrk at 8 connections): read from a streaming standby vs the primary, through
+PgBouncer (transaction pooling) vs direct, two app nodes vs one (sharing a Redis for the
+rate limits); and the lookup query alone as plain SQL vs PREPARE/EXECUTE (what leaving
+SQL-level prepares for PgBouncer costs).
+
+    python -m bench --only scale     # on the bench city (var/bench-pg)
+    python -m bench.bench_scale      # on a throw-away cluster with the small demo
+
+The standby (pg_basebackup -R), PgBouncer and Redis are Debian's, started by
+scripts/scaletools.py on free ports and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+from sqlalchemy import Engine, create_engine, text
+
+from bench.bench_lookup import DURATION, _free_port, _serve
+from bench.common import OUT, ROOT, Row, pgcluster
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import scaletools  # noqa: E402
+
+from geo.places.store import reads  # noqa: E402
+
+CLIENTS = 8
+
+
+def run(engine: Engine, reps: int) -> list[Row]:
+    return measure(engine.url.port, engine.url.database, reps)
+
+
+def measure(port: int, db: str, reps: int) -> list[Row]:
+    points = _points(pgcluster.url(port, db))
+    rows = [_query_row(port, db, points)]
+    standby_port, standby_dir = scaletools.start_standby(port)
+    pooler = scaletools.start_pgbouncer(port, pool_size=20)
+    redis = scaletools.start_redis()
+    try:
+        direct = pgcluster.url(port, db)
+        base = {**os.environ, "DATABASE_URL": direct, "GRIDMAP_SECRET_KEY": "bench",
+                "GRIDMAP_RATELIMIT_PUBLIC": "1000000000 per minute",
+                "GRIDMAP_IMPORT_JOBS_THREAD": "false"}
+        replica = {**base, "GRIDMAP_READ_DATABASE_URL": pgcluster.url(standby_port, db)}
+        rows.append(_pair("lookup read from a streaming standby vs the primary",
+                          [replica], [base], points, reps, "primary", target=0.9))
+        pooled = {**base, "DATABASE_URL": pooler.url(db), "GRIDMAP_DATABASE_POOLED": "true"}
+        rows.append(_pair("lookup through PgBouncer (transaction mode) vs direct",
+                          [pooled], [base], points, reps, "direct", target=0.9))
+        plain = {**base, "GRIDMAP_DATABASE_POOLED": "true"}  # the pooled SQL, no pooler
+        rows.append(_pair("lookup as pooled (plain SQL) but direct vs direct (PREPARE)",
+                          [plain], [base], points, reps, "PREPARE", target=None))
+        node = {**base, "GRIDMAP_WORKERS": "1", "GRIDMAP_RATELIMIT_STORAGE_URI": redis.url}
+        rows.append(_pair("lookup on 2 nodes vs 1 (1 worker each, limits in Redis)",
+                          [node, node], [node], points, reps, "1 node", target=None))
+    finally:
+        scaletools.stop_redis(redis)
+        scaletools.stop_pgbouncer(pooler)
+        scaletools.stop_server(standby_dir)
+        shutil.rmtree(standby_dir, ignore_errors=True)
+    return rows
+
+
+def _points(url: str) -> Path:
+    """Points inside the current grids (one per grid, at most 20,000) for wrk."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids"
+            " WHERE valid_to IS NULL ORDER BY id LIMIT 20000) s")).all()
+    engine.dispose()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "scale-points.txt"
+    path.write_text("".join(f"lon={x:.7f}&lat={y:.7f}\n" for x, y in rows))
+    return path
+
+
+def _query_row(port: int, db: str, points: Path, n: int = 3000) -> Row:
+    """The lookup statement on one connection, n points: plain SQL vs PREPARE/EXECUTE."""
+    pairs = [dict(p.split("=") for p in line.split("&"))
+             for line in points.read_text().split()][:200]
+    values = [{"lon": float(p["lon"]), "lat": float(p["lat"]), "snap": 50.0} for p in pairs]
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user=pgcluster.SUPERUSER, dbname=db)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(reads._PREPARE)
+        timings = {}
+        execute = f"EXECUTE {reads._LOOKUP_NAME} (%(lon)s, %(lat)s, %(snap)s)"
+        for label, sql in (("plain", reads._LOOKUP_NOW), ("prepared", execute)):
+            for v in values[:50]:  # warm
+                cursor.execute(sql, v)
+            started = time.perf_counter()
+            for i in range(n):
+                cursor.execute(sql, values[i % len(values)])
+                cursor.fetchone()
+            timings[label] = (time.perf_counter() - started) / n * 1e6
+    conn.close()
+    slower = timings["plain"] / timings["prepared"]
+    return Row("lookup statement alone, one connection: plain SQL (pooled) vs PREPARE",
+               f"{timings['plain']:.0f} µs", f"{timings['prepared']:.0f} µs (PREPARE/EXECUTE)",
+               f"{slower:.1f}x the time", "informative (planning each time)", None,
+               [f"{n} lookups each, {len(values)} points"])
+
+
+def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: int,
+          plain_label: str, target: float | None) -> Row:
+    """req/s of the servers ``ours`` (their sum, wrk on each at once, 8 connections in
+    all) vs ``plain``, alternately, best run of each."""
+    best: dict[str, float] = {}
+    runs: dict[str, list[float]] = {"ours": [], "plain": []}
+    for key, envs in (("plain", plain), ("ours", ours)):
+        ports = [_free_port() for _ in envs]
+        servers = [_serve("wsgi:app", p, env) for p, env in zip(ports, envs, strict=True)]
+        try:
+            _wrk_all(ports, points, 3)  # warm up: connections, caches
+            for _ in range(max(reps, 2)):
+                runs[key].append(_wrk_all(ports, points, DURATION))
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
+        best[key] = max(runs[key])
+    share = best["ours"] / best["plain"]
+    return Row(task, f"{best['ours']:,.0f} req/s", f"{best['plain']:,.0f} req/s ({plain_label})",
+               f"{share:.0%}", f">= {target:.0%}" if target else "report",
+               None if target is None else share >= target,
+               ["runs req/s: ours " + ", ".join(f"{r:,.0f}" for r in runs["ours"])
+                + " | " + plain_label + " " + ", ".join(f"{r:,.0f}" for r in runs["plain"])])
+
+
+def _wrk_all(ports: list[int], points: Path, seconds: int) -> float:
+    """Total req/s of wrk run at once against each port (CLIENTS connections in all)."""
+    each = max(1, CLIENTS // len(ports))
+    procs = [subprocess.Popen(
+        ["wrk", "-t1", f"-c{each}", f"-d{seconds}s", "-s", str(ROOT / "bench" / "lookup.lua"),
+         f"http://127.0.0.1:{port}"], env={**os.environ, "POINTS": str(points)},
+        stdout=subprocess.PIPE, text=True) for port in ports]
+    total = 0.0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=seconds + 60)
+        if "Non-2xx" in out:
+            raise RuntimeError(f"the server answered errors under load:\n{out}")
+        total += float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return total
+
+
+def main() -> None:
+    """A throw-away cluster with the small demo, then the rows."""
+    from bench.common import print_table
+
+    datadir = Path(tempfile.mkdtemp(prefix="gridmap-bench-scale-"))
+    url = pgcluster.start(datadir, db="gridmap_scale")
+    env = {**os.environ, "DATABASE_URL": url}
+    flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
+    try:
+        for args in (["db", "upgrade"], ["demo", "--size", "small"]):
+            subprocess.run([*flask, *args], cwd=ROOT, env=env, check=True, capture_output=True)
+        rows = measure(pgcluster.port_of(datadir), "gridmap_scale",
+                       int(os.environ.get("GRIDMAP_BENCH_REPS", "2")))
+        table = print_table(rows)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "scale.md").write_text(table + "\n", encoding="utf-8")
+    finally:
+        pgcluster.destroy(datadir)
+
+
+if __name__ == "__main__":
+    main()
