@@ -11,6 +11,8 @@ Also the resident's side of verification: with ``verify_by = reporter`` their "f
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Connection
 
 from geo.core.errors import Conflict, InvalidInput, NotFound
@@ -68,14 +70,23 @@ def rate(conn: Connection, incident_id: int, rating: str, comment: str | None, *
     if rating_id is None:
         raise Conflict("this closure has been rated already: one rating per closure")
     note = f"回访 Call-back: {WORDS[rating]}" + (f" — {comment}" if comment else "")
-    workflow.record(conn, incident_id, actor, "rate", "closed", note,
-                    {"rating": rating, "channel": channel})
+    _event(conn, incident_id, actor, "rate", "closed", note,
+           {"rating": rating, "channel": channel})
     reopened = rating == "unsatisfied" and store.reopens(conn, incident_id) < reopens_max
     if reopened:
         store.mark_reopened(conn, rating_id)
-        workflow.reopen_unsatisfied(conn, incident_id, actor,
-                                    "回访不满意，重新办理 Reopened: the reporter is unsatisfied")
+        flow_store.update(conn, incident_id, {"status": "reopened", "closed_at": None})
+        _event(conn, incident_id, actor, "reopen_unsatisfied", "reopened",
+               "回访不满意，重新办理 Reopened: the reporter is unsatisfied")
     return {"rating": rating, "comment": comment, "channel": channel, "reopened": reopened}
+
+
+def _event(conn: Connection, incident_id: int, actor: workflow.Actor, action: str,
+           to_status: str, note: str, details: dict | None = None) -> None:
+    """The history event of a rating or of the reopening it caused (from closed)."""
+    flow_store.event(conn, incident_id, actor.name, actor.user_id, action, "closed",
+                     to_status, note, json.dumps(details, ensure_ascii=False)
+                     if details else None)
 
 
 def confirm(conn: Connection, incident_id: int, fixed: bool, comment: str | None) -> str:

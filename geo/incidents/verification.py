@@ -23,6 +23,17 @@ ACTIONS = ("verify", "rework", "close", "reopen")  # the decisions of a verifica
 REWORK = ("rework", "reopen")  # a failed verification: 返工, counted
 
 
+def permitted(conn: Connection, row, actor, action: str, allowed: list[str], *,
+              resident: bool = False) -> list[str]:
+    """``allowed`` (the workflow's actions for ``actor``) with the verification decision
+    ``action`` when the actor may take it (a grid chief's is not among a worker's actions);
+    Forbidden, with the reason, when they may not."""
+    if action not in ACTIONS or row.status != "resolved":
+        return allowed
+    check(conn, row, actor, resident=resident)
+    return allowed if action in allowed else [*allowed, action]
+
+
 def check(conn: Connection, row, actor, *, resident: bool = False) -> None:
     """Refuse (Forbidden, with the reason) unless ``actor`` may verify the resolved incident
     ``row`` (the workflow's locked row); ``resident``: the reporter, by their reference."""

@@ -171,7 +171,8 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
                     first.to_status or row.status, row.assignee_id)
     permitted = allowed(row.status, actor, row.assignee_id, row.department_id,
                         pending=row.extension_pending, overdue=row.overdue)
-    permitted = _verification(conn, row, actor, action, permitted)
+    permitted = verification.permitted(conn, row, actor, action, permitted,
+                                       resident=actor is RESIDENT)
     _check_allowed(incident_id, action, row.status, permitted, request, actor)
     if action == "resolve" and row.evidence_required and not request.get("photos"):
         raise InvalidInput(f"category {row.category} needs at least one photo as evidence "
@@ -214,30 +215,6 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
 
 # Verification (核查) and resident call-back (回访) (issue 21 parts 3–4).
 RESIDENT = Actor("public", None, None, dispatcher=False)  # the reporter, by their reference
-
-
-def _verification(conn: Connection, row, actor: Actor, action: str,
-                  permitted: list[str]) -> list[str]:
-    """``permitted`` with a verification decision the actor may take (the grid chief's is
-    not among a worker's actions); Forbidden, with the reason, when they may not."""
-    if action not in verification.ACTIONS or row.status != "resolved":
-        return permitted
-    verification.check(conn, row, actor, resident=actor is RESIDENT)
-    return permitted if action in permitted else [*permitted, action]
-
-
-def reopen_unsatisfied(conn: Connection, incident_id: int, actor: Actor, note: str) -> int:
-    """Reopen a closed incident its reporter was unsatisfied with (``geo.incidents.callback``
-    has locked it and checked it may); the event's id."""
-    _update(conn, incident_id, "reopened", {"closed_at": None})
-    return _event(conn, incident_id, actor, "reopen_unsatisfied", "closed", "reopened", note,
-                  {})
-
-
-def record(conn: Connection, incident_id: int, actor: Actor, action: str, status: str,
-           note: str | None, details: dict) -> int:
-    """A history event that changes no status (a rating); its id."""
-    return _event(conn, incident_id, actor, action, status, status, note, details)
 
 
 ESCALATION = ("escalate", "transfer", "supervise", "extend_request", "extend_approve",
