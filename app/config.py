@@ -141,6 +141,9 @@ class Defaults:
     # The field app: an action whose GPS fix is farther than this from the incident
     # (metres) is flagged ``far`` in its history, for the dispatcher to see.
     RESOLVE_FAR_METERS = 200
+    # Resident call-back (回访): how many times an "unsatisfied" rating may reopen a closed
+    # incident (geo.incidents.callback); later unsatisfied ratings are only recorded.
+    UNSATISFIED_REOPENS = 1
     RATELIMIT_REPORT = "20 per day"
     REPORT_MIN_SECONDS = 3
     REPORT_FORM_MAX_AGE = 6 * 3600

@@ -2,7 +2,7 @@
 
 ``base`` holds the declarative base and the column helpers; ``places``, ``people``,
 ``incidents``, ``field``, ``plans``, ``boundaries``, ``accounts``, ``stats`` and ``layers``
-hold the tables.
+hold the tables (``verify``: the call-back ratings of incidents).
 Importing this package imports every module, so ``Base.metadata`` (what Flask-SQLAlchemy,
 ``migrations/env.py`` and Alembic's autogenerate compare against) always holds every table.
 Codes follow the national pattern (DESIGN.md "Data model"; checked by ``geo.core.params.code``).
@@ -85,6 +85,7 @@ from app.models.people import (
 from app.models.places import Building, Community, CommunityVersion, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
+from app.models.verify import IncidentRating
 
 __all__ = [
     "EXTENSION_STATES", "DispatchCatalogueEntry", "IncidentExtension",
@@ -104,4 +105,5 @@ __all__ = [
     "PartyOrg", "Plan", "PlanBuilding",
     "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
     "UserCommunity", "WorkerGrid", "WorkerLeave",
+    "IncidentRating",
 ]

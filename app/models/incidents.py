@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, one_of, utcnow
-from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES
+from geo.core.statuses import OPEN_SQL, SOURCES, STATUSES, VERIFIERS
 from geo.people.words import OFF_HOURS_RULES
 
 # Work not finished: listed in queues, counted as overdue past its due time.
@@ -121,6 +121,8 @@ class Incident(Base):
                                                              name="fk_incidents_patrol_id"))
     # The responsibility overlay whose unit it was routed to (routed_to = 'overlay').
     overlay_id: Mapped[int | None] = mapped_column(ForeignKey("overlays.id"))
+    # 返工: times a verification failed (rework) and sent it back to the assignee.
+    rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class IncidentLocation(Base):
@@ -193,6 +195,7 @@ class Category(Base):
         one_of("categories", "route_to", CATEGORY_ROUTES),
         one_of("categories", "off_hours", OFF_HOURS_RULES),
         one_of("categories", "precedence", PRECEDENCES),
+        one_of("categories", "verify_by", VERIFIERS),
         CheckConstraint("response_hours > 0 AND resolve_hours >= response_hours",
                         name="ck_categories_hours"),
         CheckConstraint("urgent_factor > 0 AND urgent_factor <= 1",
@@ -217,6 +220,9 @@ class Category(Base):
     # Does resolving need evidence (at least one photo) from the field app?
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=text("false"))
+    # Who verifies (核查) its resolved work (geo.incidents.verification); never the resolver.
+    verify_by: Mapped[str] = mapped_column(String(20), default="dispatcher",
+                                           server_default="dispatcher")
     # An urgent incident (priority 1) gets the limits times this factor (geo.incidents.intake).
     urgent_factor: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
 

@@ -22,3 +22,10 @@ OVERDUE_SQL = (f"(i.status IN {OPEN_SQL} AND (i.due_at < now()"
 
 # Where an incident came from.
 SOURCES = ("hotline", "patrol", "resident", "other")
+
+# Who verifies (核查) a resolved incident of a category (``categories.verify_by``; never the
+# resolver): a dispatcher, the chief of the incident's grid, or the reporting resident.
+VERIFIERS = ("dispatcher", "grid_chief", "reporter")
+# A call-back's (回访) rating: 满意 / 基本满意 / 不满意; taken on the report's page or by phone.
+RATINGS = ("satisfied", "fair", "unsatisfied")
+CALLBACK_CHANNELS = ("resident", "phone")

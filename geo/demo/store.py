@@ -61,10 +61,11 @@ _TRUNCATED = ("incident_facts", "stats_dirty", "stats_ranges", "building_coverag
               "incidents", "plan_buildings", "buildings", "plan_grids",
               # the field app's rows hang off incidents, grids and workers
               "incident_photos", "notifications", "patrol_grids", "patrol_points", "patrols",
-              # escalation's extension requests hang off incidents; the outbox hangs off
-              # incident events (webhook endpoints and reminder steps are settings: they stay)
-              "incident_extensions", "delivery_attempts", "deliveries", "outbox",
-              "reminders_sent")
+              # escalation's extension requests hang off incidents, call-back ratings too; the
+              # outbox hangs off incident events (webhook endpoints and reminder steps are
+              # settings: they stay)
+              "incident_extensions", "incident_ratings", "delivery_attempts", "deliveries",
+              "outbox", "reminders_sent")
 _DELETED = ("worker_leave", "worker_grids", "grid_members", "department_communities",
             "grids", "plans", "communities")
 DEMO_TABLES = _TRUNCATED + _DELETED

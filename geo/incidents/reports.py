@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from geo.core.errors import InvalidInput, NotFound
 from geo.core.params import Box
 from geo.core.statuses import FINISHED
-from geo.incidents import intake
+from geo.incidents import callback, intake
 from geo.incidents.store import reports as report_store
 from geo.incidents.worktime import WorkCalendar
 from geo.places.assign import locate_point
@@ -123,7 +123,8 @@ def public_status(conn: Connection, reference: str) -> dict | None:
             "state": "closed" if closed else "open",
             "closed_at": row.closed_at.isoformat() if closed and row.closed_at else None,
             "public_note": row.public_note,
-            "public_note_at": row.public_note_at.isoformat() if row.public_note_at else None}
+            "public_note_at": row.public_note_at.isoformat() if row.public_note_at else None,
+            **callback.resident_view(conn, row.incident_id, row.status, row.category_code)}
 
 
 def set_public_note(conn: Connection, incident_id: int, note: str | None, *, actor: str,
@@ -142,7 +143,7 @@ def set_public_note(conn: Connection, incident_id: int, note: str | None, *, act
         raise NotFound(f"incident {incident_id} was not reported on the public map")
     report_store.public_note_event(conn, incident_id, actor, user_id,
                                    f"公开答复 Public note: {note}" if note
-                                   else "公开答复已撤回 Public note withdrawn")
+                                   else "公开答复已撤回 Public note withdrawn", note)
     return {"reference": row.reference, "public_note": row.public_note,
             "public_note_at": row.public_note_at.isoformat() if row.public_note_at else None}
 

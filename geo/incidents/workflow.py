@@ -38,7 +38,7 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from geo.core.statuses import FINISHED, OPEN
-from geo.incidents import escalation, field_input, intake
+from geo.incidents import escalation, field_input, intake, verification
 from geo.incidents.store import workflow as flow_store
 
 # action → (statuses it is allowed from, status it leads to; None = unchanged)
@@ -54,6 +54,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "move": (OPEN, None),
     "merge": (OPEN, "closed"),
     "note": (OPEN + ("resolved",) + FINISHED, None),
+    # Verification (核查) by someone other than the resolver (issue 21; see
+    # geo.incidents.verification): passed → closed; failed → 返工, reopened and counted.
+    "verify": (("resolved",), "closed"),
+    "rework": (("resolved",), "reopened"),
     "reassign": (("dispatched", "in_progress"), "dispatched"),
     "prioritise": (OPEN, None),
     # Escalation, 督办 and 延期 (issue 21; geo.incidents.escalation).
@@ -65,7 +69,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "extend_approve": (OPEN, None),
     "extend_refuse": (OPEN, None),
 }
-NOTE_REQUIRED = ("reject", "return", "reopen", "merge", *escalation.NOTE_REQUIRED)
+NOTE_REQUIRED = ("reject", "return", "reopen", "merge", "rework", *escalation.NOTE_REQUIRED)
 # What a grid worker (role member) may do, on incidents assigned to them.
 WORKER_ACTIONS = ("start", "resolve", "return", "note", "escalate", "extend_request")
 # What a department's staff may do, on incidents assigned to their department.
@@ -167,6 +171,8 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
                     first.to_status or row.status, row.assignee_id)
     permitted = allowed(row.status, actor, row.assignee_id, row.department_id,
                         pending=row.extension_pending, overdue=row.overdue)
+    permitted = verification.permitted(conn, row, actor, action, permitted,
+                                       resident=actor is RESIDENT)
     _check_allowed(incident_id, action, row.status, permitted, request, actor)
     if action == "resolve" and row.evidence_required and not request.get("photos"):
         raise InvalidInput(f"category {row.category} needs at least one photo as evidence "
@@ -199,11 +205,16 @@ def act(conn: Connection, incident_id: int, request: dict, actor: Actor, *,
     if action == "reopen":
         sets["closed_at"] = None
     _update(conn, incident_id, to_status, sets)
+    verification.after(conn, incident_id, action)
     fix = _fix(conn, incident_id, request.get("fix"), far_m, details)
     event_id = _event(conn, incident_id, actor, action, row.status, to_status or row.status,
                       request["note"], details, client_id=request.get("client_id"), fix=fix)
     return Done(event_id, False, action, row.status, to_status or row.status,
                 sets.get("assignee_id", row.assignee_id))
+
+
+# Verification (核查) and resident call-back (回访) (issue 21 parts 3–4).
+RESIDENT = Actor("public", None, None, dispatcher=False)  # the reporter, by their reference
 
 
 ESCALATION = ("escalate", "transfer", "supervise", "extend_request", "extend_approve",

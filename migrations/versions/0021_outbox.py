@@ -9,7 +9,7 @@ time for Open311 ``servicerequestupdates`` (part 6). Part 2's reminders: ``remin
 the notification kind ``reminder``.
 
 Revision ID: 0021_outbox
-Revises: 0019_escalate
+Revises: 0020_verify
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0021_outbox'
-down_revision = '0019_escalate'
+down_revision = '0020_verify'
 branch_labels = None
 depends_on = None
 

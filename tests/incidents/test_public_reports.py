@@ -18,7 +18,9 @@ pytestmark = pytest.mark.town("incidents")
 
 XSS = '<img src=x onerror="window.__xss=1">'
 STATUS_FIELDS = {"reference", "category", "reported_at", "state", "closed_at", "public_note",
-                 "public_note_at"}
+                 "public_note_at",
+                 # the call-back (issue 21, tests/loop/test_callback.py)
+                 "status", "timeline", "rating", "can_rate", "can_confirm"}
 
 
 def jpeg_with_gps(size=(2400, 1200)) -> bytes:

@@ -97,6 +97,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/incidents/<int:incident_id>/photos/<int:photo_id>"):
         ("incidents:read", 404),
     ("PUT", "/api/v1/incidents/<int:incident_id>/public-note"): ("incidents:write", 400),
+    ("POST", "/api/v1/incidents/<int:incident_id>/callbacks"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/counts"): ("incidents:read", 200),
     ("POST", "/api/v1/incidents/import"): ("incidents:write", 400),
     ("GET", "/api/v1/incidents/import/jobs/<int:job_id>"): ("incidents:write", 404),
@@ -170,6 +171,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/api/v1/plans/auto"): ("plans:write", 400),
     ("POST", "/api/v1/reports"): (PUBLIC, (403, 415)),
     ("GET", "/api/v1/reports/<reference>"): (PUBLIC, 404),
+    ("POST", "/api/v1/reports/<reference>/confirmation"): (PUBLIC, (403, 400)),
+    ("POST", "/api/v1/reports/<reference>/rating"): (PUBLIC, (403, 400)),
     ("GET", "/api/v1/reports/form"): (PUBLIC, 200),
     ("GET", "/api/v1/stats/caseload"): ("stats:read", 200),
     ("GET", "/api/v1/stats/caseload.csv"): ("stats:read", 200),

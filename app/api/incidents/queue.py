@@ -27,7 +27,7 @@ from app.security.auth import require
 from geo.core.errors import Forbidden, InvalidInput, NotFound
 from geo.field import actions, evidence
 from geo.field.store import photos as photo_store
-from geo.incidents import intake, workflow
+from geo.incidents import callback, intake, workflow
 from geo.incidents.store import escalation as escalation_store
 from geo.incidents.store import reads as incidents
 
@@ -101,6 +101,7 @@ def _one(conn, incident_id: int) -> dict | None:
                         "created_at": p.created_at.isoformat(),
                         "url": f"/api/v1/incidents/{incident_id}/photos/{p.id}"}
                        for p in photo_store.of_incident(conn, incident_id)]
+    found["ratings"] = callback.ratings(conn, incident_id)  # 回访 (issue 21)
     if mine == "assigned" and (found.get("reporter_name") or found.get("reporter_phone")):
         audit.record("incident.read_private", "incident", incident_id,
                      after={"fields": list(incidents.REPORTER_FIELDS)})

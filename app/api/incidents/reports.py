@@ -1,5 +1,6 @@
-"""Resident reports from the public map: the form token, the report, its public status;
-and for staff, the public note and the photo."""
+"""Resident reports from the public map: the form token, the report, its public status,
+the reporter's confirmation of the fix and rating (回访); and for staff, the public note,
+the photo and a phone call-back's rating."""
 
 import datetime as dt
 from functools import wraps
@@ -10,9 +11,12 @@ from flask_login import current_user
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
 from app.api.incidents.schemas import (
+    Confirmation,
     FormToken,
     PublicNote,
     PublicNoteAnswer,
+    Rating,
+    RatingAnswer,
     ReportForm,
     ReportStatus,
 )
@@ -22,8 +26,9 @@ from app.security import antiabuse, audit, limits
 from app.security.auth import require
 from app.security.limits import public
 from geo.core.errors import InvalidInput, NotFound, UnsupportedType
-from geo.incidents import intake, photos, reports
+from geo.incidents import callback, intake, photos, reports, workflow
 from geo.incidents.store import reads as incidents
+from geo.incidents.store import reports as report_store
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Problems residents report on the public map")
@@ -166,3 +171,79 @@ def incident_photo(args, incident_id: int):
     audit.record("read_photo", "incident", incident_id)
     db.session.commit()
     return Response(data, mimetype=media_type, headers={"Cache-Control": "private, no-store"})
+
+
+def _reported(reference: str) -> int:
+    """The incident of a report's reference (locked work follows), or 404."""
+    row = report_store.by_reference(db.session.connection(),
+                                    reports.normalize_reference(reference))
+    if row is None:
+        raise NotFound(f"no report with reference {reports.normalize_reference(reference)}")
+    return row.incident_id
+
+
+@blp.route("/reports/<reference>/confirmation", methods=["POST"])
+@public
+@blp.doc(summary="The reporter confirms the fix (核查 by the reporter)",
+         description="For a category verified by the reporter, while the report awaits "
+                     "confirmation (can_confirm): fixed=true closes it, fixed=false (with a "
+                     "comment) sends it back (返工). Limited like reports.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(Confirmation, location="json")
+@blp.response(200, ReportStatus, description="the report's public status after it")
+@blp.fails({400: "not {fixed, comment}, or no comment saying what is wrong",
+            403: "the category is verified by staff", 404: "no report with this reference",
+            409: "the report is not awaiting confirmation", 429: "too many requests"})
+def confirm_fix(args, body, reference: str):
+    limits.check("report", "RATELIMIT_REPORT")
+    fixed, comment = callback.check_confirmation(body)
+    incident_id = _reported(reference)
+    callback.confirm(db.session.connection(), incident_id, fixed, comment)
+    db.session.commit()
+    ref = reports.normalize_reference(reference)
+    return jsonify(reports.public_status(db.session.connection(), ref))
+
+
+@blp.route("/reports/<reference>/rating", methods=["POST"])
+@public
+@blp.doc(summary="The reporter rates the closure (回访)",
+         description="满意 satisfied / 基本满意 fair / 不满意 unsatisfied with a comment, once "
+                     "per closure; unsatisfied reopens it up to UNSATISFIED_REOPENS times.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(Rating, location="json")
+@blp.response(201, ReportStatus, description="the report's public status after it")
+@blp.fails({400: "not {rating, comment}", 404: "no report with this reference",
+            409: "not closed, or this closure is rated already", 429: "too many requests"})
+def rate_report(args, body, reference: str):
+    limits.check("report", "RATELIMIT_REPORT")
+    rating, comment = callback.check_rating(body)
+    incident_id = _reported(reference)
+    callback.rate(db.session.connection(), incident_id, rating, comment,
+                  actor=workflow.RESIDENT, channel="resident",
+                  reopens_max=current_app.config["UNSATISFIED_REOPENS"])
+    db.session.commit()
+    ref = reports.normalize_reference(reference)
+    return jsonify(reports.public_status(db.session.connection(), ref)), 201
+
+
+@blp.route("/incidents/<int:incident_id>/callbacks", methods=["POST"])
+@require("incidents:write")
+@blp.doc(summary="Record a phone call-back (回访) with the reporter's rating", security=STAFF,
+         description="{rating, comment}: once per closure, like the resident's own rating; "
+                     "unsatisfied reopens it up to UNSATISFIED_REOPENS times.")
+@blp.arguments(NoQuery, location="query")
+@blp.arguments(Rating, location="json")
+@blp.response(201, RatingAnswer, description="the rating recorded")
+@blp.fails({400: "not {rating, comment}", **SIGNED_IN,
+            404: "no such incident among the caller's communities",
+            409: "not closed, or this closure is rated already"})
+def record_callback(args, body, incident_id: int):
+    rating, comment = callback.check_rating(body)
+    _in_scope(incident_id)
+    actor = workflow.Actor(current_user.username, current_user.id, current_user.communities,
+                           dispatcher=True)
+    result = callback.rate(db.session.connection(), incident_id, rating, comment,
+                           actor=actor, channel="phone",
+                           reopens_max=current_app.config["UNSATISFIED_REOPENS"])
+    db.session.commit()
+    return jsonify(result), 201

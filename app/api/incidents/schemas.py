@@ -24,7 +24,7 @@ from app.models import CATEGORY_ROUTES, CLOCKS, HOLIDAY_KINDS, PRECEDENCES
 from app.security import antiabuse
 from geo.core import params
 from geo.core.errors import InvalidInput
-from geo.core.statuses import OPEN, SOURCES, STATUSES
+from geo.core.statuses import OPEN, RATINGS, SOURCES, STATUSES, VERIFIERS
 from geo.incidents import bulk, escalation, imports, reports, workflow
 from geo.incidents.store import reads as incidents
 
@@ -250,6 +250,18 @@ class PublicNote(Body):
                       maxLength=reports.NOTE_MAX)
 
 
+class Rating(Body):
+    rating = raw("满意 satisfied, 基本满意 fair or 不满意 unsatisfied", type="string",
+                 enum=list(RATINGS), nullable=False)
+    comment = raw("(≤ 500)", type="string", maxLength=500)
+
+
+class Confirmation(Body):
+    fixed = raw("true: it is fixed (passes verification); false: it is not (返工, with a "
+                "comment saying what is wrong)", type="boolean", nullable=False)
+    comment = raw("(≤ 500)", type="string", maxLength=500)
+
+
 class Category(Body):
     """A category's fields, checked by ``worktables.put_category``."""
 
@@ -269,6 +281,9 @@ class Category(Body):
     evidence_required = raw("true: resolving needs at least one photo from the field app "
                             "(false for a new category unless given)", type="boolean",
                             nullable=False)
+    verify_by = raw("who verifies resolved work, never the resolver (dispatcher for a new "
+                    "category unless given)", type="string", enum=list(VERIFIERS),
+                    nullable=False)
     urgent_factor = raw("an urgent (priority 1) incident's limits are the hours times this "
                         "(0 < factor ≤ 1; 0.5 for a new category)", type="number",
                         nullable=False)
@@ -315,7 +330,12 @@ ReportStatus = loose("ReportStatus", reference=fields.String(),
                          "enum": ["open", "closed"]}),
                      closed_at=fields.String(allow_none=True),
                      public_note=fields.String(allow_none=True),
-                     public_note_at=fields.String(allow_none=True))
+                     public_note_at=fields.String(allow_none=True),
+                     status=fields.String(), timeline=fields.List(fields.Dict()),
+                     rating=fields.String(allow_none=True), can_rate=fields.Boolean(),
+                     can_confirm=fields.Boolean())
+RatingAnswer = loose("RatingAnswer", rating=fields.String(), comment=fields.String(
+    allow_none=True), channel=fields.String(), reopened=fields.Boolean())
 PublicNoteAnswer = loose("PublicNoteAnswer", public_note=fields.String(allow_none=True))
 Categories = loose("Categories", categories=fields.List(fields.Dict(), required=True))
 CategoryAnswer = loose("CategoryAnswer", code=fields.String())

@@ -18,9 +18,11 @@ from app.models import (
 from app.security import audit
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
+from geo.core.statuses import VERIFIERS
 
 _CATEGORY_FIELDS = ("name_en", "response_hours", "resolve_hours", "clock", "route_to", "active",
-                    "public", "evidence_required", "urgent_factor", "precedence")
+                    "public", "evidence_required", "urgent_factor", "precedence",
+                    "verify_by")
 _MAX_HOURS = 24 * 366
 
 
@@ -55,7 +57,7 @@ def put_category(code: str, body) -> dict:
                                param=sorted(missing)[0])
         category = Category(code=code, clock="working", route_to="grid", active=True,
                             public=False, evidence_required=False, urgent_factor=0.5,
-                            precedence="place")
+                            precedence="place", verify_by="dispatcher")
         db.session.add(category)
     for key in ("response_hours", "resolve_hours"):
         if key in body:
@@ -74,7 +76,7 @@ def put_category(code: str, body) -> dict:
                                param="urgent_factor")
         category.urgent_factor = float(value)
     for key, allowed in (("clock", CLOCKS), ("route_to", CATEGORY_ROUTES),
-                         ("precedence", PRECEDENCES)):
+                         ("precedence", PRECEDENCES), ("verify_by", VERIFIERS)):
         if key in body:
             if body[key] not in allowed:
                 raise InvalidInput(f"'{key}' must be one of {', '.join(allowed)}", param=key)

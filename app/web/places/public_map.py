@@ -76,6 +76,19 @@ TEXTS: dict[str, str] = dict([
     N_("choose", "请选择"), N_("choose_category", "请选择问题类别。"),
     N_("zoom_hint", "放大地图查看网格边界"),
     N_("layer_grids", "网格"), N_("layer_communities", "社区"),
+    # The report's progress, the "is it fixed?" confirmation and the call-back (回访).
+    N_("progress", "办理过程"), N_("reply", "工作人员答复"),
+    N_("st_reported", "已收到反映"), N_("st_accepted", "已受理"),
+    N_("st_dispatched", "已派人处理"), N_("st_in_progress", "正在处理"),
+    N_("st_resolved", "已处理，待核查"), N_("st_returned", "重新安排中"),
+    N_("st_reopened", "重新办理"), N_("st_closed", "已办结"), N_("st_rejected", "不予受理"),
+    N_("confirm_q", "问题解决了吗？"), N_("confirm_comment", "还有什么问题（选“未解决”时必填）"),
+    N_("fixed", "已解决"), N_("not_fixed", "未解决"),
+    N_("rate_q", "您对办理结果满意吗？"), N_("rating_satisfied", "满意"),
+    N_("rating_fair", "基本满意"), N_("rating_unsatisfied", "不满意"),
+    N_("rate_comment", "意见建议（可选）"), N_("rate_send", "提交评价"),
+    N_("rate_choose", "请选择满意、基本满意或不满意。"), N_("rated", "您的评价：{rating}。谢谢！"),
+    N_("thanks", "已提交，谢谢！"), N_("err_comment", "请简要说明还有什么问题（不超过 500 字）。"),
 ])
 
 

@@ -26,6 +26,7 @@ def by_reference(conn: Connection, reference: str) -> Row | None:
     category is public (staff may have moved the report into one that is not)."""
     return conn.execute(text("""
         SELECT r.reference, CASE WHEN c.public THEN i.category END AS category,
+               i.id AS incident_id, i.category AS category_code,
                i.reported_at, i.status, i.closed_at, r.public_note, r.public_note_at
           FROM resident_reports r JOIN incidents i ON i.id = r.incident_id
           LEFT JOIN categories c ON c.code = i.category
@@ -49,13 +50,14 @@ def set_public_note(conn: Connection, incident_id: int, note: str | None) -> Row
 
 
 def public_note_event(conn: Connection, incident_id: int, actor: str, user_id: int | None,
-                      note: str) -> None:
-    """The history event of a public note published or withdrawn."""
+                      note: str, text_: str | None = None) -> None:
+    """The history event of a public note published (``text_``: the note, shown to the
+    resident among the replies) or withdrawn."""
     conn.execute(text(
         "INSERT INTO incident_events (incident_id, at, actor, user_id, action, note, details)"
         " VALUES (:id, now(), :actor, :uid, 'note', :note,"
-        " jsonb_build_object('public_note', true))"),
-        {"id": incident_id, "actor": actor, "uid": user_id, "note": note})
+        " jsonb_build_object('public_note', true, 'public_text', CAST(:text AS text)))"),
+        {"id": incident_id, "actor": actor, "uid": user_id, "note": note, "text": text_})
 
 
 def photo(conn: Connection, incident_id: int) -> Row | None:

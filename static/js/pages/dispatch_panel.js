@@ -7,11 +7,12 @@ import {$, el} from "../lib/dom.js";
 import {coords} from "../lib/format.js";
 import {api} from "../lib/http.js";
 import {fmt} from "../lib/i18n.js";
+import {callbackSection} from "./dispatch_callback.js";
 import {priorityPicker, workerPicker} from "./dispatch_picker.js";
 import {residentReport} from "./dispatch_report.js";
 
-const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "escalate", "transfer",
-                       "supervise", "extend_request", "extend_refuse"];
+const NOTE_REQUIRED = ["reject", "return", "reopen", "merge", "note", "rework", "escalate",
+                       "transfer", "supervise", "extend_request", "extend_refuse"];
 // Actions that name a target in a field beside their button (see targeted()).
 const TARGETED = ["move", "merge", "escalate", "transfer", "extend_request"];
 
@@ -47,7 +48,10 @@ export function incidentPanel(ctx) {
     const alertBox = el("div", {id: "panel-alert", role: "alert", hidden: true});
     const report = residentReport(inc, {T, when, panelAlert});
     $("panel-body").replaceChildren(head, alertBox, ...flags(inc), details(inc),
-                                    ...(report ? [report] : []), actions(inc), history(inc));
+                                    ...(report ? [report] : []), actions(inc),
+                                    callbackSection({T, label, when, openIncident, panelAlert,
+                                                     refreshLists}, inc),
+                                    history(inc));
     if (message) panelAlert(message.kind, message.text, message.detail);
     showSelected(inc);
   }

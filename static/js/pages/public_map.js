@@ -42,7 +42,8 @@ async function api(path, options) {
 
 // The server's messages are English; a resident reads this page's own words for them.
 const ERRORS = {description: "err_description", form_token: "err_form", website: "err_form",
-                reference: "err_reference", photo: "err_photo", lon: "outside", lat: "outside"};
+                reference: "err_reference", photo: "err_photo", lon: "outside", lat: "outside",
+                comment: "err_comment", fixed: "err_comment", rating: "rate_choose"};
 
 function errorText(answer) {
   if (answer.status === 0) return T.network;

@@ -4,6 +4,7 @@
 import {$, el, replace} from "../lib/dom.js";
 import {dateTime} from "../lib/format.js";
 import {fmt} from "../lib/i18n.js";
+import {loopParts} from "./public_callback.js";
 
 /* ctx: {state, T, config, notice, api, errorText} of the public map. */
 export function reportForms(ctx) {
@@ -77,7 +78,7 @@ export function reportForms(ctx) {
   }
 
   async function checkStatus() {
-    const ref = $("status-ref").value.trim();
+    const ref = $("status-ref").value.trim();  // re-read after a rating or confirmation
     if (!ref) return;
     const answer = await api("/api/v1/reports/" + encodeURIComponent(ref));
     const out = $("status-result");
@@ -97,7 +98,8 @@ export function reportForms(ctx) {
                                                                                   : "open"),
                                 id: "status-state"},
                            s.state === "closed" ? T.state_closed : T.state_open)),
-      el("dl", {className: "status-table"}, ...rows));
+      el("dl", {className: "status-table"}, ...rows),
+      ...loopParts(ctx, s, checkStatus));
   }
 
   return {showReport, sendReport, checkStatus};
