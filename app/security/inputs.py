@@ -37,8 +37,9 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
-def _has_nul(values: Iterable[str]) -> bool:
-    return any(NUL in value for value in values)
+def _has_nul(values: Iterable[str | None]) -> bool:
+    """Whether a text holds a NUL (a form part may come without a name: None)."""
+    return any(isinstance(value, str) and NUL in value for value in values)
 
 
 def _fields(values: MultiDict) -> Iterator[str]:

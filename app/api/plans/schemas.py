@@ -8,7 +8,6 @@ from marshmallow import fields
 
 from app.api.fields import (
     Body,
-    Checked,
     Choice,
     Code,
     Crs,
@@ -57,7 +56,7 @@ class AssignmentsQuery(Query):
 
 
 class EncodingQuery(Query):
-    encoding = Checked("CSV encoding: utf-8 (default) or gbk", str)
+    encoding = Choice("CSV encoding: utf-8 (default) or gbk", ("utf-8", "gbk"))
 
 
 class AgainstQuery(Query):
