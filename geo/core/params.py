@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 from geo.core.errors import InvalidInput
 
@@ -169,3 +170,21 @@ def short_text(args: Mapping[str, str], name: str, max_length: int = 100) -> str
         raise InvalidInput(f"parameter '{name}' must be printable text of at most "
                            f"{max_length} characters", param=name)
     return raw.strip()
+
+
+def local_period(start: dt.date, end: dt.date, max_days: int,
+                 timezone: str) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """The period ``[start, end)`` (parameters ``from`` and ``to``) checked — start before
+    end, at most ``max_days`` long — as dates and as the instants its local days begin.
+
+    >>> local_period(dt.date(2025, 5, 1), dt.date(2025, 6, 1), 31, "Asia/Shanghai")[3]
+    datetime.datetime(2025, 6, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))
+    """
+    if start >= end:
+        raise InvalidInput(f"'from' ({start}) must be before 'to' ({end}); the period is "
+                           "[from, to)", param="from")
+    if (end - start).days > max_days:
+        raise InvalidInput(f"the period may span at most {max_days} days", param="to")
+    zone = ZoneInfo(timezone)
+    return (start, end, dt.datetime.combine(start, dt.time(), zone),
+            dt.datetime.combine(end, dt.time(), zone))

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from geo.core.errors import InvalidInput
+from geo.core import params
 from geo.field.store import coverage as store
 
 MAX_DAYS = 92
@@ -35,14 +34,7 @@ def period(start: dt.date | None, end: dt.date | None, today: dt.date, timezone:
     if start is None:
         start = end - dt.timedelta(days=7)
     end = end or start + dt.timedelta(days=7)
-    if start >= end:
-        raise InvalidInput(f"'from' ({start}) must be before 'to' ({end}); the period is "
-                           "[from, to)", param="from")
-    if (end - start).days > MAX_DAYS:
-        raise InvalidInput(f"the period may span at most {MAX_DAYS} days", param="to")
-    zone = ZoneInfo(timezone)
-    return (start, end, dt.datetime.combine(start, dt.time(), zone),
-            dt.datetime.combine(end, dt.time(), zone))
+    return params.local_period(start, end, MAX_DAYS, timezone)
 
 
 def bands(idle_days: int) -> list[int]:

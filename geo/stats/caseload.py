@@ -40,11 +40,10 @@ depend on the clock, so they are counted live (the open incidents are a few per 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from geo.core.errors import InvalidInput
+from geo.core import params
 from geo.stats import store
 
 LEVELS = ("grid", "community")
@@ -96,14 +95,7 @@ def period(start: dt.date | None, end: dt.date | None, today: dt.date,
     """
     end = end or today + dt.timedelta(days=1)
     start = start or end - dt.timedelta(days=30)
-    if start >= end:
-        raise InvalidInput(f"'from' ({start}) must be before 'to' ({end}); the period is "
-                           "[from, to)", param="from")
-    if (end - start).days > MAX_DAYS:
-        raise InvalidInput(f"the period may span at most {MAX_DAYS} days", param="to")
-    zone = ZoneInfo(timezone)
-    return (start, end, dt.datetime.combine(start, dt.time(), zone),
-            dt.datetime.combine(end, dt.time(), zone))
+    return params.local_period(start, end, MAX_DAYS, timezone)
 
 
 def caseload(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,

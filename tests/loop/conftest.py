@@ -7,23 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.field.conftest import act, at, dispatched, report  # noqa: F401
+# the field app's helpers and its dispatcher and grid-A worker fixtures
+from tests.field.conftest import act, at, dispatched, dispatcher, report, worker  # noqa: F401
 from tests.support.auth import bearer
 
 STREET = "110101001"  # both communities of the town
-
-
-@pytest.fixture
-def dispatcher(staff, town):
-    return staff("disp", "dispatcher")
-
-
-@pytest.fixture
-def worker(town, conn, make_user, make_token):
-    make_user("zhangwei", "member")
-    conn.execute(text("UPDATE users SET grid_member_id = :m WHERE username = 'zhangwei'"),
-                 {"m": town["A_full"]})
-    return bearer(make_token("zhangwei"))
 
 
 @pytest.fixture
