@@ -18,7 +18,8 @@ Box = tuple[float, float, float, float]
 
 def check_known(args: Mapping[str, str], allowed: Iterable[str]) -> None:
     """Unknown parameters are refused rather than silently ignored (a typo is not a filter)."""
-    unknown = sorted(set(args) - set(allowed))
+    # a form part may come without a name (None): it is unknown too
+    unknown = sorted({"" if name is None else str(name) for name in set(args) - set(allowed)})
     if unknown:
         raise InvalidInput(
             f"unknown parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",

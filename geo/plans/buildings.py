@@ -49,7 +49,14 @@ def parse_csv(data: bytes, encoding: str | None = None) -> list[tuple[int, str, 
     except UnicodeDecodeError:
         raise InvalidInput("the CSV is not UTF-8; send encoding=gbk if it is GBK",
                            param="encoding") from None
-    reader = csv.reader(io.StringIO(body.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(body.lstrip("\ufeff"), newline=""))
+    try:
+        return _assignment_rows(reader)
+    except csv.Error as err:
+        raise InvalidInput(f"the CSV cannot be read: {err}", param="file") from None
+
+
+def _assignment_rows(reader) -> list[tuple[int, str, str]]:
     header = [h.strip().lower() for h in next(reader, [])]
     columns = [_column(header, ("building_code", "building")),
                _column(header, ("grid_code", "grid"))]
