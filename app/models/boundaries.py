@@ -113,7 +113,7 @@ class Overlay(Base):
     grid_code: Mapped[str | None] = mapped_column(String(15))
     categories: Mapped[list[str]] = mapped_column(ARRAY(String(50)))
     buffer_m: Mapped[float | None] = mapped_column(Float)
-    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False),
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True),
                          nullable=False)
     reach = mapped_column(polygons(), nullable=False)
     area_m2: Mapped[float] = mapped_column(Float)

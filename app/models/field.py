@@ -87,7 +87,7 @@ class Patrol(Base):
     status: Mapped[str] = mapped_column(String(10), default="walking",
                                         server_default="walking")
     distance_m: Mapped[float | None] = mapped_column(Float)
-    track = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=False))
+    track = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
 
 
 class PatrolPoint(Base):
@@ -98,7 +98,7 @@ class PatrolPoint(Base):
 
     patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
 
 

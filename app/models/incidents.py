@@ -179,7 +179,7 @@ class IncidentEvent(Base):
     # From the field app: the action's client-generated id, and the phone's GPS fix when it was
     # taken (with its accuracy and its distance from the incident, for whoever verifies).
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    fix = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    fix = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     fix_accuracy_m: Mapped[float | None] = mapped_column(Float)
     fix_distance_m: Mapped[float | None] = mapped_column(Float)
 

@@ -36,6 +36,11 @@ def upgrade():
     op.add_column('incident_events', sa.Column('fix_distance_m', sa.Float(), nullable=True))
     op.create_index('uq_incident_events_client_id', 'incident_events', ['client_id'],
                     unique=True, postgresql_where=sa.text('client_id IS NOT NULL'))
+    # Every geometry column has its one GiST index (app/models/base.py).
+    for table, column in (('incident_events', 'fix'), ('patrols', 'track'),
+                          ('patrol_points', 'geom')):
+        op.create_geospatial_index(f'idx_{table}_{column}', table, [column], unique=False,
+                                   postgresql_using='gist', postgresql_ops={})
     _photos()
     _notifications()
 
@@ -133,6 +138,10 @@ def _notifications():
 
 
 def downgrade():
+    for table, column in (('incident_events', 'fix'), ('patrols', 'track'),
+                          ('patrol_points', 'geom')):
+        op.drop_geospatial_index(f'idx_{table}_{column}', table_name=table,
+                                 postgresql_using='gist', column_name=column)
     op.drop_table('notifications')
     op.drop_table('incident_photos')
     op.drop_index('uq_incident_events_client_id', table_name='incident_events')

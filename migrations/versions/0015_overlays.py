@@ -69,6 +69,9 @@ def upgrade():
     # Routing probes it once per incident: the point in the reach.
     op.create_geospatial_index('idx_overlays_reach', 'overlays', ['reach'], unique=False,
                                postgresql_using='gist', postgresql_ops={})
+    # Every geometry column has its one GiST index (the map's layer reads by bbox).
+    op.create_geospatial_index('idx_overlays_geom', 'overlays', ['geom'], unique=False,
+                               postgresql_using='gist', postgresql_ops={})
     op.add_column('categories', sa.Column('precedence', sa.String(length=10),
                                           server_default='place', nullable=False))
     op.create_check_constraint('ck_categories_precedence', 'categories',
@@ -96,4 +99,6 @@ def downgrade():
     op.drop_column('categories', 'precedence')
     op.drop_geospatial_index('idx_overlays_reach', table_name='overlays',
                              postgresql_using='gist', column_name='reach')
+    op.drop_geospatial_index('idx_overlays_geom', table_name='overlays',
+                             postgresql_using='gist', column_name='geom')
     op.drop_table('overlays')
