@@ -4,6 +4,7 @@ Webhooks spec (admins only), and each endpoint's delivery log."""
 from __future__ import annotations
 
 from flask import jsonify
+from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
@@ -18,6 +19,7 @@ from app.api.outbox.schemas import (
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
+from geo.core.errors import Forbidden
 from geo.outbox import endpoints
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1",
@@ -46,12 +48,18 @@ def list_endpoints(args):
          description="Events from now on are POSTed to it as {type, timestamp, data} with the "
                      "headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 "
                      "HMAC-SHA256 of id.timestamp.body> keyed by the secret's base64 part). "
-                     "The answer carries the whsec_ secret: it is not shown again.")
+                     "The answer carries the whsec_ secret: it is not shown again. An "
+                     "endpoint receives every community's events, so only an administrator "
+                     "limited to no communities may register one.")
 @blp.arguments(NoQuery, location="query")
 @blp.arguments(EndpointBody)
 @blp.response(201, NewEndpoint, description="the endpoint with its secret")
-@blp.fails({400: "invalid field", **ERRORS})
+@blp.fails({400: "invalid field", **SIGNED_IN,
+            403: "admins only, limited to no communities"})
 def register(args, body):
+    if current_user.communities is not None:
+        raise Forbidden("a webhook endpoint receives every community's events: only an "
+                        "administrator limited to no communities may register one")
     made = endpoints.register(db.session.connection(), body)
     audit.record("webhooks.register", "webhook_endpoints", made["id"], after=_audited(made))
     db.session.commit()
