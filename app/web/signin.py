@@ -29,7 +29,7 @@ bp = Blueprint("pages", __name__)
 # workers' page /work is issue 20's; any role not listed lands on the grids map).
 LANDING = {"admin": "/admin/users", "dispatcher": "/dispatch", "planner": "/plans",
            "community_admin": "/admin/people/workers", "viewer": "/maps/grids",
-           "member": "/work"}
+           "member": "/work", "department": "/department"}
 DEFAULT_LANDING = "/maps/grids"
 
 

@@ -25,7 +25,7 @@ def shot(page, name: str, tmp_path) -> None:
 @pytest.mark.parametrize("role, lands", [
     ("dispatcher", "/dispatch"), ("planner", "/plans"), ("admin", "/admin/users"),
     ("community_admin", "/admin/people/workers"), ("viewer", "/maps/grids"),
-    ("member", "/work"),
+    ("member", "/work"), ("department", "/department"),
 ])
 def test_each_role_lands_on_its_own_work(client, make_user, town, role, lands):
     name, password = make_user("who-" + role, role)
