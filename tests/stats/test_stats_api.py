@@ -226,5 +226,5 @@ def test_deleted_or_truncated_incidents_leave_no_facts(runner, town, conn):
     assert runner.invoke(args=["stats", "refresh"]).exit_code == 0
     assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 8
     conn.execute(text("TRUNCATE incidents, incident_locations, incident_events, resident_reports,"
-                      " incident_photos, notifications, incident_extensions"))
+                      " incident_photos, notifications, incident_extensions, incident_ratings"))
     assert conn.execute(text("SELECT count(*) FROM incident_facts")).scalar() == 0
