@@ -37,6 +37,9 @@ class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "id", postgresql_where=text("fanned_out_at IS NULL")),
+        # The retention pass (geo.outbox.retention) looks for old fanned-out rows.
+        Index("ix_outbox_fanned_out", "created_at",
+              postgresql_where=text("fanned_out_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -51,17 +54,21 @@ class Outbox(Base):
 
 
 class WebhookEndpoint(Base):
-    """A receiver of signed events (Standard Webhooks); ``events`` empty: every kind."""
+    """A receiver of signed events (Standard Webhooks); ``events`` empty: every kind;
+    ``communities`` NULL: every community's incidents."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (
         CheckConstraint("secret LIKE 'whsec\\_%'", name="ck_webhook_endpoints_secret"),
+        CheckConstraint("cardinality(communities) > 0", name="ck_webhook_endpoints_communities"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100))
     events = mapped_column(ARRAY(String(40)), server_default=text("'{}'"), nullable=False)
+    # Ids of the communities whose incidents' events it hears; NULL: every community.
+    communities = mapped_column(ARRAY(Integer), nullable=True)
     description: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     consecutive_failures: Mapped[int] = mapped_column(Integer, server_default="0")

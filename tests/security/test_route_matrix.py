@@ -18,7 +18,7 @@ from sqlalchemy import text
 from app.security.roles import PERMISSIONS
 from geo.places.assign import assign_incidents
 from tests.support.auth import bearer
-from tests.support.geometries import COMMUNITY_1, box_wkt, insert_incident, xy
+from tests.support.geometries import COMMUNITY_1, COMMUNITY_2, box_wkt, insert_incident, xy
 from tests.support.plans import new_plan
 
 pytestmark = pytest.mark.town("incidents")
@@ -371,3 +371,24 @@ def test_limited_counts_cover_only_their_community(client, town, headers, role):
     requests = client.get("/open311/v2/requests.json?api_key="
                           + auth["Authorization"].split()[1]).get_json()
     assert [r["service_request_id"] for r in requests] == [str(town["in_1"])]
+
+
+def test_a_limited_admin_has_webhooks_of_their_communities_only(client, town, headers):
+    """admin@1: 201 for an endpoint of community 1, 403 for community 2 or every
+    community; the list holds theirs only, never one marked for community 2."""
+    def register(who, **body):
+        return client.post("/api/v1/webhooks", headers=headers[who],
+                           json={"url": "http://127.0.0.1:9/h", **body})
+
+    other = register("admin", communities=[COMMUNITY_2], description=MARK)
+    assert other.status_code == 201
+    assert register("admin", description=MARK).status_code == 201  # every community
+    mine = register("admin@1", communities=[COMMUNITY_1])
+    assert mine.status_code == 201
+    assert register("admin@1", communities=[COMMUNITY_2]).status_code == 403
+    assert register("admin@1", communities=[]).status_code == 403
+    listed = client.get("/api/v1/webhooks", headers=headers["admin@1"])
+    assert [e["id"] for e in listed.get_json()["items"]] == [mine.get_json()["id"]]
+    assert MARK not in listed.get_data(as_text=True)
+    one = client.get(f"/api/v1/webhooks/{other.get_json()['id']}", headers=headers["admin@1"])
+    assert one.status_code == 404

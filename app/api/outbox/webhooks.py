@@ -1,5 +1,6 @@
 """``/api/v1/webhooks``: the endpoints incident events are POSTed to, signed per the Standard
-Webhooks spec (admins only), and each endpoint's delivery log."""
+Webhooks spec (admins only), and each endpoint's delivery log. An administrator limited to
+some communities has endpoints of those communities only (``geo.outbox.endpoints``)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from app.api.outbox.schemas import (
 from app.extensions import db
 from app.security import audit
 from app.security.auth import require
-from geo.core.errors import Forbidden
 from geo.outbox import endpoints
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1",
                 description="Webhook endpoints of incident events and their delivery log")
 ERRORS = {**SIGNED_IN, 403: "admins only"}
-ONE = {**ERRORS, 404: "no such endpoint"}
+ONE = {**ERRORS, 404: "no such endpoint (within your communities)"}
 
 
 def _audited(after: dict | None) -> dict | None:
@@ -39,7 +39,8 @@ def _audited(after: dict | None) -> dict | None:
 @blp.response(200, Endpoints, description="{items}")
 @blp.fails({400: "a query parameter (none is taken)", **ERRORS})
 def list_endpoints(args):
-    return jsonify({"items": endpoints.listed(db.session.connection())})
+    return jsonify({"items": endpoints.listed(db.session.connection(),
+                                              current_user.communities)})
 
 
 @blp.route("/webhooks", methods=["POST"])
@@ -49,18 +50,17 @@ def list_endpoints(args):
                      "headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 "
                      "HMAC-SHA256 of id.timestamp.body> keyed by the secret's base64 part). "
                      "The answer carries the whsec_ secret: it is not shown again. An "
-                     "endpoint receives every community's events, so only an administrator "
-                     "limited to no communities may register one.")
+                     "endpoint hears the events of incidents located in its communities; "
+                     "one of every community is for an administrator limited to no "
+                     "communities only.")
 @blp.arguments(NoQuery, location="query")
 @blp.arguments(EndpointBody)
 @blp.response(201, NewEndpoint, description="the endpoint with its secret")
 @blp.fails({400: "invalid field", **SIGNED_IN,
-            403: "admins only, limited to no communities"})
+            403: "admins only; communities outside yours, or every community while you "
+                 "are limited to some"})
 def register(args, body):
-    if current_user.communities is not None:
-        raise Forbidden("a webhook endpoint receives every community's events: only an "
-                        "administrator limited to no communities may register one")
-    made = endpoints.register(db.session.connection(), body)
+    made = endpoints.register(db.session.connection(), body, current_user.communities)
     audit.record("webhooks.register", "webhook_endpoints", made["id"], after=_audited(made))
     db.session.commit()
     return jsonify(made), 201
@@ -73,7 +73,8 @@ def register(args, body):
 @blp.response(200, Endpoint, description="the endpoint (without its secret)")
 @blp.fails({400: "a query parameter (none is taken)", **ONE})
 def one_endpoint(args, endpoint_id):
-    return jsonify(endpoints.get(db.session.connection(), endpoint_id))
+    return jsonify(endpoints.get(db.session.connection(), endpoint_id,
+                                 scope=current_user.communities))
 
 
 @blp.route("/webhooks/<int:endpoint_id>", methods=["PATCH"])
@@ -83,9 +84,10 @@ def one_endpoint(args, endpoint_id):
 @blp.arguments(NoQuery, location="query")
 @blp.arguments(EndpointBody)
 @blp.response(200, Endpoint, description="the endpoint changed")
-@blp.fails({400: "invalid field", **ONE})
+@blp.fails({400: "invalid field", **ONE, 403: "admins only; communities outside yours"})
 def change(args, body, endpoint_id):
-    before, after = endpoints.change(db.session.connection(), endpoint_id, body)
+    before, after = endpoints.change(db.session.connection(), endpoint_id, body,
+                                     current_user.communities)
     audit.record("webhooks.change", "webhook_endpoints", endpoint_id, before=before,
                  after=after)
     db.session.commit()
@@ -99,7 +101,7 @@ def change(args, body, endpoint_id):
 @blp.response(204, description="removed")
 @blp.fails({400: "a query parameter (none is taken)", **ONE})
 def remove(args, endpoint_id):
-    before = endpoints.remove(db.session.connection(), endpoint_id)
+    before = endpoints.remove(db.session.connection(), endpoint_id, current_user.communities)
     audit.record("webhooks.remove", "webhook_endpoints", endpoint_id, before=before)
     db.session.commit()
     return "", 204
@@ -115,4 +117,4 @@ def remove(args, endpoint_id):
 @blp.fails({400: "bad parameter", **ONE})
 def delivery_log(args, endpoint_id):
     return jsonify({"items": endpoints.log(db.session.connection(), endpoint_id,
-                                           args.get("limit", 100))})
+                                           args.get("limit", 100), current_user.communities)})

@@ -16,8 +16,11 @@ made AS (
     INSERT INTO deliveries (outbox_id, channel, endpoint_id, target, next_attempt_at,
                             created_at)
     SELECT b.id, 'webhook', e.id, 'endpoint:' || e.id, :now, :now
-      FROM batch b JOIN webhook_endpoints e ON e.active AND e.created_at <= b.created_at
+      FROM batch b LEFT JOIN incident_locations l ON l.incident_id = b.incident_id
+      JOIN webhook_endpoints e ON e.active AND e.created_at <= b.created_at
        AND (cardinality(e.events) = 0 OR b.kind = ANY(e.events))
+       -- a scoped endpoint hears the incidents located in its communities only
+       AND (e.communities IS NULL OR l.community_id = ANY(e.communities))
     ON CONFLICT ON CONSTRAINT uq_deliveries_target DO NOTHING RETURNING 1),
 texts AS (
     INSERT INTO deliveries (outbox_id, channel, recipient, target, next_attempt_at,
@@ -54,7 +57,8 @@ SELECT t.*, o.kind, o.payload, o.incident_id, i.category, e.url, e.secret
 def fan_out(conn: Connection, now: dt.datetime, limit: int = 1000,
             sms_kinds: tuple[str, ...] = ()) -> tuple[int, int]:
     """(outbox rows fanned out, deliveries made) for up to ``limit`` waiting rows: one per
-    matching webhook endpoint, and a text to the assignee for ``sms_kinds``."""
+    matching webhook endpoint (its event kinds; its communities, by where the incident is
+    located), and a text to the assignee for ``sms_kinds``."""
     rows, made = conn.execute(text(_FAN_OUT), {"now": now, "limit": limit,
                                                "sms_kinds": list(sms_kinds)}).one()
     return rows, made
