@@ -70,6 +70,9 @@ class Defaults:
     # this many failed attempts in a row; the worker polls this often when idle.
     OUTBOX_DISABLE_AFTER = 10
     OUTBOX_POLL_SECONDS = 2.0
+    # Outbox rows delivered to every target, with their deliveries and delivery log, are
+    # removed this many days after the event (rows not delivered everywhere are kept).
+    OUTBOX_KEEP_DAYS = 90
     # SMS gateway: POST {"to", "text"} (JSON); unset, no texts are sent (geo/outbox/sms.py).
     SMS_GATEWAY_URL = None
 

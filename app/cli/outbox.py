@@ -3,6 +3,7 @@ server). Several may run at once: leases keep them off each other's rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
@@ -29,6 +30,7 @@ def run(once: bool, interval: float | None):
     config = current_app.config
     settings = worker.Settings(disable_after=config["OUTBOX_DISABLE_AFTER"],
                                sms_gateway=config["SMS_GATEWAY_URL"],
+                               keep=dt.timedelta(days=config["OUTBOX_KEEP_DAYS"]),
                                calendar_of=_calendar(intake.Rules.from_config(config)))
     pause = interval if interval is not None else config["OUTBOX_POLL_SECONDS"]
     with db.engine.connect() as conn:

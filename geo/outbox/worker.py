@@ -8,6 +8,9 @@ as the Standard Webhooks spec asks.
 
 Back-off: ``BACKOFF`` after the 1st, 2nd… failure; no retry later than ``GIVE_UP`` after
 the delivery was made (it is then ``failed``).
+
+Retention: each pass removes up to ``purge_batch`` outbox rows older than ``keep`` that were
+delivered to every target, with their deliveries and log (``store.retention``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import Connection, Row
 from geo.incidents.worktime import WorkCalendar
 from geo.outbox import reminders, signing, sms
 from geo.outbox.store import deliveries as store
+from geo.outbox.store import retention
 from geo.outbox.transport import Outcome, post
 
 LEASE = dt.timedelta(seconds=60)
@@ -45,6 +49,8 @@ class Settings:
     # The working-time calendar of the reminders (read each pass: holidays change); None:
     # no reminders.
     calendar_of: Callable[[Connection], WorkCalendar] | None = None
+    keep: dt.timedelta | None = dt.timedelta(days=90)  # OUTBOX_KEEP_DAYS; None: keep all
+    purge_batch: int = 1000
 
 
 def retry_at(row: Row, at: dt.datetime) -> dt.datetime | None:
@@ -78,8 +84,8 @@ def _senders(settings: Settings) -> dict:
 def step(conn: Connection, commit: Callable[[], None], at: dt.datetime,
          settings: Settings = Settings(),
          senders: dict[str, Callable[[Row, dt.datetime], Outcome]] | None = None) -> int:
-    """Fire due reminders, fan out, lease, send, record; how many deliveries were
-    attempted."""
+    """Fire due reminders, fan out, lease, send, record, purge a batch of old delivered
+    rows; how many deliveries were attempted."""
     senders = senders or _senders(settings)
     if settings.calendar_of is not None:
         reminders.fire(conn, at, settings.calendar_of(conn))
@@ -93,5 +99,8 @@ def step(conn: Connection, commit: Callable[[], None], at: dt.datetime,
         else:
             store.failed(conn, row, at, outcome.error or "failed", outcome.status_code,
                          retry_at(row, at), settings.disable_after)
+        commit()
+    if settings.keep is not None:
+        retention.purge(conn, at - settings.keep, settings.purge_batch)
         commit()
     return len(taken)
