@@ -17,6 +17,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
+from app.web.incidents.words import WORKFLOW
 from app.web.roles import role_texts
 from geo.places.store import reads as store
 
@@ -27,8 +28,9 @@ PAGE_SIZE = 50  # queue rows per page
 POINT_LIMIT = 2000  # incident points per view (the API's default; it says when truncated)
 
 # key → message (Chinese msgid, the key its context; English in app/translations).
-# Statuses, actions, roles and sources use the API's codes as keys.
-TEXTS: dict[str, str] = dict([
+# Statuses, actions, roles and sources use the API's codes as keys; the workflow's statuses,
+# actions and ratings are shared (app.web.incidents.words).
+TEXTS: dict[str, str] = WORKFLOW | dict([
     N_("title", "调度台"), N_("counts_open", "未办结"), N_("counts_overdue", "超期"),
     N_("shortcut", "跳到定位框"), N_("locate", "定位"), N_("locate_label", "地址、楼栋编码或坐标"),
     N_("locate_placeholder", "如 景山东街12号院1号楼 或 116.391,39.901"),
@@ -75,25 +77,15 @@ TEXTS: dict[str, str] = dict([
     N_("network", "无法连接服务器。"), N_("zoom_hint", "放大到 {zoom} 级以上显示网格边界"),
     N_("truncated", "仅显示最紧急的 {n} 个事件点，请放大查看。"), N_("layer_grids", "网格边界"),
     N_("layer_incidents", "未办结事件"), N_("unknown", "—"),
-    N_("reported", "待受理"), N_("accepted", "已立案"), N_("dispatched", "已派遣"),
-    N_("in_progress", "处置中"), N_("resolved", "已反馈待核查"), N_("closed", "已结案"),
-    N_("rejected", "不予受理"), N_("returned", "已回退"), N_("reopened", "重新办理"),
-    N_("act_accept", "立案"), N_("act_reject", "不予受理"), N_("act_dispatch", "派遣"),
-    N_("act_start", "开始处置"), N_("act_resolve", "处置反馈"), N_("act_return", "回退"),
-    N_("act_close", "核查结案"), N_("act_reopen", "核查不通过"), N_("act_move", "改派网格"),
-    N_("act_merge", "合并"), N_("act_note", "添加备注"), N_("act_report", "上报"),
-    N_("act_merged_in", "合并入"), N_("route_full_time", "专职网格员"),
+    N_("route_full_time", "专职网格员"),
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
     # Verification (核查) and call-back (回访), issue 21.
-    N_("act_verify", "核查通过"), N_("act_rework", "返工"), N_("act_rate", "回访评价"),
-    N_("act_reopen_unsatisfied", "回访不满意重新办理"), N_("callback", "回访"),
-    N_("no_rating", "尚无回访评价。"), N_("rating_satisfied", "满意"),
-    N_("rating_fair", "基本满意"), N_("rating_unsatisfied", "不满意"),
+    N_("callback", "回访"), N_("no_rating", "尚无回访评价。"),
     N_("channel_resident", "居民评价"), N_("channel_phone", "电话回访"),
     N_("rating_reopened", "已重新办理"), N_("choose_rating", "选择评价"),
     N_("callback_comment", "回访意见（可选）"), N_("record_callback", "记录电话回访"),
-    N_("act_reassign", "改派"), N_("act_prioritise", "调整优先级"), N_("route_substitute", "代班"),
+    N_("route_substitute", "代班"),
     N_("assign_to", "承办人"), N_("pick_worker", "选择网格员"), N_("keep_routed", "按分派规则"),
     N_("in_grid", "本网格"), N_("in_community", "本社区其他网格员"), N_("current", "当前"),
     N_("duty_on_duty", "在岗"), N_("duty_off_hours", "非工作时间"), N_("duty_on_leave", "休假"),
@@ -116,9 +108,7 @@ TEXTS: dict[str, str] = dict([
     N_("routed_by_overlay", "按责任区“{overlay}”派给 {unit}（{category}：{rule}）"),
     N_("precedence_owner", "部件先属主"), N_("precedence_place", "事件先属地"),
     # Escalation, 督办 and 延期 (issue 21).
-    N_("act_escalate", "上报（吹哨）"), N_("act_transfer", "转办"), N_("act_supervise", "督办"),
-    N_("act_extend_request", "申请延期"), N_("act_extend_approve", "批准延期"),
-    N_("act_extend_refuse", "驳回延期"), N_("route_department", "职能部门"),
+    N_("route_department", "职能部门"),
     N_("route_street_office", "街道办事处"),
     N_("department", "承办部门"), N_("escalate_to", "上报到"), N_("to_community", "社区"),
     N_("to_street", "街道"), N_("to_department", "职能部门"),

@@ -20,6 +20,7 @@ from app.plumbing.readdb import read
 from app.security.headers import csp_nonce
 from app.security.limits import public
 from app.web.i18n import N_, lang, texts
+from app.web.incidents.words import RATINGS
 from app.web.roles import role_texts
 from geo.core.errors import NotFound
 from geo.incidents import reports
@@ -33,7 +34,7 @@ COMMUNITY_ZOOM = 9  # nothing is drawn further out than this
 _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 # key → message (Chinese msgid, the key its context; English in app/translations)
-TEXTS: dict[str, str] = dict([
+TEXTS: dict[str, str] = RATINGS | dict([
     N_("title", "找网格员"), N_("sep", "："),
     N_("search_label", "地址、小区或楼栋"), N_("search_placeholder", "输入地址、小区或楼栋名称"),
     N_("suggestions", "搜索建议"),
@@ -84,8 +85,7 @@ TEXTS: dict[str, str] = dict([
     N_("st_reopened", "重新办理"), N_("st_closed", "已办结"), N_("st_rejected", "不予受理"),
     N_("confirm_q", "问题解决了吗？"), N_("confirm_comment", "还有什么问题（选“未解决”时必填）"),
     N_("fixed", "已解决"), N_("not_fixed", "未解决"),
-    N_("rate_q", "您对办理结果满意吗？"), N_("rating_satisfied", "满意"),
-    N_("rating_fair", "基本满意"), N_("rating_unsatisfied", "不满意"),
+    N_("rate_q", "您对办理结果满意吗？"),
     N_("rate_comment", "意见建议（可选）"), N_("rate_send", "提交评价"),
     N_("rate_choose", "请选择满意、基本满意或不满意。"), N_("rated", "您的评价：{rating}。谢谢！"),
     N_("thanks", "已提交，谢谢！"), N_("err_comment", "请简要说明还有什么问题（不超过 500 字）。"),

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from app.security.auth import require
 from app.web.i18n import N_, lang, texts
+from app.web.incidents.words import WORKFLOW
 
 bp = Blueprint("work", __name__)
 
@@ -25,8 +26,9 @@ PHOTO_EDGE = 1600  # px, the longer side of a photo the phone sends
 PHOTO_QUALITY = 0.8  # JPEG; lower, in steps, for a photo that would be above PHOTO_BYTES
 PHOTO_BYTES = 400_000  # what one photo may weigh leaving the phone (issue 20)
 
-# key → message (Chinese msgid, the key its context; English in app/translations)
-TEXTS: dict[str, str] = dict([
+# key → message (Chinese msgid, the key its context; English in app/translations); the
+# workflow's statuses, actions and ratings are shared (app.web.incidents.words).
+TEXTS: dict[str, str] = WORKFLOW | dict([
     N_("title", "网格员"), N_("tab_tasks", "任务"), N_("tab_patrol", "巡查"),
     N_("tab_messages", "消息"), N_("sign_out", "退出"),
     N_("offline", "离线"), N_("waiting", "{n} 项待同步"), N_("synced", "已全部同步"),
@@ -47,11 +49,6 @@ TEXTS: dict[str, str] = dict([
     N_("open_amap", "高德地图"), N_("open_geo", "其他地图应用"), N_("photos", "照片"),
     N_("far", "距事件 {m} 米"), N_("no_task", "该任务已不在我的任务中。"),
     N_("map_offline", "离线：仅显示网格边界"),
-    N_("act_start", "开始处置"), N_("act_resolve", "处置反馈"), N_("act_return", "回退"),
-    N_("act_note", "添加备注"), N_("act_accept", "立案"), N_("act_report", "上报"),
-    N_("act_reject", "不予受理"), N_("act_dispatch", "派遣"), N_("act_close", "核查结案"),
-    N_("act_reopen", "核查不通过"), N_("act_move", "改派网格"), N_("act_merge", "合并"),
-    N_("act_merged_in", "合并入"),
     N_("photos_label", "现场照片（1–6 张）"),
     N_("photos_optional", "现场照片（可选，最多 6 张）"),
     N_("photos_required", "此类事件须上传至少 1 张照片。"),
@@ -73,9 +70,6 @@ TEXTS: dict[str, str] = dict([
     N_("description_required", "请描述问题。"), N_("report_where", "位置：{where}"),
     N_("messages_empty", "暂无消息。"), N_("mark_all_read", "全部标为已读"),
     N_("open_task", "查看任务"),
-    N_("reported", "待受理"), N_("accepted", "已立案"), N_("dispatched", "已派遣"),
-    N_("in_progress", "处置中"), N_("resolved", "已反馈待核查"), N_("closed", "已结案"),
-    N_("rejected", "不予受理"), N_("returned", "已回退"), N_("reopened", "重新办理"),
     N_("kind_action", "任务操作"), N_("kind_patrol_start", "开始巡查"),
     N_("kind_patrol_points", "巡查轨迹"), N_("kind_patrol_finish", "结束巡查"),
     N_("kind_report", "巡查上报"),
