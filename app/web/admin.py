@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.incidents import catalogue, worktables
+from app.api.people import access
 from app.extensions import db
 from app.models import CATEGORY_ROUTES, CLOCKS, USER_ROLES
 from app.plumbing.readdb import read
@@ -28,6 +29,7 @@ def _users_page(**shown):
     linked = [u.grid_member_id for u, _ in rows if u.grid_member_id]
     return render_template("admin/users.html", rows=rows, roles=USER_ROLES,
                            worker_names=read(lambda conn: candidates.names(conn, linked)),
+                           departments=access.department_choices(),
                            **{"new_password": None, "new_user": None, **shown})
 
 
@@ -83,6 +85,22 @@ def link_worker(username: str):
     db.session.commit()
     flash(_("%(user)s：已关联网格员", user=username) if worker is not None
           else _("%(user)s：已取消关联网格员", user=username))
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/department")
+@require("users:admin")
+def set_department(username: str):
+    """Set the department an account of role department works for (its queue), or none."""
+    value = request.form.get("department", "").strip()
+    try:
+        access.change_department(username, int(value) if value else None)
+    except (GridmapError, ValueError) as err:
+        db.session.rollback()
+        flash(_("未修改：%(error)s", error=getattr(err, "message", "not a department id")))
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    flash(_("%(user)s：所属部门已修改", user=username))
     return redirect(url_for("admin.users"))
 
 

@@ -52,6 +52,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/admin/users/<username>/access"): ("users:admin", 302),
     ("POST", "/admin/users/<username>/password"): ("users:admin", 404),
     ("POST", "/admin/users/<username>/worker"): ("users:admin", 302),
+    ("POST", "/admin/users/<username>/department"): ("users:admin", 302),
     ("GET", "/api/v1/audit"): ("audit:read", 200),
     ("GET", "/api/v1/webhooks"): ("users:admin", 200),
     ("POST", "/api/v1/webhooks"): ("users:admin", 400),

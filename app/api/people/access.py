@@ -1,15 +1,16 @@
 """``PUT /api/v1/users/<username>/access``: change an existing account's role and the
 communities it is limited to. Audited; the account's sessions end, so the change holds
-from its next sign-in (its API tokens read the new role on their next call)."""
+from its next sign-in (its API tokens read the new role on their next call). Also the
+department an account of role ``department`` works for (the users page)."""
 
 from flask import jsonify
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
 from app.api.people.schemas import Access, AccessAnswer
 from app.extensions import db
-from app.models import USER_ROLES, UserCommunity
+from app.models import USER_ROLES, Department, UserCommunity
 from app.security import accounts, audit, sessions
 from app.security.auth import require
 from geo.core.errors import InvalidInput
@@ -56,3 +57,27 @@ def put_access(args, body, username: str):
     answer = change_access(username, body.get("role"), body.get("communities"))
     db.session.commit()
     return jsonify(answer)
+
+
+def change_department(username: str, department_id: int | None) -> dict:
+    """Set the department whose queue an account of role ``department`` works (None: none);
+    audited before/after. Another role has no department (400), nor a retired one."""
+    user = accounts.user_named(username)
+    if user.role != "department":
+        raise InvalidInput(f"{username} has role {user.role}: only an account of role"
+                           " department belongs to a department", param="department")
+    if department_id is not None:
+        found = db.session.get(Department, department_id)
+        if found is None or not found.active:
+            raise InvalidInput(f"no active department {department_id}", param="department")
+    before = {"department_id": user.department_id}
+    user.department_id = department_id
+    after = {"department_id": department_id}
+    audit.record("user.department", "user", user.id, before=before, after=after)
+    return {"username": user.username, **after}
+
+
+def department_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active departments, by name: what the users page offers."""
+    return db.session.execute(select(Department.id, Department.name)
+                              .where(Department.active).order_by(Department.name)).all()
