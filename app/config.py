@@ -147,6 +147,9 @@ class Defaults:
     # Resident call-back (回访): how many times an "unsatisfied" rating may reopen a closed
     # incident (geo.incidents.callback); later unsatisfied ratings are only recorded.
     UNSATISFIED_REOPENS = 1
+    # The call-back worklist (the console's 待回访 filter): incidents closed in the last
+    # this many days that nobody has rated since.
+    CALLBACK_DAYS = 7
     RATELIMIT_REPORT = "20 per day"
     REPORT_MIN_SECONDS = 3
     REPORT_FORM_MAX_AGE = 6 * 3600

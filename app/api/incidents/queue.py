@@ -149,7 +149,7 @@ def create_incident(args, body):
                      "assigned to them or in a grid they serve); each with `overdue`. Reporter "
                      "name and phone only for roles allowed to see them (admin, dispatcher). "
                      "order=newest (default) or due (the work queue: overdue first, then "
-                     "the nearest deadline).")
+                     "the nearest deadline). callback=due: the call-back worklist.")
 @blp.arguments(IncidentsQuery, location="query")
 @blp.response(200, IncidentPage, description="a page of incidents, the total and overdue "
               "that match")
@@ -162,7 +162,8 @@ def list_incidents(args):
         assignee=assignee if isinstance(assignee, int) else None,
         unassigned=assignee == "none", since=args.get("since"), until=args.get("until"),
         box=args.get("bbox"), order=args.get("order") or "newest", search=args.get("q"),
-        limit=args["limit"], offset=args["offset"], worker=tasks_only())
+        limit=args["limit"], offset=args["offset"], worker=tasks_only(),
+        callback_days=current_app.config["CALLBACK_DAYS"] if args.get("callback") else None)
     page = read(lambda conn: incidents.incidents(
         conn, current_user.communities,
         with_reporter=current_user.can("incidents:reporter"), **query))

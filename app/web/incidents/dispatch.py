@@ -81,7 +81,8 @@ TEXTS: dict[str, str] = WORKFLOW | dict([
     N_("route_grid_chief", "网格长"), N_("route_community_office", "社区办公室"),
     N_("route_unassigned", "待指派"), N_("route_manual", "人工指派"),
     # Verification (核查) and call-back (回访), issue 21.
-    N_("callback", "回访"), N_("no_rating", "尚无回访评价。"),
+    N_("callback", "回访"), N_("no_rating", "尚无回访评价。"), N_("callback_due", "待回访"),
+    N_("callback_due_hint", "近期结案、尚无回访评价的事件，可在详情中记录电话回访"),
     N_("channel_resident", "居民评价"), N_("channel_phone", "电话回访"),
     N_("rating_reopened", "已重新办理"), N_("choose_rating", "选择评价"),
     N_("callback_comment", "回访意见（可选）"), N_("record_callback", "记录电话回访"),

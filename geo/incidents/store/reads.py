@@ -115,6 +115,14 @@ def incident(conn: Connection, incident_id: int, scope: frozenset[int] | None,
     return out
 
 
+# The call-back worklist (回访): closed in the last :callback_days days, and no rating —
+# the reporter's or a phone call-back's — since that closure.
+CALLBACK_DUE = """(i.status = 'closed'
+    AND i.closed_at >= now() - make_interval(days => CAST(:callback_days AS int))
+    AND NOT EXISTS (SELECT 1 FROM incident_ratings r
+                     WHERE r.incident_id = i.id AND r.at >= i.closed_at))"""
+
+
 def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: bool,
               status: tuple[str, ...] | None = None, category: str | None = None,
               community: str | None = None, grid: str | None = None,
@@ -123,9 +131,10 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
               unassigned: bool = False, box: Box | None = None, order: str = "newest",
               search: str | None = None, limit: int = 100, offset: int = 0,
               worker: int | None = None, department: int | None = None,
-              escalated: bool = False) -> dict:
+              escalated: bool = False, callback_days: int | None = None) -> dict:
     """A page of incidents with the total that match and how many of those are overdue.
-    ``search``: see :func:`_search`; ``worker``: see :data:`WORKER_TASKS`."""
+    ``search``: see :func:`_search`; ``worker``: see :data:`WORKER_TASKS`;
+    ``callback_days``: see :data:`CALLBACK_DUE`."""
     where, values = [], {"scope": _scope(scope), "limit": limit, "offset": offset}
     if worker is not None:
         where.append(WORKER_TASKS)
@@ -150,6 +159,9 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
         where.append("i.assignee_id IS NULL")
     if escalated:
         where.append("i.department_id IS NOT NULL")
+    if callback_days is not None:
+        where.append(CALLBACK_DUE)
+        values["callback_days"] = callback_days
     if overdue is not None:
         where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
     if box is not None:

@@ -97,9 +97,19 @@ async function loadCounts() {
   $("counts").replaceChildren.apply($("counts"), chips);
 }
 
+/* The call-back worklist (待回访: closed lately, not yet rated) stands for the status and
+ * overdue filters while it is on. */
+function callbackMode() {
+  const on = $("f-callback").checked;
+  $("f-status").disabled = on;
+  $("f-overdue").disabled = on;
+}
+
 function setFilters(status, overdue) {
   $("f-status").value = status;
   $("f-overdue").checked = overdue;
+  $("f-callback").checked = false;
+  callbackMode();
   state.offset = 0;
   loadQueue().catch(failed);
 }
@@ -107,10 +117,12 @@ function setFilters(status, overdue) {
 // ---- the queue -----------------------------------------------------------------------
 
 function queueQuery() {
+  const callback = $("f-callback").checked;
   return query({
-    status: $("f-status").value, community: $("f-community").value,
+    status: callback ? "" : $("f-status").value, community: $("f-community").value,
     category: $("f-category").value, assignee: $("f-assignee").value,
-    overdue: $("f-overdue").checked ? "true" : "", q: $("f-q").value.trim(),
+    overdue: !callback && $("f-overdue").checked ? "true" : "", q: $("f-q").value.trim(),
+    callback: callback ? "due" : "",
     bbox: $("f-view").checked ? bbox(map.getBounds()) : "",
     order: "due", limit: config.pageSize, offset: state.offset,
   });
@@ -498,6 +510,7 @@ function searchQueue(text) {
 }
 
 assigneeFilter(T, roleText, (err) => failed(err));
+$("f-callback").addEventListener("change", callbackMode);
 $("queue-filters").addEventListener("change", () => {
   state.offset = 0;
   loadQueue().catch(failed);

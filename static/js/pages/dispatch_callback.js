@@ -21,7 +21,9 @@ export function callbackSection(ctx, inc) {
   const parts = [el("h3", {className: "h6 small text-muted mb-1", id: "callback-title"},
                     T.callback), ratings.length ? list : el("p", {className: "small text-muted mb-1"},
                                                             T.no_rating)];
-  if (inc.status === "closed") parts.push(form(ctx, inc));
+  // One rating per closure: the form only while this closure has none.
+  const rated = ratings.some((r) => new Date(r.at) >= new Date(inc.closed_at));
+  if (inc.status === "closed" && !rated) parts.push(form(ctx, inc));
   return el("section", {className: "mb-2", "aria-labelledby": "callback-title"}, ...parts);
 }
 
