@@ -1,6 +1,7 @@
 """Incidents for staff: intake, the work queue, one incident with its history, actions."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
@@ -25,7 +26,7 @@ from app.plumbing.readdb import read, write_statements
 from app.security import audit
 from app.security.auth import require
 from geo.core.errors import Forbidden, InvalidInput, NotFound
-from geo.field import actions, evidence
+from geo.field import actions, evidence, tasks
 from geo.field.store import photos as photo_store
 from geo.incidents import callback, intake, workflow
 from geo.incidents.store import escalation as escalation_store
@@ -52,7 +53,17 @@ def with_escalation(conn, found: dict, actor: workflow.Actor) -> dict:
         found["status"], actor, found["assignee_id"], found["department_id"],
         pending=any(x["state"] == "pending" for x in found["extensions"]),
         overdue=found["overdue"])
+    if found["status"] == "resolved" and not actor.dispatcher:  # a grid chief's 核查
+        found["allowed_actions"] += tasks.verify_actions(conn, _located(found), actor)[0]
     return found
+
+
+def _located(found: dict) -> SimpleNamespace:
+    """The fields of an incident the verification rule reads."""
+    return SimpleNamespace(id=found["id"], category=found["category"],
+                           grid_id=found["grid_id"],
+                           assignee_id=found["assignee_id"],
+                           department_id=found["department_id"])
 
 
 def department_incident(conn, incident_id: int) -> dict | None:

@@ -1,7 +1,9 @@
 """SQL of a grid worker's tasks and grids (``geo.field.tasks``).
 
 A worker's current grids: the ``worker_grids`` rows serving today a grid version still in
-force. A task: an open incident assigned to the worker or located in one of those grids.
+force. A task: an open incident assigned to the worker or located in one of those grids;
+for a grid chief also a resolved incident in their grids whose category is verified by the
+grid chief (待核查, ``to_verify``).
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ _TASKS = f"""
                 geography(i.geom), geography(ST_SetSRID(ST_MakePoint(
                 CAST(:lon AS float8), CAST(:lat AS float8)), 4326)))::numeric, 1)::float8
            END AS distance_m,
-           i.assignee_id, i.updated_at
+           i.assignee_id, i.updated_at, i.department_id, i.status = 'resolved' AS to_verify
       FROM ids JOIN incidents i ON i.id = ids.id
       LEFT JOIN incident_locations l ON l.incident_id = i.id
       LEFT JOIN grids g ON g.id = l.grid_id
       LEFT JOIN categories c ON c.code = i.category
-     WHERE i.status IN {OPEN_SQL}
+     WHERE (i.status IN {OPEN_SQL} OR (i.status = 'resolved' AND c.verify_by = 'grid_chief'
+            AND l.grid_id IN (SELECT grid_id FROM mine)
+            AND EXISTS (SELECT 1 FROM grid_members m WHERE m.id = :member
+                           AND m.role = 'grid_chief' AND m.active)))
        AND (CAST(:scope AS int[]) IS NULL OR l.community_id = ANY(:scope))
      ORDER BY {OVERDUE_SQL} DESC, coalesce(i.due_at, i.response_due_at) ASC NULLS LAST, i.id"""
 
