@@ -70,6 +70,8 @@ TEXTS: dict[str, str] = WORKFLOW | dict([
     N_("description_required", "请描述问题。"), N_("report_where", "位置：{where}"),
     N_("messages_empty", "暂无消息。"), N_("mark_all_read", "全部标为已读"),
     N_("open_task", "查看任务"),
+    # A grid chief's verification (核查) of resolved work in their grids (issue 21).
+    N_("to_verify", "待核查"), N_("verify_own", "这是你处置的工作，须由他人核查。"),
     N_("kind_action", "任务操作"), N_("kind_patrol_start", "开始巡查"),
     N_("kind_patrol_points", "巡查轨迹"), N_("kind_patrol_finish", "结束巡查"),
     N_("kind_report", "巡查上报"),

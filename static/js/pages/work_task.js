@@ -1,6 +1,7 @@
 /* One task (/work): its details, a small map (my grid's outline and the place; tiles when
  * online), the history with photos, the reporter's phone where I may see it, links that
- * open the phone's map app, and the actions I may take now (start, resolve, return, note).
+ * open the phone's map app, and the actions I may take now (start, resolve, return, note;
+ * a grid chief's 待核查: verify, or rework with a reason — never on their own work).
  * An action goes into the outbox with the status I saw (seen_status), my GPS fix and, to
  * resolve, 1–6 photos shrunk on the phone (lib/photos.js). */
 import {api} from "../lib/http.js";
@@ -14,9 +15,10 @@ import {newId} from "../lib/outbox.js";
 import {shrinkAll} from "../lib/photos.js";
 import {categoryName, distanceText} from "./work_tasks.js";
 
-const WORKER_ACTIONS = ["start", "resolve", "return", "note"];
-const NOTE_REQUIRED = new Set(["return", "note"]);
-const LEAVING = new Set(["resolve", "return"]);  // after these the task is no longer mine
+const WORKER_ACTIONS = ["verify", "rework", "start", "resolve", "return", "note"];
+const NOTE_REQUIRED = new Set(["return", "note", "rework"]);
+// after these the task is no longer mine
+const LEAVING = new Set(["resolve", "return", "verify", "rework"]);
 // what the phone shows after its own action, before the server has it
 const AFTER = {start: {status: "in_progress", actions: ["resolve", "return", "note"]}};
 
@@ -119,14 +121,19 @@ export function taskView(ctx) {
     const names = (task.actions || []).filter((a) => WORKER_ACTIONS.includes(a));
     const waiting = ctx.pending.get(task.id);
     const leaving = Boolean(waiting) && LEAVING.has(waiting.action);  // only a note then
-    replace($("task-actions"), ...names.map((name) => {
+    const buttons = names.map((name) => {
       const b = el("button", {type: "button", className: "wk-btn"
-                                + (name === "resolve" ? " wk-btn-primary" : ""),
+                                + (["resolve", "verify"].includes(name) ? " wk-btn-primary" : ""),
                               "data-action": name, disabled: leaving && name !== "note"},
                    t("act_" + name));
       b.addEventListener("click", () => (name === "start" ? act("start") : openForm(name)));
       return b;
-    }));
+    });
+    // Resolved work I may not verify (my own): why, instead of buttons the server refuses.
+    const refused = task.to_verify && task.verify_refused
+      ? [el("p", {className: "wk-muted", id: "verify-refused"},
+            task.assigned_to_me ? t("verify_own") : task.verify_refused)] : [];
+    replace($("task-actions"), ...refused, ...buttons);
   }
 
   async function open(task) {

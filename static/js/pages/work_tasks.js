@@ -34,7 +34,8 @@ export function tasksView(ctx) {
     const tags = [
       task.overdue ? el("span", {className: "wk-tag is-overdue"}, t("overdue")) : null,
       waiting ? el("span", {className: "wk-tag is-pending"}, t("pending")) : null,
-      el("span", {className: "wk-tag"}, t(task.status, task.status)),
+      task.to_verify ? el("span", {className: "wk-tag is-verify"}, t("to_verify")) : null,
+      task.to_verify ? null : el("span", {className: "wk-tag"}, t(task.status, task.status)),
     ];
     const meta = [
       task.due_at ? fmt(t("due"), {time: dateTime(task.due_at, "short")}) : null,
