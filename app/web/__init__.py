@@ -9,7 +9,7 @@ PAGE_BLUEPRINTS: set[str] = set()
 def init_app(app) -> None:
     import json
 
-    from app.web import admin, api_docs, imports, signin
+    from app.web import admin, api_docs, imports, signin, webhooks
     from app.web.incidents import department, dispatch
     from app.web.patrols import coverage as patrol_coverage
     from app.web.people import pages as people_pages
@@ -20,7 +20,8 @@ def init_app(app) -> None:
     from app.web.work import pwa  # noqa: F401 - adds the manifest and worker to work_pages.bp
 
     for module in (signin, admin, overview, dispatch, imports, public_map, qrcodes, statsmaps,
-                   planner, api_docs, people_pages, patrol_coverage, work_pages, department):
+                   planner, api_docs, people_pages, patrol_coverage, work_pages, department,
+                   webhooks):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
     from app.maps import basemaps

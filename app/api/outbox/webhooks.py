@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.api.common import SIGNED_IN, STAFF, Blueprint
 from app.api.fields import NoQuery
+from app.api.outbox import writes
 from app.api.outbox.schemas import (
     DeliveryLog,
     Endpoint,
@@ -18,7 +19,6 @@ from app.api.outbox.schemas import (
     NewEndpoint,
 )
 from app.extensions import db
-from app.security import audit
 from app.security.auth import require
 from geo.outbox import endpoints
 
@@ -26,10 +26,6 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/v1",
                 description="Webhook endpoints of incident events and their delivery log")
 ERRORS = {**SIGNED_IN, 403: "admins only"}
 ONE = {**ERRORS, 404: "no such endpoint (within your communities)"}
-
-
-def _audited(after: dict | None) -> dict | None:
-    return {k: v for k, v in after.items() if k != "secret"} if after else None
 
 
 @blp.route("/webhooks", methods=["GET"])
@@ -60,8 +56,7 @@ def list_endpoints(args):
             403: "admins only; communities outside yours, or every community while you "
                  "are limited to some"})
 def register(args, body):
-    made = endpoints.register(db.session.connection(), body, current_user.communities)
-    audit.record("webhooks.register", "webhook_endpoints", made["id"], after=_audited(made))
+    made = writes.register(body)
     db.session.commit()
     return jsonify(made), 201
 
@@ -86,10 +81,7 @@ def one_endpoint(args, endpoint_id):
 @blp.response(200, Endpoint, description="the endpoint changed")
 @blp.fails({400: "invalid field", **ONE, 403: "admins only; communities outside yours"})
 def change(args, body, endpoint_id):
-    before, after = endpoints.change(db.session.connection(), endpoint_id, body,
-                                     current_user.communities)
-    audit.record("webhooks.change", "webhook_endpoints", endpoint_id, before=before,
-                 after=after)
+    after = writes.change(endpoint_id, body)
     db.session.commit()
     return jsonify(after)
 
@@ -101,8 +93,7 @@ def change(args, body, endpoint_id):
 @blp.response(204, description="removed")
 @blp.fails({400: "a query parameter (none is taken)", **ONE})
 def remove(args, endpoint_id):
-    before = endpoints.remove(db.session.connection(), endpoint_id, current_user.communities)
-    audit.record("webhooks.remove", "webhook_endpoints", endpoint_id, before=before)
+    writes.remove(endpoint_id)
     db.session.commit()
     return "", 204
 
