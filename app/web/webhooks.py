@@ -49,6 +49,21 @@ def webhooks():
     return _page()
 
 
+def _written(write, refused, done=None):
+    """Run an audited write: commit and flash ``done()``, or roll back and flash
+    ``refused(message)``; what the write gave, or None when refused."""
+    try:
+        result = write()
+    except GridmapError as err:
+        db.session.rollback()
+        flash(refused(err.message))
+        return None
+    db.session.commit()
+    if done is not None:
+        flash(done())
+    return result
+
+
 @bp.post("/webhooks")
 @require("users:admin")
 def register():
@@ -57,14 +72,9 @@ def register():
     body = {"url": form.get("url", "").strip(), "events": form.get("events", "").split(),
             "communities": _communities(form),
             "description": form.get("description", "").strip() or None}
-    try:
-        made = writes.register(body)
-    except GridmapError as err:
-        db.session.rollback()
-        flash(_("未创建：%(error)s", error=err.message))
-        return redirect(url_for("admin_webhooks.webhooks"))
-    db.session.commit()
-    return _page(made=made)
+    made = _written(lambda: writes.register(body),
+                    lambda error: _("未创建：%(error)s", error=error))
+    return _page(made=made) if made else redirect(url_for("admin_webhooks.webhooks"))
 
 
 @bp.post("/webhooks/<int:endpoint_id>")
@@ -75,14 +85,9 @@ def change(endpoint_id: int):
     form = request.form
     body = {"communities": _communities(form), "events": form.get("events", "").split(),
             "active": form.get("active") == "on"}
-    try:
-        writes.change(endpoint_id, body)
-    except GridmapError as err:
-        db.session.rollback()
-        flash(_("未修改：%(error)s", error=err.message))
-        return redirect(url_for("admin_webhooks.webhooks"))
-    db.session.commit()
-    flash(_("推送地址 %(id)s 已修改", id=endpoint_id))
+    _written(lambda: writes.change(endpoint_id, body),
+             lambda error: _("未修改：%(error)s", error=error),
+             lambda: _("推送地址 %(id)s 已修改", id=endpoint_id))
     return redirect(url_for("admin_webhooks.webhooks"))
 
 
@@ -90,12 +95,7 @@ def change(endpoint_id: int):
 @require("users:admin")
 def remove(endpoint_id: int):
     """Remove an endpoint with its delivery log."""
-    try:
-        writes.remove(endpoint_id)
-    except GridmapError as err:
-        db.session.rollback()
-        flash(_("未删除：%(error)s", error=err.message))
-        return redirect(url_for("admin_webhooks.webhooks"))
-    db.session.commit()
-    flash(_("推送地址 %(id)s 已删除", id=endpoint_id))
+    _written(lambda: writes.remove(endpoint_id),
+             lambda error: _("未删除：%(error)s", error=error),
+             lambda: _("推送地址 %(id)s 已删除", id=endpoint_id))
     return redirect(url_for("admin_webhooks.webhooks"))

@@ -32,14 +32,20 @@ def _url(value) -> str:
     return value
 
 
-def _events(value) -> list[str]:
+def _words(value, pattern: re.Pattern, most: int, param: str, meaning: str) -> list[str]:
+    """A list of at most ``most`` strings matching ``pattern``, sorted without repeats;
+    None: empty."""
     if value is None:
         return []
-    if (not isinstance(value, list) or len(value) > 50
-            or not all(isinstance(k, str) and KIND.match(k) for k in value)):
-        raise InvalidInput("events: a list of event kinds (incident actions, e.g. accept);"
-                           " empty: every kind", param="events")
+    if (not isinstance(value, list) or len(value) > most
+            or not all(isinstance(k, str) and pattern.match(k) for k in value)):
+        raise InvalidInput(f"{param}: {meaning}", param=param)
     return sorted(set(value))
+
+
+def _events(value) -> list[str]:
+    return _words(value, KIND, 50, "events", "a list of event kinds (incident actions, e.g."
+                  " accept); empty: every kind")
 
 
 def _description(value) -> str | None:
@@ -49,13 +55,8 @@ def _description(value) -> str | None:
 
 
 def _codes(value) -> list[str]:
-    if value is None:
-        return []
-    if (not isinstance(value, list) or len(value) > 500
-            or not all(isinstance(c, str) and CODE.match(c) for c in value)):
-        raise InvalidInput("communities: a list of community codes; empty or null: every"
-                           " community", param="communities")
-    return sorted(set(value))
+    return _words(value, CODE, 500, "communities", "a list of community codes; empty or"
+                  " null: every community")
 
 
 def communities(conn: Connection, value, scope) -> list[int] | None:
