@@ -109,3 +109,18 @@ def legend(bounds: list[float], palette: tuple[str, ...] = PALETTE,
         out.append((label, palette[i + len(palette) - len(bounds)]))
         low = b
     return out
+
+
+def indicator_map(conn: Connection, *, indicator: str, t0, t1, category: str | None,
+                  scope: frozenset[int] | None, now, rule: str, title: str) -> str | None:
+    """The SVG of one indicator per grid (per community for a large area) over ``[t0, t1)``,
+    by ``geo.stats.evaluation``; None when the scope has nothing to draw."""
+    from geo.stats import evaluation
+
+    ids = None if scope is None else sorted(scope)
+    _, grids = store.extent(conn, scope=ids)
+    level = level_for(grids)
+    rows = evaluation.evaluate(conn, level=level, t0=t0, t1=t1, category=category,
+                               scope=scope, now=now, rule=rule)["rows"]
+    values = {r["unit"]["code"]: r["indicators"][indicator]["value"] for r in rows}
+    return choropleth(conn, {level: values}, scope=ids, title=title, level=level)["svg"]
