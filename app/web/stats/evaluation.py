@@ -23,7 +23,7 @@ from geo.core.errors import InvalidInput, NotFound
 from geo.stats import caseload, evaluation, indicators
 from geo.stats.report import svgmap
 
-bp = Blueprint("evaluation", __name__)
+bp = Blueprint("evaluation_page", __name__)
 
 LEVELS = ("street", "community", "grid", "worker", "department")
 # key → message (Chinese msgid, the key its context; English in app/translations)
