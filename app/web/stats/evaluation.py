@@ -15,6 +15,7 @@ from flask_babel import pgettext
 from flask_login import current_user
 
 from app.api.stats.mapdata import CASELOAD_MEASURES
+from app.api.stats.numbers import _refreshed
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.web.i18n import N_, lang, texts
@@ -90,6 +91,7 @@ def map_svg():
     _, _, t0, t1 = caseload.period(params.date(args, "from"), params.date(args, "to"),
                                    dt.datetime.now(dt.UTC).date(), cfg["TIMEZONE"])
     title = pgettext("map_title", "指标地图")
+    _refreshed(caseload)  # as the API does: the facts hold every change committed so far
     svg = read(lambda conn: svgmap.indicator_map(
         conn, indicator=key, t0=t0, t1=t1, category=params.short_text(args, "category", 50),
         scope=_scope(conn, within), now=dt.datetime.now(dt.UTC),

@@ -48,6 +48,7 @@ function period() {
 }
 function within() { return state.within.length ? state.within[state.within.length - 1].code : ""; }
 function choices() {
+  if (field("level").value === "street") state.within = [];  // streets are not within one
   const p = period();
   return {level: field("level").value, from: p.from, to: p.to, month: p.month,
           category: field("category").value, indicator: field("indicator").value,
@@ -131,14 +132,22 @@ function spark(series) {
   const lo = Math.min(...shown);
   const span = Math.max(...shown) - lo || 1;
   const points = values.map((v, i) => (v === null ? null
-    : `${(2 + i * 80 / Math.max(1, values.length - 1)).toFixed(1)},${(20 - (v - lo) / span * 18).toFixed(1)}`))
+    : [2 + i * 80 / Math.max(1, values.length - 1), 20 - (v - lo) / span * 18]))
     .filter(Boolean);
   const line = document.createElementNS(NS, "polyline");
-  line.setAttribute("points", points.join(" "));
+  line.setAttribute("points", points.map((p) => p.map((c) => c.toFixed(1)).join(",")).join(" "));
   line.setAttribute("fill", "none");
   line.setAttribute("stroke", "#0d6efd");
   line.setAttribute("stroke-width", "1.5");
   svg.appendChild(line);
+  points.forEach(([x, y]) => {  // a month alone (no neighbour to join) still shows
+    const dot = document.createElementNS(NS, "circle");
+    dot.setAttribute("cx", x.toFixed(1));
+    dot.setAttribute("cy", y.toFixed(1));
+    dot.setAttribute("r", "1.8");
+    dot.setAttribute("fill", "#0d6efd");
+    svg.appendChild(dot);
+  });
   const title = document.createElementNS(NS, "title");
   title.textContent = values.map((v) => show(v, IND[field("indicator").value].kind)).join(" · ");
   svg.appendChild(title);
