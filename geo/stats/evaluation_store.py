@@ -133,8 +133,8 @@ def incidents_behind(conn: Connection, *, ind: Indicator, part: str, level: str,
     pred = ind.numerator if part == "numerator" else ind.denominator
     conn.execute(text("SET LOCAL statement_timeout = '10s'"))
     rows = conn.execute(text(f"""
-        SELECT count(*) OVER () AS total, i.id, i.category, i.status, i.reported_at,
-               i.closed_at, i.due_at, i.address, i.assignee_id, i.department_id,
+        SELECT count(*) OVER () AS total, i.id, i.external_id AS ref, i.category, i.status,
+               i.reported_at, i.closed_at, i.due_at, i.address, i.assignee_id, i.department_id,
                cm.code AS community_code, gv.code AS grid_code
           FROM incident_facts f {joins} JOIN incidents i ON i.id = f.incident_id
           LEFT JOIN communities cm ON cm.id = f.community_id
