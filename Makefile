@@ -29,6 +29,7 @@ setup: $(VENV)/.runtime static/vendor/.installed
 vendor: static/vendor/.installed
 
 run: setup translations
+	bash scripts/ensure-report-tools.sh
 	bash scripts/run.sh
 
 # Message catalogs (app/translations, Chinese msgids): extract from the code and templates,
@@ -62,6 +63,7 @@ test: $(VENV)/.dev static/vendor/.installed translations
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-ogctests.sh
 	bash scripts/ensure-scale-tools.sh
+	bash scripts/ensure-report-tools.sh
 	$(BIN)/ruff check .
 	$(ESLINT) static/js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -71,6 +73,7 @@ bench: $(VENV)/.dev
 	bash scripts/ensure-bench-tools.sh
 	bash scripts/ensure-scale-tools.sh
 	bash scripts/ensure-gdal.sh
+	bash scripts/ensure-report-tools.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -31,11 +31,12 @@ def init_app(app: Flask) -> None:
     from app.api.plans import auto, drafts, review, shapes
     from app.api.plans import buildings as plan_buildings
     from app.api.stats import evaluation, mapdata, numbers
+    from app.api.stats import reports as monthly_reports
 
     document.init_app(app)
     for module in (health, lookup, geocode, communities, grids, buildings, queue, assign,
                    imports, import_presets, categories, audit, exports, outlines, reports,
                    drafts, review, plan_buildings, shapes, auto, numbers, evaluation, mapdata,
                    workers, party, departments, rosters, access, tasks, notifications,
-                   patrols, overlays, department_queue, webhooks):
+                   patrols, overlays, department_queue, webhooks, monthly_reports):
         document.api.register_blueprint(module.blp)

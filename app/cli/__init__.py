@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         layers,
         outbox,
         people,
+        reports,
         stats,
         tokens,
         users,
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs.jobs)
     app.cli.add_command(field.field)
     app.cli.add_command(outbox.outbox)
+    app.cli.add_command(reports.reports)

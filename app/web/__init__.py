@@ -15,13 +15,13 @@ def init_app(app) -> None:
     from app.web.people import pages as people_pages
     from app.web.places import overview, public_map, qrcodes
     from app.web.plans import planner
-    from app.web.stats import statsmaps
+    from app.web.stats import evaluation, statsmaps
     from app.web.work import pages as work_pages
     from app.web.work import pwa  # noqa: F401 - adds the manifest and worker to work_pages.bp
 
     for module in (signin, admin, overview, dispatch, imports, public_map, qrcodes, statsmaps,
                    planner, api_docs, people_pages, patrol_coverage, work_pages, department,
-                   webhooks):
+                   webhooks, evaluation):
         app.register_blueprint(module.bp)
         PAGE_BLUEPRINTS.add(module.bp.name)
     from app.maps import basemaps

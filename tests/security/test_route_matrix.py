@@ -179,6 +179,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("POST", "/api/v1/reports/<reference>/confirmation"): (PUBLIC, (403, 400)),
     ("POST", "/api/v1/reports/<reference>/rating"): (PUBLIC, (403, 400)),
     ("GET", "/api/v1/reports/form"): (PUBLIC, 200),
+    ("GET", "/api/v1/reports/monthly/<month>.<ext>"): ("stats:read", 404),  # ext: csv
     ("GET", "/api/v1/stats/caseload"): ("stats:read", 200),
     ("GET", "/api/v1/stats/caseload.csv"): ("stats:read", 200),
     ("GET", "/api/v1/stats/coverage"): ("stats:read", 200),
@@ -201,6 +202,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/workers/leave"): ("people:manage", 200),
     ("GET", "/department"): ("department:work", 200),
     ("GET", "/dispatch"): ("incidents:write", 200),
+    ("GET", "/evaluation"): ("stats:read", 200),
+    ("GET", "/evaluation/map.svg"): ("stats:read", 200),
     ("GET", "/healthz"): (OPEN, 200),
     ("GET", "/login"): (OPEN, (200, 302)),
     ("POST", "/login"): (OPEN, 403),
@@ -301,7 +304,7 @@ def _fill(rule: str, town: dict) -> str:
               "dept_id": 999999, "kind": "workers", "job_id": 999999, "preset_id": 999999,
               "leave_id": 999999, "org_id": 999999, "photo_id": 999999,
               "patrol_id": 999999, "overlay_id": 999999, "entry_id": 999999,
-              "endpoint_id": 999999}
+              "endpoint_id": 999999, "month": "2030-01"}
     path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: str(filled[m.group(1)]), rule)
     query = {"/api/v1/lookup": f"lon={lon}&lat={lat}", "/api/v1/buildings": f"bbox={box}",
              "/api/v1/geocode": "q=1号楼", "/api/v1/outlines/grids": f"bbox={box}&zoom=16",

@@ -23,7 +23,7 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PAGES = ("/map", "/dispatch", "/plans", "/plans/1", "/maps/caseload", "/maps/coverage",
          "/maps/grids", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/categories",
          "/admin/people/workers", "/admin/people/party", "/admin/people/departments",
-         "/party/register", "/maps/qr", "/work")
+         "/party/register", "/maps/qr", "/work", "/evaluation")
 # The OGC API's pages show its documents (bilingual titles and descriptions, as clients
 # such as QGIS list them): what those documents say counts as data; the pages' own words
 # must be English.

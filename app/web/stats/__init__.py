@@ -1,1 +1,1 @@
-"""The caseload and coverage maps (``statsmaps``)."""
+"""The caseload and coverage maps (``statsmaps``) and the evaluation page (``evaluation``)."""

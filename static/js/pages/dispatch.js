@@ -543,6 +543,9 @@ map.getContainer().setAttribute("aria-label", T.layer_incidents);
 map.invalidateSize();
 refreshLists();
 loadGrids().catch(failed);
+// /dispatch?incident=ID (the evaluation page's drill-down links here): open that incident
+const asked = Number(new URLSearchParams(window.location.search).get("incident"));
+if (Number.isInteger(asked) && asked > 0) openIncident(asked, {focusPanel: true});
 // Open work keeps arriving: refresh the counts and points, and the queue unless the
 // dispatcher is moving through it with the keyboard.
 setInterval(() => {
