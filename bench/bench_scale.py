@@ -1,8 +1,9 @@
 """Issue 24's figures, on the public lookup (GET /api/v1/lookup under gunicorn as `make run`
 starts it, wrk at 8 connections): read from a streaming standby vs the primary, through
 PgBouncer (transaction pooling) vs direct, two app nodes vs one (sharing a Redis for the
-rate limits); and the lookup query alone as plain SQL vs PREPARE/EXECUTE (what leaving
-SQL-level prepares for PgBouncer costs).
+rate limits); and the lookup statement alone: the PL/pgSQL function gridmap_lookup (its plan
+kept per session, the one path direct and pooled) vs the same statement as plain SQL
+(planned each time, what the pooled path cost before) and PREPARE/EXECUTE.
 
     python -m bench --only scale     # on the bench city (var/bench-pg)
     python -m bench.bench_scale      # on a throw-away cluster with the small demo
@@ -57,9 +58,6 @@ def measure(port: int, db: str, reps: int) -> list[Row]:
         pooled = {**base, "DATABASE_URL": pooler.url(db), "GRIDMAP_DATABASE_POOLED": "true"}
         rows.append(_pair("lookup through PgBouncer (transaction mode) vs direct",
                           [pooled], [base], points, reps, "direct", target=0.9))
-        plain = {**base, "GRIDMAP_DATABASE_POOLED": "true"}  # the pooled SQL, no pooler
-        rows.append(_pair("lookup as pooled (plain SQL) but direct vs direct (PREPARE)",
-                          [plain], [base], points, reps, "PREPARE", target=None))
         node = {**base, "GRIDMAP_WORKERS": "1", "GRIDMAP_RATELIMIT_STORAGE_URI": redis.url}
         rows.append(_pair("lookup on 2 nodes vs 1 (1 worker each, limits in Redis)",
                           [node, node], [node], points, reps, "1 node", target=None))
@@ -86,17 +84,25 @@ def _points(url: str) -> Path:
 
 
 def _query_row(port: int, db: str, points: Path, n: int = 3000) -> Row:
-    """The lookup statement on one connection, n points: plain SQL vs PREPARE/EXECUTE."""
+    """The lookup statement on one connection, n points: the function vs plain SQL (and
+    PREPARE/EXECUTE, in the notes)."""
     pairs = [dict(p.split("=") for p in line.split("&"))
              for line in points.read_text().split()][:200]
     values = [{"lon": float(p["lon"]), "lat": float(p["lat"]), "snap": 50.0} for p in pairs]
+    statement = reads._LOOKUP_NOW
+    for n_, name in enumerate(("lon", "lat", "snap"), start=1):
+        statement = statement.replace(f"${n_}", f"CAST(%({name})s AS float8)")
     conn = psycopg2.connect(host="127.0.0.1", port=port, user=pgcluster.SUPERUSER, dbname=db)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(reads._PREPARE)
+        cursor.execute("PREPARE bench_lookup (float8, float8, float8) AS "
+                       + reads._LOOKUP_NOW)
         timings = {}
-        execute = f"EXECUTE {reads._LOOKUP_NAME} (%(lon)s, %(lat)s, %(snap)s)"
-        for label, sql in (("plain", reads._LOOKUP_NOW), ("prepared", execute)):
+        for label, sql in (
+                ("plain", statement),
+                ("prepared", "EXECUTE bench_lookup (%(lon)s, %(lat)s, %(snap)s)"),
+                ("function", "SELECT gridmap_lookup(CAST(%(lon)s AS float8),"
+                             " CAST(%(lat)s AS float8), CAST(%(snap)s AS float8))")):
             for v in values[:50]:  # warm
                 cursor.execute(sql, v)
             started = time.perf_counter()
@@ -105,11 +111,12 @@ def _query_row(port: int, db: str, points: Path, n: int = 3000) -> Row:
                 cursor.fetchone()
             timings[label] = (time.perf_counter() - started) / n * 1e6
     conn.close()
-    slower = timings["plain"] / timings["prepared"]
-    return Row("lookup statement alone, one connection: plain SQL (pooled) vs PREPARE",
-               f"{timings['plain']:.0f} µs", f"{timings['prepared']:.0f} µs (PREPARE/EXECUTE)",
-               f"{slower:.1f}x the time", "informative (planning each time)", None,
-               [f"{n} lookups each, {len(values)} points"])
+    faster = timings["plain"] / timings["function"]
+    return Row("lookup statement alone, one connection: gridmap_lookup() vs plain SQL",
+               f"{timings['function']:.0f} µs", f"{timings['plain']:.0f} µs (plain SQL)",
+               f"{faster:.1f}x faster", "informative (planning each time)", None,
+               [f"{n} lookups each, {len(values)} points; PREPARE/EXECUTE "
+                f"{timings['prepared']:.0f} µs"])
 
 
 def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: int,
