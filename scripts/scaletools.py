@@ -145,10 +145,11 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def start_redis() -> Redis:
-    """A Redis that keeps nothing on disk, on a free port."""
+def start_redis(port: int | None = None) -> Redis:
+    """A Redis that keeps nothing on disk, on ``port`` (a free one when None: give the
+    port of one stopped to start it again where its clients look)."""
     directory = Path(tempfile.mkdtemp(prefix="gridmap-redis-"))
-    port = pgcluster.free_port()
+    port = port or pgcluster.free_port()
     process = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(directory), "--protected-mode", "yes"],
