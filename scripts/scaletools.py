@@ -118,6 +118,10 @@ def start_pgbouncer(db_port: int, *, pool_size: int = 20, round_robin: bool = Fa
     return Pooler(port, directory)
 
 
+def pooler_pid(pooler: Pooler) -> int:
+    return int((pooler.directory / "pgbouncer.pid").read_text().strip())
+
+
 def stop_pgbouncer(pooler: Pooler) -> None:
     pidfile = pooler.directory / "pgbouncer.pid"
     if pidfile.exists():
