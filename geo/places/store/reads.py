@@ -29,8 +29,9 @@ MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone
 # session and keeps the plan, on a direct connection as through PgBouncer's transaction
 # pooling (whose server connections persist, where a SQL-level PREPARE would be missing on
 # the next one; psycopg2 has no protocol-level prepares). One path for both. The migration
-# holds a copy of LOOKUP_FUNCTION frozen at its time; tests/places/test_lookup_function.py
-# checks that the database's function is this text, so a change here needs a migration.
+# holds a copy of LOOKUP_FUNCTION_BODY (gridmap_lookup(float8, float8, float8) RETURNS text,
+# LANGUAGE plpgsql STABLE) frozen at its time; tests/places/test_lookup_function.py checks
+# that the database's function is this text, so a change here needs a migration.
 _LOOKUP = """
     SELECT (loc.grid_id IS NOT NULL OR loc.community_id IS NOT NULL) AS found, json_build_object(
       'community',
@@ -63,9 +64,6 @@ _LOOKUP_NOW = _LOOKUP.format(
 LOOKUP_FUNCTION_BODY = (
     "\nBEGIN\n    RETURN (SELECT CASE WHEN located THEN body END FROM ("
     + _LOOKUP_NOW.rstrip() + "\n    ) answer (located, body));\nEND\n")
-LOOKUP_FUNCTION = ("CREATE OR REPLACE FUNCTION gridmap_lookup(float8, float8, float8)"
-                   " RETURNS text LANGUAGE plpgsql STABLE AS $fn$"
-                   + LOOKUP_FUNCTION_BODY + "$fn$")
 # On a date: the versions in force then (grid with its dates, community as it was then);
 # on a later date, a scheduled change's grid (no id yet, ``scheduled``: true). Workers
 # serve the current version of their grid (they follow redraws), so a past or scheduled
