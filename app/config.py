@@ -82,6 +82,9 @@ class Defaults:
     RATELIMIT_PUBLIC = "300 per minute"
     RATELIMIT_LOGIN = "20 per minute"
     RATELIMIT_ENABLED = True
+    # A shared store that fails: each process counts in memory meanwhile and asks the store
+    # again this often (seconds).
+    RATELIMIT_RETRY_SECONDS = 5.0
 
     MAX_GEOMETRY_VERTICES = 100_000
     # Basemaps every map's switcher offers, in this order (app/maps/basemaps.py): osm,

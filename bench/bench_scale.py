@@ -1,8 +1,9 @@
 """Issue 24's figures, on the public lookup (GET /api/v1/lookup under gunicorn as `make run`
 starts it, wrk at 8 connections): read from a streaming standby vs the primary, through
 PgBouncer (transaction pooling) vs direct, two app nodes vs one (sharing a Redis for the
-rate limits); and the lookup query alone as plain SQL vs PREPARE/EXECUTE (what leaving
-SQL-level prepares for PgBouncer costs).
+rate limits); and the lookup statement alone: the PL/pgSQL function gridmap_lookup (its plan
+kept per session, the one path direct and pooled) vs the same statement as plain SQL
+(planned each time, what the pooled path cost before) and PREPARE/EXECUTE.
 
     python -m bench --only scale     # on the bench city (var/bench-pg)
     python -m bench.bench_scale      # on a throw-away cluster with the small demo
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,11 +57,10 @@ def measure(port: int, db: str, reps: int) -> list[Row]:
         rows.append(_pair("lookup read from a streaming standby vs the primary",
                           [replica], [base], points, reps, "primary", target=0.9))
         pooled = {**base, "DATABASE_URL": pooler.url(db), "GRIDMAP_DATABASE_POOLED": "true"}
+        rows.append(_hop_row(port, pooler.port, db, points))
         rows.append(_pair("lookup through PgBouncer (transaction mode) vs direct",
-                          [pooled], [base], points, reps, "direct", target=0.9))
-        plain = {**base, "GRIDMAP_DATABASE_POOLED": "true"}  # the pooled SQL, no pooler
-        rows.append(_pair("lookup as pooled (plain SQL) but direct vs direct (PREPARE)",
-                          [plain], [base], points, reps, "PREPARE", target=None))
+                          [pooled], [base], points, reps, "direct", target=0.9,
+                          watch=scaletools.pooler_pid(pooler)))
         node = {**base, "GRIDMAP_WORKERS": "1", "GRIDMAP_RATELIMIT_STORAGE_URI": redis.url}
         rows.append(_pair("lookup on 2 nodes vs 1 (1 worker each, limits in Redis)",
                           [node, node], [node], points, reps, "1 node", target=None))
@@ -86,17 +87,25 @@ def _points(url: str) -> Path:
 
 
 def _query_row(port: int, db: str, points: Path, n: int = 3000) -> Row:
-    """The lookup statement on one connection, n points: plain SQL vs PREPARE/EXECUTE."""
+    """The lookup statement on one connection, n points: the function vs plain SQL (and
+    PREPARE/EXECUTE, in the notes)."""
     pairs = [dict(p.split("=") for p in line.split("&"))
              for line in points.read_text().split()][:200]
     values = [{"lon": float(p["lon"]), "lat": float(p["lat"]), "snap": 50.0} for p in pairs]
+    statement = reads._LOOKUP_NOW
+    for n_, name in enumerate(("lon", "lat", "snap"), start=1):
+        statement = statement.replace(f"${n_}", f"CAST(%({name})s AS float8)")
     conn = psycopg2.connect(host="127.0.0.1", port=port, user=pgcluster.SUPERUSER, dbname=db)
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute(reads._PREPARE)
+        cursor.execute("PREPARE bench_lookup (float8, float8, float8) AS "
+                       + reads._LOOKUP_NOW)
         timings = {}
-        execute = f"EXECUTE {reads._LOOKUP_NAME} (%(lon)s, %(lat)s, %(snap)s)"
-        for label, sql in (("plain", reads._LOOKUP_NOW), ("prepared", execute)):
+        for label, sql in (
+                ("plain", statement),
+                ("prepared", "EXECUTE bench_lookup (%(lon)s, %(lat)s, %(snap)s)"),
+                ("function", "SELECT gridmap_lookup(CAST(%(lon)s AS float8),"
+                             " CAST(%(lat)s AS float8), CAST(%(snap)s AS float8))")):
             for v in values[:50]:  # warm
                 cursor.execute(sql, v)
             started = time.perf_counter()
@@ -105,37 +114,100 @@ def _query_row(port: int, db: str, points: Path, n: int = 3000) -> Row:
                 cursor.fetchone()
             timings[label] = (time.perf_counter() - started) / n * 1e6
     conn.close()
-    slower = timings["plain"] / timings["prepared"]
-    return Row("lookup statement alone, one connection: plain SQL (pooled) vs PREPARE",
-               f"{timings['plain']:.0f} µs", f"{timings['prepared']:.0f} µs (PREPARE/EXECUTE)",
-               f"{slower:.1f}x the time", "informative (planning each time)", None,
-               [f"{n} lookups each, {len(values)} points"])
+    faster = timings["plain"] / timings["function"]
+    return Row("lookup statement alone, one connection: gridmap_lookup() vs plain SQL",
+               f"{timings['function']:.0f} µs", f"{timings['plain']:.0f} µs (plain SQL)",
+               f"{faster:.1f}x faster", "informative (planning each time)", None,
+               [f"{n} lookups each, {len(values)} points; PREPARE/EXECUTE "
+                f"{timings['prepared']:.0f} µs"])
+
+
+def _hop_row(port: int, pooler_port: int, db: str, points: Path, rounds: int = 6,
+             n: int = 400) -> Row:
+    """gridmap_lookup() on one connection through PgBouncer vs direct, in turn (n calls a
+    turn): what the pooler's hop costs the statement, without HTTP."""
+    values = [(float(p["lon"]), float(p["lat"]), 50.0) for p in (
+        dict(kv.split("=") for kv in line.split("&"))
+        for line in points.read_text().split()[:200])]
+    sql = ("SELECT gridmap_lookup(CAST(%s AS float8), CAST(%s AS float8),"
+           " CAST(%s AS float8))")
+    conns = {}
+    for key, p in (("direct", port), ("pooled", pooler_port)):
+        conns[key] = psycopg2.connect(host="127.0.0.1", port=p, user=pgcluster.SUPERUSER,
+                                      dbname=db)
+        conns[key].autocommit = True
+    spent = {"direct": [], "pooled": []}
+    for r in range(rounds + 1):
+        for key, conn in conns.items():
+            with conn.cursor() as cursor:
+                started = time.perf_counter()
+                for i in range(n):
+                    cursor.execute(sql, values[i % len(values)])
+                    cursor.fetchone()
+                if r:  # the first round warms (plans, caches)
+                    spent[key].append((time.perf_counter() - started) / n * 1e6)
+    for conn in conns.values():
+        conn.close()
+    share = statistics.median(d / p for d, p in zip(spent["direct"], spent["pooled"],
+                                                     strict=True))
+    return Row("lookup statement alone, one connection: through PgBouncer vs direct",
+               f"{statistics.median(spent['pooled']):.0f} µs",
+               f"{statistics.median(spent['direct']):.0f} µs (direct)",
+               f"{share:.0%} of the rate", "informative (the pooler's hop)", None,
+               [f"{rounds} rounds of {n} calls each, in turn; ratio: the median of the "
+                "rounds' direct time / pooled time"])
 
 
 def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: int,
-          plain_label: str, target: float | None) -> Row:
+          plain_label: str, target: float | None, watch: int | None = None) -> Row:
     """req/s of the servers ``ours`` (their sum, wrk on each at once, 8 connections in
-    all) vs ``plain``, alternately, best run of each."""
-    best: dict[str, float] = {}
+    all) vs ``plain``: both sets served at once, measured in turn (plain, ours, plain, …)
+    so that each pair of runs shares the machine's load of the moment; the ratio is the
+    median of the rounds' ratios (best runs in the table's columns). ``watch``: a process
+    (the pooler) whose CPU time and run-queue wait per request of ours go in the notes."""
     runs: dict[str, list[float]] = {"ours": [], "plain": []}
-    for key, envs in (("plain", plain), ("ours", ours)):
-        ports = [_free_port() for _ in envs]
-        servers = [_serve("wsgi:app", p, env) for p, env in zip(ports, envs, strict=True)]
-        try:
-            _wrk_all(ports, points, 3)  # warm up: connections, caches
-            for _ in range(max(reps, 2)):
-                runs[key].append(_wrk_all(ports, points, DURATION))
-        finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=30)
-        best[key] = max(runs[key])
-    share = best["ours"] / best["plain"]
-    return Row(task, f"{best['ours']:,.0f} req/s", f"{best['plain']:,.0f} req/s ({plain_label})",
+    watched = [0, 0]
+    ports = {key: [_free_port() for _ in envs] for key, envs in (("plain", plain),
+                                                                  ("ours", ours))}
+    servers = [_serve("wsgi:app", port, env)
+               for key, envs in (("plain", plain), ("ours", ours))
+               for port, env in zip(ports[key], envs, strict=True)]
+    try:
+        for key in ("plain", "ours"):
+            _wrk_all(ports[key], points, 3)  # warm up: connections, caches
+        for _ in range(max(reps, 2)):
+            for key in ("plain", "ours"):
+                before = _schedstat(watch) if watch and key == "ours" else None
+                runs[key].append(_wrk_all(ports[key], points, DURATION))
+                if before:
+                    watched = [w + a - b for w, a, b in zip(watched, _schedstat(watch),
+                                                             before, strict=True)]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    share = statistics.median(o / p for o, p in zip(runs["ours"], runs["plain"], strict=True))
+    return Row(task, f"{max(runs['ours']):,.0f} req/s",
+               f"{max(runs['plain']):,.0f} req/s ({plain_label})",
                f"{share:.0%}", f">= {target:.0%}" if target else "report",
                None if target is None else share >= target,
-               ["runs req/s: ours " + ", ".join(f"{r:,.0f}" for r in runs["ours"])
-                + " | " + plain_label + " " + ", ".join(f"{r:,.0f}" for r in runs["plain"])])
+               ["runs req/s, in turn: ours " + ", ".join(f"{r:,.0f}" for r in runs["ours"])
+                + " | " + plain_label + " " + ", ".join(f"{r:,.0f}" for r in runs["plain"])
+                + "; ratio: the median of the rounds'" + _per_request(watched, runs["ours"])])
+
+
+def _schedstat(pid: int) -> tuple[int, int]:
+    """(ns on a CPU, ns waiting for one) of process ``pid`` so far (Linux schedstat)."""
+    run, wait, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(run), int(wait)
+
+
+def _per_request(watched: list[int], rates: list[float]) -> str:
+    requests = sum(rates) * DURATION
+    if not any(watched) or not requests:
+        return ""
+    return (f"; the pooler per request: {watched[0] / requests / 1000:.0f} µs on a CPU, "
+            f"{watched[1] / requests / 1000:.0f} µs waiting for one")
 
 
 def _wrk_all(ports: list[int], points: Path, seconds: int) -> float:

@@ -118,6 +118,10 @@ def start_pgbouncer(db_port: int, *, pool_size: int = 20, round_robin: bool = Fa
     return Pooler(port, directory)
 
 
+def pooler_pid(pooler: Pooler) -> int:
+    return int((pooler.directory / "pgbouncer.pid").read_text().strip())
+
+
 def stop_pgbouncer(pooler: Pooler) -> None:
     pidfile = pooler.directory / "pgbouncer.pid"
     if pidfile.exists():
@@ -145,10 +149,11 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def start_redis() -> Redis:
-    """A Redis that keeps nothing on disk, on a free port."""
+def start_redis(port: int | None = None) -> Redis:
+    """A Redis that keeps nothing on disk, on ``port`` (a free one when None: give the
+    port of one stopped to start it again where its clients look)."""
     directory = Path(tempfile.mkdtemp(prefix="gridmap-redis-"))
-    port = pgcluster.free_port()
+    port = port or pgcluster.free_port()
     process = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(directory), "--protected-mode", "yes"],

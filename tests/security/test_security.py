@@ -193,6 +193,20 @@ def test_both_counter_stores_allow_the_budget_then_say_how_long_to_wait(store):
     assert windows.hit(item, "public", "10.0.0.1") is None
 
 
+def test_a_shared_store_that_never_answered_counts_in_memory(caplog):
+    from limits import parse
+
+    from app.security.limits import SharedWindows
+    from tests.conftest import pgcluster
+
+    windows = SharedWindows(f"redis://127.0.0.1:{pgcluster.free_port()}/0", retry_seconds=60)
+    item = parse("2 per minute")
+    hits = [windows.hit(item, "public", "10.0.0.1") for _ in range(3)]
+    assert hits[:2] == [None, None] and 0 < hits[2] <= 61
+    assert windows.report()["store"] == "memory"
+    assert sum("shared store failed" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_healthz_keeps_the_database_error_to_the_log(app, caplog):
     from app import create_app
 

@@ -58,7 +58,9 @@ def claim(conn: Connection, row: Row, now: dt.datetime) -> bool:
 
 def notify(conn: Connection, row: Row, now: dt.datetime) -> int:
     """The step's in-app notifications to its audience; how many."""
-    key = f"r{row.step_id}:{int(row.due_at.timestamp())}"
+    # Unique per user and kind (uq_notifications_key): the incident is part of it, else of
+    # two incidents due at the same moment the second's reminder would be dropped.
+    key = f"r{row.step_id}:{row.incident_id}:{int(row.due_at.timestamp())}"
     made = conn.execute(text(f"""
         INSERT INTO notifications (user_id, kind, incident_id, key, details)
         SELECT u.id, 'reminder', i.id, :key,

@@ -14,7 +14,6 @@ import datetime as dt
 from sqlalchemy import Connection, text
 
 from geo.core.params import Box
-from geo.pg.prepared import PLAIN
 from geo.places.assign import COMMUNITIES_AT, GRIDS_AT, locate_sql
 
 PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service_hours")
@@ -24,12 +23,15 @@ PUBLIC_WORKER_FIELDS = ("name", "role", "public_phone", "masked_phone", "service
 MASKED_PHONE_SQL = ("CASE WHEN m.public_phone IS NULL AND length(m.private_phone) >= 11"
                     " THEN left(m.private_phone, 3) || '****' || right(m.private_phone, 4) END")
 
-# The lookup is the hottest query; it is PREPAREd once per database connection, which
-# saves the planning of its four-branch rule on every request (about two thirds of the
-# statement's time: bench/bench_scale.py). Through PgBouncer's transaction pooling a
-# prepared statement would be missing on the next server connection and psycopg2 has no
-# protocol-level prepares, so a pooled connection (geo.pg.prepared.PLAIN) sends it as
-# plain SQL with its values.
+# The lookup is the hottest query, and planning its four-branch rule is about two thirds
+# of the statement's time (bench/bench_scale.py). It runs as the PL/pgSQL function
+# gridmap_lookup (migration 0022_lookupfn): PL/pgSQL plans its statement once per database
+# session and keeps the plan, on a direct connection as through PgBouncer's transaction
+# pooling (whose server connections persist, where a SQL-level PREPARE would be missing on
+# the next one; psycopg2 has no protocol-level prepares). One path for both. The migration
+# holds a copy of LOOKUP_FUNCTION_BODY (gridmap_lookup(float8, float8, float8) RETURNS text,
+# LANGUAGE plpgsql STABLE) frozen at its time; tests/places/test_lookup_function.py checks
+# that the database's function is this text, so a change here needs a migration.
 _LOOKUP = """
     SELECT (loc.grid_id IS NOT NULL OR loc.community_id IS NOT NULL) AS found, json_build_object(
       'community',
@@ -52,16 +54,16 @@ _LOOKUP = """
       'distance_m', round(loc.distance_m::numeric, 1))::text
       FROM ({locate}) loc
 """
-_LOOKUP_NAME = "gridmap_lookup_v4"
-_LOOKUP_NOW = (_LOOKUP.format(
-    locate=locate_sql("ST_SetSRID(ST_MakePoint(CAST(%(lon)s AS float8),"
-                      " CAST(%(lat)s AS float8)), 4326)"),
+_LOOKUP_NOW = _LOOKUP.format(
+    locate=locate_sql("ST_SetSRID(ST_MakePoint($1, $2), 4326)"),
     masked=MASKED_PHONE_SQL, grid_extra="", workers_extra="", grid_id="g.id", grids="grids g",
-    communities="communities c")
-    .replace(":snap", "CAST(%(snap)s AS float8)"))
-_PREPARE = f"PREPARE {_LOOKUP_NAME} (float8, float8, float8) AS " + (
-    _LOOKUP_NOW.replace("CAST(%(lon)s AS float8)", "$1")
-    .replace("CAST(%(lat)s AS float8)", "$2").replace("CAST(%(snap)s AS float8)", "$3"))
+    communities="communities c").replace(":snap", "$3")
+# Its JSON text; NULL when the point is outside every community and grid. $1, $2, $3: lon,
+# lat (WGS-84) and the snapping distance in metres (positional: a named parameter would
+# clash with any column of that name in the tables read).
+LOOKUP_FUNCTION_BODY = (
+    "\nBEGIN\n    RETURN (SELECT CASE WHEN located THEN body END FROM ("
+    + _LOOKUP_NOW.rstrip() + "\n    ) answer (located, body));\nEND\n")
 # On a date: the versions in force then (grid with its dates, community as it was then);
 # on a later date, a scheduled change's grid (no id yet, ``scheduled``: true). Workers
 # serve the current version of their grid (they follow redraws), so a past or scheduled
@@ -84,18 +86,10 @@ def lookup(conn: Connection, lon: float, lat: float, snap_meters: float) -> str 
     """
     # The driver's cursor directly: SQLAlchemy's execution machinery would cost a third
     # of this query's time. Driver errors are translated by app.plumbing.readdb.read.
-    values = {"lon": lon, "lat": lat, "snap": snap_meters}
-    info = conn.info
     with conn.connection.dbapi_connection.cursor() as cursor:
-        if info.get(PLAIN):
-            cursor.execute(_LOOKUP_NOW, values)
-        else:
-            if not info.get(_LOOKUP_NAME):
-                cursor.execute(_PREPARE)
-                info[_LOOKUP_NAME] = True
-            cursor.execute(f"EXECUTE {_LOOKUP_NAME} (%(lon)s, %(lat)s, %(snap)s)", values)
-        found, body = cursor.fetchone()
-    return body if found else None
+        cursor.execute("SELECT gridmap_lookup(CAST(%s AS float8), CAST(%s AS float8),"
+                       " CAST(%s AS float8))", (lon, lat, snap_meters))
+        return cursor.fetchone()[0]
 
 
 def lookup_at(conn: Connection, lon: float, lat: float, snap_meters: float,
