@@ -27,17 +27,17 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import (
-    ROUTED_TO,
-    assignee_rule,
+    assigned_set_sql,
     duplicate_window_sql,
     duplicates_set_sql,
+    located_select,
     report_details,
-    routed_select,
 )
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
-    DROP TABLE IF EXISTS import_staging, import_routed, import_duplicates, duplicate_window;
+    DROP TABLE IF EXISTS import_staging, import_located, import_routed, import_duplicates,
+        duplicate_window;
     CREATE TEMP TABLE import_staging (
         row_no int, id bigint, locate_by text, external_id text, category text,
         description text, address text, reporter_name text, reporter_phone text,
@@ -101,19 +101,21 @@ _STORED = """
        AND i.external_id = s.external_id
 """
 # Settled rows: located in process (covered by one grid, no other within the boundary
-# distance, so no boundary flag); the assignee rule is the routing module's. Others: the
-# whole rule. Same columns either way (routed_select's).
-_ROUTE = """
-    CREATE TEMP TABLE import_routed AS
-    {routed}
+# distance, so no boundary flag). Others: the location and boundary rules in SQL. Then
+# the assignee rule for all rows at once, as of now (routing's ``assigned_set_sql``).
+_LOCATED = """
+    CREATE TEMP TABLE import_located AS
+    {located}
     UNION ALL
-    SELECT s.*, loc.grid_id, loc.community_id, 'covered', NULL::float8, a.assignee_id,
-           {routed_to}, NULL::int, NULL::float8, NULL::bigint, a.overlay_id
+    SELECT s.*, CAST(s.in_grid AS int), CAST(nullif(s.in_community, -1) AS int), 'covered',
+           NULL::float8, NULL::int, NULL::float8
       FROM import_staging s
-     CROSS JOIN LATERAL (SELECT CAST(s.in_grid AS int) AS grid_id,
-                                CAST(nullif(s.in_community, -1) AS int) AS community_id) loc
-      LEFT JOIN LATERAL ({assignee}) a ON TRUE
      WHERE s.settled;
+    ANALYZE import_located
+"""
+_ROUTE = """
+    CREATE TEMP TABLE import_routed AS {assigned};
+    DROP TABLE import_located;
     ANALYZE import_routed
 """
 _OUTSIDE_SCOPE = """
@@ -203,9 +205,8 @@ def drop_stored(conn: Connection) -> int:
 def route(conn: Connection, rules: dict) -> None:
     """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
     hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
-    conn.execute(text(_ROUTE.format(routed=routed_select(hard, duplicates=False),
-                                    assignee=assignee_rule(overlays=True),
-                                    routed_to=ROUTED_TO)), rules)
+    conn.execute(text(_LOCATED.format(located=located_select(hard))), rules)
+    conn.execute(text(_ROUTE.format(assigned=assigned_set_sql("import_located"))))
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
