@@ -3,7 +3,10 @@
 The rules, as SQL over a source relation ``s`` with ``s.geom`` (WGS-84 point),
 ``s.category``, ``s.reported_at``, ``s.route_to`` (the category's routing) and ``s.id``.
 One statement routes one incident (the API) or a whole file (imports): the same rules
-either way, each a LATERAL subquery that probes a GiST index. The duplicate rule has a
+either way, each a LATERAL subquery that probes a GiST index, except the assignee, which
+depends only on the grid for a file routed at one moment: its branches are written once
+(:func:`_choice`) over the grid's first worker, looked up per row for one incident and
+once per grid for a file (:func:`assigned_set_sql`). The duplicate rule has a
 second shape for files (:func:`duplicate_window_sql` + :func:`duplicates_set_sql`): the
 same probe of a small indexed table holding only the candidates of the file's time window,
 built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``).
@@ -12,7 +15,8 @@ built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``
   area).
 - **Assignee**: categories routed to the community office get no worker
   (``routed_to = community_office``). Otherwise, among the active full-time workers and
-  grid chiefs serving the grid on the day of ``s.reported_at`` (``geo.people.schedule``):
+  grid chiefs serving the grid on the day of the routing moment (``geo.people.schedule``;
+  a report's ``s.reported_at``, an import's now: its tickets are open work today):
   a worker on leave that day is replaced by the leave's substitute (``substitute``), or
   passed over when the leave names none; then the first in duty hours at that moment
   (by the worker's, or the substitute's, schedule), full-time before chief, lowest id.

@@ -33,6 +33,7 @@ from geo.incidents.routing import (
     located_select,
     report_details,
 )
+from geo.pg.bulk import IntegrityViolation, foreign_keys_checked_once
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
@@ -146,14 +147,21 @@ _INSERT = """
           FROM import_routed r JOIN ins USING (id))
     SELECT id FROM ins ORDER BY id
 """
-# The event records the duplicate flag as a single report's does.
+# The event records the duplicate flag as a single report's does. With the row-by-row
+# triggers off (:func:`write_events`), the outbox rows of exactly these events are written
+# here, by the function the outbox trigger calls (migration 0022_import_outbox).
 _EVENTS = """
     WITH ev AS (
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
                                      details)
         SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
           FROM import_routed r JOIN incidents i ON i.id = r.id
-        RETURNING details)
+        RETURNING id, incident_id, action, from_status, to_status, at, details),
+    outbox AS (
+        INSERT INTO outbox (event_id, kind, incident_id, payload)
+        SELECT id, action, incident_id,
+               outbox_payload(id, incident_id, action, from_status, to_status, at)
+          FROM ev WHERE :outbox)
     SELECT details->>'located', details->>'routed_to', details->'boundary_grid_id' IS NOT NULL,
            details->'duplicate_of_id' IS NOT NULL, count(*)
       FROM ev GROUP BY 1, 2, 3, 4
@@ -233,30 +241,45 @@ _STORED_MEANWHILE = """
 """
 
 
+def _checked_once(conn: Connection, table: str, column: str,
+                  written: tuple[str, ...] = ()):
+    """``geo.pg.bulk.foreign_keys_checked_once`` for ``table``'s rows of the file (their
+    ``column`` in the file's id range)."""
+    lo, hi = conn.execute(text("SELECT min(id), max(id) FROM import_routed")).one()
+    return foreign_keys_checked_once(conn, table, written, params={"lo": lo, "hi": hi},
+                                     rows=f"t.{column} BETWEEN :lo AND :hi")
+
+
 def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
     """Flag possible duplicates among ``suspects`` (the rows that may have one; the
     rule's set-based shape, before the insert: the rows and the open incidents of their
-    window), then insert the routed rows with their flags and locations. Returns (ids
-    inserted, rows routed): the difference lost to a ticket stored meanwhile."""
+    window), then insert the routed rows with their flags and locations, their foreign
+    keys checked once. Returns (ids inserted, rows routed): the difference lost to a
+    ticket stored meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
     for retry in (False, True):
         conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
         try:
-            with conn.begin_nested():
+            with conn.begin_nested(), _checked_once(conn, "incidents", "id"), \
+                    _checked_once(conn, "incident_locations", "incident_id", ("incidents",)):
                 ids = conn.execute(text(_INSERT)).scalars().all()
             return np.array(ids, np.int64), routed
-        except IntegrityError as error:
-            if retry or not isinstance(error.orig, ForeignKeyViolation):
+        except (IntegrityError, IntegrityViolation) as error:
+            # A flag pointing to a ticket someone stored meanwhile (skipped here).
+            if retry or not isinstance(getattr(error, "orig", error),
+                                       (ForeignKeyViolation, IntegrityViolation)):
                 raise
             conn.execute(text(_STORED_MEANWHILE))
     raise AssertionError("unreachable")
 
 
 def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tuple]:
-    """The ``report`` event of each inserted row; counts by (located, routed_to, on a
-    boundary, possible duplicate)."""
-    return [tuple(row) for row in conn.execute(text(_EVENTS),
-                                               {"actor": actor, "user_id": user_id})]
+    """The ``report`` event of each inserted row, and its outbox row (by the trigger, or
+    here when the row-by-row triggers are off: once either way); counts by (located,
+    routed_to, on a boundary, possible duplicate)."""
+    with _checked_once(conn, "incident_events", "incident_id", ("incidents",)) as off:
+        return [tuple(row) for row in conn.execute(text(_EVENTS), {
+            "actor": actor, "user_id": user_id, "outbox": off})]
 
 
 _POINTS = """SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category,
