@@ -3,7 +3,10 @@
 The rules, as SQL over a source relation ``s`` with ``s.geom`` (WGS-84 point),
 ``s.category``, ``s.reported_at``, ``s.route_to`` (the category's routing) and ``s.id``.
 One statement routes one incident (the API) or a whole file (imports): the same rules
-either way, each a LATERAL subquery that probes a GiST index. The duplicate rule has a
+either way, each a LATERAL subquery that probes a GiST index, except the assignee, which
+depends only on the grid for a file routed at one moment: its branches are written once
+(:func:`_choice`) over the grid's first worker, looked up per row for one incident and
+once per grid for a file (:func:`assigned_set_sql`). The duplicate rule has a
 second shape for files (:func:`duplicate_window_sql` + :func:`duplicates_set_sql`): the
 same probe of a small indexed table holding only the candidates of the file's time window,
 built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``).
@@ -12,7 +15,8 @@ built once; the match and order are written once (``_DUP_MATCH``, ``_DUP_ORDER``
   area).
 - **Assignee**: categories routed to the community office get no worker
   (``routed_to = community_office``). Otherwise, among the active full-time workers and
-  grid chiefs serving the grid on the day of ``s.reported_at`` (``geo.people.schedule``):
+  grid chiefs serving the grid on the day of the routing moment (``geo.people.schedule``;
+  a report's ``s.reported_at``, an import's now: its tickets are open work today):
   a worker on leave that day is replaced by the leave's substitute (``substitute``), or
   passed over when the leave names none; then the first in duty hours at that moment
   (by the worker's, or the substitute's, schedule), full-time before chief, lowest id.
@@ -73,13 +77,25 @@ def _workers(at: str, grid: str) -> str:
 
 _ORDER = "ORDER BY c.on_duty DESC, c.full_time DESC, c.worker_id LIMIT 1"
 
-# The responsibility overlay of ``s.geom`` for ``s.category`` on the (local) day it was
-# reported, valid_to exclusive: the most specific (smallest reach) first. A line's reach
-# is a little wider than its buffer, for the index; the exact distance decides.
+
+def _first_worker(at: str, grid: str) -> str:
+    """The first of the grid's workers in the rule's order (on duty first), with whether
+    they are on duty at ``at``; no row when the grid has none. The assignee rule needs
+    nothing else of a grid, so a file's rows share one answer per grid."""
+    return (f"SELECT c.assignee_id, c.routed_to, c.on_duty"
+            f" FROM ({_workers(at, grid)}) c {_ORDER}")
+
+
+# The responsibility overlay of ``s.geom`` for ``s.category`` on the (local) day of the
+# routing moment, valid_to exclusive: the most specific (smallest reach) first, with the
+# category's precedence and, for a grid unit, its first worker (off-hours rule aside). A
+# line's reach is a little wider than its buffer, for the index; the exact distance decides.
 _OVERLAY = """
-    SELECT o.id AS overlay_id, o.grid_code,
+    SELECT o.id AS overlay_id,
            coalesce((SELECT p.precedence FROM categories p WHERE p.code = s.category),
-                    'place') AS precedence
+                    'place') AS precedence,
+           (SELECT w.assignee_id FROM grids og CROSS JOIN LATERAL (FIRST) w
+             WHERE og.code = o.grid_code AND og.valid_to IS NULL) AS assignee_id
       FROM overlays o
      WHERE o.reach && s.geom AND s.category = ANY(o.categories)
        AND o.valid_from <= DAY AND (o.valid_to IS NULL OR o.valid_to > DAY)
@@ -87,46 +103,58 @@ _OVERLAY = """
                 ELSE ST_DWithin(o.geom::geography, s.geom::geography, o.buffer_m) END
      ORDER BY o.area_m2, o.id
      LIMIT 1
-""".replace("DAY", f"{local('s.reported_at')}::date")
+"""
+_NO_OVERLAY = "SELECT NULL::int AS overlay_id, NULL::text AS precedence, NULL::int AS assignee_id"
 
 
-def _by_overlay(at: str, when: str) -> str:
-    """The overlay's answer where ``when`` holds of it (``ov.precedence``): a grid unit's
-    first worker (on duty first, off-hours rule aside), else nobody: the department or
-    company the overlay names."""
-    grid_worker = (f"SELECT c.assignee_id FROM grids og CROSS JOIN LATERAL "
-                   f"({_workers(at, 'og.id')}) c WHERE og.code = ov.grid_code"
-                   f" AND og.valid_to IS NULL {_ORDER}")
+def _overlay(at: str) -> str:
+    return (_OVERLAY.replace("DAY", f"{local(at)}::date")
+            .replace("FIRST", _first_worker(at, "og.id")))
+
+
+def _choice(off_hours: str) -> str:
+    """The assignee rule's answer (assignee_id, routed_to, overlay_id; all NULL: nobody)
+    from the grid's first worker ``w`` (:func:`_first_worker`, NULLs when none), the
+    overlay ``ov`` (``_OVERLAY``, NULLs when none), ``s.route_to`` and the category's
+    off-hours rule ``off_hours``. In order: an owner-first overlay; the grid's worker
+    (on duty, or anyway when the off-hours rule is ``worker``); the community office
+    (off-hours rule ``community_office``); a place-first overlay. Written once: one
+    incident and a whole file take the same branches."""
+    owner = "ov.precedence = 'owner'"
+    grid = (f"s.route_to = 'grid' AND w.routed_to IS NOT NULL"
+            f" AND (w.on_duty OR {off_hours} = 'worker')")
+    office = f"s.route_to = 'grid' AND {off_hours} = 'community_office'"
+    place = "ov.precedence = 'place' AND s.route_to = 'grid'"
     return f"""
-    (SELECT ({grid_worker}) AS assignee_id, 'overlay' AS routed_to, ov.overlay_id
-       FROM ({_OVERLAY}) ov WHERE {when})"""
+        CASE WHEN {owner} THEN ov.assignee_id WHEN {grid} THEN w.assignee_id
+             WHEN {office} THEN NULL WHEN {place} THEN ov.assignee_id END AS assignee_id,
+        CASE WHEN {owner} THEN 'overlay' WHEN {grid} THEN w.routed_to
+             WHEN {office} THEN 'community_office' WHEN {place} THEN 'overlay' END
+          AS routed_to,
+        CASE WHEN {owner} THEN ov.overlay_id WHEN {grid} OR {office} THEN NULL
+             WHEN {place} THEN ov.overlay_id END AS overlay_id"""
 
 
 def _assignee(at: str, off_hours: str, overlays: bool = False) -> str:
     """The assignee rule at the moment ``at`` for a category whose off-hours rule is
-    ``off_hours`` (SQL expressions), yielding (assignee_id, routed_to, overlay_id); see the
-    module docstring. ``overlays``: responsibility overlays apply (needs ``s.geom``,
-    ``s.category``, ``s.reported_at``): an owner-first category's overlay before the
-    grid, a place-first one's when the grid gives nobody."""
-    grid = f"""
-    (SELECT c.assignee_id, c.routed_to, NULL::int AS overlay_id
-       FROM ({_workers(at, 'loc.grid_id')}) c
-      WHERE s.route_to = 'grid' AND (c.on_duty OR {off_hours} = 'worker')
-      {_ORDER})
-    UNION ALL
-    (SELECT NULL::int, 'community_office', NULL::int
-      WHERE s.route_to = 'grid' AND {off_hours} = 'community_office')"""
-    if not overlays:
-        return f"{grid}\n    LIMIT 1\n"
-    owner = _by_overlay(at, "ov.precedence = 'owner'")
-    place = _by_overlay(at, "ov.precedence = 'place' AND s.route_to = 'grid'")
-    return f"{owner}\n    UNION ALL{grid}\n    UNION ALL{place}\n    LIMIT 1\n"
+    ``off_hours`` (SQL expressions), for one row ``s`` located in ``loc``, yielding
+    (assignee_id, routed_to, overlay_id) or no row; see the module docstring.
+    ``overlays``: responsibility overlays apply (needs ``s.geom``, ``s.category``)."""
+    overlay = _overlay(at) if overlays else _NO_OVERLAY
+    return f"""
+    SELECT * FROM (
+        SELECT {_choice(off_hours)}
+          FROM (SELECT 1) one
+          LEFT JOIN LATERAL (SELECT f.* FROM ({_first_worker(at, 'loc.grid_id')}) f
+                              WHERE s.route_to = 'grid') w ON TRUE
+          LEFT JOIN LATERAL ({overlay}) ov ON TRUE) a
+     WHERE a.routed_to IS NOT NULL
+"""
 
 
 # A category's off-hours rule, for sources that carry ``s.category``.
 _OFF_HOURS = ("coalesce((SELECT oc.off_hours FROM categories oc WHERE oc.code = s.category),"
               " 'worker')")
-_ASSIGNEE = _assignee("s.reported_at", _OFF_HOURS, overlays=True)
 # Where the incident went, from the source row s and the assignee rule's row a (an
 # owner-first overlay answers even for a category routed to the community office).
 ROUTED_TO = ("CASE WHEN a.routed_to = 'overlay' THEN 'overlay'"
@@ -212,11 +240,12 @@ _LOCATE_OR_BUILDING = """
 """
 
 
-def routed_select(source: str, *, duplicates: bool = True) -> str:
+def routed_select(source: str, *, duplicates: bool = True, at: str = "s.reported_at") -> str:
     """``SELECT s.*, <ROUTED_COLUMNS>`` over ``source`` (a table or subquery aliased s,
-    with ``building_id`` too). Binds ``:snap``, ``:boundary`` and, with ``duplicates``,
-    ``:dup_m`` and ``:dup_h`` (else duplicate_of_id is NULL: see :func:`duplicates_set_sql`).
-    """
+    with ``building_id`` too), each row probing the rules: one report. ``at``: the
+    routing moment (a report is routed as it arrives, at ``s.reported_at``). Binds
+    ``:snap``, ``:boundary`` and, with ``duplicates``, ``:dup_m`` and ``:dup_h`` (else
+    duplicate_of_id is NULL: see :func:`duplicates_set_sql`)."""
     locate = _LOCATE_OR_BUILDING.format(locate=locate_sql("s.geom"))
     duplicate = duplicate_probe() if duplicates else "SELECT NULL::bigint AS duplicate_of_id"
     return f"""
@@ -225,10 +254,46 @@ def routed_select(source: str, *, duplicates: bool = True) -> str:
                b.boundary_grid_id, b.boundary_distance_m, d.duplicate_of_id, a.overlay_id
           FROM {source}
          CROSS JOIN LATERAL ({locate}) loc
-          LEFT JOIN LATERAL ({_ASSIGNEE}) a ON TRUE
+          LEFT JOIN LATERAL ({_assignee(at, _OFF_HOURS, overlays=True)}) a ON TRUE
           LEFT JOIN LATERAL ({_BOUNDARY.format(box=_BOX.format(p="s.geom", m=":boundary"))}) b
                  ON TRUE
           LEFT JOIN LATERAL ({duplicate}) d ON TRUE
+    """
+
+
+def located_select(source: str) -> str:
+    """``SELECT s.*, grid_id, community_id, state, distance_m, boundary_grid_id,
+    boundary_distance_m`` over ``source`` (as :func:`routed_select`): the location and
+    boundary rules, per row (they probe the grids), without the assignee."""
+    locate = _LOCATE_OR_BUILDING.format(locate=locate_sql("s.geom"))
+    return f"""
+        SELECT s.*, loc.grid_id, loc.community_id, loc.state, loc.distance_m,
+               b.boundary_grid_id, b.boundary_distance_m
+          FROM {source}
+         CROSS JOIN LATERAL ({locate}) loc
+          LEFT JOIN LATERAL ({_BOUNDARY.format(box=_BOX.format(p="s.geom", m=":boundary"))}) b
+                 ON TRUE
+    """
+
+
+def assigned_set_sql(table: str, at: str = "now()") -> str:
+    """The assignee rule for many located rows at one moment ``at`` (a file, routed as
+    of now): ``SELECT s.*, assignee_id, routed_to, overlay_id`` over ``table`` (with
+    ``grid_id``, ``route_to``, ``category``, ``geom``). The same answer as
+    :func:`routed_select` with that ``at``: the same :func:`_choice`, but each grid's first
+    worker is looked up once (hash-joined) instead of once per row, and the categories'
+    off-hours rules are joined. Only the overlay probe (a GiST index) is per row."""
+    return f"""
+        WITH firsts AS MATERIALIZED (
+            SELECT g.grid_id, f.* FROM (SELECT DISTINCT grid_id FROM {table}
+                                         WHERE route_to = 'grid' AND grid_id IS NOT NULL) g
+             CROSS JOIN LATERAL ({_first_worker(at, 'g.grid_id')}) f)
+        SELECT s.*, a.assignee_id, {ROUTED_TO} AS routed_to, a.overlay_id
+          FROM {table} s
+          LEFT JOIN firsts w ON w.grid_id = s.grid_id AND s.route_to = 'grid'
+          LEFT JOIN categories oc ON oc.code = s.category
+          LEFT JOIN LATERAL ({_overlay(at)}) ov ON TRUE
+         CROSS JOIN LATERAL (SELECT {_choice("coalesce(oc.off_hours, 'worker')")}) a
     """
 
 

@@ -27,17 +27,18 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import (
-    ROUTED_TO,
-    assignee_rule,
+    assigned_set_sql,
     duplicate_window_sql,
     duplicates_set_sql,
+    located_select,
     report_details,
-    routed_select,
 )
+from geo.pg.bulk import IntegrityViolation, foreign_keys_checked_once
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
-    DROP TABLE IF EXISTS import_staging, import_routed, import_duplicates, duplicate_window;
+    DROP TABLE IF EXISTS import_staging, import_located, import_routed, import_duplicates,
+        duplicate_window;
     CREATE TEMP TABLE import_staging (
         row_no int, id bigint, locate_by text, external_id text, category text,
         description text, address text, reporter_name text, reporter_phone text,
@@ -101,19 +102,21 @@ _STORED = """
        AND i.external_id = s.external_id
 """
 # Settled rows: located in process (covered by one grid, no other within the boundary
-# distance, so no boundary flag); the assignee rule is the routing module's. Others: the
-# whole rule. Same columns either way (routed_select's).
-_ROUTE = """
-    CREATE TEMP TABLE import_routed AS
-    {routed}
+# distance, so no boundary flag). Others: the location and boundary rules in SQL. Then
+# the assignee rule for all rows at once, as of now (routing's ``assigned_set_sql``).
+_LOCATED = """
+    CREATE TEMP TABLE import_located AS
+    {located}
     UNION ALL
-    SELECT s.*, loc.grid_id, loc.community_id, 'covered', NULL::float8, a.assignee_id,
-           {routed_to}, NULL::int, NULL::float8, NULL::bigint, a.overlay_id
+    SELECT s.*, CAST(s.in_grid AS int), CAST(nullif(s.in_community, -1) AS int), 'covered',
+           NULL::float8, NULL::int, NULL::float8
       FROM import_staging s
-     CROSS JOIN LATERAL (SELECT CAST(s.in_grid AS int) AS grid_id,
-                                CAST(nullif(s.in_community, -1) AS int) AS community_id) loc
-      LEFT JOIN LATERAL ({assignee}) a ON TRUE
      WHERE s.settled;
+    ANALYZE import_located
+"""
+_ROUTE = """
+    CREATE TEMP TABLE import_routed AS {assigned};
+    DROP TABLE import_located;
     ANALYZE import_routed
 """
 _OUTSIDE_SCOPE = """
@@ -144,14 +147,21 @@ _INSERT = """
           FROM import_routed r JOIN ins USING (id))
     SELECT id FROM ins ORDER BY id
 """
-# The event records the duplicate flag as a single report's does.
+# The event records the duplicate flag as a single report's does. With the row-by-row
+# triggers off (:func:`write_events`), the outbox rows of exactly these events are written
+# here, by the function the outbox trigger calls (migration 0022_import_outbox).
 _EVENTS = """
     WITH ev AS (
         INSERT INTO incident_events (incident_id, at, actor, user_id, action, to_status,
                                      details)
         SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
           FROM import_routed r JOIN incidents i ON i.id = r.id
-        RETURNING details)
+        RETURNING id, incident_id, action, from_status, to_status, at, details),
+    outbox AS (
+        INSERT INTO outbox (event_id, kind, incident_id, payload)
+        SELECT id, action, incident_id,
+               outbox_payload(id, incident_id, action, from_status, to_status, at)
+          FROM ev WHERE :outbox)
     SELECT details->>'located', details->>'routed_to', details->'boundary_grid_id' IS NOT NULL,
            details->'duplicate_of_id' IS NOT NULL, count(*)
       FROM ev GROUP BY 1, 2, 3, 4
@@ -203,9 +213,8 @@ def drop_stored(conn: Connection) -> int:
 def route(conn: Connection, rules: dict) -> None:
     """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
     hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
-    conn.execute(text(_ROUTE.format(routed=routed_select(hard, duplicates=False),
-                                    assignee=assignee_rule(overlays=True),
-                                    routed_to=ROUTED_TO)), rules)
+    conn.execute(text(_LOCATED.format(located=located_select(hard))), rules)
+    conn.execute(text(_ROUTE.format(assigned=assigned_set_sql("import_located"))))
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
@@ -232,30 +241,45 @@ _STORED_MEANWHILE = """
 """
 
 
+def _checked_once(conn: Connection, table: str, column: str,
+                  written: tuple[str, ...] = ()):
+    """``geo.pg.bulk.foreign_keys_checked_once`` for ``table``'s rows of the file (their
+    ``column`` in the file's id range)."""
+    lo, hi = conn.execute(text("SELECT min(id), max(id) FROM import_routed")).one()
+    return foreign_keys_checked_once(conn, table, written, params={"lo": lo, "hi": hi},
+                                     rows=f"t.{column} BETWEEN :lo AND :hi")
+
+
 def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndarray, int]:
     """Flag possible duplicates among ``suspects`` (the rows that may have one; the
     rule's set-based shape, before the insert: the rows and the open incidents of their
-    window), then insert the routed rows with their flags and locations. Returns (ids
-    inserted, rows routed): the difference lost to a ticket stored meanwhile."""
+    window), then insert the routed rows with their flags and locations, their foreign
+    keys checked once. Returns (ids inserted, rows routed): the difference lost to a
+    ticket stored meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
     for retry in (False, True):
         conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
         try:
-            with conn.begin_nested():
+            with conn.begin_nested(), _checked_once(conn, "incidents", "id"), \
+                    _checked_once(conn, "incident_locations", "incident_id", ("incidents",)):
                 ids = conn.execute(text(_INSERT)).scalars().all()
             return np.array(ids, np.int64), routed
-        except IntegrityError as error:
-            if retry or not isinstance(error.orig, ForeignKeyViolation):
+        except (IntegrityError, IntegrityViolation) as error:
+            # A flag pointing to a ticket someone stored meanwhile (skipped here).
+            if retry or not isinstance(getattr(error, "orig", error),
+                                       (ForeignKeyViolation, IntegrityViolation)):
                 raise
             conn.execute(text(_STORED_MEANWHILE))
     raise AssertionError("unreachable")
 
 
 def write_events(conn: Connection, actor: str, user_id: int | None) -> list[tuple]:
-    """The ``report`` event of each inserted row; counts by (located, routed_to, on a
-    boundary, possible duplicate)."""
-    return [tuple(row) for row in conn.execute(text(_EVENTS),
-                                               {"actor": actor, "user_id": user_id})]
+    """The ``report`` event of each inserted row, and its outbox row (by the trigger, or
+    here when the row-by-row triggers are off: once either way); counts by (located,
+    routed_to, on a boundary, possible duplicate)."""
+    with _checked_once(conn, "incident_events", "incident_id", ("incidents",)) as off:
+        return [tuple(row) for row in conn.execute(text(_EVENTS), {
+            "actor": actor, "user_id": user_id, "outbox": off})]
 
 
 _POINTS = """SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, category,
