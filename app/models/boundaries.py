@@ -40,7 +40,7 @@ class BoundaryChange(Base):
                             postgresql_where="status = 'scheduled'"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), server_default="scheduled")
     effective: Mapped[dt.date] = mapped_column(Date)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))

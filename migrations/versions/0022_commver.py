@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade():
+    op.alter_column('boundary_changes', 'kind', type_=sa.String(length=12),
+                    existing_type=sa.String(length=10), existing_nullable=False)
     op.drop_constraint('ck_boundary_changes_kind', 'boundary_changes', type_='check')
     op.create_check_constraint('ck_boundary_changes_kind', 'boundary_changes',
                                "kind IN ('plan', 'grids', 'communities')")
@@ -57,3 +59,5 @@ def downgrade():
     op.drop_constraint('ck_boundary_changes_kind', 'boundary_changes', type_='check')
     op.create_check_constraint('ck_boundary_changes_kind', 'boundary_changes',
                                "kind IN ('plan', 'grids')")
+    op.alter_column('boundary_changes', 'kind', type_=sa.String(length=10),
+                    existing_type=sa.String(length=12), existing_nullable=False)
