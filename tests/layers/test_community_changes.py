@@ -20,7 +20,7 @@ from sqlalchemy import text
 from app.cli.boundaries import apply_due
 from geo.boundaries import schedule
 from geo.places.assign import assign_incidents
-from tests.layers.test_layers import COMMUNITY, EAST, square, write_geojson, xy
+from tests.layers.test_layers import COMMUNITY, EAST, grid_rows, square, write_geojson, xy
 from tests.layers.test_layers_cli import invoke, load_town, ok
 
 SECOND, THIRD = "110101001002", "110101002003"  # the third in another street
@@ -41,6 +41,7 @@ def _setup(runner, conn, tmp_path) -> int:
     ok(invoke(runner, "import", "communities",
               write_geojson(tmp_path / "c0.geojson", _communities(4))))
     conn.execute(text("UPDATE community_versions SET valid_from = '2020-01-01'"))
+    conn.execute(text("UPDATE grids SET valid_from = '2020-01-01'"))
     lon, lat = xy(3.8, 1)
     incident = conn.execute(text(
         "INSERT INTO incidents (category, geom, source, reported_at, status, priority)"
@@ -175,3 +176,25 @@ def test_a_scheduled_grid_import_is_checked_against_the_community_of_its_day(
         done = apply_due(day)
     assert [c["kind"] for c in done] == ["communities", "grids"]
     assert all("error" not in c for c in done)
+
+
+def test_ogc_datetime_answers_scheduled_grids(runner, app, client, conn, tmp_path):
+    _setup(runner, conn, tmp_path)
+    today = schedule.local_today(app.config["TIMEZONE"])
+    day = today + dt.timedelta(days=3)
+    rows = grid_rows()
+    rows[0]["geometry"], rows[1]["geometry"] = square(0, 0, 0.7, 2), square(0.7, 0, 2, 2)
+    ok(invoke(runner, "import", "grids", write_geojson(tmp_path / "g.geojson", rows),
+              "--effective", day.isoformat()))
+
+    def east(query):
+        body = client.get(f"/ogc/collections/grids/items?f=json&code={EAST}{query}").get_json()
+        return [(f["id"] > 0, round(min(x for x, _ in f["geometry"]["coordinates"][0][0]), 4),
+                 f["properties"]["valid_from"], f["properties"]["valid_to"])
+                for f in body["features"]]
+
+    now = (True, round(xy(1, 0)[0], 4), "2020-01-01", None)
+    assert east("") == [now]
+    assert east(f"&datetime={today}") == [(*now[:3], day.isoformat())]
+    assert east(f"&datetime={day}") == [(False, round(xy(0.7, 0)[0], 4), day.isoformat(), None)]
+    assert [f[0] for f in east(f"&datetime={today}/{day}")] == [True, False]

@@ -21,7 +21,9 @@ def _source(coll: Collection, q: Query) -> tuple[str, str, str]:
     collection asked about a time reads every version (``Collection.dated_sql``)."""
     alias = coll.id_sql.split(".")[0]
     if coll.dated_sql is not None and q.interval is not None:
-        return coll.dated_sql, f"{alias}.key", f"{coll.order_sql}, {alias}.key"
+        # By code (the first order column), then each code's versions in time.
+        code = coll.order_sql.split(",")[0]
+        return coll.dated_sql, f"{alias}.key", f"{code}, {alias}.valid_from, {alias}.key"
     return coll.from_sql, f"{alias}.id", coll.order_sql
 
 
