@@ -198,3 +198,39 @@ def test_ogc_datetime_answers_scheduled_grids(runner, app, client, conn, tmp_pat
     assert east(f"&datetime={today}") == [(*now[:3], day.isoformat())]
     assert east(f"&datetime={day}") == [(False, round(xy(0.7, 0)[0], 4), day.isoformat(), None)]
     assert [f[0] for f in east(f"&datetime={today}/{day}")] == [True, False]
+
+
+def _post(client, headers, kind, path, **form):
+    with open(path, "rb") as f:
+        return client.post(f"/api/v1/layers/{kind}", headers=headers,
+                           data={"file": (f, path.name), **form},
+                           content_type="multipart/form-data")
+
+
+def test_the_api_imports_a_communities_layer_on_a_later_day(
+        runner, app, client, conn, tmp_path, make_user, make_token):
+    from tests.support.auth import bearer
+
+    incident = _setup(runner, conn, tmp_path)
+    make_user("planner1", "planner")
+    headers = bearer(make_token("planner1"))
+    day = schedule.local_today(app.config["TIMEZONE"]) + dt.timedelta(days=3)
+    path = write_geojson(tmp_path / "c1.geojson", _communities(3.5))
+    answer = _post(client, headers, "communities", path, effective=day.isoformat())
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert (body["status"], body["scheduled"]["effective"]) == ("scheduled", day.isoformat())
+    assert _answers(client, day)["lookup"] == THIRD and _community_of(conn, incident) == SECOND
+    # refused: a community that would leave grid EAST outside; a limited account; a kind
+    shrink = write_geojson(tmp_path / "s.geojson", [
+        {"code": COMMUNITY, "name": "景山社区", "geometry": square(0, 0, 1.5, 2)}])
+    refused = _post(client, headers, "communities", shrink)
+    assert refused.status_code == 409
+    assert [g["code"] for g in refused.get_json()["error"]["details"]["grids"]] == [EAST]
+    assert _post(client, headers, "communities", shrink,
+                 allow_outside="true").get_json()["grids_outside"][0]["code"] == EAST
+    make_user("planner2", "planner", [COMMUNITY])
+    assert _post(client, bearer(make_token("planner2")), "communities",
+                 path).status_code == 403
+    assert _post(client, headers, "buildings", path).status_code == 404
+    assert _post(client, headers, "communities", path, effective="2020-01-01").status_code == 400
