@@ -84,8 +84,7 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
     effective : date, optional
         Grids and communities: a later day (:mod:`geo.boundaries.schedule`): the checked
-        rows are kept as a scheduled change, applied on that day by
-        :func:`geo.layers.store.scheduled.import_scheduled`.
+        rows are kept until then (:mod:`geo.layers.store.scheduled`).
     actor, snap_meters
         For re-homing after a grids import: who is named in the incidents' history, and
         the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
@@ -94,13 +93,10 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     -----
     Communities and buildings are upserted by code. A current grid whose boundary moved is
     closed (``valid_to`` = today) and a new version is current from today; its people
-    follow it. Then :func:`geo.boundaries.rehome.rehome`, the rule of every boundary change
-    (open incidents, buildings, party members); after communities its community form
-    :func:`geo.boundaries.rehome.rehome_communities`. Attribute-only changes are made in
-    place; rows absent from the file are left alone. After buildings, they are
-    re-assigned. Grids and communities are first checked to stay nested
-    (:mod:`geo.boundaries.nesting`: refused, or with ``options["allow_outside"]`` reported
-    in ``outside``).
+    follow it. Then the re-homing rule of :mod:`geo.boundaries.rehome` (after communities:
+    ``rehome_communities``); after buildings, they are re-assigned. Rows absent from the
+    file are left alone. Grids stay nested (:mod:`geo.boundaries.nesting`: refused, or
+    with ``options["allow_outside"]`` reported in ``outside``).
     """
     # Large files: one long COPY and set-based statements, well past the web timeout.
     conn.execute(text("SET LOCAL statement_timeout = '10min'"))
