@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from app.api.incidents import assign, categories, import_presets, imports, queue, reports
     from app.api.incidents import departments as department_queue
     from app.api.layers import exports
+    from app.api.layers import imports as layer_imports
     from app.api.outbox import webhooks
     from app.api.people import access, departments, party, rosters, workers
     from app.api.places import (
@@ -38,5 +39,6 @@ def init_app(app: Flask) -> None:
                    imports, import_presets, categories, audit, exports, outlines, reports,
                    drafts, review, plan_buildings, shapes, auto, numbers, evaluation, mapdata,
                    workers, party, departments, rosters, access, tasks, notifications,
-                   patrols, overlays, department_queue, webhooks, monthly_reports):
+                   patrols, overlays, department_queue, webhooks, monthly_reports,
+                   layer_imports):
         document.api.register_blueprint(module.blp)

@@ -46,12 +46,13 @@ def apply_due(today: dt.date | None = None) -> list[dict] | None:
 
 def _appliers() -> dict:
     from app.api.plans.work import rules
-    from geo.layers.store.load import import_scheduled
+    from geo.layers.store.scheduled import import_scheduled
     from geo.plans.publish import publish_scheduled
 
     snap, plan_rules = current_app.config["ASSIGN_SNAP_METERS"], rules()
     return {"plan": lambda conn, c: publish_scheduled(conn, c, plan_rules, snap),
-            "grids": lambda conn, c: import_scheduled(conn, c, snap_meters=snap)}
+            "grids": lambda conn, c: import_scheduled(conn, c, snap_meters=snap),
+            "communities": lambda conn, c: import_scheduled(conn, c, snap_meters=snap)}
 
 
 def _brief(change: dict) -> dict:

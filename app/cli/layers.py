@@ -74,10 +74,15 @@ def _fields(code, name, parent, households, extra) -> dict[str, str]:
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write rejected/repaired rows [<kind>-import-report.csv].")
 @click.option("--effective", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Grids: the day (YYYY-MM-DD, local time zone) the new boundaries take "
-                   "effect; a later day schedules the import (flask boundaries list|cancel).")
+              help="Grids and communities: the day (YYYY-MM-DD, local time zone) the new "
+                   "boundaries take effect; a later day schedules the import (flask "
+                   "boundaries list|cancel).")
+@click.option("--allow-outside", is_flag=True,
+              help="Grids and communities: import even when grids would lie outside their "
+                   "community (more than 50 m²), and list them, instead of refusing.")
 def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_field,
-            households_field, extra, make_valid, force_2d, skip_invalid, report, effective):
+            households_field, extra, make_valid, force_2d, skip_invalid, report, effective,
+            allow_outside):
     """Import FILE (GeoJSON, GeoPackage or zipped Shapefile) as KIND, all rows or none."""
     from app.extensions import db
     from app.security import audit
@@ -90,7 +95,8 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
     fields = _fields(code_field, name_field, parent_field, households_field, extra)
     effective = _effective(kind, effective)
     options = {"layer": layer, "crs": crs, "encoding": encoding, "fields": fields,
-               "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid}
+               "make_valid": make_valid, "force_2d": force_2d, "skip_invalid": skip_invalid,
+               "allow_outside": allow_outside}
     try:
         raw = files.read_layer(file, layer=layer, encoding=encoding, crs=crs)
         with _progress(len(raw), f"checking {file.name}") as step:
@@ -109,7 +115,8 @@ def import_(kind, file, layer, crs, encoding, code_field, name_field, parent_fie
                 "file": str(file.resolve()), "inserted": result.inserted,
                 "redrawn": result.redrawn, "updated": result.updated,
                 "rejected": result.rejected, "repaired": result.repaired,
-                "incidents_moved": [m["id"] for m in result.incidents_moved]})
+                "incidents_moved": [m["id"] for m in result.incidents_moved],
+                "grids_outside": result.outside})
     except files.RowsRejected as err:
         files.write_report(report, err.issues)
         shown = "\n".join(f"  row {i.row} ({i.code or 'no code'}): {i.reason}"
@@ -149,11 +156,13 @@ def _import_overlays(file: Path, layer, crs, encoding, report: Path) -> None:
 
 
 def _effective(kind: str, effective):
-    """The day a grids import takes effect: None for today, a later day, or an error."""
+    """The day a grids or communities import takes effect: None for today, a later day, or
+    an error."""
     if effective is None:
         return None
-    if kind != "grids":
-        raise click.BadParameter("only grids take effect on a date", param_hint="--effective")
+    if kind not in ("grids", "communities"):
+        raise click.BadParameter("only grids and communities take effect on a date",
+                                 param_hint="--effective")
     try:
         later = schedule.later(effective.date(),
                                schedule.local_today(current_app.config["TIMEZONE"]))
@@ -162,12 +171,19 @@ def _effective(kind: str, effective):
     return effective.date() if later else None
 
 
+def _outside(result: load.ImportResult) -> list[str]:
+    """The grids an ``--allow-outside`` import leaves outside their community."""
+    return [f"grid {g['code']}: {g['outside_m2']} m² outside community {g['community']}"
+            for g in result.outside]
+
+
 def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
     if result.scheduled is not None:
         change = result.scheduled
-        return (f"{result.kind}: {result.loaded} rows from {file.name} scheduled as change "
-                f"{change.id}, in effect from {change.effective.isoformat()} (nothing changes "
-                f"before; flask boundaries cancel {change.id} cancels it)")
+        return "\n".join([
+            f"{result.kind}: {result.loaded} rows from {file.name} scheduled as change "
+            f"{change.id}, in effect from {change.effective.isoformat()} (nothing changes "
+            f"before; flask boundaries cancel {change.id} cancels it)", *_outside(result)])
     lines = [f"{result.kind}: {result.loaded} rows loaded from {file.name} "
              f"({result.inserted} new, {result.redrawn} redrawn, {result.updated} updated, "
              f"{result.unchanged} unchanged)"]
@@ -175,6 +191,12 @@ def _summary(result: load.ImportResult, file: Path, report: Path) -> str:
         lines.append(f"{result.rejected} rejected, {result.repaired} repaired: see {report}")
     if result.reassigned is not None:
         lines.append(f"buildings re-assigned: {result.reassigned}")
+    lines += _outside(result)
+    if result.kind == "communities":
+        lines.append(f"open out-of-area incidents moved to another community: "
+                     f"{len(result.incidents_moved)}")
+        lines += [f"  incident {m['id']}: {m['community_from'] or '-'} → "
+                  f"{m['community_to'] or '-'}" for m in result.incidents_moved[:SHOWN_MOVES]]
     if result.kind == "grids":
         lines.append(f"open incidents moved to another grid or worker: "
                      f"{len(result.incidents_moved)}")

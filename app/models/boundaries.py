@@ -1,6 +1,7 @@
 """Boundary changes scheduled for a later day (geo.boundaries.schedule): a plan published
-or a grids layer imported with ``effective``, and the grids it will put in force; and the
-responsibility overlays routing applies after the grid (geo.incidents.routing)."""
+or a grids or communities layer imported with ``effective``, and the grids or communities
+it will put in force; and the responsibility overlays routing applies after the grid
+(geo.incidents.routing)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, one_of, polygons, valid_geometry
 from geo.boundaries import overlays
 
-CHANGE_KINDS = ("plan", "grids")
+CHANGE_KINDS = ("plan", "grids", "communities")
 CHANGE_STATUSES = ("scheduled", "applied", "cancelled")
 
 
@@ -39,7 +40,7 @@ class BoundaryChange(Base):
                             postgresql_where="status = 'scheduled'"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), server_default="scheduled")
     effective: Mapped[dt.date] = mapped_column(Date)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
@@ -71,6 +72,25 @@ class BoundaryChangeGrid(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     households: Mapped[int | None] = mapped_column(Integer)
+    geom = mapped_column(polygons(), nullable=False)
+
+
+class BoundaryChangeCommunity(Base):
+    """A community (with its street) as a scheduled communities layer will put it in force."""
+
+    __tablename__ = "boundary_change_communities"
+    __table_args__ = (valid_geometry("boundary_change_communities"),
+                      Index("ix_boundary_change_communities_change_id", "change_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("boundary_changes.id",
+                                                      ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str | None] = mapped_column(String(200))
+    street_name: Mapped[str | None] = mapped_column(String(200))
+    street_code: Mapped[str | None] = mapped_column(String(9))
+    households: Mapped[int | None] = mapped_column(Integer)
+    office_address: Mapped[str | None] = mapped_column(String(300))
     geom = mapped_column(polygons(), nullable=False)
 
 

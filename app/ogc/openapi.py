@@ -70,7 +70,8 @@ def items_parameters(coll: Collection, default: int, maximum: int) -> list[dict]
 
 _DATETIME = {
     None: "accepted and ignored: these features have no time",
-    "validity": "a date or time: the grid versions in force then; an interval a/b (.. for "
+    "validity": "a date or time: the versions (grids, communities with their streets) in "
+                "force then, changes scheduled by then included; an interval a/b (.. for "
                 "an open end): versions in force at any time in it. Default: today's",
     "instant": "reported at this instant or within the interval a/b (.. for an open end)",
 }

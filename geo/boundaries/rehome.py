@@ -16,6 +16,13 @@ a scheduled change applied) first writes the new grid versions and then calls
 
 Closed incidents are never moved: they keep the version they were handled in, so the
 statistics of past periods count them where they were.
+
+A communities layer (a community redrawn, a street changed) changes no grid: grids stay
+nested in their community (:mod:`geo.boundaries.nesting`). :func:`rehome_communities`
+applies the same rule to what it can move: open out-of-area incidents take the community
+that covers them now (with a ``regrid`` event naming both communities), buildings of the
+communities touched are re-assigned (a building in no grid takes the community holding
+its largest part) and resident party members follow their home building.
 """
 
 from __future__ import annotations
@@ -86,3 +93,13 @@ def _report(m: rule.Move) -> dict:
     return {"id": m.id, "from_grid": m.code_from, "to_grid": m.code_to,
             "located": m.state_to, "assignee_from": m.assignee_from,
             "assignee_to": m.assignee_to, "routed_to": m.routed_to}
+
+
+def rehome_communities(conn: Connection, change: Change) -> Rehomed:
+    """The rule above after a communities layer (``change.communities``: those touched)."""
+    moved = store.move_out_of_area(
+        conn, actor=change.actor, user_id=change.user_id, note=change.note,
+        details=json.dumps(change.details, ensure_ascii=False, default=str))
+    buildings = assign_buildings(conn, change.communities)
+    members = store.party_members_follow_homes(conn, change.communities)
+    return Rehomed(moved, len(moved), buildings, members)

@@ -1,13 +1,14 @@
 """Boundary changes on a later day: scheduled, seen by ``at=``, applied when due, cancellable.
 
-- **Scheduling**: a plan published, or a grids layer imported, with ``effective`` (a date
-  in the city's time zone, ``TIMEZONE``) after today is not applied: it is stored as a
-  ``boundary_changes`` row with the grids it will put in force (a plan becomes
-  ``scheduled`` and can no longer be edited). A community has at most one pending change:
-  a second one is refused (cancel the first).
-- **Until the day**, everything answers the current grids; a question about a day (``at=``)
-  on or after ``effective`` answers the scheduled grids
-  (:data:`geo.places.assign.GRIDS_AT`).
+- **Scheduling**: a plan published, or a grids or communities layer imported, with
+  ``effective`` (a date in the city's time zone, ``TIMEZONE``) after today is not
+  applied: it is stored as a ``boundary_changes`` row with the grids (or communities, with
+  their streets) it will put in force (a plan becomes ``scheduled`` and can no longer be
+  edited). A community has at most one pending change of its grids and one of its own
+  boundary: a second one is refused (cancel the first).
+- **Until the day**, everything answers the current grids and communities; a question
+  about a day (``at=``, OGC ``datetime``) on or after ``effective`` answers the scheduled
+  ones (:data:`geo.places.assign.GRIDS_AT`, :data:`geo.places.assign.COMMUNITIES_AT`).
 - **On the day**, :func:`apply_one` for each of :func:`due` (``flask boundaries
   apply-due``, run by the scheduler loop of ``scripts/run.sh``) applies every change whose
   day has come, one transaction each, with the versions dated from ``effective`` and the
@@ -35,7 +36,7 @@ from geo.core.errors import Conflict, InvalidInput, NotFound
 @dataclass(frozen=True)
 class ScheduledChange:
     id: int
-    kind: str  # plan | grids
+    kind: str  # plan | grids | communities
     status: str  # scheduled | applied | cancelled
     effective: dt.date
     plan_id: int | None
@@ -88,20 +89,21 @@ def schedule_plan(conn: Connection, plan_id: int, community_id: int, effective: 
 
 
 def schedule_layer(conn: Connection, effective: dt.date, *, source: str, options: dict,
-                   actor: str) -> ScheduledChange:
-    """Schedule the staged grids layer (``layer_stage``) for ``effective``."""
-    change = store.insert_change(conn, "grids", effective, plan_id=None, community_id=None,
+                   actor: str, kind: str = "grids") -> ScheduledChange:
+    """Schedule the staged grids or communities layer (``layer_stage``) for ``effective``."""
+    change = store.insert_change(conn, kind, effective, plan_id=None, community_id=None,
                                  source=source[-500:], options=options, actor=actor,
                                  user_id=None)
-    store.copy_layer_stage(conn, change)
-    _refuse_overlap(conn, change)
+    store.copy_layer_stage(conn, change, kind)
+    _refuse_overlap(conn, change, kind)
     return get(conn, change)
 
 
-def _refuse_overlap(conn: Connection, change_id: int) -> None:
-    others = store.pending_in(conn, change_id)
+def _refuse_overlap(conn: Connection, change_id: int, kind: str = "grids") -> None:
+    pending = store.pending_codes if kind == "communities" else store.pending_in
+    others = pending(conn, change_id)
     if others:
-        raise Conflict(f"scheduled change {others[0]} already changes these grids; cancel "
+        raise Conflict(f"scheduled change {others[0]} already changes these {kind}; cancel "
                        "it first (one pending change per community)",
                        details={"scheduled": others})
 

@@ -73,20 +73,35 @@ CURRENT = "g.valid_to IS NULL"
 # A version is in force from valid_from (inclusive) until valid_to (exclusive).
 IN_FORCE_AT = "g.valid_from <= :at AND (g.valid_to IS NULL OR g.valid_to > :at)"
 
+# The communities (and so the streets) as they were on :at (community_versions, written
+# by the trigger of migration 0016): id is the community's, as everywhere else. From its
+# ``effective`` day a scheduled communities layer's rows replace the versions of their
+# codes (a new code has no community yet: its id is minus its boundary_change_communities
+# row's); a column the layer leaves empty keeps the current value.
+COMMUNITIES_AT = """(
+    SELECT v.community_id AS id, v.code, v.name, v.street_name, v.street_code, v.geom,
+           v.valid_from, v.valid_to, cc.households, cc.office_address
+      FROM community_versions v JOIN communities cc ON cc.id = v.community_id
+     WHERE v.valid_from <= :at AND (v.valid_to IS NULL OR v.valid_to > :at)
+       AND NOT (v.valid_to IS NULL AND EXISTS (
+            SELECT 1 FROM boundary_change_communities bk
+              JOIN boundary_changes bc ON bc.id = bk.change_id
+             WHERE bc.status = 'scheduled' AND bc.effective <= :at AND bk.code = v.code))
+    UNION ALL
+    SELECT coalesce(cc.id, -bk.id), bk.code, coalesce(bk.name, cc.name),
+           coalesce(bk.street_name, cc.street_name), coalesce(bk.street_code, cc.street_code),
+           bk.geom, bc.effective, NULL::date, coalesce(bk.households, cc.households),
+           coalesce(bk.office_address, cc.office_address)
+      FROM boundary_change_communities bk JOIN boundary_changes bc ON bc.id = bk.change_id
+      LEFT JOIN communities cc ON cc.code = bk.code
+     WHERE bc.status = 'scheduled' AND bc.effective <= :at) c"""
+
 # The grids in force on :at, changes scheduled for a later day included
 # (geo.boundaries.schedule): from its ``effective`` day a scheduled change's grids
 # replace the current ones it changes (a plan's: all of its community's; a layer's: those
 # of its codes). A scheduled grid has no version row yet: its id is minus the id of its
 # boundary_change_grids row. Both branches are simple, so PostgreSQL pushes the location
 # rule's conditions (and the GiST index) into each.
-# The communities (and so the streets) as they were on :at (community_versions, written
-# by the trigger of migration 0016): id is the community's, as everywhere else.
-COMMUNITIES_AT = """(
-    SELECT v.community_id AS id, v.code, v.name, v.street_name, v.street_code, v.geom,
-           v.valid_from, v.valid_to, cc.households, cc.office_address
-      FROM community_versions v JOIN communities cc ON cc.id = v.community_id
-     WHERE v.valid_from <= :at AND (v.valid_to IS NULL OR v.valid_to > :at)) c"""
-
 GRIDS_AT = """(
     SELECT g.id, g.code, g.name, g.community_id, g.geom, g.valid_from, g.valid_to,
            g.households

@@ -10,6 +10,14 @@ is one statement that also counts the matches (``numberMatched``).
 A collection's feature ids are stable public keys: the national code for communities and
 buildings, the version id for grids (every boundary version is a feature of its own:
 ``datetime`` picks the versions in force), the incident number for incidents.
+
+``datetime`` on communities and grids answers the boundaries (communities with their
+streets) in force then: the recorded versions, and from its ``effective`` day a change
+scheduled for a later day (its grids or communities replace the ones it changes; a
+scheduled grid has no version id yet and is answered with minus the id of its row in
+``boundary_change_grids``). A community keeps its code as feature id across versions, so
+an interval spanning a redraw answers one feature per version with the same id, told
+apart by ``valid_from``/``valid_to``.
 """
 
 from __future__ import annotations
@@ -56,29 +64,74 @@ class Collection:
     props_sql: str
     geometry_type: str
     filters: dict[str, Filter] = field(default_factory=dict)
-    # "validity": grids (valid_from/valid_to dates); "instant": one timestamp column
+    # "validity": versions with valid_from/valid_to dates, read from ``dated_sql`` (same
+    # alias, a unique ``key`` column) when datetime is given; "instant": one timestamp column
     temporal: str | None = None
     temporal_sql: str | None = None
     staff_only: bool = False
+    dated_sql: str | None = None
+    current_sql: str | None = None  # "validity" without datetime: today's rows of from_sql
+
+
+# Every version ever recorded or scheduled, each with the days it is (or will be) in
+# force: a current version that a scheduled change replaces ends on the change's day.
+_GRID_VERSIONS = """(
+    SELECT g.id, g.id AS key, g.code, g.name, g.community_id, g.geom, g.households,
+           g.valid_from,
+           coalesce(g.valid_to, (
+               SELECT min(bc.effective) FROM boundary_changes bc
+                WHERE bc.status = 'scheduled'
+                  AND (bc.community_id = g.community_id
+                       OR EXISTS (SELECT 1 FROM boundary_change_grids bg
+                                   WHERE bg.change_id = bc.id AND bg.code = g.code))))
+               AS valid_to
+      FROM grids g
+    UNION ALL
+    SELECT -bg.id, -bg.id, bg.code, bg.name, bg.community_id, bg.geom, bg.households,
+           bc.effective, NULL::date
+      FROM boundary_change_grids bg JOIN boundary_changes bc ON bc.id = bg.change_id
+     WHERE bc.status = 'scheduled') g JOIN communities c ON c.id = g.community_id"""
+
+_COMMUNITY_VERSIONS = """(
+    SELECT v.community_id AS id, v.id AS key, v.code, v.name, v.street_name, v.street_code,
+           v.geom, cc.households, cc.office_address, v.valid_from,
+           coalesce(v.valid_to, (
+               SELECT min(bc.effective) FROM boundary_change_communities bk
+                 JOIN boundary_changes bc ON bc.id = bk.change_id
+                WHERE bc.status = 'scheduled' AND bk.code = v.code)) AS valid_to
+      FROM community_versions v JOIN communities cc ON cc.id = v.community_id
+    UNION ALL
+    SELECT coalesce(cc.id, -bk.id), -bk.id, bk.code, coalesce(bk.name, cc.name),
+           coalesce(bk.street_name, cc.street_name), coalesce(bk.street_code, cc.street_code),
+           bk.geom, coalesce(bk.households, cc.households),
+           coalesce(bk.office_address, cc.office_address), bc.effective, NULL::date
+      FROM boundary_change_communities bk JOIN boundary_changes bc ON bc.id = bk.change_id
+      LEFT JOIN communities cc ON cc.code = bk.code
+     WHERE bc.status = 'scheduled') c"""
 
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
     Collection(
         "communities", "社区 Communities",
-        "社区边界与公开信息。Community (社区) boundaries with their street, households "
-        "and office address. Feature id: the 12-digit community code.",
+        "社区边界与公开信息（按版本）。Community (社区) boundaries with their street, "
+        "households and office address. Without datetime: today's; datetime=DATE: the "
+        "communities (and streets) as they were, or will be, that day; an interval: every "
+        "version in force at any time in it, with valid_from/valid_to. Feature id: the "
+        "12-digit community code.",
         "communities c", "c.code", True, "c.code",
         """json_build_object('code', c.code, 'name', c.name, 'street_name', c.street_name,
                              'street_code', c.street_code, 'households', c.households,
                              'office_address', c.office_address)""",
         "MultiPolygon",
-        {"code": Filter("c.code", 12), "street_code": Filter("c.street_code", 9)}),
+        {"code": Filter("c.code", 12), "street_code": Filter("c.street_code", 9)},
+        temporal="validity", dated_sql=_COMMUNITY_VERSIONS),
     Collection(
         "grids", "网格 Grids",
         "网格边界（按版本）。Grid (网格) boundaries, one feature per boundary version. "
         "Without datetime: the versions in force today; datetime=DATE: those in force "
-        "that day; an interval: those in force at any time in it (../.. gives every "
-        "version). Feature id: the version id.",
+        "that day, a change scheduled by then included; an interval: those in force at "
+        "any time in it (../.. gives every version). Feature id: the version id (a "
+        "scheduled grid, which has none yet: a negative number).",
         "grids g JOIN communities c ON c.id = g.community_id", "g.id", False, "g.code, g.id",
         """json_build_object(
                'code', g.code, 'name', g.name, 'community_code', c.code,
@@ -88,7 +141,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in (
                'valid_from', g.valid_from, 'valid_to', g.valid_to)""",
         "MultiPolygon",
         {"code": Filter("g.code", 15), "community_code": Filter("c.code", 12)},
-        temporal="validity"),
+        temporal="validity", dated_sql=_GRID_VERSIONS, current_sql="g.valid_to IS NULL"),
     Collection(
         "buildings", "楼栋 Buildings",
         "楼栋轮廓及其所属网格。Building (楼栋) footprints with the grid and community they "

@@ -79,3 +79,39 @@ def test_the_communities_download_as_it_was(client, conn, town):
     now = client.get("/api/v1/communities.csv").data.decode("utf-8-sig").splitlines()[1:]
     assert [line.split(",")[0] for line in now] == [
         "110101001001", "110101001002", "110101001003"]
+
+
+def ogc_codes(client, query=""):
+    lon, lat = xy(7, 1)
+    box = f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}"
+    answer = client.get(f"/ogc/collections/communities/items?f=json&bbox={box}{query}")
+    assert answer.status_code == 200, answer.get_json()
+    return [(f["id"], f["properties"]["street_code"]) for f in answer.get_json()["features"]]
+
+
+def test_ogc_datetime_answers_the_communities_of_that_day(client, conn, town):
+    today, yesterday = redraw_community_2(conn)
+    assert ogc_codes(client, f"&datetime={yesterday}") == [("110101001002", "110101001")]
+    assert ogc_codes(client, f"&datetime={today}") == [("110101001003", "110101001")]
+    assert ogc_codes(client) == [("110101001003", "110101001")]
+    # an interval spanning the redraw: both, each version its own feature
+    both = ogc_codes(client, f"&datetime={yesterday}/{today}")
+    assert [code for code, _ in both] == ["110101001002", "110101001003"]
+    one = client.get("/ogc/collections/communities/items/110101001002?f=json").get_json()
+    assert round(one["geometry"]["coordinates"][0][0][2][0], 4) == round(xy(6, 0)[0], 4)
+
+
+def test_a_street_moved_answers_its_old_street_before(client, conn, town):
+    """Streets are versioned with the communities that name them."""
+    conn.execute(text("UPDATE community_versions SET valid_from = '2020-01-01'"))
+    conn.execute(text("UPDATE communities SET street_code = '110101002',"
+                      " street_name = '新街道' WHERE code = '110101001002'"))
+    today = conn.execute(text("SELECT CURRENT_DATE")).scalar_one()
+    lon, lat = xy(7, 1)
+    box = f"{lon - 1e-5},{lat - 1e-5},{lon + 1e-5},{lat + 1e-5}"
+    assert ogc_codes(client, f"&datetime={today - dt.timedelta(days=1)}") == [
+        ("110101001002", "110101001")]
+    assert ogc_codes(client) == [("110101001002", "110101002")]
+    before = client.get(f"/api/v1/communities?at={today - dt.timedelta(days=1)}&bbox={box}")
+    assert [f["properties"]["street_code"] for f in before.get_json()["features"]] == [
+        "110101001"]

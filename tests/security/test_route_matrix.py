@@ -82,6 +82,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("PUT", "/api/v1/categories/<code>"): ("users:admin", 400),
     ("GET", "/api/v1/communities"): (PUBLIC, 200),
     ("GET", "/api/v1/communities.<ext>"): (PUBLIC, 200),
+    ("POST", "/api/v1/layers/<kind>"): ("grids:write", 404),
     ("GET", "/api/v1/docs"): (OPEN, 200),
     ("GET", "/api/v1/geocode"): (PUBLIC, 200),
     ("GET", "/api/v1/grids"): (PUBLIC, 200),

@@ -124,3 +124,41 @@ def party_members_follow_homes(conn: Connection, community_ids: Sequence[int] | 
          WHERE b.id = p.home_building_id AND p.serving_grid_id IS NOT NULL
            AND b.grid_id IS NOT NULL AND p.serving_grid_id <> b.grid_id {scope}"""),
         {"cids": None if community_ids is None else list(community_ids)}).rowcount
+
+
+# Out-of-area open incidents whose covering community (lowest code, the assignment rule's
+# third step) is no longer the one recorded: after a communities layer. Those in a grid
+# take its community, which a communities layer does not change (grids stay nested).
+_COMMUNITY_MOVES = f"""
+    WITH moved AS (
+        SELECT l.incident_id AS id, l.community_id AS c_from, n.id AS c_to
+          FROM incident_locations l JOIN incidents i ON i.id = l.incident_id
+          LEFT JOIN LATERAL (SELECT c.id FROM communities c WHERE ST_Covers(c.geom, i.geom)
+                              ORDER BY c.code LIMIT 1) n ON true
+         WHERE l.grid_id IS NULL AND i.geom IS NOT NULL AND i.status IN {OPEN_SQL}
+           AND l.community_id IS DISTINCT FROM n.id
+         ORDER BY l.incident_id FOR UPDATE OF l, i),
+    located AS (
+        UPDATE incident_locations l SET community_id = m.c_to, located_at = now()
+          FROM moved m WHERE l.incident_id = m.id),
+    events AS (
+        INSERT INTO incident_events (incident_id, at, actor, user_id, action, from_status,
+                                     to_status, note, details)
+        SELECT i.id, now(), :actor, :user_id, 'regrid', i.status, i.status, :note,
+               CAST(:details AS jsonb) || jsonb_build_object(
+                   'community_from', m.c_from, 'community_to', m.c_to,
+                   'located', 'out_of_area')
+          FROM moved m JOIN incidents i ON i.id = m.id ORDER BY i.id)
+    SELECT m.id, f.code AS community_from, t.code AS community_to
+      FROM moved m LEFT JOIN communities f ON f.id = m.c_from
+      LEFT JOIN communities t ON t.id = m.c_to ORDER BY m.id
+"""
+
+
+def move_out_of_area(conn: Connection, *, actor: str, user_id: int | None, note: str,
+                     details: str) -> list[dict]:
+    """Open out-of-area incidents follow the communities covering them now, each with a
+    ``regrid`` event (``details``: JSON text merged into it); returns those moved."""
+    rows = conn.execute(text(_COMMUNITY_MOVES), {"actor": actor, "user_id": user_id,
+                                                 "note": note, "details": details})
+    return [dict(r._mapping) for r in rows]

@@ -38,8 +38,16 @@ def copy_plan_grids(conn: Connection, change_id: int, plan_id: int, community_id
         {"change": change_id, "plan": plan_id, "community": community_id}).rowcount
 
 
-def copy_layer_stage(conn: Connection, change_id: int) -> int:
-    """The checked rows of a grids layer (the TEMP table ``layer_stage``)."""
+def copy_layer_stage(conn: Connection, change_id: int, kind: str = "grids") -> int:
+    """The checked rows of a grids or communities layer (the TEMP table ``layer_stage``)."""
+    if kind == "communities":
+        return conn.execute(text("""
+            INSERT INTO boundary_change_communities (change_id, code, name, street_name,
+                                                     street_code, households,
+                                                     office_address, geom)
+            SELECT :change, code, name, street_name, street_code, households,
+                   office_address, geom
+              FROM layer_stage ORDER BY row"""), {"change": change_id}).rowcount
     return conn.execute(text("""
         INSERT INTO boundary_change_grids (change_id, code, name, community_id, households,
                                            geom)
@@ -62,6 +70,16 @@ def pending_in(conn: Connection, change_id: int) -> list[int]:
          ORDER BY b.id"""), {"c": change_id}).scalars())
 
 
+def pending_codes(conn: Connection, change_id: int) -> list[int]:
+    """Other scheduled communities layers with a community code that ``change_id`` has."""
+    return list(conn.execute(text("""
+        SELECT DISTINCT o.change_id FROM boundary_change_communities o
+          JOIN boundary_changes b ON b.id = o.change_id
+          JOIN boundary_change_communities m ON m.code = o.code AND m.change_id = :c
+         WHERE b.status = 'scheduled' AND o.change_id <> :c ORDER BY o.change_id"""),
+        {"c": change_id}).scalars())
+
+
 def take_lease(conn: Connection) -> bool:
     """The applying worker's lease: True for one transaction at a time (until it ends)."""
     return conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
@@ -69,10 +87,11 @@ def take_lease(conn: Connection) -> bool:
 
 
 def due(conn: Connection, today: dt.date) -> list[Row]:
-    """Scheduled changes whose day has come, oldest first (nothing locked)."""
+    """Scheduled changes whose day has come, oldest first (nothing locked); on one day
+    communities before grids, so that grids are checked against their new community."""
     return conn.execute(text("""
         SELECT id FROM boundary_changes WHERE status = 'scheduled' AND effective <= :today
-         ORDER BY effective, id"""), {"today": today}).all()
+         ORDER BY effective, kind <> 'communities', id"""), {"today": today}).all()
 
 
 def one(conn: Connection, change_id: int, *, lock: bool = False) -> Row | None:

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo.boundaries.rehome import Change, rehome
+from geo.boundaries import nesting
+from geo.boundaries.rehome import Change, rehome, rehome_communities
 from geo.boundaries.schedule import ScheduledChange, schedule_layer
 from geo.layers.check import Issue
 from geo.layers.prep import PreparedLayer, RowsRejected
@@ -50,6 +51,7 @@ class ImportResult:
     issues: list[Issue] = field(default_factory=list)
     previous_import: dt.datetime | None = None
     scheduled: ScheduledChange | None = None
+    outside: list[dict] = field(default_factory=list)  # grids left outside (allowed)
 
     @property
     def rejected(self) -> int:
@@ -81,8 +83,8 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     make_valid : bool
         Repair with ``ST_MakeValid`` the rows that PostGIS finds invalid (shapely passed them).
     effective : date, optional
-        Grids: a later day (:mod:`geo.boundaries.schedule`): the checked rows are kept as
-        a scheduled change, applied on that day by :func:`import_scheduled`.
+        Grids and communities: a later day (:mod:`geo.boundaries.schedule`): the checked
+        rows are kept until then (:mod:`geo.layers.store.scheduled`).
     actor, snap_meters
         For re-homing after a grids import: who is named in the incidents' history, and
         the assignment rule's snapping distance (``ASSIGN_SNAP_METERS``).
@@ -91,9 +93,10 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     -----
     Communities and buildings are upserted by code. A current grid whose boundary moved is
     closed (``valid_to`` = today) and a new version is current from today; its people
-    follow it. Then :func:`geo.boundaries.rehome.rehome`, the rule of every boundary change
-    (open incidents, buildings, party members). Attribute-only changes are made in place;
-    rows absent from the file are left alone. After buildings, they are re-assigned.
+    follow it. Then the re-homing rule of :mod:`geo.boundaries.rehome` (after communities:
+    ``rehome_communities``); after buildings, they are re-assigned. Rows absent from the
+    file are left alone. Grids stay nested (:mod:`geo.boundaries.nesting`: refused, or
+    with ``options["allow_outside"]`` reported in ``outside``).
     """
     # Large files: one long COPY and set-based statements, well past the web timeout.
     conn.execute(text("SET LOCAL statement_timeout = '10min'"))
@@ -105,21 +108,22 @@ def import_layer(conn: Connection, prepared: PreparedLayer, *, source: str, sha2
     if any(i.status == "rejected" for i in issues) and not skip_invalid:
         raise RowsRejected(issues, prepared.total)
     previous = _previous_import(conn, sha256)
+    outside = nested(conn, prepared.kind, effective, bool(options.get("allow_outside")))
     if effective is not None:  # a later day: keep the checked rows until then
         result = ImportResult(prepared.kind, loaded=_staged(conn), issues=issues,
-                              previous_import=previous)
+                              previous_import=previous, outside=outside)
         return _schedule(conn, result, prepared, effective, source=source, sha256=sha256,
                          options=options, actor=actor)
     counts = upsert(conn, prepared.kind, prepared.present)
     result = ImportResult(prepared.kind, loaded=sum(counts), **counts._asdict(),
-                          issues=issues, previous_import=previous)
-    _follow(conn, result, actor, {"layer_import": source[-200:], "sha256": sha256},
+                          issues=issues, previous_import=previous, outside=outside)
+    follow(conn, result, actor, {"layer_import": source[-200:], "sha256": sha256},
             snap_meters)
     _record(conn, result, source, sha256, options)
     return result
 
 
-def _follow(conn: Connection, result: ImportResult, actor: str, details: dict,
+def follow(conn: Connection, result: ImportResult, actor: str, details: dict,
             snap_meters: float) -> None:
     """What follows new rows: re-homing after grids, re-assignment after buildings."""
     if result.inserted + result.redrawn > ANALYZE_AFTER:
@@ -128,11 +132,13 @@ def _follow(conn: Connection, result: ImportResult, actor: str, details: dict,
         conn.execute(text(f"ANALYZE {result.kind}"))
     if result.kind == "grids":
         _rehome(conn, result, actor, details, snap_meters)
+    elif result.kind == "communities":
+        _rehome_communities(conn, result, actor, details)
     elif result.kind == "buildings":
         result.reassigned = _reassign_buildings(conn, result)
 
 
-_STAGE = """
+STAGE_TABLE = """
     CREATE TEMP TABLE layer_stage (
         row integer PRIMARY KEY, code text NOT NULL, name text, parent text,
         street_name text, street_code text, office_address text, address text,
@@ -145,32 +151,10 @@ def _schedule(conn: Connection, result: ImportResult, prepared: PreparedLayer,
               actor: str) -> ImportResult:
     """Keep the staged rows as a change scheduled for ``effective``; record the import."""
     result.scheduled = schedule_layer(
-        conn, effective, source=source, actor=actor,
+        conn, effective, source=source, actor=actor, kind=prepared.kind,
         options={**options, "present": sorted(prepared.present), "sha256": sha256})
     _record(conn, result, source, sha256, {**options, "effective": effective.isoformat()})
     return result
-
-
-def import_scheduled(conn: Connection, change: ScheduledChange, *,
-                     snap_meters: float = DEFAULT_SNAP_METERS) -> dict:
-    """Apply a scheduled grids layer on its day (the applier of ``grids`` changes): its
-    rows as they were checked, versions dated from ``effective``, then re-homing in the
-    name of whoever imported it. Returns the counts and the incidents moved."""
-    conn.execute(text("SET LOCAL statement_timeout = '10min'"))
-    conn.execute(text(_STAGE))
-    conn.execute(text("""
-        INSERT INTO layer_stage (row, code, name, parent, households, geom)
-        SELECT row_number() OVER (ORDER BY g.id), g.code, g.name, c.code, g.households, g.geom
-          FROM boundary_change_grids g JOIN communities c ON c.id = g.community_id
-         WHERE g.change_id = :c"""), {"c": change.id})
-    conn.execute(text("ANALYZE layer_stage"))
-    present = frozenset((change.options or {}).get("present", ()))
-    counts = upsert(conn, "grids", present, change.effective)
-    result = ImportResult("grids", loaded=sum(counts), **counts._asdict())
-    _follow(conn, result, change.created_by,
-            {"layer_import": change.source, "scheduled_change": change.id}, snap_meters)
-    return {**counts._asdict(), "buildings_reassigned": result.reassigned,
-            "incidents_moved": result.incidents_moved}
 
 
 def _staged(conn: Connection) -> int:
@@ -180,7 +164,7 @@ def _staged(conn: Connection) -> int:
 def _stage(conn: Connection, prepared: PreparedLayer,
            progress: Callable[[int], None] | None) -> None:
     # TEMP + ON COMMIT DROP: private to this transaction, gone on commit or rollback.
-    conn.execute(text(_STAGE))
+    conn.execute(text(STAGE_TABLE))
     rows = prepared.rows
     columns = [rows.get(name, [None] * len(prepared)) for name in STAGE_COLUMNS]
     cursor = conn.connection.dbapi_connection.cursor()
@@ -283,6 +267,28 @@ def _rehome(conn: Connection, result: ImportResult, actor: str, details: dict,
     note = f"网格边界导入 (grids layer imported: {details['layer_import']})"
     done = rehome(conn, Change(closed, opened, _touched(conn, result), actor, note=note,
                                details=details), snap_meters)
+    result.reassigned = done.buildings
+    result.incidents_moved = done.incidents
+
+
+def nested(conn: Connection, kind: str, day: dt.date | None, allow_outside: bool) -> list[dict]:
+    """The nesting check of staged grids or communities (today's, or on ``day``)."""
+    if kind == "grids":
+        return nesting.check(nesting.staged_grids(conn, day), allow_outside)
+    if kind == "communities":
+        return nesting.check(nesting.staged_communities(conn, day), allow_outside)
+    return []
+
+
+def _rehome_communities(conn: Connection, result: ImportResult, actor: str,
+                        details: dict) -> None:
+    """New community boundaries: out-of-area incidents, buildings, party members follow."""
+    if result.inserted + result.updated == 0:
+        result.reassigned = 0
+        return
+    note = f"社区边界导入 (communities layer imported: {details['layer_import']})"
+    done = rehome_communities(conn, Change((), (), _touched(conn, result), actor, note=note,
+                                           details=details))
     result.reassigned = done.buildings
     result.incidents_moved = done.incidents
 

@@ -16,6 +16,17 @@ from sqlalchemy import Connection, text
 from geo.places.features import CRS84, Collection, Query
 
 
+def _source(coll: Collection, q: Query) -> tuple[str, str, str]:
+    """(FROM clause, the unique key of its rows, ORDER BY) for a query: a dated
+    collection asked about a time reads every version (``Collection.dated_sql``)."""
+    alias = coll.id_sql.split(".")[0]
+    if coll.dated_sql is not None and q.interval is not None:
+        # By code (the first order column), then each code's versions in time.
+        code = coll.order_sql.split(",")[0]
+        return coll.dated_sql, f"{alias}.key", f"{code}, {alias}.valid_from, {alias}.key"
+    return coll.from_sql, f"{alias}.id", coll.order_sql
+
+
 def _where(coll: Collection, q: Query) -> tuple[str, dict]:
     alias = coll.id_sql.split(".")[0]
     clauses, values = ["TRUE"], {}
@@ -25,17 +36,19 @@ def _where(coll: Collection, q: Query) -> tuple[str, dict]:
                        f"ST_Intersects({alias}.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
         values.update(zip(("x0", "y0", "x1", "y1"), q.box, strict=True))
     if coll.temporal == "validity":
-        # Grids: a version is in force from valid_from (inclusive) to valid_to (exclusive).
+        # A version is in force from valid_from (inclusive) to valid_to (exclusive).
         # Without datetime, today's versions (what a map of "the grids" means).
         start, end = q.interval if q.interval else (None, None)
         if q.interval is None:
-            clauses.append("g.valid_to IS NULL")
+            if coll.current_sql:
+                clauses.append(coll.current_sql)
         else:
             if end is not None:
-                clauses.append("g.valid_from <= CAST(:t_end AS date)")
+                clauses.append(f"{alias}.valid_from <= CAST(:t_end AS date)")
                 values["t_end"] = end.date()
             if start is not None:
-                clauses.append("(g.valid_to IS NULL OR g.valid_to > CAST(:t_start AS date))")
+                clauses.append(f"({alias}.valid_to IS NULL"
+                               f" OR {alias}.valid_to > CAST(:t_start AS date))")
                 values["t_start"] = start.date()
     elif coll.temporal == "instant" and q.interval is not None:
         start, end = q.interval
@@ -73,16 +86,16 @@ def items(conn: Connection, coll: Collection, q: Query) -> tuple[int, int, str]:
     feature up to the offset and dropping all but the last ``limit`` made deep pages of
     the city's grids twice as slow."""
     where, values = _where(coll, q)
-    alias = coll.id_sql.split(".")[0]
+    source, key, order = _source(coll, q)
     sql = f"""
         WITH page AS MATERIALIZED (
-            SELECT {alias}.id AS pid, row_number() OVER (ORDER BY {coll.order_sql}) AS ord
-              FROM {coll.from_sql} WHERE {where}
-             ORDER BY {coll.order_sql} LIMIT :limit OFFSET :offset),
+            SELECT {key} AS pid, row_number() OVER (ORDER BY {order}) AS ord
+              FROM {source} WHERE {where}
+             ORDER BY {order} LIMIT :limit OFFSET :offset),
         built AS (
             SELECT {_feature_sql(coll, q.lat_first)} AS feature, page.ord
-              FROM page, {coll.from_sql} WHERE {alias}.id = page.pid)
-        SELECT (SELECT count(*) FROM {coll.from_sql} WHERE {where}),
+              FROM page, {source} WHERE {key} = page.pid)
+        SELECT (SELECT count(*) FROM {source} WHERE {where}),
                (SELECT count(*) FROM page),
                (SELECT '[' || coalesce(string_agg(feature, ',' ORDER BY ord), '') || ']'
                   FROM built)"""
@@ -102,6 +115,8 @@ def item(conn: Connection, coll: Collection, feature_id: str, *, lat_first: bool
         if not (feature_id.isascii() and feature_id.isdigit() and len(feature_id) <= 18):
             return None
         key = int(feature_id)
+    # The collection's own table: for grids any version by its id, for communities
+    # today's (a code names every version of one).
     where, values = _where(coll, Query(interval=(None, None), scope=scope))
     sql = (f"SELECT {_feature_sql(coll, lat_first)} FROM {coll.from_sql}"
            f" WHERE {where} AND {coll.id_sql} = :fid")
@@ -122,7 +137,8 @@ def extent(conn: Connection, coll: Collection) -> dict:
     out: dict = {"spatial": {"bbox": [[round(v, 6) for v in box]] if box[0] is not None
                              else [[-180, -90, 180, 90]], "crs": CRS84}}
     if coll.temporal == "validity":
-        first = conn.execute(text("SELECT min(valid_from) FROM grids")).scalar()
+        versions = "community_versions" if coll.id == "communities" else "grids"
+        first = conn.execute(text(f"SELECT min(valid_from) FROM {versions}")).scalar()
         out["temporal"] = {"interval": [[_day(first), None]]}
     elif coll.temporal == "instant":
         first, last = conn.execute(text(
