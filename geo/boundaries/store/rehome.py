@@ -124,3 +124,13 @@ def party_members_follow_homes(conn: Connection, community_ids: Sequence[int] | 
          WHERE b.id = p.home_building_id AND p.serving_grid_id IS NOT NULL
            AND b.grid_id IS NOT NULL AND p.serving_grid_id <> b.grid_id {scope}"""),
         {"cids": None if community_ids is None else list(community_ids)}).rowcount
+
+
+def building_codes(conn: Connection,
+                   communities: Sequence[int] | None) -> dict[int, str | None]:
+    """Building id → the code of the grid it is assigned to, for the buildings of
+    ``communities`` (None: all)."""
+    where = "" if communities is None else " WHERE b.community_id = ANY(:c)"
+    return dict(conn.execute(text(
+        "SELECT b.id, g.code FROM buildings b LEFT JOIN grids g ON g.id = b.grid_id" + where),
+        {"c": list(communities or ())}).all())
