@@ -46,3 +46,22 @@ def test_a_grid_tooltip_at_the_maps_edge_stays_on_the_screen(page, town, make_us
         page.mouse.move(1, 1)
     page.screenshot(path=str(tmp_path / "dispatch-tooltip.png"))
     assert not csp_errors(page)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_console_fits_a_phone_and_its_map_hints_wrap_inside_the_map(page, town,
+                                                                        make_user, lang):
+    """On a 390 px phone the page never scrolls sideways (the assignee filter is as wide as
+    its longest choice) and a long hint ('only the 2000 most urgent…') wraps in the map."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, *make_user("disp", "dispatcher"), start=f"/dispatch?lang={lang}")
+    page.wait_for_selector("#queue-total:not(:empty)")
+    page.evaluate("() => { document.getElementById('map-hint-points').textContent ="
+                  " 'Showing the 2,000 most urgent incidents only; zoom in for the rest.'; }")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    hint = page.locator("#map-hint-points").bounding_box()
+    box = page.locator(".folium-map").bounding_box()
+    assert box["x"] <= hint["x"] and hint["x"] + hint["width"] <= box["x"] + box["width"]
+    # the signed-in account's role is named in the page's language
+    said = page.text_content(".navbar-text.me-3").strip()
+    assert said.endswith("调度员" if lang == "zh" else "Dispatcher"), said
