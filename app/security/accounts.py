@@ -259,11 +259,13 @@ class Account:
     communities: frozenset[int] | None  # None: not limited to some communities
     token_id: int | None = None
     department_id: int | None = None
+    must_change_password: bool = False  # an admin reset it: nothing else until it is changed
 
 
 # An account with its community scope, in one round trip: this runs on every request.
 _ACCOUNT = """
     SELECT u.id, u.username, u.role, u.session_key, u.grid_member_id, u.department_id,
+           u.must_change_password,
            (SELECT array_agg(uc.community_id) FROM user_communities uc
              WHERE uc.user_id = u.id) AS communities{extra}
       FROM users u {join}
@@ -282,7 +284,7 @@ _BY_SESSION = _ACCOUNT.format(
 def _account(row, token_id: int | None = None) -> Account:
     return Account(row.id, row.username, row.role, row.session_key, row.grid_member_id,
                    frozenset(row.communities) if row.communities else None, token_id,
-                   row.department_id)
+                   row.department_id, row.must_change_password)
 
 
 def token_owner(secret: str) -> Account | None:

@@ -31,6 +31,9 @@ CSRF_IN_VIEW = frozenset({"pages.login"})
 # Views authenticated by a key in the request body alone (never the session cookie), so
 # a forged cross-site post carries no authority: Open311's POST requests with api_key.
 CSRF_NOT_NEEDED = frozenset({"open311.create_request"})
+# What an account whose password must be replaced may still reach.
+PASSWORD_PENDING_ALLOWED = frozenset({"pages.change_password", "pages.logout", "pages.login",
+                                      "static", "health.healthz"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Staff:
     grid_member_id: int | None = None
     token_id: int | None = None
     department_id: int | None = None  # a department account's department
+    must_change_password: bool = False  # after an admin's reset, until it is replaced
 
     is_authenticated = True
     is_active = True
@@ -78,14 +82,15 @@ def staff_of(user: User, session_token: str) -> Staff:
     """The account just signed in (``User``, with its new session's token) as views see it."""
     return Staff(user.id, user.username, user.role, session_token,
                  accounts.scope_of(user.id), user.grid_member_id,
-                 department_id=user.department_id)
+                 department_id=user.department_id,
+                 must_change_password=user.must_change_password)
 
 
 def account_staff(account: accounts.Account) -> Staff:
     """The account behind a token or session (``accounts.Account``) as views see it."""
     return Staff(account.id, account.username, account.role, account.session_key,
                  account.communities, account.grid_member_id, account.token_id,
-                 account.department_id)
+                 account.department_id, account.must_change_password)
 
 
 @login_manager.user_loader
@@ -136,6 +141,22 @@ def _csrf_guard() -> None:
         csrf.protect()
 
 
+def _password_guard():
+    """After an admin's reset the one-time password opens one page only: the signed-in
+    person replaces it before anything else (pages are sent there, API calls get a 403).
+    Bearer tokens are their own credentials (revoked on their own) and are not held."""
+    if request.endpoint in PASSWORD_PENDING_ALLOWED or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated or current_user.token_id is not None \
+            or not current_user.must_change_password:
+        return None
+    if request.path.startswith("/api/"):
+        raise Forbidden("the password was reset by an administrator: replace it at"
+                        " /account/password first")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("pages.change_password", next=target), 303)
+
+
 def require(permission: str):
     """Decorator: the caller must be signed in (session or token) and hold ``permission``."""
     if not any(permission in perms for perms in PERMISSIONS.values()):
@@ -174,3 +195,4 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_forget_previous_request)
     app.before_request(_csrf_guard)
+    app.before_request(_password_guard)

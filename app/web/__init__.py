@@ -27,9 +27,11 @@ def init_app(app) -> None:
     from app.maps import basemaps
     from app.security.accounts import token_state
     from app.web.i18n import lang
+    from app.web.roles import account_role_name
 
     basemaps.check(app.config)
     app.jinja_env.globals["token_state"] = token_state
+    app.jinja_env.globals["account_role"] = account_role_name
     # Map pages embed the basemap switcher's choices: {% include "_basemaps.html" %}.
     app.jinja_env.globals["basemaps_config"] = lambda: basemaps.page_config(app.config, lang())
     app.jinja_env.filters["tojson_pretty"] = lambda value: json.dumps(

@@ -1,5 +1,6 @@
 """The names of grid workers' roles (``geo.people.words.WORKER_ROLES``) as every page shows
-them: one table, merged into each page's texts under ``role_<code>``."""
+them: one table, merged into each page's texts under ``role_<code>``; and the names of
+accounts' roles (``app.models.accounts.USER_ROLES``: the header, the users page)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,16 @@ def role_texts() -> dict[str, str]:
 def role_names() -> dict[str, str]:
     """role code → its name in the request's language."""
     return {key.removeprefix("role_"): text for key, text in texts(ROLE_TEXTS).items()}
+
+
+ACCOUNT_ROLE_TEXTS: dict[str, str] = dict([
+    N_("account_admin", "系统管理员"), N_("account_planner", "网格规划员"),
+    N_("account_dispatcher", "调度员"), N_("account_member", "网格员"),
+    N_("account_viewer", "只读用户"), N_("account_community_admin", "社区管理员"),
+    N_("account_department", "职能部门"),
+])
+
+
+def account_role_name(code: str | None) -> str:
+    """An account role's name in the request's language (the code if it has none)."""
+    return texts(ACCOUNT_ROLE_TEXTS).get(f"account_{code}", code or "")

@@ -11,7 +11,10 @@ a scheduled change applied) first writes the new grid versions and then calls
    its worker by the assignee rule of :mod:`geo.incidents.routing`, and a ``regrid`` event
    with the change's details. Near-boundary hints follow their grid code.
 2. Buildings of the communities touched are re-assigned (largest part,
-   :func:`geo.places.assign.assign_buildings`).
+   :func:`geo.places.assign.assign_buildings`). The buildings *reassigned*, counted in
+   every answer (a plan's impact and publish, a layer import, a scheduled change), are
+   those whose grid *code* changed (:func:`reassigned`): a building that moves to the new
+   version of its grid stays where it was for its residents and is not counted.
 3. Resident party members serve the grid of their home building.
 
 Closed incidents are never moved: they keep the version they were handled in, so the
@@ -28,7 +31,7 @@ its largest part) and resident party members follow their home building.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
@@ -75,9 +78,22 @@ def rehome(conn: Connection, change: Change, snap_meters: float) -> Rehomed:
                       note=change.note,
                       details=json.dumps(change.details, ensure_ascii=False, default=str))
     store.follow_boundary_hints(conn, change.closed)
-    buildings = assign_buildings(conn, change.communities)
+    homes = store.building_codes(conn, change.communities)
+    assign_buildings(conn, change.communities)
+    buildings = len(reassigned(homes, store.building_codes(conn, change.communities)))
     members = store.party_members_follow_homes(conn, change.communities)
     return Rehomed([_report(m) for m in moved], len(found), buildings, members)
+
+
+def reassigned(before: Mapping[int, str | None], after: Mapping[int, str | None]) -> set[int]:
+    """The buildings a boundary change reassigns: those whose grid *code* differs between
+    the sides (building id → grid code). A new version of the same code is not a move.
+    A plan's impact, its publish and a layer import all count this.
+
+    >>> sorted(reassigned({1: "A", 2: "A", 3: None}, {1: "A", 2: "B", 3: "B"}))
+    [2, 3]
+    """
+    return {i for i, code in after.items() if before.get(i) != code}
 
 
 def _columns(found: list[rule.Move]) -> dict[str, list]:

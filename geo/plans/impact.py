@@ -14,11 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
 
 from sqlalchemy import Connection
 
 from geo.boundaries import moves as boundarymoves
+from geo.boundaries.rehome import reassigned
 from geo.core.csvcells import safe_row
 from geo.plans import side as planside
 from geo.plans.side import BuildingFit, Side
@@ -104,17 +104,6 @@ def _totals(per_code: dict[str, dict], fits: list[BuildingFit]) -> dict:
                for k in ("households", "buildings", "residents", "open_incidents")},
             "buildings_in_no_grid": len(unassigned),
             "households_in_no_grid": sum(b.households for b in unassigned)}
-
-
-def reassigned(before: Mapping[int, str | None], after: Mapping[int, str | None]) -> set[int]:
-    """The buildings a redraw reassigns: those whose grid *code* differs between the sides
-    (building id → grid code). A new version of the same code is not a move. The impact's
-    changeset and the count a publish reports are both this.
-
-    >>> sorted(reassigned({1: "A", 2: "A", 3: None}, {1: "A", 2: "B", 3: "B"}))
-    [2, 3]
-    """
-    return {i for i, code in after.items() if before.get(i) != code}
 
 
 def _changeset(before: list[BuildingFit], after: list[BuildingFit]) -> list[dict]:

@@ -17,9 +17,9 @@ force, since nothing is committed until the caller commits):
    re-assigned, resident party members serving their building's grid.
 5. Mark the plan published. Grids whose code has no worker (a check warning) are named
    in the answer (``grids_without_worker``): their residents see no worker until one is
-   posted. The buildings it reassigned are those whose grid *code* changed
-   (:func:`geo.plans.impact.reassigned`, the impact's count too): a building of a redrawn
-   grid that keeps its code gets the new version's row but is not counted.
+   posted. The buildings it reassigned are re-homing's count, those whose grid *code*
+   changed (:func:`geo.boundaries.rehome.reassigned`, the impact's count too): a building
+   of a redrawn grid that keeps its code gets the new version's row but is not counted.
 
 Rolling back a redraw is publishing the previous version again: create a plan with
 ``source="version"`` and ``at`` = a day the old grids were in force, and publish it. That
@@ -40,7 +40,6 @@ from geo.layers.store.upsert import REDRAW_TOLERANCE
 from geo.plans import drafts
 from geo.plans.check import ERROR, Rules, check
 from geo.plans.drafts import PlanRef
-from geo.plans.impact import reassigned
 from geo.plans.side import Side
 from geo.plans.store import publish as store
 from geo.plans.store.sides import time_limit
@@ -87,7 +86,6 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
     store.lock_community(conn, plan.community_id)
     report = _checked(conn, plan, rules)
     day = valid_from or store.today(conn)
-    homes = store.building_codes(conn, plan.community_id)
     grids = _replace_grids(conn, plan, day)
     workers = store.workers_of_removed(conn)
     closed, opened = store.versions_changed(conn, plan.id)
@@ -96,8 +94,7 @@ def publish(conn: Connection, plan: PlanRef, rules: Rules, *, actor: str,
         note=f"网格调整：方案 {plan.id} 发布 (redraw plan {plan.id} published)",
         details={"plan_id": plan.id}), snap_meters)
     store.mark_published(conn, plan.id)
-    moved = reassigned(homes, store.building_codes(conn, plan.community_id))
-    return Published(plan.id, plan.community_code, day, grids, len(moved),
+    return Published(plan.id, plan.community_code, day, grids, done.buildings,
                      done.incidents, workers, report["warnings"],
                      open_incidents=done.incidents_checked,
                      without_worker=[{"code": f["codes"][0], "name": f["name"]}

@@ -95,7 +95,8 @@ def test_a_small_file_is_reported_at_once_with_its_rejected_rows(page, town, mak
     page.click("#import-submit")
     page.wait_for_selector("#import-report:not([hidden])")
     table = page.text_content("#report-rejected")
-    assert "2" in table and "unknown category '乱扔垃圾'" in table
+    said = "未知类别 '乱扔垃圾'" if lang == "zh" else "unknown category '乱扔垃圾'"
+    assert "2" in table and said in table
     assert page.text_content("h1") == ("导入事件" if lang == "zh" else "Import incidents")
     shot(page, f"imports-report-{'phone' if width < 500 else 'desktop'}-{lang}")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

@@ -154,3 +154,26 @@ def test_bad_effective_days(runner, tmp_path, args, message):
     result = invoke(runner, "import", "grids",
                     write_geojson(tmp_path / "g.geojson", grid_rows()), *args)
     assert result.exit_code != 0 and message in result.output
+
+
+def test_buildings_reassigned_counts_a_change_of_grid_code_only(runner, conn, tmp_path):
+    """Issue 26 (513 vs 24): a layer import counts as a plan does. Every building of the
+    two redrawn grids gets the new version's row; only the one that changes grid code is
+    reassigned (geo.boundaries.rehome.reassigned)."""
+    town = _town(runner, conn, tmp_path)
+    for n, x in enumerate((0.2, 0.4, 1.5)):  # three that stay in their grid's code
+        (x0, y0), (x1, y1) = xy(x, 0.2), xy(x + 0.05, 0.25)
+        conn.execute(text(
+            "INSERT INTO buildings (code, name, geom, households, residents, grid_id)"
+            " VALUES (:c, '楼', ST_Multi(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)), 1, 1,"
+            " :g)"), {"c": WEST + f"000{n}", "x0": x0, "y0": y0, "x1": x1, "y1": y1,
+                      "g": town["grid"][WEST if x < 0.7 else EAST]})
+    before = dict(conn.execute(text("SELECT id, grid_id FROM buildings")).all())
+    rows = grid_rows()
+    rows[0]["geometry"] = square(0, 0, 0.7, 2)
+    rows[1]["geometry"] = square(0.7, 0, 2, 2)
+    result = ok(invoke(runner, "import", "grids", write_geojson(tmp_path / "g.geojson", rows)))
+    after = dict(conn.execute(text("SELECT id, grid_id FROM buildings")).all())
+    new_rows = sum(before[b] != after[b] for b in before)
+    assert new_rows > 1  # the old count: every building given a new grid row
+    assert "buildings re-assigned: 1\n" in result.output

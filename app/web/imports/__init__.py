@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from app.security.auth import require
 from app.web.i18n import N_, lang, texts
+from app.web.reasons import reason_table
 from geo.incidents import imports
 
 bp = Blueprint("imports", __name__, url_prefix="/admin")
@@ -58,7 +59,7 @@ CRS_CHOICES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 def upload_page():
     """The upload form, progress and report, in the request's language."""
     t = texts(TEXTS)
-    script = {"lang": lang(), "texts": t, "fields": list(imports.FIELDS),
+    script = {"lang": lang(), "texts": t, "fields": list(imports.FIELDS), "reasons": reason_table(),
               "importUrl": url_for("incident_import.import_incidents"),
               "presetsUrl": url_for("incident_import_presets.list_presets"),
               "pollMs": current_app.config.get("IMPORT_POLL_MS", 700)}

@@ -17,6 +17,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from app.security.headers import csp_nonce
 from app.web.i18n import N_, lang, texts
+from app.web.reasons import reason_table
 from geo.places.store import reads as store
 from geo.plans import drafts
 
@@ -130,7 +131,8 @@ def plan_list():
     cfg = current_app.config
     script = {"lang": lang(), "texts": t, "canWrite": current_user.can("plans:write"),
               "band": [cfg["PLAN_HOUSEHOLDS_MIN"], cfg["PLAN_HOUSEHOLDS_MAX"]],
-              "editor": url_for("planner.plan_editor", plan_id=0).rsplit("/", 1)[0]}
+              "editor": url_for("planner.plan_editor", plan_id=0).rsplit("/", 1)[0],
+              "reasons": reason_table()}
     return render_template("plans.html", t=t, choices=choices, script=script,
                            can_write=script["canWrite"], band=script["band"])
 

@@ -162,3 +162,13 @@ def move_out_of_area(conn: Connection, *, actor: str, user_id: int | None, note:
     rows = conn.execute(text(_COMMUNITY_MOVES), {"actor": actor, "user_id": user_id,
                                                  "note": note, "details": details})
     return [dict(r._mapping) for r in rows]
+
+
+def building_codes(conn: Connection,
+                   communities: Sequence[int] | None) -> dict[int, str | None]:
+    """Building id → the code of the grid it is assigned to, for the buildings of
+    ``communities`` (None: all)."""
+    where = "" if communities is None else " WHERE b.community_id = ANY(:c)"
+    return dict(conn.execute(text(
+        "SELECT b.id, g.code FROM buildings b LEFT JOIN grids g ON g.id = b.grid_id" + where),
+        {"c": list(communities or ())}).all())

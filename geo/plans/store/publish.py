@@ -97,13 +97,6 @@ def versions_changed(conn: Connection, plan_id: int) -> tuple[list[int], list[in
     return list(closed), list(opened)
 
 
-def building_codes(conn: Connection, community_id: int) -> dict[int, str | None]:
-    """Building id → the code of the grid it is assigned to, for the community's buildings."""
-    return dict(conn.execute(text(
-        "SELECT b.id, g.code FROM buildings b LEFT JOIN grids g ON g.id = b.grid_id"
-        " WHERE b.community_id = :c"), {"c": community_id}).all())
-
-
 def mark_published(conn: Connection, plan_id: int) -> None:
     conn.execute(text("UPDATE plans SET status = 'published', published_at = now()"
                       " WHERE id = :id"), {"id": plan_id})

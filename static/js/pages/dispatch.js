@@ -15,7 +15,7 @@ import {api, query} from "../lib/http.js";
 import {fmt, htmlLang, pageConfig, t} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
 import {toWgs84} from "../lib/crs.js";
-import {bbox, keepSized} from "../lib/map.js";
+import {bbox, keepSized, keepTooltipsInView, textTooltip} from "../lib/map.js";
 import {bulkBar} from "./dispatch_bulk.js";
 import {assigneeFilter} from "./dispatch_workers.js";
 
@@ -25,6 +25,7 @@ const handles = window.gridmapDispatch;
 const map = handles.map;
 const basemaps = useBasemaps(map);
 keepSized(map);  // the panels above it grow after a locate
+keepTooltipsInView();  // a grid's tooltip near the map's edge stays on the screen
 const OPEN = ["reported", "accepted", "dispatched", "in_progress", "returned", "reopened"];
 const CRS_SHORT = {wgs84: "WGS-84", cgcs2000: "CGCS2000", gcj02: "GCJ-02", bd09: "BD-09"};
 // *Seq: the number of the latest request of each kind; older answers are dropped.
@@ -257,7 +258,7 @@ async function loadGrids() {
   L.geoJSON(data, {
     style: () => ({color: "#1f5fbf", weight: 2, fillOpacity: 0.06}),
     onEachFeature: (feature, layer) => {
-      layer.bindTooltip(gridTooltip(feature.properties || {}), {sticky: true});
+      textTooltip(layer, () => gridTooltip(feature.properties || {}), {sticky: true});
     },
   }).addTo(handles.grids);
   state.gridBox = data.numberMatched > data.numberReturned ? null : box;

@@ -6,6 +6,7 @@ import {$, el, replace} from "../lib/dom.js";
 import {number} from "../lib/format.js";
 import {api, request} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
+import {sayReason} from "../lib/reasons.js";
 
 const config = pageConfig("imports-config");
 const T = config.texts;
@@ -109,7 +110,7 @@ function showRejected(result) {
   const table = $("report-rejected");
   table.hidden = !rows.length;
   replace(table.tBodies[0], ...rows.map((r) =>
-    el("tr", {}, el("td", {text: r.row}), el("td", {text: r.reason}))));
+    el("tr", {}, el("td", {text: r.row}), el("td", {text: sayReason(r.reason, config.reasons)}))));
   const more = $("report-more");
   more.hidden = !result.rejected_truncated;
   more.textContent = fmt(T.rejected_more, {n: number(rows.length),
@@ -159,7 +160,7 @@ async function submit(event) {
     showReport(result);
   } catch (err) {
     $("import-progress").hidden = true;
-    notice(T.failed + " " + err.message);
+    notice(T.failed + " " + sayReason(err.message, config.reasons));
     if (err.details && err.details.rejected) showRejected(err.details);
     $("import-report").hidden = !(err.details && err.details.rejected);
     replace($("report-counts"));

@@ -4,6 +4,7 @@ import {$, el} from "../lib/dom.js";
 import {dateTime} from "../lib/format.js";
 import {api} from "../lib/http.js";
 import {fmt, pageConfig} from "../lib/i18n.js";
+import {sayReason} from "../lib/reasons.js";
 
 const config = pageConfig("plans-config");
 const T = config.texts;
@@ -13,10 +14,12 @@ function notice(text, kind) {
   box.replaceChildren(el("div", {class: "alert alert-" + (kind || "danger") + " py-1", text}));
 }
 
-/* The API's message, with the first of the refused rows of an upload. */
+/* The API's message in the page's language (an upload's refused features: the count and
+   the first, app/web/reasons.py), with the refused form fields. */
 function explain(err) {
   const rows = err.details && err.details.errors;
-  return err.message + (rows ? " " + JSON.stringify(rows).slice(0, 300) : "");
+  return sayReason(err.message, config.reasons) +
+    (rows ? " " + JSON.stringify(rows).slice(0, 300) : "");
 }
 
 function editorUrl(id) {
