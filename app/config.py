@@ -70,6 +70,10 @@ class Defaults:
     # this many failed attempts in a row; the worker polls this often when idle.
     OUTBOX_DISABLE_AFTER = 10
     OUTBOX_POLL_SECONDS = 2.0
+    # Retention: reporters' names, phones and call-back comments of incidents finished more
+    # than this many years ago are removed (flask incidents anonymise; daily by the
+    # scheduler loop of scripts/run.sh; geo.incidents.retention).
+    RETENTION_YEARS = 5
     # SMS gateway: POST {"to", "text"} (JSON); unset, no texts are sent (geo/outbox/sms.py).
     SMS_GATEWAY_URL = None
 

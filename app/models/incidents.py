@@ -86,6 +86,10 @@ class Incident(Base):
               postgresql_where=text("patrol_id IS NOT NULL")),
         Index("ix_incidents_department_id", "department_id",
               postgresql_where=text("department_id IS NOT NULL")),
+        # Retention (geo.incidents.retention): finished incidents still holding a reporter's
+        # data, by closure; anonymised rows leave it.
+        Index("ix_incidents_retention", "closed_at", postgresql_where=text(
+            "closed_at IS NOT NULL AND (reporter_name IS NOT NULL OR reporter_phone IS NOT NULL)")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -123,6 +127,8 @@ class Incident(Base):
     overlay_id: Mapped[int | None] = mapped_column(ForeignKey("overlays.id"))
     # 返工: times a verification failed (rework) and sent it back to the assignee.
     rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # When retention removed the reporter's data (NULL: never, or nothing to remove).
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentLocation(Base):
