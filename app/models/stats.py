@@ -50,6 +50,16 @@ class IncidentFact(Base):
     close_s: Mapped[float | None] = mapped_column(Float)
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     merged: Mapped[bool] = mapped_column(Boolean)
+    # The evaluation's (geo.stats.indicators; migration 0022_eval).
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    response_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    rejected: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    rating: Mapped[str | None] = mapped_column(String(20))
+    rework_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    extended: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    supervised: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class StatsDirty(Base):

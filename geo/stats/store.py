@@ -33,7 +33,10 @@ from geo.people.party import COUNTED_SQL
 
 # ---- caseload -----------------------------------------------------------------------
 
-# Recompute the facts of a batch of dirty incidents. Frozen copy in migration 0007.
+# Recompute the facts of a batch of dirty incidents. Frozen copies in migrations 0007 and
+# 0022_eval. The evaluation's columns (geo.stats.indicators): the assignee and department,
+# the response limit and whether the first response met it, rejected, the latest rating,
+# the 返工 count, an approved extension, the 督办 marks.
 _REFRESH = """
 WITH batch AS (
     DELETE FROM stats_dirty WHERE incident_id IN (
@@ -49,12 +52,16 @@ ev AS (
            min(at) FILTER (WHERE action IN ('accept', 'dispatch')) AS responded_at,
            min(at) FILTER (WHERE action = 'resolve') AS resolved_at,
            min(id) FILTER (WHERE action = 'resolve') AS first_resolve_id,
-           max(id) FILTER (WHERE action IN ('reopen', 'return')) AS last_rework_id
+           max(id) FILTER (WHERE action IN ('reopen', 'return', 'rework')) AS last_rework_id,
+           bool_or(action = 'extend_approve') AS extended,
+           count(*) FILTER (WHERE action = 'supervise') AS supervised
       FROM incident_events WHERE incident_id IN (SELECT incident_id FROM batch)
      GROUP BY incident_id)
 INSERT INTO incident_facts (incident_id, grid_id, community_id, category, reported_at,
                             response_s, resolved_at, reworked, closed_at, close_s, on_time,
-                            merged)
+                            merged, assignee_id, department_id, response_due_at,
+                            responded_on_time, rejected, rating, rework_count, extended,
+                            supervised)
 SELECT i.id, l.grid_id, l.community_id, i.category, i.reported_at,
        CASE WHEN e.responded_at IS NOT NULL  -- greatest() would turn NULL into 0
             THEN greatest(extract(epoch FROM e.responded_at - i.reported_at), 0) END,
@@ -62,7 +69,13 @@ SELECT i.id, l.grid_id, l.community_id, i.category, i.reported_at,
        c.closed_at, CASE WHEN c.closed_at IS NOT NULL
                          THEN greatest(extract(epoch FROM c.closed_at - i.reported_at), 0) END,
        CASE WHEN c.closed_at IS NOT NULL THEN i.due_at IS NULL OR c.closed_at <= i.due_at END,
-       i.merged_into_id IS NOT NULL
+       i.merged_into_id IS NOT NULL, i.assignee_id, i.department_id, i.response_due_at,
+       CASE WHEN e.responded_at IS NOT NULL
+            THEN i.response_due_at IS NULL OR e.responded_at <= i.response_due_at END,
+       i.status = 'rejected',
+       (SELECT r.rating FROM incident_ratings r WHERE r.incident_id = i.id
+         ORDER BY r.at DESC, r.id DESC LIMIT 1),
+       i.rework_count, coalesce(e.extended, false), coalesce(e.supervised, 0)
   FROM batch JOIN incidents i ON i.id = batch.incident_id
   LEFT JOIN incident_locations l ON l.incident_id = i.id
   LEFT JOIN ev e ON e.incident_id = i.id
@@ -73,7 +86,12 @@ ON CONFLICT (incident_id) DO UPDATE SET
     category = EXCLUDED.category, reported_at = EXCLUDED.reported_at,
     response_s = EXCLUDED.response_s, resolved_at = EXCLUDED.resolved_at,
     reworked = EXCLUDED.reworked, closed_at = EXCLUDED.closed_at, close_s = EXCLUDED.close_s,
-    on_time = EXCLUDED.on_time, merged = EXCLUDED.merged
+    on_time = EXCLUDED.on_time, merged = EXCLUDED.merged,
+    assignee_id = EXCLUDED.assignee_id, department_id = EXCLUDED.department_id,
+    response_due_at = EXCLUDED.response_due_at,
+    responded_on_time = EXCLUDED.responded_on_time, rejected = EXCLUDED.rejected,
+    rating = EXCLUDED.rating, rework_count = EXCLUDED.rework_count,
+    extended = EXCLUDED.extended, supervised = EXCLUDED.supervised
 """
 
 

@@ -1,0 +1,269 @@
+"""Evaluation (考评): 响应率, 解决率, 满意率, 按期结案率, 返工率, 延期率, 督办, and the mean and
+p90 times to respond and to close, per street, community, grid, worker or department, for a
+period ``[from, to)`` of local days and a category; rankings with the change since the
+previous period of equal length; 12-month trends; the incidents behind a number.
+
+The indicators and their formulas (zh and en) are one table, ``geo.stats.indicators``;
+docs/evaluation.md says them in words. Every number is counted from ``incident_facts`` (one
+row per incident derived from its event history, ratings and extensions, kept current by
+``geo.stats.caseload.refresh``: call it first, as the caseload does), so a month for every
+grid of a city is one pass over that month's facts per family of indicators.
+
+Levels and what an incident counts under:
+
+- ``street``, ``community``, ``grid``: where it was located (a grid version counts under the
+  current grid with its code);
+- ``worker``: the grid worker it is assigned to (``incidents.assignee_id``; for a finished
+  incident the one who had it when it finished), not whoever pressed "resolve";
+- ``department``: the department it is escalated or transferred to (``department_id``).
+
+Scope: a sorted set of community ids (None: all). Only incidents located in the scope are
+counted; units listed: its communities, their grids and workers, the streets it covers
+entirely, the departments serving its communities or having numbers in it.
+
+Every row's indicators have the shape ``{"value", "numerator", "denominator"}``; a rate's
+value is null (not 0) when its denominator is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from geo.core import params
+from geo.core.errors import InvalidInput
+from geo.stats import evaluation_store as store
+from geo.stats.indicators import BY_KEY, FAMILIES, KEYS, RESOLVED_RULES, formulas, value
+
+LEVELS = ("street", "community", "grid", "worker", "department")
+RANKED = LEVELS  # every level can be ranked; the page ranks street, community, department, worker
+PARTS = ("numerator", "denominator")
+MAX_DAYS = 3660
+TREND_MONTHS = 12
+DRILL_LIMIT = 1000
+
+__all__ = ["LEVELS", "KEYS", "PARTS", "RESOLVED_RULES", "formulas", "evaluate", "ranking",
+           "trend", "incidents", "month_period", "previous_period", "within_scope"]
+
+
+def month_period(month: str, timezone: str) -> tuple[dt.date, dt.date, dt.datetime,
+                                                     dt.datetime]:
+    """``YYYY-MM`` as ``(first day, first day of the next month, t0, t1)``.
+
+    >>> month_period("2026-11", "Asia/Shanghai")[1]
+    datetime.date(2026, 12, 1)
+    """
+    try:
+        start = dt.date.fromisoformat(month + "-01")
+    except (TypeError, ValueError):
+        raise InvalidInput(f"'month' must be YYYY-MM, not {month!r}", param="month") from None
+    end = _add_months(start, 1)
+    return params.local_period(start, end, MAX_DAYS, timezone)
+
+
+def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of equal length just before ``[start, end)``; a whole number of months
+    goes back as many months (November → October).
+
+    >>> previous_period(dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+    (datetime.date(2026, 10, 1), datetime.date(2026, 11, 1))
+    """
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if start.day == 1 and end.day == 1 and months > 0:
+        return _add_months(start, -months), start
+    return start - (end - start), start
+
+
+def within_scope(conn: Connection, scope: frozenset[int] | None,
+                 within: str | None) -> frozenset[int] | None:
+    """``scope`` narrowed to a street (9-digit code) or community (12-digit code); an
+    empty set when ``within`` is unknown or outside the scope (the caller answers 404)."""
+    if within is None:
+        return scope
+    found = frozenset(store.communities_within(conn, within))
+    return found if scope is None else found & scope
+
+
+def evaluate(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,
+             category: str | None = None, scope: frozenset[int] | None = None,
+             now: dt.datetime, rule: str = "not_unsatisfied") -> dict:
+    """Every unit of ``level`` in ``scope`` with every indicator for ``[t0, t1)``.
+
+    ``{"level", "rows": [{"unit": UNIT, "indicators": {key: NUMBER}}], "totals":
+    {"indicators": {...}}}`` where UNIT is ``{"level", "code", "name", "id",
+    "parent_code", "parent_name"}`` (code order; a worker's and a department's code is
+    its id as text; a street's id is null) and NUMBER ``{"value", "numerator",
+    "denominator"}``. Units with nothing in the period have zero counts and null rates.
+    ``totals`` counts every incident in scope, in a unit or not. ``now`` decides which
+    responses are due (响应率).
+    """
+    sums = _sums(conn, level, t0, t1, category, scope, now, rule, None)
+    rows = _rows(conn, level, scope, sums, "")
+    return {"level": level, "rows": rows,
+            "totals": {"indicators": _numbers(sums.get((None, ""), {}))}}
+
+
+def ranking(conn: Connection, *, level: str, indicator: str, start: dt.date, end: dt.date,
+            timezone: str, category: str | None = None, scope: frozenset[int] | None = None,
+            now: dt.datetime, rule: str = "not_unsatisfied") -> dict:
+    """Units of ``level`` ranked by ``indicator`` over ``[start, end)``, with the previous
+    period of equal length (``previous_period``).
+
+    ``{"level", "indicator", "from", "to", "previous": {"from", "to"}, "rows": [{"unit",
+    "rank", "value", "numerator", "denominator", "previous_rank", "previous_value",
+    "rank_change", "value_change"}]}``: best first (the indicator's ``better``
+    direction); equal values share a rank (1, 2, 2, 4); units without a value (null) come
+    last with rank null. ``rank_change`` = previous_rank − rank (positive: moved up);
+    ``value_change`` = value − previous_value; null when either is missing.
+    """
+    ind = _indicator(indicator)
+    p_start, p_end = previous_period(start, end)
+    now_rows = {}
+    for key, (a, b) in (("now", (start, end)), ("before", (p_start, p_end))):
+        _, _, t0, t1 = params.local_period(a, b, MAX_DAYS, timezone)
+        now_rows[key] = evaluate(conn, level=level, t0=t0, t1=t1, category=category,
+                                 scope=scope, now=now, rule=rule)["rows"]
+    current = _ranked(now_rows["now"], ind)
+    before = {r["unit"]["code"]: r for r in _ranked(now_rows["before"], ind)}
+    out = []
+    for r in current:
+        prev = before.get(r["unit"]["code"], {})
+        out.append({**r, "previous_rank": prev.get("rank"),
+                    "previous_value": prev.get("value"),
+                    "rank_change": _minus(prev.get("rank"), r["rank"]),
+                    "value_change": _minus(r["value"], prev.get("value"))})
+    return {"level": level, "indicator": ind.key, "from": start.isoformat(),
+            "to": end.isoformat(),
+            "previous": {"from": p_start.isoformat(), "to": p_end.isoformat()}, "rows": out}
+
+
+def trend(conn: Connection, *, level: str, last_month: str, timezone: str,
+          indicators: tuple[str, ...] | None = None, months: int = TREND_MONTHS,
+          category: str | None = None, scope: frozenset[int] | None = None,
+          unit: str | None = None, now: dt.datetime,
+          rule: str = "not_unsatisfied") -> dict:
+    """Month by month, the ``months`` months ending with ``last_month`` (``YYYY-MM``).
+
+    ``{"level", "months": ["2025-12", ..., "2026-11"], "indicators": [keys], "rows":
+    [{"unit": UNIT, "series": {key: [NUMBER per month]}}], "totals": {"series": ...}}``;
+    ``unit``: only that unit's row (its code). One statement per family for all months.
+    """
+    keys = tuple(indicators or KEYS)
+    for k in keys:
+        _indicator(k)
+    first = _add_months(month_period(last_month, timezone)[0], 1 - months)
+    names = [_add_months(first, i).strftime("%Y-%m") for i in range(months)]
+    _, _, t0, t1 = params.local_period(first, _add_months(first, months), MAX_DAYS, timezone)
+    sums = _sums(conn, level, t0, t1, category, scope, now, rule, timezone)
+    rows = []
+    for r in _rows(conn, level, scope, sums, None):
+        if unit is not None and r["unit"]["code"] != unit:
+            continue
+        rows.append({"unit": r["unit"], "series": _series(sums, r["unit"]["code"], names,
+                                                          keys)})
+    return {"level": level, "months": names, "indicators": list(keys), "rows": rows,
+            "totals": {"series": _series(sums, None, names, keys)}}
+
+
+def incidents(conn: Connection, *, level: str, unit: str, indicator: str, part: str,
+              t0: dt.datetime, t1: dt.datetime, category: str | None = None,
+              scope: frozenset[int] | None = None, now: dt.datetime,
+              rule: str = "not_unsatisfied", limit: int = DRILL_LIMIT) -> dict:
+    """The incidents counted in ``indicator``'s ``part`` (numerator | denominator) for
+    the unit with code ``unit``: ``{"total", "truncated", "incidents": [{"id",
+    "category", "status", "reported_at", "closed_at", "due_at", "address",
+    "assignee_id", "department_id", "community_code", "grid_code"}]}`` by id, at most
+    ``limit``. ``total`` equals the number in ``evaluate``'s row."""
+    ind = _indicator(indicator)
+    if part not in PARTS:
+        raise InvalidInput("'part' must be numerator or denominator", param="part")
+    total, rows = store.incidents_behind(
+        conn, ind=ind, part=part, level=level, unit=unit, t0=t0, t1=t1, category=category,
+        scope=_list(scope), now=now, rule=rule, limit=limit)
+    listed = [{k: v for k, v in r.items() if k != "total"} for r in rows]
+    return {"total": total, "truncated": total > len(listed), "incidents": listed}
+
+
+# ---- arithmetic ----------------------------------------------------------------------
+
+def _indicator(key: str):
+    if key not in BY_KEY:
+        raise InvalidInput(f"unknown indicator {key!r}; indicators are {', '.join(KEYS)}",
+                           param="indicator")
+    return BY_KEY[key]
+
+
+def _list(scope: frozenset[int] | None) -> list[int] | None:
+    return None if scope is None else sorted(scope)
+
+
+def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz) -> dict:
+    """``{(code or None for the totals, bucket): {key: (n, d, x)}}``."""
+    if level not in LEVELS:
+        raise InvalidInput(f"'level' must be one of {', '.join(LEVELS)}", param="level")
+    if rule not in RESOLVED_RULES:
+        raise InvalidInput(f"the resolved rule must be one of {', '.join(RESOLVED_RULES)}")
+    out: dict = {}
+    for family in FAMILIES:
+        inds, rows = store.family_sums(conn, family=family, level=level, t0=t0, t1=t1,
+                                       category=category, scope=_list(scope), now=now,
+                                       rule=rule, monthly_tz=monthly_tz)
+        for rec in rows:
+            if rec["key"] is None and not rec["total"]:
+                continue  # incidents in no unit: only in the totals
+            slot = out.setdefault((None if rec["total"] else rec["key"], rec["bucket"]), {})
+            for i, ind in enumerate(inds):
+                slot[ind.key] = (rec[f"n{i}"], rec[f"d{i}"], rec.get(f"x{i}"))
+    return out
+
+
+def _numbers(slot: dict) -> dict:
+    out = {}
+    for key in KEYS:
+        ind = BY_KEY[key]
+        n, d, x = slot.get(key, (None, 0, None))
+        d = int(d or 0)
+        if ind.kind == "hours":
+            num = None if ind.percentile is not None else round(float(n or 0), 2)
+        else:
+            num = int(n or 0)
+        out[key] = {"value": value(ind, n if ind.kind != "count" else num, d, x),
+                    "numerator": num, "denominator": d}
+    return out
+
+
+def _rows(conn, level, scope, sums, bucket) -> list[dict]:
+    codes = sorted({code for code, _ in sums if code is not None})
+    rows = []
+    for u in store.units(conn, level, _list(scope), codes):
+        unit = {"level": level, **dict(u)}
+        rows.append({"unit": unit, "indicators": None if bucket is None
+                     else _numbers(sums.get((u["code"], bucket), {}))})
+    return rows
+
+
+def _series(sums, code, names, keys) -> dict:
+    per_month = [_numbers(sums.get((code, m), {})) for m in names]
+    return {k: [p[k] for p in per_month] for k in keys}
+
+
+def _ranked(rows: list[dict], ind) -> list[dict]:
+    flat = [{"unit": r["unit"], **r["indicators"][ind.key]} for r in rows]
+    valued = [r for r in flat if r["value"] is not None]
+    valued.sort(key=lambda r: (-r["value"] if ind.better == "high" else r["value"],
+                               r["unit"]["code"]))
+    for pos, r in enumerate(valued):
+        same = pos and valued[pos - 1]["value"] == r["value"]
+        r["rank"] = valued[pos - 1]["rank"] if same else pos + 1
+    rest = [{**r, "rank": None} for r in flat if r["value"] is None]
+    return valued + rest
+
+
+def _minus(a, b):
+    return None if a is None or b is None else round(a - b, 4)
+
+
+def _add_months(day: dt.date, n: int) -> dt.date:
+    total = day.year * 12 + day.month - 1 + n
+    return dt.date(total // 12, total % 12 + 1, 1)

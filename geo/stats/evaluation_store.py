@@ -1,0 +1,144 @@
+"""Every SQL statement of the evaluation (``geo.stats.evaluation``), one function per question.
+
+The sums are one statement per family of indicators (``geo.stats.indicators.FAMILIES``):
+``count(*) FILTER`` per numerator and denominator, over ``incident_facts`` rows whose
+anchor time is in the period, grouped by the unit's code (and the month, for a trend) with
+a grouping set for the totals. The predicates are the indicator table's, so the drill-down
+to the incidents behind a number uses the same words as the number.
+
+Unit codes: a street's ``street_code``, a community's or grid's code (an incident counts
+under the grid version it was located in, shown under the current grid with its code), a
+worker's or department's id as text. Scopes are sorted lists of community ids or None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, RowMapping, text
+
+from geo.stats.indicators import FAMILIES, INDICATORS, Indicator
+
+# level → (joins after "incident_facts f", the unit's code)
+KEYS = {
+    "street": ("LEFT JOIN communities c ON c.id = f.community_id", "c.street_code"),
+    "community": ("LEFT JOIN communities c ON c.id = f.community_id", "c.code"),
+    "grid": ("LEFT JOIN grids v ON v.id = f.grid_id", "v.code"),
+    "worker": ("", "f.assignee_id::text"),
+    "department": ("", "f.department_id::text"),
+}
+_FILTER = ("(CAST(:category AS text) IS NULL OR f.category = :category)"
+           " AND (CAST(:scope AS int[]) IS NULL OR f.community_id = ANY(:scope))")
+
+
+def _aggregates(ind: Indicator, i: int) -> list[str]:
+    out = [f"count(*) FILTER (WHERE {ind.denominator}) AS d{i}"]
+    if ind.kind == "hours" and ind.percentile is None:
+        out.append(f"sum(f.{ind.column}) FILTER (WHERE {ind.numerator}) / 3600.0 AS n{i}")
+    else:
+        out.append(f"count(*) FILTER (WHERE {ind.numerator}) AS n{i}")
+    if ind.percentile is not None:
+        out.append(f"percentile_cont({ind.percentile}) WITHIN GROUP (ORDER BY"
+                   f" f.{ind.column} / 3600.0) FILTER (WHERE {ind.numerator}) AS x{i}")
+    elif ind.column is not None and ind.kind == "count":
+        out.append(f"sum(f.{ind.column}) FILTER (WHERE {ind.numerator}) AS x{i}")
+    return out
+
+
+def family_sums(conn: Connection, *, family: str, level: str, t0: dt.datetime,
+                t1: dt.datetime, category: str | None, scope: list[int] | None,
+                now: dt.datetime, rule: str, monthly_tz: str | None = None
+                ) -> tuple[list[Indicator], list[RowMapping]]:
+    """The family's indicators and, per unit code (``key``; None: no unit) and month
+    (``bucket``, ``YYYY-MM`` in ``monthly_tz``; '' when not monthly), their ``n<i>``,
+    ``d<i>`` (and ``x<i>``: a p90, a sum) in the indicators' order; rows with ``total``
+    true are the totals over every unit. Allowed 10 s."""
+    anchor, where = FAMILIES[family]
+    joins, key = KEYS[level]
+    inds = [ind for ind in INDICATORS if ind.family == family]
+    aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(ind, i))
+    bucket = ("''" if monthly_tz is None
+              else f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM')")
+    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
+    rows = conn.execute(text(f"""
+        SELECT {key} AS key, {bucket} AS bucket, GROUPING({key}) = 1 AS total, {aggs}
+          FROM incident_facts f {joins}
+         WHERE {where} AND f.{anchor} >= :t0 AND f.{anchor} < :t1 AND {_FILTER}
+         GROUP BY GROUPING SETS (({key}, {bucket}), ({bucket}))"""),
+        {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
+         "rule": rule, "tz": monthly_tz}).mappings().all()
+    return inds, list(rows)
+
+
+_UNITS = {
+    "street": """
+        SELECT c.street_code AS code, min(c.street_name) AS name, NULL::int AS id,
+               NULL AS parent_code, NULL AS parent_name
+          FROM communities c WHERE c.street_code IS NOT NULL
+         GROUP BY c.street_code
+        HAVING CAST(:scope AS int[]) IS NULL OR bool_and(c.id = ANY(:scope))""",
+    "community": """
+        SELECT c.code, c.name, c.id, c.street_code AS parent_code,
+               c.street_name AS parent_name
+          FROM communities c WHERE CAST(:scope AS int[]) IS NULL OR c.id = ANY(:scope)""",
+    "grid": """
+        SELECT g.code, g.name, g.id, c.code AS parent_code, c.name AS parent_name
+          FROM grids g JOIN communities c ON c.id = g.community_id
+         WHERE g.valid_to IS NULL
+           AND (CAST(:scope AS int[]) IS NULL OR g.community_id = ANY(:scope))""",
+    "worker": """
+        SELECT m.id::text AS code, m.name, m.id, c.code AS parent_code,
+               c.name AS parent_name
+          FROM grid_members m LEFT JOIN communities c ON c.id = m.community_id
+         WHERE (m.active OR m.id::text = ANY(:keys))
+           AND (CAST(:scope AS int[]) IS NULL OR m.community_id = ANY(:scope))""",
+    "department": """
+        SELECT d.id::text AS code, d.name, d.id, NULL AS parent_code, NULL AS parent_name
+          FROM departments d
+         WHERE CASE WHEN CAST(:scope AS int[]) IS NULL THEN d.active OR d.id::text = ANY(:keys)
+                    ELSE d.id::text = ANY(:keys) OR d.id IN (
+                         SELECT department_id FROM department_communities
+                          WHERE community_id = ANY(:scope)) END""",
+}
+
+
+def units(conn: Connection, level: str, scope: list[int] | None,
+          keys: list[str]) -> list[RowMapping]:
+    """The units of ``level`` the scope sees (``code``, ``name``, ``id``, ``parent_code``,
+    ``parent_name``), in code order; ``keys``: codes that have numbers (a worker or
+    department no longer active is listed when it has some)."""
+    rows = conn.execute(text(_UNITS[level] + " ORDER BY 1"),
+                        {"scope": scope, "keys": keys}).mappings().all()
+    return list(rows)
+
+
+def communities_within(conn: Connection, code: str) -> list[int]:
+    """The ids of the community with ``code`` (12 digits) or of a street's (9 digits)."""
+    column = "street_code" if len(code) == 9 else "code"
+    return list(conn.execute(text(f"SELECT id FROM communities WHERE {column} = :c"),
+                             {"c": code}).scalars())
+
+
+def incidents_behind(conn: Connection, *, ind: Indicator, part: str, level: str, unit: str,
+                     t0: dt.datetime, t1: dt.datetime, category: str | None,
+                     scope: list[int] | None, now: dt.datetime, rule: str,
+                     limit: int) -> tuple[int, list[RowMapping]]:
+    """How many incidents are counted in ``ind``'s ``part`` (numerator | denominator) for
+    the unit ``unit`` of ``level``, and the first ``limit`` of them by id."""
+    anchor, where = FAMILIES[ind.family]
+    joins, key = KEYS[level]
+    pred = ind.numerator if part == "numerator" else ind.denominator
+    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
+    rows = conn.execute(text(f"""
+        SELECT count(*) OVER () AS total, i.id, i.category, i.status, i.reported_at,
+               i.closed_at, i.due_at, i.address, i.assignee_id, i.department_id,
+               cm.code AS community_code, gv.code AS grid_code
+          FROM incident_facts f {joins} JOIN incidents i ON i.id = f.incident_id
+          LEFT JOIN communities cm ON cm.id = f.community_id
+          LEFT JOIN grids gv ON gv.id = f.grid_id
+         WHERE {where} AND f.{anchor} >= :t0 AND f.{anchor} < :t1 AND {_FILTER}
+           AND {key} = :unit AND {pred}
+         ORDER BY f.incident_id LIMIT :limit"""),
+        {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
+         "rule": rule, "unit": unit, "limit": limit}).mappings().all()
+    return (rows[0]["total"] if rows else 0), list(rows)
