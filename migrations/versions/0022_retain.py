@@ -7,14 +7,14 @@ shrinks as they are anonymised); another holds the call-back ratings that still 
 comment, by time. ``retention_runs`` is the history of runs (when, the cut-off, how many).
 
 Revision ID: 0022_retain
-Revises: 0021_outbox
+Revises: 0022_eval
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022_retain'
-down_revision = '0021_outbox'
+down_revision = '0022_eval'
 branch_labels = None
 depends_on = None
 
