@@ -90,6 +90,15 @@ class Incident(Base):
         # data, by closure; anonymised rows leave it.
         Index("ix_incidents_retention", "closed_at", postgresql_where=text(
             "closed_at IS NOT NULL AND (reporter_name IS NOT NULL OR reporter_phone IS NOT NULL)")),
+        # The queue's search (geo.incidents.store.reads): every branch of its OR indexed, so
+        # ten years of incidents are not read for a repeat caller's phone or a ticket.
+        Index("ix_incidents_reporter_digits",
+              text("regexp_replace(reporter_phone, '\\D', '', 'g')"),
+              postgresql_where=text("reporter_phone IS NOT NULL")),
+        Index("ix_incidents_description_trgm", "description", postgresql_using="gin",
+              postgresql_ops={"description": "gin_trgm_ops"}),
+        Index("ix_incidents_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
