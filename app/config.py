@@ -113,6 +113,9 @@ class Defaults:
     # working periods and the working weekdays (ISO: 1 = Monday); the holidays table
     # adds days off and working weekend days (调休).
     TIMEZONE = "Asia/Shanghai"
+    # Evaluation (docs/evaluation.md): how 解决率 counts a closure as resolved —
+    # not_unsatisfied (its latest rating is not 不满意) or first_time (also never reworked).
+    EVAL_RESOLVED_RULE = "not_unsatisfied"
     WORK_HOURS = "08:30-12:00,13:30-17:30"
     WORK_WEEKDAYS = "1,2,3,4,5"
     API_PAGE_LIMIT_DEFAULT = 100

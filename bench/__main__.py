@@ -2,7 +2,7 @@
 
     python -m bench [--only assign,lookup,buildings,import,hotline,intake,console,
                             ogc,public_map,plans,autodraft,maps,people,field,
-                            patrols,work,scale,province]
+                            patrols,work,scale,evaluation,province]
                      [--reps N]
 
 Runs on its own production-like PostGIS cluster under var/bench-pg (fsync on; kept
@@ -24,7 +24,7 @@ from bench.common import OUT, database_url, ensure_city, print_table, start_clus
 
 BENCHES = ("assign", "lookup", "buildings", "import", "hotline", "intake", "console",
            "ogc", "public_map", "plans", "autodraft", "maps", "people", "field",
-           "patrols", "work", "scale", "province")
+           "patrols", "work", "scale", "evaluation", "province")
 
 
 def main() -> None:

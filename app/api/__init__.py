@@ -30,12 +30,12 @@ def init_app(app: Flask) -> None:
     )
     from app.api.plans import auto, drafts, review, shapes
     from app.api.plans import buildings as plan_buildings
-    from app.api.stats import mapdata, numbers
+    from app.api.stats import evaluation, mapdata, numbers
 
     document.init_app(app)
     for module in (health, lookup, geocode, communities, grids, buildings, queue, assign,
                    imports, import_presets, categories, audit, exports, outlines, reports,
-                   drafts, review, plan_buildings, shapes, auto, numbers, mapdata, workers,
-                   party, departments, rosters, access, tasks, notifications, patrols,
-                   overlays, department_queue, webhooks):
+                   drafts, review, plan_buildings, shapes, auto, numbers, evaluation, mapdata,
+                   workers, party, departments, rosters, access, tasks, notifications,
+                   patrols, overlays, department_queue, webhooks):
         document.api.register_blueprint(module.blp)

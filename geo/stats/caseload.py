@@ -1,5 +1,8 @@
 """Caseload and performance indicators per grid or community for a period.
 
+按期结案率, 返工率 and the mean times are the evaluation's too (``geo.stats.indicators``,
+docs/evaluation.md): the same fact columns over the same incidents, one definition.
+
 Definitions (the page and the API say them in words: ``app.api.stats.definitions``).
 The period ``[from, to)`` is in local days of the ``TIMEZONE`` setting: from 00:00 on
 ``from`` up to, not including, 00:00 on ``to``. ``category`` narrows every measure.
@@ -15,8 +18,8 @@ The period ``[from, to)`` is in local days of the ``TIMEZONE`` setting: from 00:
   *closed* in the period (``closed_at`` in it; merges are not closures); on time means
   ``closed_at <= due_at`` (no deadline: on time).
 - **rework rate** (返工率) = reworked / resolved, over the incidents whose *first*
-  ``resolve`` is in the period; reworked means a ``reopen`` (verification failed) or a
-  ``return`` (sent back) came after that first resolve.
+  ``resolve`` is in the period; reworked means a ``rework`` or ``reopen`` (verification
+  failed) or a ``return`` (sent back) came after that first resolve.
 - **mean time to respond** (平均响应时长, hours): reported → the first ``accept`` or
   ``dispatch`` event, over the incidents reported in the period that have one.
 - **mean time to close** (平均结案时长, hours): reported → closed, over the incidents

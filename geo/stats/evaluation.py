@@ -43,8 +43,33 @@ MAX_DAYS = 3660
 TREND_MONTHS = 12
 DRILL_LIMIT = 1000
 
-__all__ = ["LEVELS", "KEYS", "PARTS", "RESOLVED_RULES", "formulas", "evaluate", "ranking",
-           "trend", "incidents", "month_period", "previous_period", "within_scope"]
+__all__ = ["KEYS", "LEVELS", "PARTS", "RESOLVED_RULES", "check_month", "check_unit",
+           "check_within", "evaluate", "formulas", "has_unit", "incidents", "month_period",
+           "previous_period", "rank", "ranking", "trend", "within_scope"]
+
+
+def check_month(raw: str) -> str:
+    """A month parameter ``YYYY-MM`` (2000–2099), checked."""
+    if not (len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit()
+            and raw.isascii() and 2000 <= int(raw[:4]) <= 2099 and 1 <= int(raw[5:]) <= 12):
+        raise InvalidInput(f"'month' must be YYYY-MM, got {raw[:40]!r}", param="month")
+    return raw
+
+
+def check_within(raw: str) -> str:
+    """A street (9-digit) or community (12-digit) code, checked."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) in (9, 12)):
+        raise InvalidInput("'within' must be a street (9-digit) or community (12-digit) "
+                           f"code, got {raw[:40]!r}", param="within")
+    return raw
+
+
+def check_unit(raw: str) -> str:
+    """A unit's code: a street, community or grid code, or a worker's or department's id."""
+    if not (raw.isascii() and raw.isdigit() and 1 <= len(raw) <= 15):
+        raise InvalidInput(f"'unit' must be a unit's code (up to 15 digits), got {raw[:40]!r}",
+                           param="unit")
+    return raw
 
 
 def month_period(month: str, timezone: str) -> tuple[dt.date, dt.date, dt.datetime,
@@ -83,6 +108,12 @@ def within_scope(conn: Connection, scope: frozenset[int] | None,
         return scope
     found = frozenset(store.communities_within(conn, within))
     return found if scope is None else found & scope
+
+
+def has_unit(conn: Connection, level: str, code: str,
+             scope: frozenset[int] | None) -> bool:
+    """Whether ``level`` has a unit ``code`` that ``scope`` sees (as ``evaluate`` lists)."""
+    return any(u["code"] == code for u in store.units(conn, level, _list(scope), [code]))
 
 
 def evaluate(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,
@@ -124,18 +155,25 @@ def ranking(conn: Connection, *, level: str, indicator: str, start: dt.date, end
         _, _, t0, t1 = params.local_period(a, b, MAX_DAYS, timezone)
         now_rows[key] = evaluate(conn, level=level, t0=t0, t1=t1, category=category,
                                  scope=scope, now=now, rule=rule)["rows"]
-    current = _ranked(now_rows["now"], ind)
-    before = {r["unit"]["code"]: r for r in _ranked(now_rows["before"], ind)}
+    return {"level": level, "indicator": ind.key, "from": start.isoformat(),
+            "to": end.isoformat(),
+            "previous": {"from": p_start.isoformat(), "to": p_end.isoformat()},
+            "rows": rank(now_rows["now"], now_rows["before"], ind.key)}
+
+
+def rank(rows: list[dict], previous_rows: list[dict], indicator: str) -> list[dict]:
+    """``ranking``'s rows from two ``evaluate`` answers' rows (this period, the previous
+    one): evaluate each period once and rank by several indicators."""
+    ind = _indicator(indicator)
+    before = {r["unit"]["code"]: r for r in _ranked(previous_rows, ind)}
     out = []
-    for r in current:
+    for r in _ranked(rows, ind):
         prev = before.get(r["unit"]["code"], {})
         out.append({**r, "previous_rank": prev.get("rank"),
                     "previous_value": prev.get("value"),
                     "rank_change": _minus(prev.get("rank"), r["rank"]),
                     "value_change": _minus(r["value"], prev.get("value"))})
-    return {"level": level, "indicator": ind.key, "from": start.isoformat(),
-            "to": end.isoformat(),
-            "previous": {"from": p_start.isoformat(), "to": p_end.isoformat()}, "rows": out}
+    return out
 
 
 def trend(conn: Connection, *, level: str, last_month: str, timezone: str,
@@ -171,10 +209,11 @@ def incidents(conn: Connection, *, level: str, unit: str, indicator: str, part: 
               scope: frozenset[int] | None = None, now: dt.datetime,
               rule: str = "not_unsatisfied", limit: int = DRILL_LIMIT) -> dict:
     """The incidents counted in ``indicator``'s ``part`` (numerator | denominator) for
-    the unit with code ``unit``: ``{"total", "truncated", "incidents": [{"id",
+    the unit with code ``unit``: ``{"total", "truncated", "incidents": [{"id", "ref",
     "category", "status", "reported_at", "closed_at", "due_at", "address",
     "assignee_id", "department_id", "community_code", "grid_code"}]}`` by id, at most
-    ``limit``. ``total`` equals the number in ``evaluate``'s row."""
+    ``limit`` (``ref``: the hotline ticket's number, ``external_id``). ``total`` equals
+    the number in ``evaluate``'s row."""
     ind = _indicator(indicator)
     if part not in PARTS:
         raise InvalidInput("'part' must be numerator or denominator", param="part")

@@ -57,14 +57,17 @@ def family_sums(conn: Connection, *, family: str, level: str, t0: dt.datetime,
     joins, key = KEYS[level]
     inds = [ind for ind in INDICATORS if ind.family == family]
     aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(ind, i))
-    bucket = ("''" if monthly_tz is None
-              else f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM')")
+    if monthly_tz is None:
+        bucket, sets = "''", f"({key}), ()"
+    else:
+        bucket = f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM')"
+        sets = f"({key}, {bucket}), ({bucket})"
     conn.execute(text("SET LOCAL statement_timeout = '10s'"))
     rows = conn.execute(text(f"""
         SELECT {key} AS key, {bucket} AS bucket, GROUPING({key}) = 1 AS total, {aggs}
           FROM incident_facts f {joins}
          WHERE {where} AND f.{anchor} >= :t0 AND f.{anchor} < :t1 AND {_FILTER}
-         GROUP BY GROUPING SETS (({key}, {bucket}), ({bucket}))"""),
+         GROUP BY GROUPING SETS ({sets})"""),
         {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
          "rule": rule, "tz": monthly_tz}).mappings().all()
     return inds, list(rows)
@@ -130,8 +133,8 @@ def incidents_behind(conn: Connection, *, ind: Indicator, part: str, level: str,
     pred = ind.numerator if part == "numerator" else ind.denominator
     conn.execute(text("SET LOCAL statement_timeout = '10s'"))
     rows = conn.execute(text(f"""
-        SELECT count(*) OVER () AS total, i.id, i.category, i.status, i.reported_at,
-               i.closed_at, i.due_at, i.address, i.assignee_id, i.department_id,
+        SELECT count(*) OVER () AS total, i.id, i.external_id AS ref, i.category, i.status,
+               i.reported_at, i.closed_at, i.due_at, i.address, i.assignee_id, i.department_id,
                cm.code AS community_code, gv.code AS grid_code
           FROM incident_facts f {joins} JOIN incidents i ON i.id = f.incident_id
           LEFT JOIN communities cm ON cm.id = f.community_id

@@ -177,6 +177,10 @@ ROUTES: dict[tuple[str, str], tuple[str, int | tuple[int, int]]] = {
     ("GET", "/api/v1/stats/caseload"): ("stats:read", 200),
     ("GET", "/api/v1/stats/caseload.csv"): ("stats:read", 200),
     ("GET", "/api/v1/stats/coverage"): ("stats:read", 200),
+    ("GET", "/api/v1/stats/evaluation"): ("stats:read", 200),
+    ("GET", "/api/v1/stats/evaluation/incidents"): ("stats:read", 400),  # unit, indicator
+    ("GET", "/api/v1/stats/evaluation/ranking"): ("stats:read", 200),
+    ("GET", "/api/v1/stats/evaluation/trend"): ("stats:read", 200),
     ("GET", "/api/v1/stats/coverage.csv"): ("stats:read", 200),
     ("PUT", "/api/v1/users/<username>/access"): ("users:admin", 400),
     ("GET", "/api/v1/workers"): ("people:manage", 200),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from app.api.fields import Bbox, Choice, Code, Date, Integer, Number, Query, Text, loose
-from geo.stats import caseload, classes, coverage, mapshapes
+from app.api.fields import Bbox, Checked, Choice, Code, Date, Integer, Number, Query, Text, loose
+from geo.stats import caseload, classes, coverage, evaluation, mapshapes
 
 
 class Period(Query):
@@ -105,3 +105,57 @@ OpenPoints = loose("OpenPoints", points=fields.List(fields.List(fields.Raw())),
 MapBuildings = loose("MapBuildings", type=fields.String(required=True),
                      features=fields.List(fields.Dict(), required=True),
                      truncated=fields.Boolean())
+
+
+class EvaluationBase(Query):
+    """What every evaluation question takes (``geo.stats.evaluation``)."""
+
+    level = Choice("street, community, grid (default), worker or department",
+                   evaluation.LEVELS)
+    category = Text("one category (GET /categories); default: all", 50)
+    within = Checked("only the units in this street (9-digit code) or community (12-digit "
+                     "code): the drill-down street → communities → grids",
+                     evaluation.check_within, pattern="^([0-9]{9}|[0-9]{12})$")
+
+
+class EvaluationQuery(EvaluationBase):
+    since = Date("first day (YYYY-MM-DD, local time; default: the first day of last month)",
+                 data_key="from")
+    until = Date("day after the last (exclusive; default: the first day of this month)",
+                 data_key="to")
+
+
+def indicator(description: str, required: bool = False) -> Choice:
+    return Choice(description, evaluation.KEYS, required=required)
+
+
+class RankingQuery(EvaluationQuery):
+    indicator = indicator("the indicator to rank by (default: satisfaction_rate)")
+
+
+class TrendQuery(EvaluationBase):
+    month = Checked("the last month of the trend, YYYY-MM (default: last month)",
+                    evaluation.check_month, pattern="^[0-9]{4}-[0-9]{2}$")
+    indicator = indicator("only this indicator (default: every one)")
+    unit = Checked("only this unit (its code, or a worker's or department's id)",
+                   evaluation.check_unit, pattern="^[0-9]{1,15}$")
+
+
+class DrillQuery(EvaluationQuery):
+    unit = Checked("the unit (its code, or a worker's or department's id)",
+                   evaluation.check_unit, pattern="^[0-9]{1,15}$", required=True)
+    indicator = indicator("the indicator whose number is opened", required=True)
+    part = Choice("numerator or denominator (default)", evaluation.PARTS)
+    limit = Integer(f"incidents at most (≤ {evaluation.DRILL_LIMIT}, default 200)", minimum=1,
+                    maximum=evaluation.DRILL_LIMIT, default=200)
+
+
+Evaluation = loose("Evaluation", level=fields.String(required=True),
+                   rows=fields.List(fields.Dict(), required=True), totals=fields.Dict(),
+                   formulas=fields.List(fields.Dict()))
+Ranking = loose("EvaluationRanking", rows=fields.List(fields.Dict(), required=True),
+                previous=fields.Dict(), formula=fields.Dict())
+Trend = loose("EvaluationTrend", months=fields.List(fields.String(), required=True),
+              rows=fields.List(fields.Dict(), required=True))
+Drill = loose("EvaluationIncidents", total=fields.Integer(required=True),
+              incidents=fields.List(fields.Dict(), required=True))
