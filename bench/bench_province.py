@@ -33,10 +33,10 @@ PROVINCE_DB = os.environ.get("GRIDMAP_BENCH_PROVINCE_DB", "gridmap_bench_provinc
 USER = "bench-province"
 TARGET = 1.5
 # (name, how many times per process)
-MEASURES = (("queue", 30), ("counts", 30), ("search phone, open", 20),
-            ("search phone, any status", 10), ("search words, any status", 10),
-            ("caseload, a month", 10), ("evaluation, a month", 10), ("lookup", 200),
-            ("intake", 60))
+MEASURES = (("queue", 20), ("counts", 20), ("search phone, open", 10),
+            ("search words, open", 10), ("search phone, any status", 10),
+            ("search words, any status", 5), ("caseload, a month", 5),
+            ("evaluation, a month", 3), ("lookup", 100), ("intake", 40))
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
@@ -176,6 +176,7 @@ def _requests(work: dict, auth: dict) -> dict:
         "queue": get("/api/v1/incidents", **queue),
         "counts": get("/api/v1/incidents/counts"),
         "search phone, open": search("open", lambda i: phones[i % len(phones)]),
+        "search words, open": search("open", lambda i: words[i % len(words)]),
         "search phone, any status": search("", lambda i: phones[i % len(phones)]),
         "search words, any status": search("", lambda i: words[i % len(words)]),
         "caseload, a month": get("/api/v1/stats/caseload", **month),
