@@ -73,6 +73,10 @@ class Defaults:
     # Outbox rows delivered to every target, with their deliveries and delivery log, are
     # removed this many days after the event (rows not delivered everywhere are kept).
     OUTBOX_KEEP_DAYS = 90
+    # Retention: reporters' names, phones and call-back comments of incidents finished more
+    # than this many years ago are removed (flask incidents anonymise; daily by the
+    # scheduler loop of scripts/run.sh; geo.incidents.retention).
+    RETENTION_YEARS = 5
     # SMS gateway: POST {"to", "text"} (JSON); unset, no texts are sent (geo/outbox/sms.py).
     SMS_GATEWAY_URL = None
 

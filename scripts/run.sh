@@ -32,11 +32,13 @@ fi
 # (flask boundaries apply-due; once, even with several servers: it holds a lease). Once
 # now for anything that fell due while the server was down, then every
 # GRIDMAP_SCHEDULER_SECONDS (default 300); it stops with the server. The same loop tells
-# grid workers of their tasks due within 2 hours (flask field due-soon; once per deadline).
+# grid workers of their tasks due within 2 hours (flask field due-soon; once per deadline),
+# and once a day removes reporters' data past RETENTION_YEARS (flask incidents anonymise).
 $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
 (while sleep "${GRIDMAP_SCHEDULER_SECONDS:-300}"; do
     $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
     $BIN/flask --app wsgi field due-soon --quiet || echo "gridmap: due-soon failed" >&2
+    $BIN/flask --app wsgi incidents anonymise --daily --quiet || echo "gridmap: anonymise failed" >&2
 done) &
 SCHEDULER=$!
 # The outbox's delivery worker (webhooks and other deliveries of incident events; leases its

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -13,8 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli.progress import progress_bar
 from geo.core.errors import GridmapError
-from geo.incidents import imports
+from geo.incidents import imports, retention
 from geo.incidents.intake import Rules
+from geo.outbox import worker as clock
 
 incidents = AppGroup("incidents", help="Bulk work on incidents.")
 SHOWN_REASONS = 5
@@ -103,3 +106,52 @@ def _summary(result: imports.ImportResult, file: Path, report: Path, seconds: fl
     if result.rejected:
         lines += [_reasons(result.rejected), f"all rejected rows are listed in {report}"]
     return "\n".join(lines)
+
+
+@incidents.command("anonymise")
+@click.option("--before", "before", metavar="DATE",
+              help="Cut-off: incidents finished before this date (local midnight in TIMEZONE)"
+              " or moment (ISO 8601) [RETENTION_YEARS before now]. Never later than that.")
+@click.option("--daily", is_flag=True,
+              help="Only if no run was made in the last day (the scheduler loop's call).")
+@click.option("--quiet", is_flag=True, help="Print nothing when nothing was done.")
+def anonymise(before: str | None, daily: bool, quiet: bool):
+    """Remove reporters' names, phones and call-back comments from incidents finished
+    more than RETENTION_YEARS ago (or before --before): one set-based step, recorded in
+    retention_runs and the audit log. Running it again changes nothing."""
+    from app.extensions import db
+    from app.security import audit
+
+    config, now = current_app.config, clock.now()
+    limit = retention.cutoff(now, int(config["RETENTION_YEARS"]))
+    cut = _moment(before, config["TIMEZONE"]) if before else limit
+    if cut > limit:
+        raise click.BadParameter(f"{before} is within the retention period: the cut-off is "
+                                 f"at the latest {limit.isoformat()} (RETENTION_YEARS)",
+                                 param_hint="--before")
+    with db.engine.begin() as conn:
+        if daily:
+            run = retention.run_daily(conn, now=now, years=int(config["RETENTION_YEARS"]),
+                                      actor=audit.actor_name())
+        else:
+            run = retention.anonymise(conn, cut, now=now, actor=audit.actor_name())
+        if run is not None:
+            audit.record("incidents.anonymise", "incidents", None, conn=conn, after={
+                "run": run.run_id, "before": run.before.isoformat(),
+                "incidents": run.incidents, "ratings": run.ratings})
+    if run is None:
+        if not quiet:
+            click.echo("nothing to do: a run was made in the last day")
+        return
+    if run.incidents or run.ratings or not quiet:
+        click.echo(f"anonymised {run.incidents} incident(s) and {run.ratings} rating "
+                   f"comment(s) finished before {run.before.isoformat()} ({run.seconds:.1f} s)")
+
+
+def _moment(value: str, timezone: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO 8601 moment",
+                                 param_hint="--before") from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))

@@ -84,6 +84,7 @@ from app.models.people import (
 )
 from app.models.places import Building, Community, CommunityVersion, Grid
 from app.models.plans import PLAN_STATUSES, Plan, PlanBuilding, PlanGrid
+from app.models.retention import RetentionRun
 from app.models.stats import BuildingCoverage, IncidentFact, StatsDirty, StatsRange, StatsState
 from app.models.verify import IncidentRating
 
@@ -105,5 +106,5 @@ __all__ = [
     "PartyOrg", "Plan", "PlanBuilding",
     "PlanGrid", "ResidentReport", "StatsDirty", "StatsRange", "StatsState", "User",
     "UserCommunity", "WorkerGrid", "WorkerLeave",
-    "IncidentRating",
+    "IncidentRating", "RetentionRun",
 ]

@@ -86,6 +86,19 @@ class Incident(Base):
               postgresql_where=text("patrol_id IS NOT NULL")),
         Index("ix_incidents_department_id", "department_id",
               postgresql_where=text("department_id IS NOT NULL")),
+        # Retention (geo.incidents.retention): finished incidents still holding a reporter's
+        # data, by closure; anonymised rows leave it.
+        Index("ix_incidents_retention", "closed_at", postgresql_where=text(
+            "closed_at IS NOT NULL AND (reporter_name IS NOT NULL OR reporter_phone IS NOT NULL)")),
+        # The queue's search (geo.incidents.store.reads): every branch of its OR indexed, so
+        # ten years of incidents are not read for a repeat caller's phone or a ticket.
+        Index("ix_incidents_reporter_digits",
+              text("regexp_replace(reporter_phone, '\\D', '', 'g')"),
+              postgresql_where=text("reporter_phone IS NOT NULL")),
+        Index("ix_incidents_description_trgm", "description", postgresql_using="gin",
+              postgresql_ops={"description": "gin_trgm_ops"}),
+        Index("ix_incidents_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -123,6 +136,8 @@ class Incident(Base):
     overlay_id: Mapped[int | None] = mapped_column(ForeignKey("overlays.id"))
     # 返工: times a verification failed (rework) and sent it back to the assignee.
     rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # When retention removed the reporter's data (NULL: never, or nothing to remove).
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentLocation(Base):

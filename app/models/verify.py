@@ -23,6 +23,9 @@ class IncidentRating(Base):
         one_of("incident_ratings", "channel", CALLBACK_CHANNELS),
         Index("uq_incident_ratings_closure", "closure_event_id", unique=True),
         Index("ix_incident_ratings_incident_id", "incident_id"),
+        # Retention: comments still kept, by time (geo.incidents.retention).
+        Index("ix_incident_ratings_comment_at", "at",
+              postgresql_where=text("comment IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

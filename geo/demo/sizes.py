@@ -6,7 +6,7 @@ take a :class:`Size` without importing ``geo.demo.city``, which imports them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class Size:
     # Density field: (weight, dx, dy, sigma) Gaussian centres in metres; the rest is uniform.
     centres: tuple[tuple[float, float, float, float], ...]
     districts: tuple[str, ...] = ("110101",)
+    # Years of history behind the 90 days, made from them (geo.demo.history), and the
+    # incidents wanted in all; None: the 90 days only.
+    history_years: float | None = None
+    history_total: int = 0
 
 
 SIZES = {
@@ -35,3 +39,6 @@ SIZES = {
                   (0.06, -6_000.0, -9_000.0, 2_000.0), (0.07, 10_000.0, -1_000.0, 2_000.0)),
                  ("110101", "110102", "110105", "110106", "110107", "110108")),
 }
+# A province's load on the city's map: the city's 90 days and ten years before them,
+# 10,000,000 incidents in all (issue 24).
+SIZES["province"] = replace(SIZES["city"], history_years=10.0, history_total=10_000_000)

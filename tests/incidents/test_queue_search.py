@@ -3,6 +3,7 @@ ticket, words, and a repeat caller's phone — the phone only for roles that see
 and nothing outside the caller's communities."""
 
 import pytest
+from sqlalchemy import text
 
 from tests.incidents.test_incidents_api import at, report
 from tests.support.geometries import COMMUNITY_1
@@ -58,3 +59,18 @@ def test_odd_searches_are_refused_or_find_nothing(client, dispatcher, reported, 
     assert answer.status_code in (200, 400)
     if answer.status_code == 200:
         assert answer.get_json()["incidents"] == []
+
+
+def test_every_branch_of_the_search_is_an_index_scan(conn):
+    """At ten million incidents the search must not read them all (issue 24): each
+    branch of its OR has an index, so the plan is a BitmapOr and never a Seq Scan."""
+    from geo.incidents.store.reads import _search
+
+    clause, values = _search("13800111", with_reporter=True)  # a number, a phone, words
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM incidents i WHERE {clause}"),
+                                  values).scalars())
+    assert "BitmapOr" in plan and "Seq Scan" not in plan, plan
+    for index in ("uq_incidents_external_id", "ix_incidents_description_trgm",
+                  "ix_incidents_address_trgm", "ix_incidents_reporter_digits", "incidents_pkey"):
+        assert index in plan, plan
