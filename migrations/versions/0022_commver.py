@@ -4,7 +4,7 @@ will put in force in boundary_change_communities, until ``flask boundaries apply
 applies it on that day (the trigger of 0016_versions then dates the versions from it).
 
 Revision ID: 0022_commver
-Revises: 0021_outbox
+Revises: 0022_import_outbox
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision = '0022_commver'
-down_revision = '0021_outbox'
+down_revision = '0022_import_outbox'
 branch_labels = None
 depends_on = None
 

@@ -7,14 +7,14 @@ recomputed (set-based: 5 minutes for the one million incidents of the city demo 
 busy two-core machine).
 
 Revision ID: 0022_eval
-Revises: 0021_outbox
+Revises: 0022_hooks
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022_eval'
-down_revision = '0021_outbox'
+down_revision = '0022_hooks'
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,13 @@ outbox rows of exactly those events itself, in the same statement, by the same f
 Every other writer still goes through the trigger.
 
 Revision ID: 0022_import_outbox
-Revises: 0021_outbox
+Revises: 0022_lookupfn
 Create Date: 2026-12-07
 """
 from alembic import op
 
 revision = '0022_import_outbox'
-down_revision = '0021_outbox'
+down_revision = '0022_lookupfn'
 branch_labels = None
 depends_on = None
 

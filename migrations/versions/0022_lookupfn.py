@@ -8,13 +8,13 @@ so that this migration does not change when the code does; a test checks that th
 database's function is the code's (a later change to the rule needs a new migration).
 
 Revision ID: 0022_lookupfn
-Revises: 0021_outbox
+Revises: 0022_retain
 Create Date: 2026-12-07
 """
 from alembic import op
 
 revision = '0022_lookupfn'
-down_revision = '0021_outbox'
+down_revision = '0022_retain'
 branch_labels = None
 depends_on = None
 
