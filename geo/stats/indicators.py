@@ -101,9 +101,9 @@ INDICATORS: tuple[Indicator, ...] = (
               "incidents with an approved extension ÷ closed, over the incidents closed in "
               "the period"),
     Indicator("supervised", "reported", "count", "low", "f.supervised > 0", "true",
-              "督办数", "Supervised (督办)",
+              "督办数", "Supervision marks",
               "期内上报的事件被督办的次数；分子为被督办的事件数，分母为事件数",
-              "督办 marks on the incidents reported in the period; numerator: the incidents "
+              "supervision marks on the incidents reported in the period; numerator: the incidents "
               "marked, denominator: the incidents", column="supervised"),
     Indicator("mean_response_h", "reported", "hours", "low", "f.response_s IS NOT NULL",
               "f.response_s IS NOT NULL", "平均响应时长（小时）", "Mean time to respond (h)",
