@@ -63,7 +63,7 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
     monthly) and, per unit code (``key``, a worker's or department's id as an integer;
     None: no unit) and month (``bucket``, ``YYYY-MM`` in ``monthly_tz``; '' when not
     monthly), their ``n<i>``, ``d<i>`` (and ``x<i>``: a p90, a sum) in the indicators'
-    order; rows with ``total`` true are the totals over every unit. Allowed 10 s."""
+    order; rows with ``total`` true are the totals over every unit. Allowed 30 s."""
     joins, key = KEYS[level]
     families = list(FAMILIES) if family is None else [family]
     inds = [ind for ind in INDICATORS if ind.family in families]
@@ -74,7 +74,7 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
         anchor = FAMILIES[families[0]][0]
         bucket = f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM') COLLATE \"C\""
         sets = f"({key}, {bucket}), ({bucket})"
-    conn.execute(text("SET LOCAL statement_timeout = '10s'"))
+    conn.execute(text("SET LOCAL statement_timeout = '30s'"))
     conn.execute(text("SET LOCAL work_mem = '64MB'"))  # a month's facts sorted in memory
     rows = conn.execute(text(f"""
         SELECT {key} AS key, {bucket} AS bucket, GROUPING({key}) = 1 AS total, {aggs}
