@@ -244,14 +244,16 @@ def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz) -> dict:
     if rule not in RESOLVED_RULES:
         raise InvalidInput(f"the resolved rule must be one of {', '.join(RESOLVED_RULES)}")
     out: dict = {}
-    for family in FAMILIES:
+    # a period: one pass over the facts; a trend: one per family (each its own months)
+    for family in (FAMILIES if monthly_tz else (None,)):
         inds, rows = store.family_sums(conn, family=family, level=level, t0=t0, t1=t1,
                                        category=category, scope=_list(scope), now=now,
                                        rule=rule, monthly_tz=monthly_tz)
         for rec in rows:
             if rec["key"] is None and not rec["total"]:
                 continue  # incidents in no unit: only in the totals
-            slot = out.setdefault((None if rec["total"] else rec["key"], rec["bucket"]), {})
+            code = None if rec["total"] else str(rec["key"])
+            slot = out.setdefault((code, rec["bucket"]), {})
             for i, ind in enumerate(inds):
                 slot[ind.key] = (rec[f"n{i}"], rec[f"d{i}"], rec.get(f"x{i}"))
     return out

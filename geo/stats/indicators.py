@@ -101,10 +101,10 @@ INDICATORS: tuple[Indicator, ...] = (
               "incidents with an approved extension ÷ closed, over the incidents closed in "
               "the period"),
     Indicator("supervised", "reported", "count", "low", "f.supervised > 0", "true",
-              "督办数", "Supervised (督办)",
+              "督办数", "Supervised",
               "期内上报的事件被督办的次数；分子为被督办的事件数，分母为事件数",
-              "督办 marks on the incidents reported in the period; numerator: the incidents "
-              "marked, denominator: the incidents", column="supervised"),
+              "supervision marks on the incidents reported in the period; numerator: the "
+              "incidents marked, denominator: the incidents", column="supervised"),
     Indicator("mean_response_h", "reported", "hours", "low", "f.response_s IS NOT NULL",
               "f.response_s IS NOT NULL", "平均响应时长（小时）", "Mean time to respond (h)",
               "期内上报且已响应的事件，上报到首次受理或派遣的小时数之和 ÷ 事件数",

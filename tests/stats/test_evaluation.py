@@ -340,6 +340,8 @@ def test_api_default_period_is_last_month(client, history, viewer):
     ("", {"level": "city"}, "level"),
     ("", {"from": "2025-06-01", "to": "2025-05-01"}, "from"),
     ("", {"from": "2025-13-01"}, "from"),
+    ("", {"to": "0001-01-01"}, "to"),
+    ("/ranking", {"from": "9999-12-30"}, "from"),
     ("", {"within": "1234"}, "within"),
     ("", {"level": "street", "within": COMMUNITY_1}, "within"),
     ("", {"category": "无此类别"}, "category"),

@@ -61,6 +61,10 @@ def _context(args: dict, *, period: bool = True) -> dict:
            "rule": cfg.get("EVAL_RESOLVED_RULE", "not_unsatisfied"), "timezone": tz}
     if period:
         start, end = args.get("since"), args.get("until")
+        for name, day in (("from", start), ("to", end)):
+            if day is not None and not 1901 <= day.year <= 2998:
+                raise InvalidInput(f"'{name}' must be a day of the years 1901–2998",
+                                   param=name)
         if end is None:  # the calendar month of `from`, else last month
             base = start or (now.astimezone(ZoneInfo(tz)).date().replace(day=1)
                              - dt.timedelta(days=1))
