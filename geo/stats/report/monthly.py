@@ -66,7 +66,7 @@ def monthly_report(conn: Connection, month: str, fmt: str, *, timezone: str,
     """
     check_format(fmt)
     report = gather(conn, month, timezone=timezone, now=now, street=street, scope=scope,
-                    rule=rule)
+                    rule=rule, printed=fmt == "pdf")
     if fmt == "xlsx":
         from geo.stats.report.xlsx import build_xlsx
 
@@ -83,9 +83,10 @@ def filename(month: str, fmt: str, street: str | None) -> str:
 
 def gather(conn: Connection, month: str, *, timezone: str, now: dt.datetime,
            street: str | None = None, scope: frozenset[int] | None = None,
-           rule: str = "not_unsatisfied") -> dict:
+           rule: str = "not_unsatisfied", printed: bool = True) -> dict:
     """Everything the report shows, as plain values (what ``build_xlsx``/``build_pdf``
-    take)."""
+    take); ``printed`` False leaves out what only the PDF shows (the rankings, which
+    evaluate the previous month too, the worst units and the map)."""
     start, end, t0, t1 = evaluation.month_period(month, timezone)
     area = _area(conn, street, scope)
     common = {"category": None, "scope": area, "now": now, "rule": rule}
@@ -94,7 +95,8 @@ def gather(conn: Connection, month: str, *, timezone: str, now: dt.datetime,
     top = "street" if street is None and len(levels["street"]["rows"]) > 1 else "community"
     rank = [(top, key) for key in THREE_RATES] + [("department", "on_time_rate"),
                                                   ("worker", "on_time_rate")]
-    rankings = [_ranking(conn, lv, key, start, end, timezone, common) for lv, key in rank]
+    rankings = ([_ranking(conn, lv, key, start, end, timezone, common) for lv, key in rank]
+                if printed else [])
     street_name = _street_name(levels["street"]["rows"], street)
     title = f"{street_name or '全市'}{start.year}年{start.month}月考评月报"
     return {
@@ -107,8 +109,8 @@ def gather(conn: Connection, month: str, *, timezone: str, now: dt.datetime,
                      for k in HEADLINE],
         "levels": [_level(lv, levels[lv]["rows"]) for lv in LEVEL_TITLES],
         "rankings": rankings,
-        "worst": [_worst(levels[lv]["rows"], lv, key) for lv, key in WORST],
-        "map": _map(conn, levels, area),
+        "worst": [_worst(levels[lv]["rows"], lv, key) for lv, key in WORST] if printed else [],
+        "map": _map(conn, levels, area) if printed else None,
     }
 
 
