@@ -37,8 +37,8 @@ MEASURES = (("queue", 20), ("counts", 20), ("search phone, open", 10),
             ("search words, open", 10), ("search phone, any status", 10),
             ("search words, any status", 5), ("caseload, a month", 5),
             ("evaluation, a month", 3), ("lookup", 100), ("intake", 40))
-# GRIDMAP_BENCH_PROVINCE_ONLY="queue,lookup": only these measures
-ONLY = [m for m in os.environ.get("GRIDMAP_BENCH_PROVINCE_ONLY", "").split(",") if m]
+# GRIDMAP_BENCH_PROVINCE_ONLY="queue;lookup": only these measures
+ONLY = [m for m in os.environ.get("GRIDMAP_BENCH_PROVINCE_ONLY", "").split(";") if m]
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
