@@ -37,6 +37,8 @@ MEASURES = (("queue", 20), ("counts", 20), ("search phone, open", 10),
             ("search words, open", 10), ("search phone, any status", 10),
             ("search words, any status", 5), ("caseload, a month", 5),
             ("evaluation, a month", 3), ("lookup", 100), ("intake", 40))
+# GRIDMAP_BENCH_PROVINCE_ONLY="queue;lookup": only these measures
+ONLY = [m for m in os.environ.get("GRIDMAP_BENCH_PROVINCE_ONLY", "").split(";") if m]
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
@@ -54,7 +56,7 @@ def run(engine: Engine, reps: int) -> list[Row]:
             runs[db].append(_measure_in_child(db, tokens[db]))
     sizes = {db: runs[db][0]["incidents"] for db in runs}
     return [_row(name, runs[city], runs[PROVINCE_DB], sizes[city], sizes[PROVINCE_DB])
-            for name, _ in MEASURES]
+            for name, _ in MEASURES if not ONLY or name in ONLY]
 
 
 def _token(db: str) -> str:
@@ -74,7 +76,8 @@ def _row(name: str, small: list[dict], big: list[dict], n_small: int, n_big: int
     ms_small = [v for r in small for v in r["ms"].get(name, [])]
     ms_big = [v for r in big for v in r["ms"].get(name, [])]
     if not ms_small or not ms_big:
-        why = big[0].get("skipped", {}).get(name, "not measured")
+        why = (big[0].get("skipped", {}).get(name) or small[0].get("skipped", {}).get(name)
+               or "not measured")
         return Row(f"{name} at {n_big / 1e6:.0f}M vs {n_small / 1e6:.0f}M", "-", "-", "-",
                    f"<= {TARGET}x", None, [why])
     a, b = statistics.median(ms_small), statistics.median(ms_big)
@@ -102,6 +105,8 @@ def measure(db: str) -> dict:
     last = work["max_id"]
     try:
         for name, times in MEASURES:
+            if ONLY and name not in ONLY:
+                continue
             if name == "evaluation, a month":
                 timing = _evaluation(app, work, times)
                 if isinstance(timing, str):
@@ -110,8 +115,11 @@ def measure(db: str) -> dict:
                 out["ms"][name] = timing
                 continue
             make = requests[name]
-            make(client, 0)  # warm: plans, caches
-            out["ms"][name] = [_timed(make, client, i) for i in range(1, times + 1)]
+            try:
+                make(client, 0)  # warm: plans, caches
+                out["ms"][name] = [_timed(make, client, i) for i in range(1, times + 1)]
+            except RuntimeError as err:  # e.g. the statement timeout: say so, go on
+                out["skipped"][name] = f"failed: {err}"
     finally:
         _remove_after(engine, last)
     return out
