@@ -24,10 +24,10 @@ def role_names() -> dict[str, str]:
 
 
 ACCOUNT_ROLE_TEXTS: dict[str, str] = dict([
-    N_("account_admin", "系统管理员"), N_("account_planner", "网格规划员"),
+    N_("account_admin", "管理员"), N_("account_planner", "规划员"),
     N_("account_dispatcher", "调度员"), N_("account_member", "网格员"),
-    N_("account_viewer", "只读用户"), N_("account_community_admin", "社区管理员"),
-    N_("account_department", "职能部门"),
+    N_("account_viewer", "查看者"), N_("account_community_admin", "社区管理员"),
+    N_("account_department", "部门"),
 ])
 
 

@@ -63,8 +63,10 @@ def test_every_reason_of_an_incident_file_is_said_in_chinese(app, client, make_u
             assert said != row["reason"] and not english_left(said), (row, said)
     with app.test_request_context("/admin/imports?lang=en"):
         refresh()  # the test's app context is shared: Babel's cached locale is stale
-        for row in rejected:  # English pages say the server's words
-            assert reasons.say_reason(row["reason"]) == row["reason"]
+        for row in rejected:  # English pages say the server's words (an ambiguous day:
+            # its two readings are not placeholders of the Chinese message)
+            said = reasons.say_reason(row["reason"])
+            assert said == row["reason"] or "either way round" in said, said
 
 
 @pytest.mark.parametrize("reason, said", [
