@@ -62,7 +62,8 @@ def test_no_route_returns_private_fields(app, client, town):
               "service_code": "环境卫生", "request_id": incident, "ext": "csv",
               "reference": REFERENCE, "code": "1101010010010010001", "worker_id": "1",
               "member_id": "1", "dept_id": "1", "kind": "workers", "job_id": incident,
-              "photo_id": "1", "patrol_id": "1", "overlay_id": "1", "endpoint_id": "1"}
+              "photo_id": "1", "patrol_id": "1", "overlay_id": "1", "endpoint_id": "1",
+              "month": "2030-01"}
     query = {"/api/v1/lookup": f"?lon={lon}&lat={lat}", "/api/v1/buildings": f"?bbox={box}",
              "/api/v1/geocode": "?q=1号楼", "/api/v1/outlines/grids": f"?bbox={box}&zoom=16",
              "/api/v1/outlines/communities": f"?bbox={box}&zoom=12"}
