@@ -8,7 +8,6 @@ chosen indicator (linked to the caseload map) and the monthly report's downloads
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -62,33 +61,6 @@ def _last_month(timezone: str) -> str:
     return (first - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
-# English words for the Chinese terms the indicator table's English keeps (an English page
-# shows no Chinese but data: tests/service/test_english_pages.py)
-GLOSS = {"督办": "Supervision"}
-_HAN_ASIDE = re.compile(r"\s*[(（][\u3400-\u9fff]+[)）]")
-
-
-def _english(text: str) -> str:
-    """``Supervised (督办)`` → ``Supervised``; ``督办 marks`` → ``Supervision marks``.
-
-    >>> _english("Supervised (督办)"), _english("督办 marks")
-    ('Supervised', 'Supervision marks')
-    """
-    text = _HAN_ASIDE.sub("", text)
-    for term, word in GLOSS.items():
-        text = text.replace(term, word)
-    return text
-
-
-def _page_indicators() -> list[dict]:
-    out = indicators.formulas()
-    if lang() == "en":
-        for ind in out:
-            ind["name"]["en"] = _english(ind["name"]["en"])
-            ind["formula"]["en"] = _english(ind["formula"]["en"])
-    return out
-
-
 @bp.get("/evaluation")
 @require("stats:read")
 def page():
@@ -97,7 +69,7 @@ def page():
     t = texts(TEXTS)
     categories = read(caseload.category_codes)
     script = {"lang": lang(), "texts": t, "levels": list(LEVELS),
-              "indicators": _page_indicators(), "month": _last_month(cfg["TIMEZONE"]),
+              "indicators": indicators.formulas(), "month": _last_month(cfg["TIMEZONE"]),
               "caseloadMeasures": list(CASELOAD_MEASURES),
               "canOpen": current_user.can("incidents:write")}
     return render_template("evaluation.html", t=t, levels=LEVELS, categories=categories,
