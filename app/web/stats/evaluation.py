@@ -19,6 +19,7 @@ from app.api.stats.numbers import _refreshed
 from app.plumbing.readdb import read
 from app.security.auth import require
 from app.web.i18n import N_, lang, texts
+from app.web.incidents.words import STATUSES
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
 from geo.stats import caseload, evaluation, indicators
@@ -48,10 +49,6 @@ TEXTS: dict[str, str] = dict([
     N_("loading", "加载中…"), N_("no_data", "无数据"), N_("error", "出错了："),
     N_("signed_out", "登录已失效，请重新登录。"), N_("close", "关闭"),
     N_("map_alt", "各{level}的{indicator}"), N_("map_hint", "颜色越深数值越高。"),
-    # an incident's status, as the dispatcher's console words it
-    N_("st_reported", "待受理"), N_("st_accepted", "已立案"), N_("st_dispatched", "已派遣"),
-    N_("st_in_progress", "处置中"), N_("st_resolved", "已反馈待核查"), N_("st_closed", "已结案"),
-    N_("st_rejected", "不予受理"), N_("st_returned", "已回退"), N_("st_reopened", "重新办理"),
 ])
 
 
@@ -66,7 +63,7 @@ def _last_month(timezone: str) -> str:
 def page():
     """The evaluation page in the request's language (``app.web.i18n``)."""
     cfg = current_app.config
-    t = texts(TEXTS)
+    t = {**texts(TEXTS), **texts(STATUSES)}  # an incident's status as the console words it
     categories = read(caseload.category_codes)
     script = {"lang": lang(), "texts": t, "levels": list(LEVELS),
               "indicators": indicators.formulas(), "month": _last_month(cfg["TIMEZONE"]),

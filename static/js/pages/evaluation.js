@@ -219,7 +219,7 @@ async function drill(unit, level, key, part) {
     el("td", {}, config.canOpen
       ? el("a", {href: "/dispatch?" + query({incident: inc.id}), text: "#" + inc.id})
       : el("span", {text: "#" + inc.id})),
-    el("td", {text: inc.category}), el("td", {className: "eval-name", text: t("st_" + inc.status)}),
+    el("td", {text: inc.category}), el("td", {className: "eval-name", text: t(inc.status)}),
     el("td", {text: dateTime(inc.reported_at, "full")}),
     el("td", {text: inc.grid_code || inc.community_code || ""}),
     el("td", {text: inc.address || ""})));
