@@ -13,7 +13,7 @@ from flask import current_app, jsonify
 from flask_login import current_user
 
 from app.api.common import STAFF, Blueprint
-from app.api.stats.numbers import FAILS, _refreshed
+from app.api.stats.numbers import FAILS, _refreshed, checked_category
 from app.api.stats.schemas import (
     Drill,
     DrillQuery,
@@ -41,12 +41,7 @@ def _context(args: dict, *, period: bool = True) -> dict:
     cfg = current_app.config
     tz = cfg["TIMEZONE"]
     now = dt.datetime.now(dt.UTC)
-    category = args.get("category")
-    if category is not None:
-        known = read(lambda conn: caseload.category_codes(conn))
-        if category not in known:
-            raise InvalidInput(f"unknown category {category!r}; categories are "
-                               f"{', '.join(known)}", param="category")
+    category = checked_category(args)
     level = args.get("level") or "grid"
     within = args.get("within")
     if within is not None and level == "street":

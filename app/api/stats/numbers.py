@@ -34,16 +34,22 @@ def _refreshed(*modules) -> None:
     db.session.commit()
 
 
-def caseload_query(args: dict) -> dict:
-    """The caseload's period and category, from parsed ``Period`` arguments (shared with
-    the map page's data)."""
-    cfg = current_app.config
+def checked_category(args: dict) -> str | None:
+    """The ``category`` argument, None when not given; an unknown code is a 400."""
     category = args.get("category")
     if category is not None:
         known = read(lambda conn: caseload.category_codes(conn))
         if category not in known:
             raise InvalidInput(f"unknown category {category!r}; categories are "
                                f"{', '.join(known)}", param="category")
+    return category
+
+
+def caseload_query(args: dict) -> dict:
+    """The caseload's period and category, from parsed ``Period`` arguments (shared with
+    the map page's data)."""
+    cfg = current_app.config
+    category = checked_category(args)
     start, end, t0, t1 = caseload.period(
         args.get("since"), args.get("until"), dt.datetime.now(dt.UTC).date(), cfg["TIMEZONE"])
     return {"from": start.isoformat(), "to": end.isoformat(), "category": category,
