@@ -32,6 +32,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from geo.demo.incidents import DAYS
+from geo.pg import bulk
 
 QUARTER_DAYS = 91  # 13 weeks
 TABLES = ("incidents", "incident_events", "incident_locations", "incident_facts")
@@ -150,21 +151,9 @@ def _copy_sql(table: str, columns: list[tuple[str, str]]) -> str:
     return f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {source}"
 
 
-_INDEXES = """
-    SELECT indrelid::regclass::text AS tbl, indexrelid::regclass::text AS name,
-           pg_get_indexdef(indexrelid) AS ddl
-      FROM pg_index i
-     WHERE indrelid = ANY(CAST(:tables AS regclass[]))
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-"""
-
-
 def _drop_indexes(conn: Connection) -> list[tuple[str, str]]:
     """Drop the four tables' indexes not behind a constraint; (table, DDL) to rebuild them."""
-    rows = conn.execute(text(_INDEXES), {"tables": list(TABLES)}).all()
-    for row in rows:
-        conn.execute(text(f"DROP INDEX {row.name}"))
-    return [(row.tbl, row.ddl) for row in rows]
+    return [(row.tbl, row.ddl) for row in bulk.drop_indexes(conn, TABLES)]
 
 
 def _rebuild(conn: Connection, indexes: list[tuple[str, str]], say) -> None:

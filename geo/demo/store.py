@@ -27,6 +27,7 @@ from sqlalchemy import Connection, text
 
 from geo.demo import people
 from geo.demo.city import TABLES
+from geo.pg import bulk
 from geo.pg.copyio import copy_frame
 from geo.places.assign import assign_buildings, assign_incidents
 
@@ -203,13 +204,6 @@ _FOREIGN_KEYS = """
       FROM pg_constraint
      WHERE contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[]))
 """
-_INDEXES = """
-    SELECT indrelid::regclass::text AS tbl, indexrelid::regclass::text AS name,
-           pg_get_indexdef(indexrelid) AS ddl
-      FROM pg_index i
-     WHERE indrelid = ANY(CAST(:tables AS regclass[]))
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-"""
 
 
 def _drop_keys(conn: Connection, tables: list[str]) -> tuple[dict[str, list[str]], list[str]]:
@@ -217,11 +211,9 @@ def _drop_keys(conn: Connection, tables: list[str]) -> tuple[dict[str, list[str]
     the statements that recreate them (the indexes by table)."""
     params = {"tables": tables}
     foreign_keys = conn.execute(text(_FOREIGN_KEYS), params).all()
-    indexes = conn.execute(text(_INDEXES), params).all()
     for fk in foreign_keys:
         conn.execute(text(f"ALTER TABLE {fk.tbl} DROP CONSTRAINT {fk.name}"))
-    for index in indexes:
-        conn.execute(text(f"DROP INDEX {index.name}"))
+    indexes = bulk.drop_indexes(conn, tables)
     by_table: dict[str, list[str]] = {}
     for index in indexes:
         by_table.setdefault(index.tbl, []).append(index.ddl)

@@ -15,7 +15,7 @@ slower, same result. The constraints themselves stay declared throughout.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
@@ -106,3 +106,23 @@ def indexes_rebuilt(conn: Connection, table: str, names: tuple[str, ...]) -> Ite
     yield
     for _, definition in defs:
         conn.exec_driver_sql(definition)
+
+
+# The indexes of some tables that no constraint stands behind (those a load may drop and
+# rebuild after, which is faster than keeping them up to date row by row).
+_INDEXES = """
+    SELECT indrelid::regclass::text AS tbl, indexrelid::regclass::text AS name,
+           pg_get_indexdef(indexrelid) AS ddl
+      FROM pg_index i
+     WHERE indrelid = ANY(CAST(:tables AS regclass[]))
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
+
+
+def drop_indexes(conn: Connection, tables: Sequence[str]) -> list:
+    """Drop the indexes of ``tables`` that no constraint stands behind; returns their rows
+    (``tbl``, ``name``, ``ddl``: the statement that builds each again)."""
+    indexes = conn.execute(text(_INDEXES), {"tables": list(tables)}).all()
+    for index in indexes:
+        conn.execute(text(f"DROP INDEX {index.name}"))
+    return indexes
