@@ -95,7 +95,7 @@ def test_import_dry_run_reports_bad_rows_by_number(office, conn):
     page.wait_for_selector("#import-report .text-danger")
     report = page.inner_text("#import-report")
     assert "2 行：1 行正确，1 行有误，已写入 0 行（仅检查）" in report
-    assert "第 3 行: 'role' must be one of" in report
+    assert "第 3 行: “role”须为以下之一：" in report
     assert conn.execute(text("SELECT count(*) FROM grid_members WHERE name = '甲'")).scalar() == 0
     page.uncheck("#import-dry")
     page.check("#import-good")

@@ -10,6 +10,7 @@ from app.security.auth import require
 from app.security.limits import public
 from app.web.i18n import lang, texts
 from app.web.people.texts import COMMON, DEPARTMENTS, PARTY, REGISTER, WORKERS
+from app.web.reasons import reason_table
 from app.web.roles import role_texts
 from geo.people.files import ENCODINGS
 from geo.people.words import DEPARTMENT_KINDS, PARTY_ORG_LEVELS, WORKER_ROLES
@@ -21,7 +22,7 @@ PAGES = {"workers": WORKERS, "party": PARTY, "departments": DEPARTMENTS}
 
 def _page(name: str, **extra):
     t = {**texts(COMMON), **role_texts(), **texts(PAGES[name])}
-    config = {"lang": lang(), "texts": t, **extra}
+    config = {"lang": lang(), "texts": t, "reasons": reason_table(), **extra}
     return render_template(f"admin/people/{name}.html", t=t, page=name, config=config,
                            encodings=list(ENCODINGS))
 

@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = dict([
     N_("auto_by", "按"), N_("auto_band", "每格户数范围"), N_("auto_grids", "网格个数"),
     N_("create", "创建"), N_("creating", "正在创建…"), N_("no_plans", "还没有方案。"),
     N_("read_only", "您的角色只能查看方案。"), N_("error", "出错了："),
+    N_("field_error", "“{field}”：{reason}"),
     N_("network", "无法连接服务器。"), N_("signed_out", "登录已失效，请重新登录。"),
     N_("open", "打开"), N_("back", "全部方案"), N_("loading", "加载中…"),
     # the editor

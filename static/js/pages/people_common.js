@@ -1,15 +1,31 @@
 /* What the people pages share: the paged, searchable list; the import form with its
- * per-row report; a record's history; notices; reading a form. */
+ * per-row report; a record's history; notices; reading a form. The server's refusals
+ * (an import's rows, a form's fields) are said in the page's language with the reasons
+ * table of the page's config (app/web/reasons.py, lib/reasons.js). */
 import {api, query, request} from "../lib/http.js";
 import {$, el, replace} from "../lib/dom.js";
 import {dateTime} from "../lib/format.js";
-import {fmt, t} from "../lib/i18n.js";
+import {fmt, pageConfig, t} from "../lib/i18n.js";
+import {sayReason} from "../lib/reasons.js";
 
 export const PAGE = 50;
+let reasons = null;
 
+/* The page's config (read once, as pageConfig), keeping its reasons table. */
+export function peopleConfig() {
+  const config = pageConfig("people-config");
+  reasons = config.reasons || null;
+  return config;
+}
+
+/* A server's message (English) in the page's language. */
+export const say = (message) => sayReason(message, reasons);
+
+/* A notice; a "danger" one is a server's refusal, said in the page's language. */
 export function notice(text, kind) {
+  const said = kind === "danger" ? say(text) : text;
   replace($("notice"), text ? el("div", {className: "alert py-1 px-2 small alert-"
-    + (kind || "info"), text}) : null);
+    + (kind || "info"), text: said}) : null);
 }
 
 /* A list at `path` (a function of {q, limit, offset}), drawn by draw(items) into #rows;
@@ -56,12 +72,12 @@ export function importForm(afterWrite) {
       const report = await api("/api/v1/people/" + form.dataset.kind + "/import", {body});
       const head = fmt(t("import_report"), report) + (report.dry_run ? t("import_dry") : "");
       const problems = report.problems.slice(0, 200).map((p) =>
-        el("li", {}, fmt(t("row"), {row: p.row}) + ": " + p.reason));
+        el("li", {}, fmt(t("row"), {row: p.row}) + ": " + say(p.reason)));
       replace($("import-report"), el("div", {className: report.bad ? "text-danger" : "text-success",
         text: head}), problems.length ? el("ul", {className: "mb-0"}, ...problems) : null);
       if (report.written) afterWrite();
     } catch (err) {
-      replace($("import-report"), el("div", {className: "text-danger", text: err.message}));
+      replace($("import-report"), el("div", {className: "text-danger", text: say(err.message)}));
     }
   });
 }

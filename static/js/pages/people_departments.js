@@ -2,11 +2,11 @@
  * retire, history, import and export. */
 import {api} from "../lib/http.js";
 import {$, el} from "../lib/dom.js";
-import {pageConfig, t} from "../lib/i18n.js";
-import {codes, fetchRecord, importForm, notice, pagedList, save, showHistory,
-  values} from "./people_common.js";
+import {t} from "../lib/i18n.js";
+import {codes, fetchRecord, importForm, notice, pagedList, peopleConfig, save,
+  showHistory, values} from "./people_common.js";
 
-pageConfig("people-config");
+peopleConfig();
 const PATH = "/api/v1/departments";
 const editing = {id: null, etag: null};
 

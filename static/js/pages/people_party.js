@@ -3,11 +3,11 @@
  * and export. */
 import {api} from "../lib/http.js";
 import {$, el, replace} from "../lib/dom.js";
-import {pageConfig, t} from "../lib/i18n.js";
-import {fetchRecord, importForm, notice, pagedList, save, showHistory,
+import {t} from "../lib/i18n.js";
+import {fetchRecord, importForm, notice, pagedList, peopleConfig, save, showHistory,
   values} from "./people_common.js";
 
-pageConfig("people-config");
+peopleConfig();
 const PATH = "/api/v1/party/members";
 const editing = {id: null, etag: null};
 let orgs = [];

@@ -2,11 +2,11 @@
  * with a substitute, the month's leave calendar, each worker's history, import/export. */
 import {api} from "../lib/http.js";
 import {$, el, replace} from "../lib/dom.js";
-import {fmt, pageConfig, t} from "../lib/i18n.js";
-import {codes, fetchRecord, importForm, notice, pagedList, save, showHistory,
-  values} from "./people_common.js";
+import {fmt, t} from "../lib/i18n.js";
+import {codes, fetchRecord, importForm, notice, pagedList, peopleConfig, save,
+  showHistory, values} from "./people_common.js";
 
-pageConfig("people-config");
+peopleConfig();
 const PATH = "/api/v1/workers";
 const editing = {id: null, etag: null};
 let leaveFor = null;

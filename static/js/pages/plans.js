@@ -14,12 +14,25 @@ function notice(text, kind) {
   box.replaceChildren(el("div", {class: "alert alert-" + (kind || "danger") + " py-1", text}));
 }
 
+/* A refused request's fields ({field: [message, ...]}, or by item: {field: {0: [...]}})
+   as words in the page's language: “field”：reason. */
+function fieldErrors(errors, prefix) {
+  return Object.entries(errors).flatMap(([name, value]) => {
+    const field = prefix ? prefix + "[" + name + "]" : name;
+    if (value && typeof value === "object" && !Array.isArray(value)) return fieldErrors(value, field);
+    return [].concat(value).map((reason) =>
+      fmt(T.field_error, {field, reason: sayReason(String(reason), config.reasons)}));
+  });
+}
+
 /* The API's message in the page's language (an upload's refused features: the count and
-   the first, app/web/reasons.py), with the refused form fields. */
+   the first, app/web/reasons.py), then each refused form field's reason. */
 function explain(err) {
+  const head = sayReason(err.message, config.reasons);
   const rows = err.details && err.details.errors;
-  return sayReason(err.message, config.reasons) +
-    (rows ? " " + JSON.stringify(rows).slice(0, 300) : "");
+  if (!rows || typeof rows !== "object") return head;
+  const said = fieldErrors(rows).filter((text) => !text.endsWith(head)).slice(0, 8);
+  return [head, ...said].join(config.reasons.separator);
 }
 
 function editorUrl(id) {
