@@ -52,6 +52,12 @@ KEEP = {"role", "grids", "public_phone", "private_phone", "hours", "publish", "c
         "resident_unit", "abc", "maybe", "nobody", "bell", "gbk", "utf", "sig", "excel"}
 
 
+def shot(page, name: str) -> None:
+    if SHOTS.is_dir():
+        page.locator("section:has(#import-report), .card:has(#import-report)").last.screenshot(
+            path=str(SHOTS / f"{name}.png"))
+
+
 def english_left(text: str) -> set[str]:
     return {w for w in english_words(text) if w.lower() not in KEEP}
 
@@ -125,6 +131,7 @@ def test_the_workers_page_says_the_import_report_in_its_language(page, town, mak
         assert not english_left(report), report
     else:
         assert f"no current grid {GRID_D} in your communities" in report
+    shot(page, f"workers-import-rows-{lang}-{size[0]}")
     page.set_input_files("#import-file", files=[{"name": "w.csv", "mimeType": "text/csv",
                                                  "buffer": b"a,b\n1,2\n"}])
     page.click("#import-form button[type=submit]")
@@ -132,6 +139,4 @@ def test_the_workers_page_says_the_import_report_in_its_language(page, town, mak
                            " && document.querySelector('#import-report .text-danger')")
     whole = page.inner_text("#import-report")
     assert ("w.csv：没有“姓名”列" if lang == "zh" else "w.csv: no column 姓名 (name)") in whole
-    if SHOTS.is_dir():
-        page.screenshot(path=str(SHOTS / f"workers-import-{lang}-{size[0]}.png"),
-                        full_page=True)
+    shot(page, f"workers-import-file-{lang}-{size[0]}")
