@@ -26,12 +26,13 @@ function fieldErrors(errors, prefix) {
 }
 
 /* The API's message in the page's language (an upload's refused features: the count and
-   the first, app/web/reasons.py), then each refused form field's reason. */
+   the first, app/web/reasons.py), then each other refused form field's reason. */
 function explain(err) {
   const head = sayReason(err.message, config.reasons);
   const rows = err.details && err.details.errors;
   if (!rows || typeof rows !== "object") return head;
-  const said = fieldErrors(rows).filter((text) => !text.endsWith(head)).slice(0, 8);
+  const others = Object.fromEntries(Object.entries(rows).filter(([name]) => name !== err.details.param));
+  const said = fieldErrors(others).slice(0, 8);  // (the message says the first field's)
   return [head, ...said].join(config.reasons.separator);
 }
 
