@@ -133,6 +133,9 @@ PATTERNS: dict[str, str] = {
     "no_building_here": r"no building (?P<code>\S+) in your communities",
     "no_org": r"no party organisation (?P<org>\S+) in your communities",
     "no_area": r"no community or street (?P<codes>.+) in your communities",
+    # the public 双报到 form (geo.people.members.register)
+    "register_community": r"no community (?P<code>\S+)",
+    "register_grid": r"no current grid (?P<code>\S+) in community (?P<community>\S+)",
     "name_areas": r"name the communities or streets served \(your account is limited to some "
                   r"communities\)",
     "unknown_categories": r"unknown categories (?P<names>.+)",
@@ -232,6 +235,8 @@ MESSAGES: dict[str, str] = dict([
                        "或两者都填"),
     N_("before", "“{field}”早于“{other}”"),
     N_("no_grid", "您负责的社区内没有现行网格 {codes}"),
+    N_("register_community", "没有编码为 {code} 的社区"),
+    N_("register_grid", "社区 {community} 内没有编码为 {code} 的现行网格"),
     N_("no_account", "没有角色为网格员（member）的员工账号 {account}"),
     N_("no_building_here", "您负责的社区内没有楼栋 {code}"),
     N_("no_org", "您负责的社区内没有党组织 {org}"),

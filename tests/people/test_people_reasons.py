@@ -109,6 +109,24 @@ def test_every_reason_of_a_roster_is_said_in_chinese(app, client, staff, town):
                                        "part_time, building_head, grid_instructor"
 
 
+def test_the_public_registration_form_says_its_refusals_in_chinese(app, client, town):
+    """/party/register (residents' 双报到 form) says the API's refusals by the same table."""
+    good = {"name": "周在职", "work_unit": "区卫生健康委员会", "phone": "13600002222",
+            "community": COMMUNITY_1, "serving_grid": GRID_A}
+    bad = [{"phone": "12ab"}, {"community": "999999999999"}, {"serving_grid": GRID_D},
+           {"name": ""}]
+    for change in bad:
+        form = client.get("/api/v1/reports/form").get_json()["form_token"]
+        sent = client.post("/api/v1/party/registrations",
+                           json={**good, **change, "form_token": form})
+        assert sent.status_code == 400, (change, sent.get_json())
+        reason = sent.get_json()["error"]["message"]
+        zh = said(app, "zh", reason)
+        assert zh != reason and not english_left(zh), (change, reason, zh)
+    page = client.get("/party/register?lang=zh").get_data(as_text=True)
+    assert '"patterns"' in page  # the page's config carries the reasons table
+
+
 @pytest.mark.parametrize("lang, size", [("zh", (390, 844)), ("zh", (1366, 768)),
                                         ("en", (1366, 768)), ("en", (390, 844))])
 def test_the_workers_page_says_the_import_report_in_its_language(page, town, make_user,

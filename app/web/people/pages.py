@@ -62,7 +62,7 @@ def register():
     t = texts(REGISTER)
     choices = read(lambda conn: places.community_choices(conn, None))
     return render_template("admin/people/register.html", t=t, choices=choices,
-                           config={"lang": lang(), "texts": t})
+                           config={"lang": lang(), "texts": t, "reasons": reason_table()})
 
 
 @bp.post("/admin/users/<username>/access")

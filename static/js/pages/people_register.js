@@ -4,8 +4,9 @@
 import {api} from "../lib/http.js";
 import {$, el, replace} from "../lib/dom.js";
 import {pageConfig, t} from "../lib/i18n.js";
+import {sayReason} from "../lib/reasons.js";
 
-pageConfig("people-config");
+const config = pageConfig("people-config");
 let token = null;
 
 async function fetchToken() {
@@ -35,7 +36,7 @@ $("register-form").addEventListener("submit", async (event) => {
     form.hidden = true;
     say(t("sent"), "success");
   } catch (err) {
-    say(err.status === 403 ? t("wait") : err.message, "danger");
+    say(err.status === 403 ? t("wait") : sayReason(err.message, config.reasons), "danger");
     await fetchToken();
   } finally {
     $("r-submit").disabled = false;
