@@ -158,3 +158,22 @@ def test_the_workers_page_says_the_import_report_in_its_language(page, town, mak
     whole = page.inner_text("#import-report")
     assert ("w.csv：没有“姓名”列" if lang == "zh" else "w.csv: no column 姓名 (name)") in whole
     shot(page, f"workers-import-file-{lang}-{size[0]}")
+
+
+@pytest.mark.parametrize("lang, size", [("zh", (390, 844)), ("en", (1366, 768))])
+def test_the_registration_page_says_a_refusal_in_its_language(page, town, lang, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/party/register?lang={lang}")
+    page.fill("#r-name", "周在职")
+    page.fill("#r-work_unit", "区卫生健康委员会")
+    page.select_option("#r-community", COMMUNITY_1)
+    page.fill("#r-serving_grid", GRID_D)  # a grid of another community
+    page.click("#r-submit")
+    notice = page.wait_for_selector("#notice .alert-danger").inner_text()
+    if lang == "zh":
+        assert notice == f"社区 {COMMUNITY_1} 内没有编码为 {GRID_D} 的现行网格", notice
+    else:
+        assert notice == f"no current grid {GRID_D} in community {COMMUNITY_1}", notice
+    assert page.locator("#notice").is_visible()
+    if SHOTS.parent.is_dir():
+        page.screenshot(path=str(SHOTS.parent / "lead" / f"register-{lang}-{size[0]}.png"))
