@@ -305,7 +305,12 @@ Incident = loose("Incident", id=fields.Integer(required=True), status=fields.Str
                      "description": "the building nearest the point within 100 m: code, "
                                     "name, address, distance_m"}))
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
-                     total=fields.Integer(), overdue=fields.Integer())
+                     total=fields.Integer(), overdue=fields.Integer(),
+                     total_capped=fields.Boolean(metadata={
+                         "description": "true when a search (q) matched more than the "
+                                        "10,000 newest incidents it reads: total and overdue "
+                                        "are then lower bounds, and the page is chosen "
+                                        "among those 10,000"}))
 Counts = loose("IncidentCounts")
 Catalogue = loose("DispatchCatalogue", entries=fields.List(fields.Dict(), required=True))
 CatalogueEntryAnswer = loose("DispatchCatalogueEntry", id=fields.Integer(required=True),
