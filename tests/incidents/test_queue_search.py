@@ -2,6 +2,8 @@
 ticket, words, and a repeat caller's phone — the phone only for roles that see reporters,
 and nothing outside the caller's communities."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -121,3 +123,31 @@ def test_the_newest_matches_are_found_without_reading_every_match(conn):
         "EXPLAIN SELECT i.id FROM incidents i WHERE i.description ILIKE '%井盖%'"
         " ORDER BY i.reported_at DESC, i.id DESC LIMIT 10001")).scalars())
     assert "Index Scan Backward using ix_incidents_reported_at" in plan, plan
+
+
+@pytest.mark.parametrize("size, lang, shown", [
+    ("desktop", "zh", "1+ 件：只在最新的 1 件中排列"), ("phone", "en", "1+ found: the newest 1")])
+def test_the_console_shows_a_capped_total_as_a_lower_bound(page, town, make_user, monkeypatch,
+                                                           size, lang, shown):
+    from geo.incidents.store import reads
+    from tests.incidents.test_dispatch_page import csp_errors
+    from tests.incidents.test_dispatch_page import report as report_on
+    from tests.incidents.test_dispatch_pages import open_console
+
+    monkeypatch.setattr(reads, "SEARCH_CAP", 1)
+    open_console(page, make_user, size, lang)
+    older = report_on(page, 1, 1.5, description="井盖松动")
+    newer = report_on(page, 3, 0.5, description="井盖缺失")
+    page.select_option("#f-status", "")
+    page.fill("#f-q", "井盖")
+    page.click("#queue-refresh")
+    page.wait_for_function("() => document.querySelector('#queue-total').textContent"
+                           ".includes('+')")
+    assert page.text_content("#queue-total").startswith(shown)
+    assert page.locator(f"#queue-rows tr[data-id='{newer}']").count() == 1
+    assert page.locator(f"#queue-rows tr[data-id='{older}']").count() == 0
+    assert page.is_disabled("#queue-next")
+    folder = Path("/work/shots/search10m")
+    if folder.is_dir():
+        page.screenshot(path=str(folder / f"capped-{size}-{lang}.png"), full_page=True)
+    assert csp_errors(page) == []
