@@ -77,7 +77,8 @@ class IncidentsQuery(Paging):
     bbox = Bbox()
     order = Choice("newest (default) | due", incidents.ORDERS)
     q = Text("search: an incident number, a hotline ticket number, words of the "
-             "description or address, or (for roles that see reporters) a reporter's phone", 100)
+             "description or address, or (for roles that see reporters) a reporter's phone; "
+             "reads the 10,000 newest matches (total_capped when there are more)", 100)
     callback = Choice("due: the call-back worklist (回访) — closed in the last CALLBACK_DAYS "
                       "days and not yet rated since", ("due",))
 
