@@ -2,6 +2,8 @@
 ticket, words, and a repeat caller's phone — the phone only for roles that see reporters,
 and nothing outside the caller's communities."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -74,3 +76,78 @@ def test_every_branch_of_the_search_is_an_index_scan(conn):
     for index in ("uq_incidents_external_id", "ix_incidents_description_trgm",
                   "ix_incidents_address_trgm", "ix_incidents_reporter_digits", "incidents_pkey"):
         assert index in plan, plan
+
+
+def page_of(client, headers, **query) -> dict:
+    answer = client.get("/api/v1/incidents", query_string=query, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_a_search_reads_its_newest_matches_up_to_the_cap(client, dispatcher, reported,
+                                                         monkeypatch, conn):
+    """Issue 24: a common word over every status and year is not counted and sorted in
+    full; the search reads its SEARCH_CAP newest matches and says when there were more."""
+    from geo.incidents.store import reads
+
+    first, second, third = reported
+    conn.execute(text("UPDATE incidents SET description = '井盖缺失',"
+                      " reported_at = now() - make_interval(days => CAST(:d AS int))"
+                      " WHERE id = :id"),
+                 [{"id": first, "d": 1}, {"id": second, "d": 10}, {"id": third, "d": 2}])
+    conn.commit()
+    whole = page_of(client, dispatcher, q="井盖", status="")
+    assert (whole["total"], whole["total_capped"]) == (3, False)
+    assert [i["id"] for i in whole["incidents"]] == [first, third, second]  # newest first
+    monkeypatch.setattr(reads, "SEARCH_CAP", 2)
+    capped = page_of(client, dispatcher, q="井盖", status="")
+    assert (capped["total"], capped["total_capped"]) == (2, True)  # a lower bound: "2+"
+    assert [i["id"] for i in capped["incidents"]] == [first, third]
+    # another order ranks the same newest matches; the page never reaches past them
+    due = page_of(client, dispatcher, q="井盖", status="", order="due")
+    assert sorted(i["id"] for i in due["incidents"]) == [first, third]
+    assert page_of(client, dispatcher, q="井盖", status="", offset=2)["incidents"] == []
+    # exactly the cap is not "more"; a query without q is never capped
+    period = {"from": whole["incidents"][1]["reported_at"][:10]}
+    assert page_of(client, dispatcher, q="井盖", **period)["total_capped"] is False
+    plain = page_of(client, dispatcher, status="")
+    assert (plain["total"], plain["total_capped"]) == (3, False)
+
+
+def test_the_newest_matches_are_found_without_reading_every_match(conn):
+    """A common word is found walking the reported_at index backwards and stops at the cap
+    (rows read bounded by it, whatever the history), not by counting every match."""
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+    plan = "\n".join(conn.execute(text(
+        "EXPLAIN SELECT i.id FROM incidents i WHERE i.description ILIKE '%井盖%'"
+        " ORDER BY i.reported_at DESC, i.id DESC LIMIT 10001")).scalars())
+    assert "Index Scan Backward using ix_incidents_reported_at" in plan, plan
+
+
+@pytest.mark.parametrize("size, lang, shown", [
+    ("desktop", "zh", "1+ 件：只在最新的 1 件中排列"), ("phone", "en", "1+ found: the newest 1")])
+def test_the_console_shows_a_capped_total_as_a_lower_bound(page, town, make_user, monkeypatch,
+                                                           size, lang, shown):
+    from geo.incidents.store import reads
+    from tests.incidents.test_dispatch_page import csp_errors
+    from tests.incidents.test_dispatch_page import report as report_on
+    from tests.incidents.test_dispatch_pages import open_console
+
+    monkeypatch.setattr(reads, "SEARCH_CAP", 1)
+    open_console(page, make_user, size, lang)
+    older = report_on(page, 1, 1.5, description="井盖松动")
+    newer = report_on(page, 3, 0.5, description="井盖缺失")
+    page.select_option("#f-status", "")
+    page.fill("#f-q", "井盖")
+    page.click("#queue-refresh")
+    page.wait_for_function("() => document.querySelector('#queue-total').textContent"
+                           ".includes('+')")
+    assert page.text_content("#queue-total").startswith(shown)
+    assert page.locator(f"#queue-rows tr[data-id='{newer}']").count() == 1
+    assert page.locator(f"#queue-rows tr[data-id='{older}']").count() == 0
+    assert page.is_disabled("#queue-next")
+    folder = Path("/work/shots/search10m")
+    if folder.is_dir():
+        page.screenshot(path=str(folder / f"capped-{size}-{lang}.png"), full_page=True)
+    assert csp_errors(page) == []

@@ -77,7 +77,8 @@ class IncidentsQuery(Paging):
     bbox = Bbox()
     order = Choice("newest (default) | due", incidents.ORDERS)
     q = Text("search: an incident number, a hotline ticket number, words of the "
-             "description or address, or (for roles that see reporters) a reporter's phone", 100)
+             "description or address, or (for roles that see reporters) a reporter's phone; "
+             "reads the 10,000 newest matches (total_capped when there are more)", 100)
     callback = Choice("due: the call-back worklist (回访) — closed in the last CALLBACK_DAYS "
                       "days and not yet rated since", ("due",))
 
@@ -305,7 +306,12 @@ Incident = loose("Incident", id=fields.Integer(required=True), status=fields.Str
                      "description": "the building nearest the point within 100 m: code, "
                                     "name, address, distance_m"}))
 IncidentPage = loose("IncidentPage", incidents=fields.List(fields.Dict()),
-                     total=fields.Integer(), overdue=fields.Integer())
+                     total=fields.Integer(), overdue=fields.Integer(),
+                     total_capped=fields.Boolean(metadata={
+                         "description": "true when a search (q) matched more than the "
+                                        "10,000 newest incidents it reads: total and overdue "
+                                        "are then lower bounds, and the page is chosen "
+                                        "among those 10,000"}))
 Counts = loose("IncidentCounts")
 Catalogue = loose("DispatchCatalogue", entries=fields.List(fields.Dict(), required=True))
 CatalogueEntryAnswer = loose("DispatchCatalogueEntry", id=fields.Integer(required=True),

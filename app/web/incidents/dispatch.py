@@ -59,6 +59,8 @@ TEXTS: dict[str, str] = WORKFLOW | dict([
     N_("col_id", "编号"), N_("col_location", "位置"), N_("col_due", "时限"),
     N_("due_response", "响应"), N_("due_resolve", "办结"),
     N_("queue_total", "共 {total} 件，超期 {overdue} 件"), N_("queue_range", "第 {from}–{to} 件"),
+    N_("queue_total_capped", "{total}+ 件：只在最新的 {total} 件中排列，其中超期 {overdue} 件；"
+                             "可加时间或状态缩小范围"),
     N_("queue_empty", "没有符合条件的事件。"), N_("loading", "加载中…"), N_("overdue", "超期"),
     N_("panel", "事件详情"), N_("panel_empty", "在队列或地图上选择一个事件。"),
     N_("reported_at", "上报时间"), N_("response_due_at", "响应时限"), N_("due_at", "办结时限"),

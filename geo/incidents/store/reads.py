@@ -168,12 +168,42 @@ def incidents(conn: Connection, scope: frozenset[int] | None, *, with_reporter: 
         where.append("i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
         values.update(zip(("x0", "y0", "x1", "y1"), box, strict=True))
     sql = _SELECT + "".join(f" AND {clause}" for clause in where)
+    if search:
+        return _searched(conn, sql, values, order, with_reporter)
     total, late = conn.execute(text(
         f"SELECT count(*), count(*) FILTER (WHERE overdue) FROM ({sql}) matched"),
         values).one()
     rows = conn.execute(text(f"{sql} ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset"),
                         values)
-    return {"total": total, "overdue": late,
+    return {"total": total, "overdue": late, "total_capped": False,
+            "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
+
+
+# A search reads at most its SEARCH_CAP newest matches (issue 24): a common word over every
+# status and year matches a share of the whole history, and counting and sorting all of it
+# grows with the history (past the statement timeout at 10M). The newest matches are found
+# walking ix_incidents_reported_at backwards, or for a rare word through the search's own
+# indexes: either way the rows read are bounded by the cap, not by the history.
+SEARCH_CAP = 10_000
+_FROM = _SELECT.index("\n      FROM incidents i")
+
+
+def _searched(conn: Connection, sql: str, values: dict, order: str,
+              with_reporter: bool) -> dict:
+    """:func:`incidents` for a search: the page is chosen, in ``order``, among the newest
+    SEARCH_CAP matches; ``total``/``overdue`` count those, and ``total_capped`` says there
+    are more (the counts are then lower bounds: the console shows "10,000+")."""
+    lean = f"SELECT i.id, {OVERDUE_SQL} AS overdue" + sql[_FROM:]
+    hits = conn.execute(text(f"{lean} ORDER BY i.reported_at DESC, i.id DESC"
+                             " LIMIT :cap + 1"), {**values, "cap": SEARCH_CAP}).all()
+    capped = len(hits) > SEARCH_CAP
+    hits = hits[:SEARCH_CAP]
+    rows = conn.execute(text(
+        f"{sql} AND i.id = ANY(CAST(:hits AS bigint[]))"
+        f" ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset"),
+        {**values, "hits": [h.id for h in hits]}) if hits else []
+    return {"total": len(hits), "overdue": sum(1 for h in hits if h.overdue),
+            "total_capped": capped,
             "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
 
 

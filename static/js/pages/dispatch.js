@@ -12,7 +12,7 @@
 import {$, el, debounce} from "../lib/dom.js";
 import {coords, dateTime} from "../lib/format.js";
 import {api, query} from "../lib/http.js";
-import {fmt, htmlLang, pageConfig, t} from "../lib/i18n.js";
+import {fmt, htmlLang, locale, pageConfig, t} from "../lib/i18n.js";
 import {useBasemaps} from "../lib/basemaps.js";
 import {toWgs84} from "../lib/crs.js";
 import {bbox, keepSized, keepTooltipsInView, textTooltip} from "../lib/map.js";
@@ -142,8 +142,9 @@ async function loadQueue() {
   }
   $("queue-rows").replaceChildren.apply($("queue-rows"), rows);
   bulk.shown(page.incidents);
-  $("queue-total").textContent = fmt(T.queue_total, {total: page.total,
-                                                     overdue: page.overdue});
+  // a search reads its 10,000 newest matches: then the counts are lower bounds ("10,000+")
+  $("queue-total").textContent = fmt(page.total_capped ? T.queue_total_capped : T.queue_total, {
+    total: page.total.toLocaleString(locale()), overdue: page.overdue.toLocaleString(locale())});
   const shown = page.incidents.length;
   $("queue-range").textContent = shown ? fmt(T.queue_range, {
     from: state.offset + 1, to: state.offset + shown}) : "";
