@@ -125,8 +125,9 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
                    WHERE ({" OR ".join(_in_period(fam) for fam in families)}) AND {_FILTER}
                    GROUP BY 1, 2) f {join}
            GROUP BY GROUPING SETS (({uid}, f.bucket), (f.bucket))) q {coded}"""),
-            binds).mappings():
-        out[(rec["u"], rec["bucket"], rec["total"])] = dict(rec)
+            binds):
+        rec = rec._asdict()
+        out[(rec["u"], rec["bucket"], rec["total"])] = rec
     for i, ind in enumerate(inds):
         if ind.percentile is None:
             continue
@@ -138,10 +139,10 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
                 FROM incident_facts f {join}
                WHERE {_in_period(ind.family)} AND {_FILTER} AND {ind.numerator}
                GROUP BY GROUPING SETS ({sets})) q"""),
-                binds).mappings():
-            slot = out.get((rec["u"], rec["bucket"], rec["total"]))
+                binds):
+            slot = out.get((rec.u, rec.bucket, rec.total))
             if slot is not None:
-                slot[f"x{i}"] = rec["x"]
+                slot[f"x{i}"] = rec.x
     return inds, list(out.values())
 
 
