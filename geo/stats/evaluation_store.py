@@ -88,13 +88,14 @@ def _totals(ind: Indicator, i: int) -> list[str]:
 
 def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.datetime,
                 t1: dt.datetime, category: str | None, scope: list[int] | None,
-                now: dt.datetime, rule: str, monthly_tz: str | None = None
-                ) -> tuple[list[Indicator], list[dict]]:
+                now: dt.datetime, rule: str, monthly_tz: str | None = None,
+                asked: tuple[str, ...] | None = None) -> tuple[list[Indicator], list[dict]]:
     """The family's indicators (None: every family's, in one pass over the facts; not
     monthly) and, per unit code (``key``, a worker's or department's id as an integer;
     None: no unit) and month (``bucket``, ``YYYY-MM`` in ``monthly_tz``; '' when not
     monthly), their ``n<i>``, ``d<i>`` (and ``x<i>``: a p90, a sum) in the indicators'
-    order; rows with ``total`` true are the totals over every unit. Allowed 30 s.
+    order; rows with ``total`` true are the totals over every unit; ``asked``: the
+    indicators whose p90 is wanted (None: all; the others' ``x<i>`` left out). Allowed 30 s.
 
     Counts and sums: one pass over the period's facts added up per unit id (hashed, in
     parallel), then per unit and in total; each p90: one pass over its family's rows
@@ -129,7 +130,7 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
         rec = rec._asdict()
         out[(rec["u"], rec["bucket"], rec["total"])] = rec
     for i, ind in enumerate(inds):
-        if ind.percentile is None:
+        if ind.percentile is None or (asked is not None and ind.key not in asked):
             continue
         for rec in conn.execute(text(f"""
             SELECT q.* FROM (
