@@ -39,112 +39,55 @@ def _in_period(family: str) -> str:
     return f"({where} AND f.{anchor} >= :t0 AND f.{anchor} < :t1)"
 
 
-# level → (a join after "incident_facts f", the unit as an integer: the sums and the p90s
-# group and sort by it, not by its code; the unit's code from that integer ``u``). A street
-# is named by its first community's id, a grid code by its first version's id.
-UNIT_IDS = {
-    "street": ("LEFT JOIN (SELECT id, min(id) OVER (PARTITION BY street_code) AS u"
-               " FROM communities WHERE street_code IS NOT NULL) s ON s.id = f.community_id",
-               "s.u", "SELECT id AS u, street_code AS code FROM communities"),
-    "community": ("LEFT JOIN (SELECT id, min(id) OVER (PARTITION BY code) AS u"
-                  " FROM communities) s ON s.id = f.community_id", "s.u",
-                  "SELECT id AS u, code FROM communities"),
-    "grid": ("LEFT JOIN (SELECT id, min(id) OVER (PARTITION BY code) AS u FROM grids) s"
-             " ON s.id = f.grid_id", "s.u", "SELECT id AS u, code FROM grids"),
-    "worker": ("", "f.assignee_id", None),
-    "department": ("", "f.department_id", None),
-}
-# level → the facts' column the sums are first added up by (in parallel, hashed: no join
-# below the aggregate), joined to the unit afterwards with UNIT_IDS' join.
-RAW = {"street": "community_id", "community": "community_id", "grid": "grid_id",
-       "worker": "assignee_id", "department": "department_id"}
-
-
-def _aggregates(ind: Indicator, i: int) -> list[str]:
-    """The additive parts of ``ind`` per unit (counts, sums of seconds); a p90 apart."""
+def _aggregates(ind: Indicator, i: int, p90: bool = True) -> list[str]:
     fam = _in_period(ind.family)
     num, den = f"{fam} AND {ind.numerator}", f"{fam} AND {ind.denominator}"
     out = [f"count(*) FILTER (WHERE {den}) AS d{i}"]
     if ind.kind == "hours" and ind.percentile is None:
-        out.append(f"sum(f.{ind.column}) FILTER (WHERE {num}) AS n{i}")
+        out.append(f"sum(f.{ind.column}) FILTER (WHERE {num}) / 3600.0 AS n{i}")
     else:
         out.append(f"count(*) FILTER (WHERE {num}) AS n{i}")
-    if ind.column is not None and ind.kind == "count":
+    if ind.percentile is not None and p90:
+        out.append(f"percentile_cont({ind.percentile}) WITHIN GROUP (ORDER BY"
+                   f" f.{ind.column} / 3600.0) FILTER (WHERE {num}) AS x{i}")
+    elif ind.column is not None and ind.kind == "count":
         out.append(f"sum(f.{ind.column}) FILTER (WHERE {num}) AS x{i}")
-    return out
-
-
-def _totals(ind: Indicator, i: int) -> list[str]:
-    """``_aggregates``' parts added up over the unit ids (hours from seconds)."""
-    out = [f"CAST(sum(d{i}) AS bigint) AS d{i}"]
-    if ind.kind == "hours" and ind.percentile is None:
-        out.append(f"sum(n{i}) / 3600.0 AS n{i}")
-    else:
-        out.append(f"CAST(sum(n{i}) AS bigint) AS n{i}")
-    if ind.column is not None and ind.kind == "count":
-        out.append(f"CAST(sum(x{i}) AS bigint) AS x{i}")
     return out
 
 
 def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.datetime,
                 t1: dt.datetime, category: str | None, scope: list[int] | None,
                 now: dt.datetime, rule: str, monthly_tz: str | None = None,
-                asked: tuple[str, ...] | None = None) -> tuple[list[Indicator], list[dict]]:
+                asked: tuple[str, ...] | None = None
+                ) -> tuple[list[Indicator], list[RowMapping]]:
     """The family's indicators (None: every family's, in one pass over the facts; not
     monthly) and, per unit code (``key``, a worker's or department's id as an integer;
     None: no unit) and month (``bucket``, ``YYYY-MM`` in ``monthly_tz``; '' when not
     monthly), their ``n<i>``, ``d<i>`` (and ``x<i>``: a p90, a sum) in the indicators'
     order; rows with ``total`` true are the totals over every unit; ``asked``: the
-    indicators whose p90 is wanted (None: all; the others' ``x<i>`` left out). Allowed 30 s.
-
-    Counts and sums: one pass over the period's facts added up per unit id (hashed, in
-    parallel), then per unit and in total; each p90: one pass over its family's rows
-    (an index-only scan of the anchor's covering index where it can), sorted by unit id."""
-    join, uid, codes = UNIT_IDS[level]
+    indicators whose p90 is wanted (None: all; the others' sorts are left out, their
+    ``x<i>`` missing). Allowed 30 s."""
+    joins, key = KEYS[level]
     families = list(FAMILIES) if family is None else [family]
     inds = [ind for ind in INDICATORS if ind.family in families]
+    aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(
+        ind, i, asked is None or ind.key in asked))
     if monthly_tz is None:
-        bucket, sets = "''", f"({uid}), ()"
+        bucket, sets = "''", f"({key}), ()"
     else:
         anchor = FAMILIES[families[0]][0]
         bucket = f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM') COLLATE \"C\""
-        sets = f"({uid}, {bucket}), ({bucket})"
-    named = "q.u" if codes is None else "m.code"
-    coded = "" if codes is None else f"LEFT JOIN ({codes}) m ON m.u = q.u"
-    binds = {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
-             "rule": rule, "tz": monthly_tz}
+        sets = f"({key}, {bucket}), ({bucket})"
     conn.execute(text("SET LOCAL statement_timeout = '30s'"))
-    conn.execute(text("SET LOCAL work_mem = '64MB'"))  # a month's hours sorted in memory
-    aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(ind, i))
-    totals = ", ".join(a for i, ind in enumerate(inds) for a in _totals(ind, i))
-    out: dict = {}
-    for rec in conn.execute(text(f"""
-        SELECT {named} AS key, q.* FROM (
-          SELECT {uid} AS u, f.bucket, GROUPING({uid}) = 1 AS total, {totals}
-            FROM (SELECT f.{RAW[level]}, {bucket} AS bucket, {aggs}
-                    FROM incident_facts f
-                   WHERE ({" OR ".join(_in_period(fam) for fam in families)}) AND {_FILTER}
-                   GROUP BY 1, 2) f {join}
-           GROUP BY GROUPING SETS (({uid}, f.bucket), (f.bucket))) q {coded}"""),
-            binds):
-        rec = rec._asdict()
-        out[(rec["u"], rec["bucket"], rec["total"])] = rec
-    for i, ind in enumerate(inds):
-        if ind.percentile is None or (asked is not None and ind.key not in asked):
-            continue
-        for rec in conn.execute(text(f"""
-            SELECT q.* FROM (
-              SELECT {uid} AS u, {bucket} AS bucket, GROUPING({uid}) = 1 AS total,
-                     percentile_cont({ind.percentile}) WITHIN GROUP (ORDER BY
-                     f.{ind.column} / 3600.0) AS x
-                FROM incident_facts f {join}
-               WHERE {_in_period(ind.family)} AND {_FILTER} AND {ind.numerator}
-               GROUP BY GROUPING SETS ({sets})) q"""),
-                binds):
-            slot = out.get((rec.u, rec.bucket, rec.total))
-            if slot is not None:
-                slot[f"x{i}"] = rec.x
-    return inds, list(out.values())
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))  # a month's facts sorted in memory
+    rows = conn.execute(text(f"""
+        SELECT {key} AS key, {bucket} AS bucket, GROUPING({key}) = 1 AS total, {aggs}
+          FROM incident_facts f {joins}
+         WHERE ({" OR ".join(_in_period(fam) for fam in families)}) AND {_FILTER}
+         GROUP BY GROUPING SETS ({sets})"""),
+        {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
+         "rule": rule, "tz": monthly_tz}).mappings().all()
+    return inds, list(rows)
 
 
 _UNITS = {
