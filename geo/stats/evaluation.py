@@ -193,7 +193,7 @@ def trend(conn: Connection, *, level: str, last_month: str, timezone: str,
     first = _add_months(month_period(last_month, timezone)[0], 1 - months)
     names = [_add_months(first, i).strftime("%Y-%m") for i in range(months)]
     _, _, t0, t1 = params.local_period(first, _add_months(first, months), MAX_DAYS, timezone)
-    sums = _sums(conn, level, t0, t1, category, scope, now, rule, timezone)
+    sums = _sums(conn, level, t0, t1, category, scope, now, rule, timezone, keys)
     rows = []
     for r in _rows(conn, level, scope, sums, None):
         if unit is not None and r["unit"]["code"] != unit:
@@ -237,8 +237,10 @@ def _list(scope: frozenset[int] | None) -> list[int] | None:
     return None if scope is None else sorted(scope)
 
 
-def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz) -> dict:
-    """``{(code or None for the totals, bucket): {key: (n, d, x)}}``."""
+def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz,
+          asked: tuple[str, ...] | None = None) -> dict:
+    """``{(code or None for the totals, bucket): {key: (n, d, x)}}``; the p90s only of
+    ``asked`` (None: all)."""
     if level not in LEVELS:
         raise InvalidInput(f"'level' must be one of {', '.join(LEVELS)}", param="level")
     if rule not in RESOLVED_RULES:
@@ -248,7 +250,7 @@ def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz) -> dict:
     for family in (FAMILIES if monthly_tz else (None,)):
         inds, rows = store.family_sums(conn, family=family, level=level, t0=t0, t1=t1,
                                        category=category, scope=_list(scope), now=now,
-                                       rule=rule, monthly_tz=monthly_tz)
+                                       rule=rule, monthly_tz=monthly_tz, asked=asked)
         for rec in rows:
             if rec["key"] is None and not rec["total"]:
                 continue  # incidents in no unit: only in the totals

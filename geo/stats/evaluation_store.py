@@ -39,7 +39,7 @@ def _in_period(family: str) -> str:
     return f"({where} AND f.{anchor} >= :t0 AND f.{anchor} < :t1)"
 
 
-def _aggregates(ind: Indicator, i: int) -> list[str]:
+def _aggregates(ind: Indicator, i: int, p90: bool = True) -> list[str]:
     fam = _in_period(ind.family)
     num, den = f"{fam} AND {ind.numerator}", f"{fam} AND {ind.denominator}"
     out = [f"count(*) FILTER (WHERE {den}) AS d{i}"]
@@ -47,7 +47,7 @@ def _aggregates(ind: Indicator, i: int) -> list[str]:
         out.append(f"sum(f.{ind.column}) FILTER (WHERE {num}) / 3600.0 AS n{i}")
     else:
         out.append(f"count(*) FILTER (WHERE {num}) AS n{i}")
-    if ind.percentile is not None:
+    if ind.percentile is not None and p90:
         out.append(f"percentile_cont({ind.percentile}) WITHIN GROUP (ORDER BY"
                    f" f.{ind.column} / 3600.0) FILTER (WHERE {num}) AS x{i}")
     elif ind.column is not None and ind.kind == "count":
@@ -57,17 +57,21 @@ def _aggregates(ind: Indicator, i: int) -> list[str]:
 
 def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.datetime,
                 t1: dt.datetime, category: str | None, scope: list[int] | None,
-                now: dt.datetime, rule: str, monthly_tz: str | None = None
+                now: dt.datetime, rule: str, monthly_tz: str | None = None,
+                asked: tuple[str, ...] | None = None
                 ) -> tuple[list[Indicator], list[RowMapping]]:
     """The family's indicators (None: every family's, in one pass over the facts; not
     monthly) and, per unit code (``key``, a worker's or department's id as an integer;
     None: no unit) and month (``bucket``, ``YYYY-MM`` in ``monthly_tz``; '' when not
     monthly), their ``n<i>``, ``d<i>`` (and ``x<i>``: a p90, a sum) in the indicators'
-    order; rows with ``total`` true are the totals over every unit. Allowed 30 s."""
+    order; rows with ``total`` true are the totals over every unit; ``asked``: the
+    indicators whose p90 is wanted (None: all; the others' sorts are left out, their
+    ``x<i>`` missing). Allowed 30 s."""
     joins, key = KEYS[level]
     families = list(FAMILIES) if family is None else [family]
     inds = [ind for ind in INDICATORS if ind.family in families]
-    aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(ind, i))
+    aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(
+        ind, i, asked is None or ind.key in asked))
     if monthly_tz is None:
         bucket, sets = "''", f"({key}), ()"
     else:

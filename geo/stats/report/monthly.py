@@ -95,8 +95,13 @@ def gather(conn: Connection, month: str, *, timezone: str, now: dt.datetime,
     top = "street" if street is None and len(levels["street"]["rows"]) > 1 else "community"
     rank = [(top, key) for key in THREE_RATES] + [("department", "on_time_rate"),
                                                   ("worker", "on_time_rate")]
-    rankings = ([_ranking(conn, lv, key, start, end, timezone, common) for lv, key in rank]
-                if printed else [])
+    rankings = []
+    if printed:  # the previous month evaluated once per level ranked, ranked by each key
+        p_month = evaluation.previous_period(start, end)[0].strftime("%Y-%m")
+        p_t0, p_t1 = evaluation.month_period(p_month, timezone)[2:]
+        before = {lv: evaluation.evaluate(conn, level=lv, t0=p_t0, t1=p_t1, **common)["rows"]
+                  for lv in dict.fromkeys(lv for lv, _ in rank)}
+        rankings = [_ranking(lv, key, levels[lv]["rows"], before[lv]) for lv, key in rank]
     street_name = _street_name(levels["street"]["rows"], street)
     title = f"{street_name or '全市'}{start.year}年{start.month}月考评月报"
     return {
@@ -161,13 +166,12 @@ def _level(level: str, rows: list[dict]) -> dict:
             "parent_title": PARENT_TITLES[level], "units": units}
 
 
-def _ranking(conn, level, key, start, end, timezone, common) -> dict:
-    found = evaluation.ranking(conn, level=level, indicator=key, start=start, end=end,
-                               timezone=timezone, **common)
+def _ranking(level: str, key: str, rows: list[dict], previous_rows: list[dict]) -> dict:
+    """``evaluation.ranking``'s answer from the two months' rows (``evaluation.rank``)."""
     rows = [{"rank": r["rank"], "name": r["unit"]["name"], "code": r["unit"]["code"],
              "value": r["value"], "num": r["numerator"], "den": r["denominator"],
              "rank_change": r["rank_change"], "value_change": r["value_change"]}
-            for r in found["rows"] if r["value"] is not None]
+            for r in evaluation.rank(rows, previous_rows, key) if r["value"] is not None]
     ind = BY_KEY[key]
     return {"title": f"{LEVEL_TITLES[level]} · {ind.name_zh}", "level": level,
             "indicator": ind.name_zh, "kind": ind.kind, "rows": rows[:RANK_ROWS],
