@@ -254,12 +254,19 @@ MESSAGES: dict[str, str] = dict([
 _COMPILED = {key: re.compile(pattern, re.S) for key, pattern in PATTERNS.items()}
 
 
-def reason_table() -> dict:
+# What the public 双报到 form can be refused for: a public page gets only these (the whole
+# table names staff fields, which a public route never shows: tests/security/test_privacy.py).
+REGISTRATION = ("field_missing", "field_null", "required", "unknown", "null", "not_valid",
+                "non_empty", "text_limit", "printable", "people_phone", "unknown_fields",
+                "register_community", "register_grid")
+
+
+def reason_table(keys: tuple[str, ...] | None = None) -> dict:
     """``{patterns: [[JS pattern, message], ...], separator}`` in the request's language,
-    for a page's script."""
+    for a page's script; ``keys``: only those reasons (None: all)."""
     said = texts(MESSAGES)
     return {"patterns": [[pattern.replace("(?P<", "(?<"), said[key]]
-                         for key, pattern in PATTERNS.items()],
+                         for key, pattern in PATTERNS.items() if keys is None or key in keys],
             "separator": said["separator"]}
 
 

@@ -10,7 +10,7 @@ from app.security.auth import require
 from app.security.limits import public
 from app.web.i18n import lang, texts
 from app.web.people.texts import COMMON, DEPARTMENTS, PARTY, REGISTER, WORKERS
-from app.web.reasons import reason_table
+from app.web.reasons import REGISTRATION, reason_table
 from app.web.roles import role_texts
 from geo.people.files import ENCODINGS
 from geo.people.words import DEPARTMENT_KINDS, PARTY_ORG_LEVELS, WORKER_ROLES
@@ -62,7 +62,8 @@ def register():
     t = texts(REGISTER)
     choices = read(lambda conn: places.community_choices(conn, None))
     return render_template("admin/people/register.html", t=t, choices=choices,
-                           config={"lang": lang(), "texts": t, "reasons": reason_table()})
+                           config={"lang": lang(), "texts": t,
+                                   "reasons": reason_table(REGISTRATION)})
 
 
 @bp.post("/admin/users/<username>/access")
