@@ -26,6 +26,7 @@ engine during a rolled-back test fails it (see :attr:`Joined.commits_elsewhere`)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,9 +34,11 @@ from dataclasses import dataclass, field
 from flask import Flask, request_tearing_down
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 SAVEPOINT = "gridmap_test_statement"
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,22 @@ def app_tables(conn: Connection) -> Tables:
     return Tables(empty, tuple(sequences))
 
 
-def truncate(engine: Engine, tables: Tables) -> None:
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables.names)} RESTART IDENTITY CASCADE"))
+def truncate(engine: Engine, tables: Tables, attempts: int = 5) -> None:
+    """Empty ``tables``. A request a browser test left in flight (a page still loading its
+    queue when the test ended) can hold a table TRUNCATE needs while waiting for one
+    TRUNCATE holds: PostgreSQL then cancels one of the two as a deadlock. When it cancels
+    the TRUNCATE, wait for the request to finish and try again, rather than leave the
+    test's rows behind for the next test."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(
+                    f"TRUNCATE {', '.join(tables.names)} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as error:
+            if attempt == attempts or getattr(error.orig, "pgcode", None) != DEADLOCK:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def restart_sequences(engine: Engine, tables: Tables) -> None:
