@@ -95,10 +95,10 @@ class Incident(Base):
         Index("ix_incidents_reporter_digits",
               text("regexp_replace(reporter_phone, '\\D', '', 'g')"),
               postgresql_where=text("reporter_phone IS NOT NULL")),
-        Index("ix_incidents_description_trgm", "description", postgresql_using="gin",
-              postgresql_ops={"description": "gin_trgm_ops"}),
-        Index("ix_incidents_address_trgm", "address", postgresql_using="gin",
-              postgresql_ops={"address": "gin_trgm_ops"}),
+        # words of two characters or more: bigrams() is migration 0023_bigram's function
+        Index("ix_incidents_description_bigram", text("bigrams(description)"),
+              postgresql_using="gin"),
+        Index("ix_incidents_address_bigram", text("bigrams(address)"), postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

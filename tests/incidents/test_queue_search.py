@@ -73,9 +73,69 @@ def test_every_branch_of_the_search_is_an_index_scan(conn):
     plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM incidents i WHERE {clause}"),
                                   values).scalars())
     assert "BitmapOr" in plan and "Seq Scan" not in plan, plan
-    for index in ("uq_incidents_external_id", "ix_incidents_description_trgm",
-                  "ix_incidents_address_trgm", "ix_incidents_reporter_digits", "incidents_pkey"):
+    for index in ("uq_incidents_external_id", "ix_incidents_description_bigram",
+                  "ix_incidents_address_bigram", "ix_incidents_reporter_digits", "incidents_pkey"):
         assert index in plan, plan
+
+
+def test_bigrams_are_the_distinct_lower_cased_two_character_pieces(conn):
+    def bigrams(t):
+        return conn.execute(text("SELECT bigrams(:t)"), {"t": t}).scalar()
+
+    assert bigrams("Ab积水3号ab") == ["ab", "b积", "积水", "水3", "3号", "号a"]
+    assert bigrams("积水") == ["积水"]
+    assert bigrams("路，东") == ["路，", "，东"]  # punctuation is a character like any other
+    assert bigrams("灯") == bigrams("") == []
+    assert bigrams(None) is None
+
+
+@pytest.mark.parametrize("word", ["积水", "违章", "a3", "A3栋"])
+def test_a_word_of_two_characters_or_more_is_found_through_the_bigram_index(conn, word):
+    """Issue 24: pg_trgm has no piece of a two-character word, so its index returned every
+    incident for recheck; the bigram index returns only those holding the word's pieces."""
+    from geo.incidents.store.reads import _search
+
+    clause, values = _search(word, with_reporter=False)
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM incidents i WHERE {clause}"),
+                                  values).scalars())
+    assert "ix_incidents_description_bigram" in plan and "Seq Scan" not in plan, plan
+    assert "ix_incidents_address_bigram" in plan, plan
+
+
+TEXTS = [  # (description, address)
+    ("路面积水严重", "钱粮胡同3号院A3栋"), ("违章搭建", "美术馆后街12号"),
+    ("积 水", "a3栋"), ("楼道堆放杂物", "东四北大街，东侧"), ("路灯不亮_50%", "南锣鼓巷5号"),
+    ("100%满意", "北河沿大街"), ("雨水口堵塞", None), ("Noise at night", "Gulou W. St.")]
+WORDS = ["积水", "违章", "水", "积 水", "a3", "A3栋", "a3栋", "3号", "A", "，东", "街，东侧",
+         "_5", "0%", "%", "_", "NOISE", "noise at", "t.", "雨水口", "钱粮胡同3号院", "号院A",
+         "没有", "x", "  积水  ", "北河沿大街"]
+
+
+def test_the_answers_are_ilikes_exactly(client, dispatcher, town, conn):
+    """The bigram index only narrows: whatever the word (two Chinese characters, Latin and
+    digits in any case, across punctuation or a space, LIKE's % and _, one character) the
+    search finds exactly the incidents whose description or address contains it, as ILIKE
+    on the whole table does."""
+    ids = []
+    for n, (description, address) in enumerate(TEXTS):
+        made = report(client, dispatcher, **at(1 + n % 4, 1.5), description=description)
+        ids.append(made.get_json()["id"])
+        conn.execute(text("UPDATE incidents SET address = :a WHERE id = :id"),
+                     {"a": address, "id": ids[-1]})
+    conn.commit()
+    for word in WORDS:
+        q = word.strip()
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        expected = sorted(conn.execute(text(
+            "SELECT id FROM incidents WHERE description ILIKE :l OR address ILIKE :l"),
+            {"l": like}).scalars())
+        assert found(client, dispatcher, word, status="") == expected, word
+    assert found(client, dispatcher, "积水", status="") == [ids[0]]  # not "积 水"
+    assert found(client, dispatcher, "a3栋", status="") == [ids[0], ids[2]]
+    assert found(client, dispatcher, "0%", status="") == [ids[4], ids[5]]
+    assert found(client, dispatcher, "_5", status="") == [ids[4]]  # _ is not a wildcard
+    assert found(client, dispatcher, "水", status="") == sorted([ids[0], ids[2], ids[6]])
 
 
 def page_of(client, headers, **query) -> dict:

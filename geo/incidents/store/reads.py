@@ -207,15 +207,28 @@ def _searched(conn: Connection, sql: str, values: dict, order: str,
             "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
 
 
+# A word of two characters or more in a column: its bigram index (0023_bigram: the
+# column's two-character pieces, lower-cased) finds the rows holding every piece of the
+# word, and ILIKE keeps those that hold the word itself, so the answer is ILIKE's exactly.
+# pg_trgm's three-character pieces could not serve a two-character word (积水). A word of
+# one character has no piece: ILIKE alone, no index; the search's cap bounds it (the
+# newest SEARCH_CAP matches, walking ix_incidents_reported_at backwards).
+WORD = "(bigrams({col}) @> bigrams(:q) AND {col} ILIKE :q_like)"
+CHAR = "{col} ILIKE :q_like"
+
+
 def _search(q: str, with_reporter: bool) -> tuple[str, dict]:
     """What a dispatcher types in the queue's search box: an incident number (``123`` or
-    ``#123``), a hotline ticket (``external_id``), words of the description or address,
-    and, for those who may see reporters, a reporter's phone (digits only compared, so
-    ``138-0000-1111`` finds ``13800001111``: a repeat caller's other incidents)."""
+    ``#123``), a hotline ticket (``external_id``), words of the description or address
+    (:data:`WORD`), and, for those who may see reporters, a reporter's phone (digits only
+    compared, so ``138-0000-1111`` finds ``13800001111``: a repeat caller's other
+    incidents)."""
     q = q.strip()
     digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit())
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    ors = ["i.external_id = :q", "i.description ILIKE :q_like", "i.address ILIKE :q_like"]
+    word = WORD if len(q) >= 2 else CHAR
+    ors = ["i.external_id = :q", *(word.format(col=f"i.{col}") for col in ("description",
+                                                                           "address"))]
     values = {"q": q, "q_like": like}
     number = q.removeprefix("#")
     if number.isascii() and number.isdigit() and len(number) < 10:  # an id fits an int
