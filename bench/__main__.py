@@ -3,7 +3,7 @@
     python -m bench [--only assign,lookup,buildings,import,hotline,intake,console,
                             ogc,public_map,plans,autodraft,maps,people,field,
                             patrols,work,scale,evaluation,reports,
-                            province]
+                            province,search]
                      [--reps N]
 
 Runs on its own production-like PostGIS cluster under var/bench-pg (fsync on; kept
@@ -25,7 +25,7 @@ from bench.common import OUT, database_url, ensure_city, print_table, start_clus
 
 BENCHES = ("assign", "lookup", "buildings", "import", "hotline", "intake", "console",
            "ogc", "public_map", "plans", "autodraft", "maps", "people", "field",
-           "patrols", "work", "scale", "evaluation", "reports", "province")
+           "patrols", "work", "scale", "evaluation", "reports", "province", "search")
 
 
 def main() -> None:
