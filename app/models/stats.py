@@ -37,6 +37,11 @@ class IncidentFact(Base):
         Index("ix_incident_facts_resolved_at", "resolved_at",
               postgresql_where=text("resolved_at IS NOT NULL"), postgresql_include=[
                   "grid_id", "community_id", "category", "merged", "reworked"]),
+        # A unit's facts: the evaluation's roll-up rewrites a few units' rows from them.
+        Index("ix_incident_facts_grid_id", "grid_id"),
+        Index("ix_incident_facts_community_id", "community_id"),
+        Index("ix_incident_facts_assignee_id", "assignee_id"),
+        Index("ix_incident_facts_department_id", "department_id"),
     )
 
     # No foreign keys from the derived tables: see migration 0007.

@@ -38,7 +38,6 @@ from geo.stats import rollup
 from geo.stats.indicators import (
     BY_KEY,
     FAMILIES,
-    INDICATORS,
     KEYS,
     RESOLVED_RULES,
     formulas,
@@ -256,17 +255,16 @@ def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz,
     _check(level, rule)
     out: dict = {}
     if monthly_tz is None:  # a whole kept month: read from the roll-up
-        rows = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category, scope=scope,
-                           now=now, rule=rule)
-        if rows is not None:
-            _collect(out, INDICATORS, rows, None)
-            return out
+        rolled = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category,
+                             scope=scope, now=now, rule=rule)
+        if rolled is not None:
+            return rolled
     # a period: one pass over the facts; a trend: one per family (each its own months)
     for family in (FAMILIES if monthly_tz else (None,)):
         inds, rows = store.family_sums(conn, family=family, level=level, t0=t0, t1=t1,
                                        category=category, scope=_list(scope), now=now,
                                        rule=rule, monthly_tz=monthly_tz, asked=asked)
-        _collect(out, inds, rows, None)
+        _collect(out, inds, rows)
     return out
 
 
@@ -275,11 +273,11 @@ def _rolled(conn, level, months, category, scope, now, rule) -> dict | None:
     _check(level, rule)
     out: dict = {}
     for name, t0, t1 in months:
-        rows = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category, scope=scope,
-                           now=now, rule=rule)
-        if rows is None:
+        rolled = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category,
+                             scope=scope, now=now, rule=rule, bucket=name)
+        if rolled is None:
             return None
-        _collect(out, INDICATORS, rows, name)
+        out.update(rolled)
     return out
 
 
@@ -290,14 +288,13 @@ def _check(level: str, rule: str) -> None:
         raise InvalidInput(f"the resolved rule must be one of {', '.join(RESOLVED_RULES)}")
 
 
-def _collect(out: dict, inds, rows, bucket: str | None) -> None:
-    """Sum rows into ``{(code or None, bucket): {key: (n, d, x)}}`` (``bucket`` None:
-    each row's own)."""
+def _collect(out: dict, inds, rows) -> None:
+    """Sum rows into ``{(code or None, bucket): {key: (n, d, x)}}``."""
     for rec in rows:
         if rec["key"] is None and not rec["total"]:
             continue  # incidents in no unit: only in the totals
         code = None if rec["total"] else str(rec["key"])
-        slot = out.setdefault((code, rec["bucket"] if bucket is None else bucket), {})
+        slot = out.setdefault((code, rec["bucket"]), {})
         for i, ind in enumerate(inds):
             slot[ind.key] = (rec[f"n{i}"], rec[f"d{i}"], rec.get(f"x{i}"))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from geo.stats import rollup_store as store
 
@@ -48,17 +48,28 @@ def keep(conn: Connection, timezone: str) -> int:
 
 def sums(conn: Connection, *, level: str, t0: dt.datetime, t1: dt.datetime,
          category: str | None, scope: frozenset[int] | None, now: dt.datetime,
-         rule: str) -> list[RowMapping] | None:
-    """``evaluation_store.family_sums``'s rows (every family) for ``level`` over
-    ``[t0, t1)`` from the roll-up, or None when it does not hold them exactly."""
+         rule: str, bucket: str = "") -> dict | None:
+    """The sums of every indicator for ``level`` over ``[t0, t1)`` from the roll-up, as
+    ``geo.stats.evaluation`` collects the live ones — ``{(unit code, None for the
+    totals; bucket): {key: (numerator, denominator, extra)}}`` — or None when the roll-up
+    does not hold them exactly."""
     if scope is not None:
         return None
     held = store.usable(conn, t0=t0, t1=t1, level=level, category=category, now=now,
                         timezone=_zone_month(t0, t1))
+    if held is None:
+        return None
+    out: dict = {}
     if held == "empty":
-        return []
-    return None if held is None else store.read(conn, t0=t0, level=level,
-                                                category=category, rule=rule)
+        return out
+    ruled = {} if rule == store.BASE_RULE else {
+        ind.key: f"{ind.key}@{rule}" for _, ind in store.RULED}
+    for unit, stored in store.read(conn, t0=t0, level=level, category=category):
+        slot = out[(unit, bucket)] = {key: tuple(v) for key, v in stored.items()
+                                      if "@" not in key}
+        for key, other in ruled.items():
+            slot[key] = (stored[other][0], *slot[key][1:])
+    return out
 
 
 def _zone_month(t0: dt.datetime, t1: dt.datetime) -> str | None:

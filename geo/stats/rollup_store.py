@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, text
 
-from geo.stats.evaluation_store import KEYS, _in_period, sums_sql
+from geo.stats.evaluation_store import _in_period, sums_sql
 from geo.stats.indicators import (
     FAMILIES,
     INDICATORS,
@@ -28,31 +28,42 @@ from geo.stats.indicators import (
 
 LEVELS = ("street", "community", "grid", "worker", "department", "total")
 BASE_RULE = RESOLVED_RULES[0]  # the rule the stored numerators follow; the others' beside
-_RULED = [(i, ind) for i, ind in enumerate(INDICATORS) if ":rule" in ind.numerator]
+RULED = [(i, ind) for i, ind in enumerate(INDICATORS) if ":rule" in ind.numerator]
 assert not any(":rule" in ind.denominator for ind in INDICATORS)  # noqa: S101
+
+
+# A level's units (:units, codes as text) as a predicate on the facts that an index answers
+# (ix_incident_facts_<column>, migration 0023_evalroll): a few units' rows of a month are
+# rewritten from their own facts, not from a scan of the month's.
+_UNITS_WHERE = {
+    "street": "f.community_id IN (SELECT id FROM communities WHERE street_code = ANY(:units))",
+    "community": "f.community_id IN (SELECT id FROM communities WHERE code = ANY(:units))",
+    "grid": "f.grid_id IN (SELECT id FROM grids WHERE code = ANY(:units))",
+    "worker": "f.assignee_id = ANY(CAST(:units AS int[]))",
+    "department": "f.department_id = ANY(CAST(:units AS int[]))",
+}
 
 
 def _written(level: str, units: bool) -> str:
     """The statement writing ``level``'s rows of a month (``units``: only those)."""
     total = level == "total"
-    key = KEYS[level][1] if not total else None
     extra = ["CASE WHEN GROUPING(f.category) = 1 THEN '' ELSE f.category END AS category",
              f"max(f.response_due_at) FILTER (WHERE {_in_period('reported')} AND "
              f"{PENDING_RESPONSE}) AS pending_until"]
     extra += [f"count(*) FILTER (WHERE {_in_period(ind.family)} AND "
               f"{ind.numerator.replace(':rule', repr(rule))}) AS r{i}_{rule}"
-              for i, ind in _RULED for rule in RESOLVED_RULES[1:]]
+              for i, ind in RULED for rule in RESOLVED_RULES[1:]]
     inds, sums = sums_sql(
         "worker" if total else level, list(FAMILIES), extra=tuple(extra),  # totals: no join
         sets="(f.category), ()" if total else "(KEY, f.category), (KEY)",
-        where=f"AND CAST({key} AS text) = ANY(:units)" if units else "")
+        where=f"AND {_UNITS_WHERE[level]}" if units else "")
     parts = []
     for i, ind in enumerate(inds):
         x = f"s.x{i}" if ind.percentile is not None or ind.column and ind.kind == "count" \
             else "NULL"
         parts.append(f"'{ind.key}', jsonb_build_array(s.n{i}, s.d{i}, {x})")
     parts += [f"'{ind.key}@{rule}', jsonb_build_array(s.r{i}_{rule}, s.d{i}, NULL)"
-              for i, ind in _RULED for rule in RESOLVED_RULES[1:]]
+              for i, ind in RULED for rule in RESOLVED_RULES[1:]]
     return f"""
         WITH s AS ({sums})
         INSERT INTO eval_rollup (t0, level, unit, category, sums, pending_until)
@@ -111,22 +122,16 @@ def usable(conn: Connection, *, t0: dt.datetime, t1: dt.datetime, level: str,
          "tz": timezone}).scalar()
 
 
-def read(conn: Connection, *, t0: dt.datetime, level: str, category: str | None,
-         rule: str) -> list[RowMapping]:
-    """The month's rows of ``level`` and its totals in ``family_sums``'s shape (``key``,
-    ``bucket`` '', ``total``, ``n<i>``, ``d<i>``, ``x<i>`` in ``INDICATORS``' order)."""
-    cols = []
-    for i, ind in enumerate(INDICATORS):
-        n = ind.key if rule == BASE_RULE or (i, ind) not in _RULED else f"{ind.key}@{rule}"
-        cols += [f"(r.sums #>> '{{{n},0}}')::float8 AS n{i}",
-                 f"(r.sums #>> '{{{ind.key},1}}')::bigint AS d{i}",
-                 f"(r.sums #>> '{{{ind.key},2}}')::float8 AS x{i}"]
-    return list(conn.execute(text(f"""
-        SELECT CASE WHEN r.level = 'total' THEN NULL ELSE r.unit END AS key, '' AS bucket,
-               r.level = 'total' AS total, {", ".join(cols)}
+def read(conn: Connection, *, t0: dt.datetime, level: str,
+         category: str | None) -> list[tuple[str | None, dict]]:
+    """The month's rows of ``level`` and its totals: ``(unit code, None for the totals;
+    sums)``, ``sums`` as stored (``{key or key@rule: [numerator, denominator, extra]}``;
+    parsed from JSON by the driver, not taken apart in SQL)."""
+    return [(unit, sums) for unit, sums in conn.execute(text("""
+        SELECT CASE WHEN r.level = 'total' THEN NULL ELSE r.unit END, r.sums
           FROM eval_rollup r
          WHERE r.t0 = :t0 AND r.level IN (:level, 'total') AND r.category = :category"""),
-        {"t0": t0, "level": level, "category": category or ""}).mappings().all())
+        {"t0": t0, "level": level, "category": category or ""})]
 
 
 def keep(conn: Connection, timezone: str) -> int:

@@ -21,6 +21,7 @@ down_revision = '0022_commver'
 branch_labels = None
 depends_on = None
 
+UNIT_COLUMNS = ('grid_id', 'community_id', 'assignee_id', 'department_id')
 LEVELS = "ARRAY['street', 'community', 'grid', 'worker', 'department', 'total']"
 
 FUNCTIONS = f"""
@@ -146,6 +147,9 @@ def upgrade():
         sa.ForeignKeyConstraint(['t0'], ['eval_rollup_months.t0'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('t0', 'level', 'unit'),
     )
+    # a unit's facts, for the roll-up's rewrite of a few units (geo.stats.rollup_store)
+    for column in UNIT_COLUMNS:
+        op.create_index(f'ix_incident_facts_{column}', 'incident_facts', [column])
     op.execute(FUNCTIONS)
     _fill()
 
@@ -169,6 +173,8 @@ def downgrade():
                "DROP FUNCTION eval_rollup_facts_changed(); "
                "DROP FUNCTION eval_rollup_mark(incident_facts[]); "
                "DROP FUNCTION eval_rollup_months_of(timestamp[], text)")
+    for column in UNIT_COLUMNS:
+        op.drop_index(f'ix_incident_facts_{column}', table_name='incident_facts')
     for table in ('eval_rollup_dirty', 'eval_rollup', 'eval_rollup_months',
                   'eval_rollup_zones'):
         op.drop_table(table)
