@@ -115,12 +115,13 @@ def _times(fn, reps: int) -> list[float]:
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
-    from geo.stats import caseload, evaluation
+    from geo.stats import caseload, evaluation, rollup
 
     note = _loop_history(engine)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL statement_timeout = 0"))
         caseload.refresh(conn, limit=None)
+        rollup.refresh(conn)  # as the evaluation's requests do
         last = conn.execute(text("SELECT max(reported_at) FROM incidents")).scalar()
         counts = conn.execute(text(
             "SELECT count(*) FILTER (WHERE rating IS NOT NULL), count(*) FILTER (WHERE"
@@ -194,7 +195,7 @@ def _refresh_row(conn, reps: int, n: int = 1000) -> Row:
         stats_store.refresh_facts(conn, 20_000)
         facts = time.perf_counter() - started
         marks.append(conn.execute(text("SELECT count(*) FROM eval_rollup_dirty")).scalar())
-        rollup.catch_up(conn)
+        rollup.refresh(conn)
         mine.append(time.perf_counter() - started)
         plain.append(facts)
         conn.rollback()

@@ -47,7 +47,7 @@ import datetime as dt
 from sqlalchemy import Connection
 
 from geo.core import params
-from geo.stats import rollup, store
+from geo.stats import store
 
 LEVELS = ("grid", "community")
 MAX_DAYS = 3660  # a period of at most ten years
@@ -68,12 +68,11 @@ def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     changes committed before it; more than ``limit`` changes at once (a bulk import)
     are caught up over the next requests, or at once by ``flask stats refresh``. The
     oldest range of ids queued in ``stats_ranges`` is turned into queued incidents
-    first, up to ``limit`` of them. Then the evaluation's monthly roll-up rows of the
-    changed facts are rewritten (``geo.stats.rollup.catch_up``).
+    first, up to ``limit`` of them. The facts' triggers queue the evaluation's monthly
+    roll-up rows they change; ``geo.stats.rollup.refresh`` rewrites them (the
+    evaluation's requests run it after this one: the caseload's do not wait for it).
     """
-    done = store.refresh_facts(conn, limit)
-    rollup.catch_up(conn)  # the evaluation's monthly roll-up of the changed facts
-    return done
+    return store.refresh_facts(conn, limit)
 
 
 def category_codes(conn: Connection) -> list[str]:

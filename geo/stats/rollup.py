@@ -6,8 +6,9 @@ One definition: the rows are written by the live evaluation's own statement over
 ``incident_facts`` (``evaluation_store.sums_sql``), grouped by category as well. They stay
 current through the facts' refresh: triggers on ``incident_facts`` queue the (month,
 level, unit)s whose facts changed (old and new values: an incident moved from one grid or
-month to another changes both), and ``catch_up``, run by ``geo.stats.caseload.refresh``
-after the facts, rewrites those rows. A month is kept in each time zone of
+month to another changes both), and ``refresh`` (``catch_up``), run after
+the facts' refresh (``geo.stats.caseload.refresh``) by whatever reads the evaluation,
+rewrites those rows. A month is kept in each time zone of
 ``eval_rollup_zones`` (``keep``: the ``TIMEZONE`` setting, by migration 0023_evalroll)
 from the first fact in it.
 
@@ -27,6 +28,13 @@ from sqlalchemy import Connection
 from geo.stats import rollup_store as store
 
 WHOLE_AT = 2_000  # more queued units of a level-month than this: rewrite it whole
+
+
+def refresh(conn: Connection) -> int:
+    """Bring the roll-up up to date with the facts (run ``geo.stats.caseload.refresh``
+    first): what the evaluation's requests, the monthly report and ``flask stats refresh``
+    run; rows written."""
+    return catch_up(conn)
 
 
 def catch_up(conn: Connection) -> int:
