@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-FORMATS = {"rate": "0.0%", "count": "0", "hours": "0.0"}
+FORMATS = {"rate": "0.0%", "hours": "0.0"}  # counts: General (an integer as it is)
 HEAD_FONT = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 FORMULAS_SHEET = "计算方法"
@@ -65,20 +65,24 @@ def _level_sheet(wb: Workbook, level: dict, indicators: list[dict]) -> None:
     ws.column_dimensions["C"].width = 16
     kinds = {ind["key"]: ind["kind"] for ind in indicators}
     ws.append(_head(ws, ["编码", "名称", level["parent_title"]] + [c[0] for c in cols]))
-    # One formatted cell per column, given each row's value in turn: a write-only sheet
-    # writes a row as it is appended, and a cell's number format is looked up in the
-    # workbook's styles once per column instead of once per value (a city's ~1.4 million).
+    # A city is ~1.4 million cells: counts (integers) are written as plain values (Excel's
+    # General shows an integer as the "0" format does), and rates and hours through one
+    # formatted cell per column given each row's value in turn (a write-only sheet writes
+    # a row as it is appended), so no cell object or style lookup per value.
     formatted = []
     for _, key, part in cols:
-        cell = WriteOnlyCell(ws)
-        cell.number_format = FORMATS[kinds[key] if part == "value" else "count"]
+        kind = kinds[key] if part == "value" else "count"
+        cell = None
+        if kind != "count":
+            cell = WriteOnlyCell(ws)
+            cell.number_format = FORMATS[kind]
         formatted.append((cell, "values" if part == "value" else part, key))
     for unit in level["units"]:
         row = [unit["code"], unit["name"], unit.get("parent") or ""]
         for cell, part, key in formatted:
             value = unit[part].get(key)
-            if value is None:
-                row.append(None)  # an empty cell: not written
+            if cell is None or value is None:
+                row.append(value)  # None: an empty cell, not written
             else:
                 cell.value = value
                 row.append(cell)
