@@ -115,12 +115,13 @@ def _times(fn, reps: int) -> list[float]:
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
-    from geo.stats import caseload, evaluation
+    from geo.stats import caseload, evaluation, rollup
 
     note = _loop_history(engine)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL statement_timeout = 0"))
         caseload.refresh(conn, limit=None)
+        rollup.refresh(conn)  # as the evaluation's requests do
         last = conn.execute(text("SELECT max(reported_at) FROM incidents")).scalar()
         counts = conn.execute(text(
             "SELECT count(*) FILTER (WHERE rating IS NOT NULL), count(*) FILTER (WHERE"
@@ -162,7 +163,51 @@ def run(engine: Engine, reps: int) -> list[Row]:
         rows.append(_row(f"12-month trend of every street, to {month}", mine, plain, "-",
                          None, ["plain: one pass over 12 months, each incident in the month "
                                 "it closed (else was reported): a lower bound of its cost"]))
+        conn.rollback()
+        rows.append(_refresh_row(conn, reps))
     return rows
+
+
+# 1,000 incidents spread over the city and its months, each with its latest rating turned
+# (satisfied <-> unsatisfied): what a day's call-backs do to the facts and the roll-up.
+_CHANGE = """
+UPDATE incident_ratings r SET rating = CASE WHEN r.rating = 'unsatisfied' THEN 'satisfied'
+                                           ELSE 'unsatisfied' END
+  FROM (SELECT DISTINCT ON (incident_id) id FROM incident_ratings
+         WHERE incident_id IN (SELECT incident_id FROM incident_ratings
+                                GROUP BY 1 ORDER BY md5(incident_id::text) LIMIT :n)
+         ORDER BY incident_id, at DESC, id DESC) x
+ WHERE r.id = x.id"""
+
+
+def _refresh_row(conn, reps: int, n: int = 1000) -> Row:
+    """``caseload.refresh`` (what every statistics request runs first) after ``n``
+    incidents changed: the facts, then the roll-up's queued rows; rolled back each time.
+    Plain: the facts' refresh alone (what the refresh cost before the roll-up)."""
+    from geo.stats import rollup
+    from geo.stats import store as stats_store
+
+    mine, plain, marks = [], [], []
+    for _ in range(max(reps, 1) + 1):  # the first warms the cache
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        conn.execute(text(_CHANGE), {"n": n})
+        started = time.perf_counter()
+        stats_store.refresh_facts(conn, 20_000)
+        facts = time.perf_counter() - started
+        marks.append(conn.execute(text("SELECT count(*) FROM eval_rollup_dirty")).scalar())
+        rollup.refresh(conn)
+        mine.append(time.perf_counter() - started)
+        plain.append(facts)
+        conn.rollback()
+    mine, plain, marks = mine[1:], plain[1:], marks[1:]
+    return Row(task=f"refresh after {n} incidents changed (ratings turned): facts + roll-up",
+               ours=f"{median(mine) * 1000:.0f} ms",
+               plain=f"{median(plain) * 1000:.0f} ms (the facts' refresh alone)",
+               ratio=f"{median(mine) / median(plain):.1f}x the facts' refresh alone",
+               target="-", ok=None,
+               notes=[f"queued roll-up (month, level, unit)s: {marks[0]}",
+                      f"runs: ours {', '.join(f'{t * 1000:.0f}' for t in mine)} ms; "
+                      f"facts alone {', '.join(f'{t * 1000:.0f}' for t in plain)} ms"])
 
 
 def _row(task: str, mine: list[float], plain: list[float], target: str, ok, notes) -> Row:

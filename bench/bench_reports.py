@@ -41,13 +41,14 @@ def _plain(conn, month: str) -> int:
 
 def run(engine: Engine, reps: int) -> list[Row]:
     from bench.bench_evaluation import _loop_history
-    from geo.stats import caseload
+    from geo.stats import caseload, rollup
     from geo.stats.report import monthly
 
     note = _loop_history(engine)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL statement_timeout = 0"))
         caseload.refresh(conn, limit=None)
+        rollup.refresh(conn)  # as the report's command and route do
         last = conn.execute(text("SELECT max(reported_at) FROM incidents")).scalar()
     local = last.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     month = (local.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")

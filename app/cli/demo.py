@@ -7,7 +7,7 @@ from flask import current_app
 
 from geo.demo import city as demo_city
 from geo.demo import history, store
-from geo.stats import caseload
+from geo.stats import caseload, rollup
 
 
 @click.command("demo")
@@ -63,6 +63,7 @@ def demo(size: str, seed: int, if_empty: bool, replace: bool, history_only: bool
     with db.engine.begin() as conn:  # the statistics' facts of the new incidents, at once
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         facts = caseload.refresh(conn, limit=None)
+        rollup.refresh(conn)  # the evaluation's monthly roll-up of the new months
     say(f"statistics: facts of {facts} incidents computed")
     if demo_city.SIZES[size].history_years is not None:
         _history(size, say)

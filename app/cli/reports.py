@@ -10,7 +10,7 @@ import click
 
 from app.extensions import db
 from geo.core.errors import GridmapError
-from geo.stats import caseload
+from geo.stats import caseload, rollup
 from geo.stats.report import monthly
 
 
@@ -37,6 +37,7 @@ def monthly_command(month: str, street: str | None, fmt: str | None, output: Pat
     with db.engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         caseload.refresh(conn, None)
+        rollup.refresh(conn)  # the evaluation's monthly roll-up of the changed facts
     try:
         with db.engine.connect() as conn:
             body = monthly_file(conn, month, fmt, street, None)

@@ -5,7 +5,7 @@ import time
 import click
 
 from app.extensions import db
-from geo.stats import caseload, coverage
+from geo.stats import caseload, coverage, rollup
 
 
 @click.group("stats")
@@ -24,6 +24,8 @@ def refresh(batch: int):
             conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             done = caseload.refresh(conn, batch)
             left = caseload.pending(conn)
+            if not left:  # the evaluation's monthly roll-up of the changed facts
+                rollup.refresh(conn)
         total += done
         if not left:
             break

@@ -10,11 +10,13 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -35,6 +37,11 @@ class IncidentFact(Base):
         Index("ix_incident_facts_resolved_at", "resolved_at",
               postgresql_where=text("resolved_at IS NOT NULL"), postgresql_include=[
                   "grid_id", "community_id", "category", "merged", "reworked"]),
+        # A unit's facts: the evaluation's roll-up rewrites a few units' rows from them.
+        Index("ix_incident_facts_grid_id", "grid_id"),
+        Index("ix_incident_facts_community_id", "community_id"),
+        Index("ix_incident_facts_assignee_id", "assignee_id"),
+        Index("ix_incident_facts_department_id", "department_id"),
     )
 
     # No foreign keys from the derived tables: see migration 0007.
@@ -101,3 +108,56 @@ class StatsState(Base):
 
     name: Mapped[str] = mapped_column(String(30), primary_key=True)
     dirty: Mapped[bool] = mapped_column(Boolean)
+
+
+class EvalRollupZone(Base):
+    """A time zone whose local months the evaluation's roll-up keeps (``geo.stats.rollup``;
+    the ``TIMEZONE`` setting, by migration 0023_evalroll)."""
+
+    __tablename__ = "eval_rollup_zones"
+
+    timezone: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class EvalRollupMonth(Base):
+    """A local month the roll-up keeps, by its instants ``[t0, t1)``; kept from the first
+    fact in it (triggers on ``incident_facts``)."""
+
+    __tablename__ = "eval_rollup_months"
+
+    t0: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    t1: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    month: Mapped[str] = mapped_column(String(7))
+    timezone: Mapped[str] = mapped_column(
+        String(64), ForeignKey("eval_rollup_zones.timezone", ondelete="CASCADE"))
+
+
+class EvalRollup(Base):
+    """One month's indicators of one unit and category (``''``: all; level ``total``,
+    unit ``''``: the totals): ``sums`` maps each indicator to ``[numerator, denominator,
+    extra]``, written by the live evaluation's statement (``geo.stats.rollup``);
+    ``pending_until``: the latest response limit still open (响应率 holds from then)."""
+
+    __tablename__ = "eval_rollup"
+
+    t0: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), ForeignKey("eval_rollup_months.t0", ondelete="CASCADE"),
+        primary_key=True)
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(15), primary_key=True)
+    sums: Mapped[dict] = mapped_column(JSONB)
+    pending_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EvalRollupDirty(Base):
+    """A roll-up's (month, level, unit) whose facts changed (``'*'``: every unit), queued by
+    triggers on ``incident_facts`` for ``geo.stats.caseload.refresh``."""
+
+    __tablename__ = "eval_rollup_dirty"
+
+    t0: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), ForeignKey("eval_rollup_months.t0", ondelete="CASCADE"),
+        primary_key=True)
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(15), primary_key=True)

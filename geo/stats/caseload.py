@@ -68,7 +68,9 @@ def refresh(conn: Connection, limit: int | None = 20_000) -> int:
     changes committed before it; more than ``limit`` changes at once (a bulk import)
     are caught up over the next requests, or at once by ``flask stats refresh``. The
     oldest range of ids queued in ``stats_ranges`` is turned into queued incidents
-    first, up to ``limit`` of them.
+    first, up to ``limit`` of them. The facts' triggers queue the evaluation's monthly
+    roll-up rows they change; ``geo.stats.rollup.refresh`` rewrites them (the
+    evaluation's requests run it after this one: the caseload's do not wait for it).
     """
     return store.refresh_facts(conn, limit)
 

@@ -6,8 +6,10 @@ previous period of equal length; 12-month trends; the incidents behind a number.
 The indicators and their formulas (zh and en) are one table, ``geo.stats.indicators``;
 docs/evaluation.md says them in words. Every number is counted from ``incident_facts`` (one
 row per incident derived from its event history, ratings and extensions, kept current by
-``geo.stats.caseload.refresh``: call it first, as the caseload does), so a month for every
-grid of a city is one pass over that month's facts per family of indicators.
+``geo.stats.caseload.refresh``, then ``geo.stats.rollup.refresh``: call both first). A
+whole local month with nothing of it waiting for a refresh is read from the monthly
+roll-up (``geo.stats.rollup``, written by the same statement); any other period is one
+pass over its facts (a trend: one per family of indicators).
 
 Levels and what an incident counts under:
 
@@ -34,7 +36,15 @@ from sqlalchemy import Connection
 from geo.core import params
 from geo.core.errors import InvalidInput
 from geo.stats import evaluation_store as store
-from geo.stats.indicators import BY_KEY, FAMILIES, KEYS, RESOLVED_RULES, formulas, value
+from geo.stats import rollup
+from geo.stats.indicators import (
+    BY_KEY,
+    FAMILIES,
+    KEYS,
+    RESOLVED_RULES,
+    formulas,
+    value,
+)
 
 LEVELS = ("street", "community", "grid", "worker", "department")
 RANKED = LEVELS  # every level can be ranked; the page ranks street, community, department, worker
@@ -193,7 +203,10 @@ def trend(conn: Connection, *, level: str, last_month: str, timezone: str,
     first = _add_months(month_period(last_month, timezone)[0], 1 - months)
     names = [_add_months(first, i).strftime("%Y-%m") for i in range(months)]
     _, _, t0, t1 = params.local_period(first, _add_months(first, months), MAX_DAYS, timezone)
-    sums = _sums(conn, level, t0, t1, category, scope, now, rule, timezone, keys)
+    sums = _rolled(conn, level, [(m, *month_period(m, timezone)[2:]) for m in names],
+                   category, scope, now, rule)
+    if sums is None:  # a month the roll-up does not hold: one pass per family, live
+        sums = _sums(conn, level, t0, t1, category, scope, now, rule, timezone, keys)
     rows = []
     for r in _rows(conn, level, scope, sums, None):
         if unit is not None and r["unit"]["code"] != unit:
@@ -241,24 +254,51 @@ def _sums(conn, level, t0, t1, category, scope, now, rule, monthly_tz,
           asked: tuple[str, ...] | None = None) -> dict:
     """``{(code or None for the totals, bucket): {key: (n, d, x)}}``; the p90s only of
     ``asked`` (None: all)."""
-    if level not in LEVELS:
-        raise InvalidInput(f"'level' must be one of {', '.join(LEVELS)}", param="level")
-    if rule not in RESOLVED_RULES:
-        raise InvalidInput(f"the resolved rule must be one of {', '.join(RESOLVED_RULES)}")
+    _check(level, rule)
     out: dict = {}
+    if monthly_tz is None:  # a whole kept month: read from the roll-up
+        rolled = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category,
+                             scope=scope, now=now, rule=rule)
+        if rolled is not None:
+            return rolled
     # a period: one pass over the facts; a trend: one per family (each its own months)
     for family in (FAMILIES if monthly_tz else (None,)):
         inds, rows = store.family_sums(conn, family=family, level=level, t0=t0, t1=t1,
                                        category=category, scope=_list(scope), now=now,
                                        rule=rule, monthly_tz=monthly_tz, asked=asked)
-        for rec in rows:
-            if rec["key"] is None and not rec["total"]:
-                continue  # incidents in no unit: only in the totals
-            code = None if rec["total"] else str(rec["key"])
-            slot = out.setdefault((code, rec["bucket"]), {})
-            for i, ind in enumerate(inds):
-                slot[ind.key] = (rec[f"n{i}"], rec[f"d{i}"], rec.get(f"x{i}"))
+        _collect(out, inds, rows)
     return out
+
+
+def _rolled(conn, level, months, category, scope, now, rule) -> dict | None:
+    """A trend's sums from the roll-up, month by month; None unless it holds every month."""
+    _check(level, rule)
+    out: dict = {}
+    for name, t0, t1 in months:
+        rolled = rollup.sums(conn, level=level, t0=t0, t1=t1, category=category,
+                             scope=scope, now=now, rule=rule, bucket=name)
+        if rolled is None:
+            return None
+        out.update(rolled)
+    return out
+
+
+def _check(level: str, rule: str) -> None:
+    if level not in LEVELS:
+        raise InvalidInput(f"'level' must be one of {', '.join(LEVELS)}", param="level")
+    if rule not in RESOLVED_RULES:
+        raise InvalidInput(f"the resolved rule must be one of {', '.join(RESOLVED_RULES)}")
+
+
+def _collect(out: dict, inds, rows) -> None:
+    """Sum rows into ``{(code or None, bucket): {key: (n, d, x)}}``."""
+    for rec in rows:
+        if rec["key"] is None and not rec["total"]:
+            continue  # incidents in no unit: only in the totals
+        code = None if rec["total"] else str(rec["key"])
+        slot = out.setdefault((code, rec["bucket"]), {})
+        for i, ind in enumerate(inds):
+            slot[ind.key] = (rec[f"n{i}"], rec[f"d{i}"], rec.get(f"x{i}"))
 
 
 def _numbers(slot: dict) -> dict:

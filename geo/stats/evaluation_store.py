@@ -67,27 +67,43 @@ def family_sums(conn: Connection, *, family: str | None, level: str, t0: dt.date
     order; rows with ``total`` true are the totals over every unit; ``asked``: the
     indicators whose p90 is wanted (None: all; the others' sorts are left out, their
     ``x<i>`` missing). Allowed 30 s."""
-    joins, key = KEYS[level]
     families = list(FAMILIES) if family is None else [family]
+    inds, sql = sums_sql(level, families, asked=asked, monthly=monthly_tz is not None)
+    conn.execute(text("SET LOCAL statement_timeout = '30s'"))
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))  # a month's facts sorted in memory
+    rows = conn.execute(text(sql), {
+        "t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
+        "rule": rule, "tz": monthly_tz}).mappings().all()
+    return inds, list(rows)
+
+
+def sums_sql(level: str, families: list[str], *, asked: tuple[str, ...] | None = None,
+             monthly: bool = False, sets: str | None = None, where: str = "",
+             extra: tuple[str, ...] = ()) -> tuple[list[Indicator], str]:
+    """The one statement of the sums (``family_sums``'s; the monthly roll-up writes its
+    rows with it, ``geo.stats.rollup_store``): ``sets`` replaces the grouping sets (the
+    unit's code is ``KEY``, the month's ``BUCKET``), ``where`` narrows the facts,
+    ``extra`` adds select items."""
+    joins, key = KEYS[level]
     inds = [ind for ind in INDICATORS if ind.family in families]
     aggs = ", ".join(a for i, ind in enumerate(inds) for a in _aggregates(
         ind, i, asked is None or ind.key in asked))
-    if monthly_tz is None:
-        bucket, sets = "''", f"({key}), ()"
+    if not monthly:
+        bucket, grouped = "''", "(KEY), ()"
     else:
         anchor = FAMILIES[families[0]][0]
         bucket = f"to_char(f.{anchor} AT TIME ZONE CAST(:tz AS text), 'YYYY-MM') COLLATE \"C\""
-        sets = f"({key}, {bucket}), ({bucket})"
-    conn.execute(text("SET LOCAL statement_timeout = '30s'"))
-    conn.execute(text("SET LOCAL work_mem = '64MB'"))  # a month's facts sorted in memory
-    rows = conn.execute(text(f"""
-        SELECT {key} AS key, {bucket} AS bucket, GROUPING({key}) = 1 AS total, {aggs}
+        grouped = "(KEY, BUCKET), (BUCKET)"
+    grouped = sets or grouped
+    # grouping sets without the unit (the roll-up's totals): every row is a total
+    unit, total = (key, f"GROUPING({key}) = 1") if "KEY" in grouped else ("NULL", "true")
+    grouped = grouped.replace("KEY", key).replace("BUCKET", bucket)
+    return inds, f"""
+        SELECT {unit} AS key, {bucket} AS bucket, {total} AS total,
+               {", ".join((*extra, aggs))}
           FROM incident_facts f {joins}
-         WHERE ({" OR ".join(_in_period(fam) for fam in families)}) AND {_FILTER}
-         GROUP BY GROUPING SETS ({sets})"""),
-        {"t0": t0, "t1": t1, "category": category, "scope": scope, "now": now,
-         "rule": rule, "tz": monthly_tz}).mappings().all()
-    return inds, list(rows)
+         WHERE ({" OR ".join(_in_period(fam) for fam in families)}) AND {_FILTER} {where}
+         GROUP BY GROUPING SETS ({grouped})"""
 
 
 _UNITS = {

@@ -33,6 +33,10 @@ FAMILIES = {
 RESOLVED_RULES = ("not_unsatisfied", "first_time")
 _RESPONSE_DUE = ("NOT f.rejected AND (f.response_s IS NOT NULL OR f.response_due_at IS NULL"
                  " OR f.response_due_at <= :now)")
+# The only facts _RESPONSE_DUE's answer depends on :now for: not yet due until their limit.
+# Counted with :now after every limit, a month's numbers hold from the latest such limit on
+# (the monthly roll-up, geo.stats.rollup, keeps it beside them as ``pending_until``).
+PENDING_RESPONSE = ("NOT f.rejected AND f.response_s IS NULL AND f.response_due_at IS NOT NULL")
 _RESOLVED = ("coalesce(f.rating, '') <> 'unsatisfied'"
              " AND (CAST(:rule AS text) <> 'first_time' OR f.rework_count = 0)")
 

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-FORMATS = {"rate": "0.0%", "count": "0", "hours": "0.0"}
+FORMATS = {"rate": "0.0%", "hours": "0.0"}  # counts: General (an integer as it is)
 HEAD_FONT = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 FORMULAS_SHEET = "计算方法"
@@ -44,13 +44,6 @@ def _head(ws, names: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _number(ws, value, kind: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if value is not None:
-        cell.number_format = FORMATS[kind]
-    return cell
-
-
 def columns(indicators: list[dict]) -> list[tuple[str, str, str]]:
     """(header, indicator key, part) of the indicator columns: a rate's value, then its
     numerator (分子) and denominator (分母); other indicators their value."""
@@ -72,11 +65,27 @@ def _level_sheet(wb: Workbook, level: dict, indicators: list[dict]) -> None:
     ws.column_dimensions["C"].width = 16
     kinds = {ind["key"]: ind["kind"] for ind in indicators}
     ws.append(_head(ws, ["编码", "名称", level["parent_title"]] + [c[0] for c in cols]))
+    # A city is ~1.4 million cells: counts (integers) are written as plain values (Excel's
+    # General shows an integer as the "0" format does), and rates and hours through one
+    # formatted cell per column given each row's value in turn (a write-only sheet writes
+    # a row as it is appended), so no cell object or style lookup per value.
+    formatted = []
+    for _, key, part in cols:
+        kind = kinds[key] if part == "value" else "count"
+        cell = None
+        if kind != "count":
+            cell = WriteOnlyCell(ws)
+            cell.number_format = FORMATS[kind]
+        formatted.append((cell, "values" if part == "value" else part, key))
     for unit in level["units"]:
         row = [unit["code"], unit["name"], unit.get("parent") or ""]
-        for _, key, part in cols:
-            value = unit[part].get(key) if part != "value" else unit["values"].get(key)
-            row.append(_number(ws, value, kinds[key] if part == "value" else "count"))
+        for cell, part, key in formatted:
+            value = unit[part].get(key)
+            if cell is None or value is None:
+                row.append(value)  # None: an empty cell, not written
+            else:
+                cell.value = value
+                row.append(cell)
         ws.append(row)
 
 
