@@ -38,7 +38,7 @@ from geo.pg.copyio import copy_frame
 
 _STAGING = """
     DROP TABLE IF EXISTS import_staging, import_located, import_routed, import_duplicates,
-        duplicate_window;
+        duplicate_window, duplicate_cell;
     CREATE TEMP TABLE import_staging (
         row_no int, id bigint, locate_by text, external_id text, category text,
         description text, address text, reporter_name text, reporter_phone text,
@@ -324,4 +324,4 @@ def queue_stats(conn: Connection, ids: np.ndarray) -> None:
 
 def drop_staging(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE import_staging, import_routed, import_duplicates,"
-                         " duplicate_window")
+                         " duplicate_window, duplicate_cell")
