@@ -33,7 +33,7 @@ from geo.incidents.routing import (
     located_select,
     report_details,
 )
-from geo.pg.bulk import IntegrityViolation, foreign_keys_checked_once
+from geo.pg.bulk import IntegrityViolation, foreign_keys_checked_once, gin_merged_once
 from geo.pg.copyio import copy_frame
 
 _STAGING = """
@@ -254,14 +254,16 @@ def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndar
     """Flag possible duplicates among ``suspects`` (the rows that may have one; the
     rule's set-based shape, before the insert: the rows and the open incidents of their
     window), then insert the routed rows with their flags and locations, their foreign
-    keys checked once. Returns (ids inserted, rows routed): the difference lost to a
-    ticket stored meanwhile."""
+    keys checked once and their texts' GIN entries merged once (``gin_merged_once``).
+    Returns (ids inserted, rows routed): the difference lost to a ticket stored
+    meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
     for retry in (False, True):
         conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
         try:
             with conn.begin_nested(), _checked_once(conn, "incidents", "id"), \
-                    _checked_once(conn, "incident_locations", "incident_id", ("incidents",)):
+                    _checked_once(conn, "incident_locations", "incident_id", ("incidents",)), \
+                    gin_merged_once(conn, "incidents"):
                 ids = conn.execute(text(_INSERT)).scalars().all()
             return np.array(ids, np.int64), routed
         except (IntegrityError, IntegrityViolation) as error:
