@@ -210,6 +210,8 @@ _WINDOW = f"""
     SELECT 1.01 * :dup_m / 110574 AS cy,
            1.01 * :dup_m / (111320 * cos(radians(least(89, max(abs(ST_Y(s.geom))))))) AS cx
       FROM {{source}} s;
+    ANALYZE duplicate_cell;  -- one row: unanalysed, the planner guesses a thousand and
+                             -- merge-joins ten billion estimated rows with disk sorts
     CREATE TEMP TABLE duplicate_window AS
     SELECT d.id, d.geom, d.category, d.status, d.merged_into_id, d.reported_at,
            CAST(floor(ST_X(d.geom) / c.cx) AS int) AS gx,

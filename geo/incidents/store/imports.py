@@ -38,7 +38,7 @@ from geo.pg.copyio import copy_frame
 
 _STAGING = """
     DROP TABLE IF EXISTS import_staging, import_located, import_routed, import_duplicates,
-        duplicate_window, duplicate_cell;
+        import_suspect_ids, import_suspects, duplicate_window, duplicate_cell;
     CREATE TEMP TABLE import_staging (
         row_no int, id bigint, locate_by text, external_id text, category text,
         description text, address text, reporter_name text, reporter_phone text,
@@ -226,12 +226,20 @@ def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
 _CANDIDATES = """(SELECT id, geom, category, status, merged_into_id, reported_at FROM incidents
     UNION ALL SELECT id, geom, category, 'reported', NULL::bigint, reported_at
                 FROM import_routed)"""
-# The rows that may have a possible original (the others skip the probe).
-_SUSPECTS = "(SELECT * FROM import_routed WHERE id = ANY(CAST(:suspects AS bigint[])))"
+# The rows that may have a possible original (the others skip the rule): their ids go
+# in by COPY (as a literal array, a million ids took seconds to parse, three times).
+_SUSPECT_IDS = """
+    DROP TABLE IF EXISTS import_suspect_ids;
+    CREATE TEMP TABLE import_suspect_ids (id bigint)
+"""
 _FLAG = f"""
-    {duplicate_window_sql(_SUSPECTS, _CANDIDATES)};
+    DROP TABLE IF EXISTS import_suspects;
+    CREATE TEMP TABLE import_suspects AS
+    SELECT * FROM import_routed WHERE id IN (SELECT id FROM import_suspect_ids);
+    ANALYZE import_suspects;
+    {duplicate_window_sql("import_suspects", _CANDIDATES)};
     DROP TABLE IF EXISTS import_duplicates;
-    CREATE TEMP TABLE import_duplicates AS {duplicates_set_sql(_SUSPECTS)}
+    CREATE TEMP TABLE import_duplicates AS {duplicates_set_sql("import_suspects")}
 """
 # A ticket of the file stored meanwhile by someone else (after :func:`drop_stored`): the
 # row goes, as a stored one, and so does any flag pointing to it.
@@ -258,8 +266,10 @@ def insert(conn: Connection, rules: dict, suspects: np.ndarray) -> tuple[np.ndar
     Returns (ids inserted, rows routed): the difference lost to a ticket stored
     meanwhile."""
     routed = conn.execute(text("SELECT count(*) FROM import_routed")).scalar_one()
+    conn.exec_driver_sql(_SUSPECT_IDS)
+    copy_frame(conn, "import_suspect_ids", pd.DataFrame({"id": suspects.astype(np.int64)}))
     for retry in (False, True):
-        conn.execute(text(_FLAG), {**rules, "suspects": suspects.tolist()})
+        conn.execute(text(_FLAG), rules)
         try:
             with conn.begin_nested(), _checked_once(conn, "incidents", "id"), \
                     _checked_once(conn, "incident_locations", "incident_id", ("incidents",)), \
@@ -326,4 +336,5 @@ def queue_stats(conn: Connection, ids: np.ndarray) -> None:
 
 def drop_staging(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE import_staging, import_routed, import_duplicates,"
-                         " duplicate_window, duplicate_cell")
+                         " import_suspect_ids, import_suspects, duplicate_window,"
+                         " duplicate_cell")
