@@ -233,7 +233,8 @@ _HASHED = f"""
               FROM {{source}} s, duplicate_cell c, {_NEIGHBOURS}) s
       JOIN duplicate_window d
         ON d.category = s.category AND d.gx = s.gx AND d.gy = s.gy
-     WHERE {_DUP_MATCH}
+     WHERE d.geom && {_DUP_BOX}  -- the probe's box, tested first: about half the
+       AND {_DUP_MATCH}          -- pairs of nine cells then skip the spheroid
      ORDER BY s.id, {_DUP_ORDER}
 """
 
