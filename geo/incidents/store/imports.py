@@ -156,6 +156,8 @@ _EVENTS = """
                                      details)
         SELECT r.id, r.reported_at, :actor, :user_id, 'report', 'reported', DETAILS
           FROM import_routed r JOIN incidents i ON i.id = r.id
+           AND i.id BETWEEN (SELECT min(id) FROM import_routed)  -- the file's id range:
+                        AND (SELECT max(id) FROM import_routed)  -- not all incidents
         RETURNING id, incident_id, action, from_status, to_status, at, details),
     outbox AS (
         INSERT INTO outbox (event_id, kind, incident_id, payload)
