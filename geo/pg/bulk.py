@@ -126,3 +126,51 @@ def drop_indexes(conn: Connection, tables: Sequence[str]) -> list:
     for index in indexes:
         conn.execute(text(f"DROP INDEX {index.name}"))
     return indexes
+
+
+# The GIN indexes of a table that the current role may clean (gin_clean_pending_list wants
+# the index's owner, as VACUUM does; an index without fastupdate has no list: a no-op).
+_GIN = """
+    SELECT i.indexrelid::regclass::text
+      FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = c.relam
+     WHERE i.indrelid = CAST(:t AS regclass) AND am.amname = 'gin'
+       AND pg_has_role(current_user, c.relowner, 'USAGE')
+     ORDER BY 1
+"""
+
+
+@contextmanager
+def gin_merged_once(conn: Connection, table: str) -> Iterator[None]:
+    """Within the block, rows written to ``table`` queue their GIN entries (trigram or
+    bigram indexes of texts) in each index's pending list, and the lists are merged into
+    the indexes in one pass at the end of the block (``gin_clean_pending_list``).
+
+    A GIN index takes a row's keys one by one; with ``fastupdate`` they first go to a
+    pending list, merged in bulk whenever it exceeds ``gin_pending_list_limit`` (4 MB by
+    default: for 100,000 hotline rows, some 20 merges, each walking the posting trees of
+    the same keys again). A limit larger than the block writes lets one merge do it all,
+    sorted by key, with ``maintenance_work_mem`` to gather the keys in. The merge runs
+    before the block returns, so no later statement (or writer in another session) finds
+    a long pending list to scan or to merge. While the block runs, a search of the index
+    in another session also reads the list, and a writer there whose insert finds it over
+    its own limit merges it (as it would have merged its 4 MB share otherwise). An error
+    in the block rolls back to a savepoint or aborts the transaction: the queued entries
+    point to dead rows, as after any aborted insert. For a role that owns no such index,
+    nothing changes: each writer merges as the limit says."""
+    indexes = conn.execute(text(_GIN), {"t": table}).scalars().all()
+    if not indexes:
+        yield
+        return
+    saved = {name: conn.exec_driver_sql(f"SHOW {name}").scalar()
+             for name in ("gin_pending_list_limit", "maintenance_work_mem")}
+    conn.exec_driver_sql("SET LOCAL gin_pending_list_limit = 2097151")  # kB: 2 GB
+    yield
+    conn.exec_driver_sql("SELECT set_config('maintenance_work_mem', greatest(setting::bigint,"
+                         " 262144) || 'kB', true) FROM pg_settings"
+                         " WHERE name = 'maintenance_work_mem'")  # at least 256 MB
+    for index in indexes:
+        conn.execute(text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index})
+    for name, value in saved.items():
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})

@@ -9,7 +9,7 @@ a copy would be a second definition. It keeps the TIMEZONE setting's months and 
 them all (the city demo's 1,000,000 incidents: see docs/benchmarks.md).
 
 Revision ID: 0023_evalroll
-Revises: 0022_commver
+Revises: 0023_bigram
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0023_evalroll'
-down_revision = '0022_commver'
+down_revision = '0023_bigram'
 branch_labels = None
 depends_on = None
 

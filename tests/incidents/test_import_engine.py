@@ -73,6 +73,37 @@ def test_every_imported_point_is_located_as_postgis_locates_it(app, conn, town):
     assert states == {"covered", "snapped", "out_of_area"}
 
 
+GIN_PENDING = """
+    SELECT c.relname, (pgstatginindex(c.oid)).pending_pages FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+     WHERE i.indrelid = 'incidents'::regclass AND am.amname = 'gin'"""
+
+
+def test_an_import_leaves_no_pending_gin_entries_for_later_writers(app, conn, town):
+    from app.extensions import db
+
+    session = db.session.connection()
+    session.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
+    data = csv_bytes(*[line(f"G{i}", point=(1 + i % 7 / 4, 1.5), address=f"景山东街{i}号",
+                            description=f"井盖缺失第{i}处") for i in range(400)])
+    opts = imports.options("g.csv", mapping=COLUMNS, strict=False)
+    who = imports.Importer("test", Rules.from_config(app.config), (73.0, 3.0, 136.0, 54.0))
+    assert imports.import_file(session, data, opts, "g.csv", who).loaded == 400
+    pending = session.execute(text(GIN_PENDING)).all()
+    assert pending and all(pages == 0 for _, pages in pending), pending  # merged, not queued
+    assert session.execute(text("SHOW gin_pending_list_limit")).scalar() == "4MB"
+    session.execute(text("SET LOCAL enable_seqscan = off"))  # the indexes answer
+    assert session.execute(text(
+        "SELECT count(*) FROM incidents WHERE description LIKE '%缺失第12%'"
+        " AND address LIKE '%东街12%'")).scalar_one() == 11
+    session.execute(text("RESET enable_seqscan"))
+    # A few rows more by an ordinary writer queue in the pending list as before.
+    session.execute(text("INSERT INTO incidents (category, description, address, source,"
+                         " reported_at, status, priority) VALUES ('环境卫生', '井盖缺失',"
+                         " '景山东街', 'patrol', now(), 'reported', 2)"))
+    assert any(pages > 0 for _, pages in session.execute(text(GIN_PENDING)))
+
+
 def test_a_file_in_chunks_numbers_rows_across_them_and_finds_repeats(app, conn, town,
                                                                      monkeypatch):
     from app.extensions import db

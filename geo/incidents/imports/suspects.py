@@ -40,19 +40,24 @@ def possible(rows: pd.DataFrame, stored: pd.DataFrame, metres: float,
     origin = (both["lon"].min(), both["lat"].min(), both["at"].min())
     cats = {c: i for i, c in enumerate(pd.unique(both["category"]))}
 
-    def keys(frame: pd.DataFrame, dx: int = 0, dy: int = 0, dt: int = 0) -> np.ndarray:
+    def keys(frame: pd.DataFrame) -> np.ndarray:
         cx = np.floor((frame["lon"].to_numpy(float) - origin[0]) / cell_x).astype(np.int64)
         cy = np.floor((frame["lat"].to_numpy(float) - origin[1]) / cell_y).astype(np.int64)
         tb = (frame["at"].to_numpy(np.int64) - origin[2]) // int(hours * 3600e6 or 1)
         cat = frame["category"].map(cats).to_numpy(np.int64)
-        return (((cat << 20 | (cx + dx + 1)) << 20 | (cy + dy + 1)) << 14) | (tb + dt + 1)
+        return (((cat << 20 | (cx + 1)) << 20 | (cy + 1)) << 14) | (tb + 1)
 
     found, counts = np.unique(keys(both), return_counts=True)
+    # A neighbour's key: each field moved by one (fields never carry), so the rows' keys,
+    # sorted once, stay sorted for every move (searches in order, cache-friendly).
+    own = keys(rows)
+    order = np.argsort(own, kind="stable")
+    own = own[order]
     near = np.zeros(len(rows), np.int64)
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             for dt in (-1, 0):
-                k = keys(rows, dx, dy, dt)
+                k = own + ((dx << 34) + (dy << 14) + dt)
                 at = np.clip(np.searchsorted(found, k), 0, len(found) - 1)
                 near += np.where(found[at] == k, counts[at], 0)
-    return rows["id"].to_numpy(np.int64)[near > 1]  # itself is counted once
+    return rows["id"].to_numpy(np.int64)[np.sort(order[near > 1])]  # itself counted once
