@@ -60,9 +60,8 @@ def register_extensions(app: Flask) -> None:
 
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
-    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # the session settings (dbsettings)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **options, "connect_args": dbsettings.connect_args(app.config)}
+    # the session settings, and no pre-ping behind a pooler (dbsettings)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dbsettings.engine_options(app.config)
     db.init_app(app)
     if app.config["DATABASE_POOLED"]:  # PgBouncer, transaction mode: no SQL-level PREPARE
         with app.app_context():

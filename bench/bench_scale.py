@@ -36,16 +36,35 @@ import scaletools  # noqa: E402
 from geo.places.store import reads  # noqa: E402
 
 CLIENTS = 8
+# Seconds of one measured run: short, so that the two runs compared share the machine's
+# load of the moment (other engineers' jobs come and go within a 15 s run).
+SLICE = min(5, DURATION)
 
 
 def run(engine: Engine, reps: int) -> list[Row]:
-    return measure(engine.url.port, engine.url.database, reps)
+    return measure(engine.url.port, engine.url.database, reps,
+                   standby=_alone(engine.url.port, engine.url.database))
 
 
-def measure(port: int, db: str, reps: int) -> list[Row]:
+def _alone(port: int, db: str) -> bool:
+    """Whether ``db`` is the cluster's only database (a standby is a base backup of the
+    whole cluster: on a shared bench cluster that would copy every other database)."""
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user=pgcluster.SUPERUSER, dbname=db)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE NOT datistemplate"
+                           " AND datname NOT IN ('postgres', current_database())")
+            return cursor.fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def measure(port: int, db: str, reps: int, standby: bool = True) -> list[Row]:
     points = _points(pgcluster.url(port, db))
     rows = [_query_row(port, db, points)]
-    standby_port, standby_dir = scaletools.start_standby(port)
+    # PgBouncer as docs/scaling.md lays it out: beside the database, the app reaching it
+    # by TCP and it reaching PostgreSQL by its unix socket; and, for the strictest
+    # comparison, the app reaching it by its socket too, vs the app by the socket direct.
     pooler = scaletools.start_pgbouncer(port, pool_size=20)
     redis = scaletools.start_redis()
     try:
@@ -53,13 +72,27 @@ def measure(port: int, db: str, reps: int) -> list[Row]:
         base = {**os.environ, "DATABASE_URL": direct, "GRIDMAP_SECRET_KEY": "bench",
                 "GRIDMAP_RATELIMIT_PUBLIC": "1000000000 per minute",
                 "GRIDMAP_IMPORT_JOBS_THREAD": "false"}
-        replica = {**base, "GRIDMAP_READ_DATABASE_URL": pgcluster.url(standby_port, db)}
-        rows.append(_pair("lookup read from a streaming standby vs the primary",
-                          [replica], [base], points, reps, "primary", target=0.9))
+        if standby:
+            rows.append(_standby_row(port, db, base, points, reps))
+        else:
+            rows.append(Row("lookup read from a streaming standby vs the primary", "–", "–",
+                            "–", ">= 90 %", None,
+                            ["not measured: the cluster holds other databases, which a "
+                             "base backup would copy; `python -m bench.bench_scale` "
+                             "measures it on a throw-away cluster"]))
+
         pooled = {**base, "DATABASE_URL": pooler.url(db), "GRIDMAP_DATABASE_POOLED": "true"}
         rows.append(_hop_row(port, pooler.port, db, points))
-        rows.append(_pair("lookup through PgBouncer (transaction mode) vs direct",
+        rows.append(_pair("lookup through PgBouncer (transaction mode) vs direct (app → TCP → "
+                          "PgBouncer → unix socket → PostgreSQL vs app → TCP → PostgreSQL)",
                           [pooled], [base], points, reps, "direct", target=0.9,
+                          watch=scaletools.pooler_pid(pooler)))
+        socket = {**base, "DATABASE_URL": f"postgresql://{pgcluster.SUPERUSER}@/{db}"
+                  f"?host={scaletools.socket_dir(port)}&port={port}"}
+        rows.append(_pair("lookup through PgBouncer vs direct, unix sockets only (app → "
+                          "PgBouncer → PostgreSQL vs app → PostgreSQL)",
+                          [{**pooled, "DATABASE_URL": pooler.url(db, unix=True)}], [socket],
+                          points, reps, "direct, unix socket", target=None,
                           watch=scaletools.pooler_pid(pooler)))
         node = {**base, "GRIDMAP_WORKERS": "1", "GRIDMAP_RATELIMIT_STORAGE_URI": redis.url}
         rows.append(_pair("lookup on 2 nodes vs 1 (1 worker each, limits in Redis)",
@@ -67,9 +100,18 @@ def measure(port: int, db: str, reps: int) -> list[Row]:
     finally:
         scaletools.stop_redis(redis)
         scaletools.stop_pgbouncer(pooler)
+    return rows
+
+
+def _standby_row(port: int, db: str, base: dict, points: Path, reps: int) -> Row:
+    standby_port, standby_dir = scaletools.start_standby(port)
+    try:
+        replica = {**base, "GRIDMAP_READ_DATABASE_URL": pgcluster.url(standby_port, db)}
+        return _pair("lookup read from a streaming standby vs the primary",
+                     [replica], [base], points, reps, "primary", target=0.9)
+    finally:
         scaletools.stop_server(standby_dir)
         shutil.rmtree(standby_dir, ignore_errors=True)
-    return rows
 
 
 def _points(url: str) -> Path:
@@ -161,10 +203,13 @@ def _hop_row(port: int, pooler_port: int, db: str, points: Path, rounds: int = 6
 def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: int,
           plain_label: str, target: float | None, watch: int | None = None) -> Row:
     """req/s of the servers ``ours`` (their sum, wrk on each at once, 8 connections in
-    all) vs ``plain``: both sets served at once, measured in turn (plain, ours, plain, …)
-    so that each pair of runs shares the machine's load of the moment; the ratio is the
-    median of the rounds' ratios (best runs in the table's columns). ``watch``: a process
-    (the pooler) whose CPU time and run-queue wait per request of ours go in the notes."""
+    all) vs ``plain``, the same gunicorn settings and wrk connections for both. Both sets
+    are started and warmed, then measured in turn in short slices (``SLICE`` s; ``reps``
+    × DURATION s of each in all), the order alternating (plain, ours; ours, plain; …), so
+    each round's two runs share the machine's load of the moment and neither always runs
+    first; the ratio is the median of the rounds'. ``watch``: a process (the pooler)
+    whose CPU time and run-queue wait per request of ours go in the notes (read between
+    runs, not during them)."""
     runs: dict[str, list[float]] = {"ours": [], "plain": []}
     watched = [0, 0]
     ports = {key: [_free_port() for _ in envs] for key, envs in (("plain", plain),
@@ -172,13 +217,15 @@ def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: in
     servers = [_serve("wsgi:app", port, env)
                for key, envs in (("plain", plain), ("ours", ours))
                for port, env in zip(ports[key], envs, strict=True)]
+    load = [os.getloadavg()[0]]
     try:
         for key in ("plain", "ours"):
-            _wrk_all(ports[key], points, 3)  # warm up: connections, caches
-        for _ in range(max(reps, 2)):
-            for key in ("plain", "ours"):
+            _wrk_all(ports[key], points, 3)  # warm up: connections, plans, caches
+        for round_ in range(max(reps, 2) * max(1, DURATION // SLICE)):
+            order = ("plain", "ours") if round_ % 2 == 0 else ("ours", "plain")
+            for key in order:
                 before = _schedstat(watch) if watch and key == "ours" else None
-                runs[key].append(_wrk_all(ports[key], points, DURATION))
+                runs[key].append(_wrk_all(ports[key], points, SLICE))
                 if before:
                     watched = [w + a - b for w, a, b in zip(watched, _schedstat(watch),
                                                              before, strict=True)]
@@ -186,14 +233,17 @@ def _pair(task: str, ours: list[dict], plain: list[dict], points: Path, reps: in
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
+    load.append(os.getloadavg()[0])
     share = statistics.median(o / p for o, p in zip(runs["ours"], runs["plain"], strict=True))
-    return Row(task, f"{max(runs['ours']):,.0f} req/s",
-               f"{max(runs['plain']):,.0f} req/s ({plain_label})",
+    return Row(task, f"{statistics.median(runs['ours']):,.0f} req/s",
+               f"{statistics.median(runs['plain']):,.0f} req/s ({plain_label})",
                f"{share:.0%}", f">= {target:.0%}" if target else "report",
                None if target is None else share >= target,
-               ["runs req/s, in turn: ours " + ", ".join(f"{r:,.0f}" for r in runs["ours"])
-                + " | " + plain_label + " " + ", ".join(f"{r:,.0f}" for r in runs["plain"])
-                + "; ratio: the median of the rounds'" + _per_request(watched, runs["ours"])])
+               ["runs req/s, in turn (order alternating): ours "
+                + ", ".join(f"{r:,.0f}" for r in runs["ours"]) + " | " + plain_label + " "
+                + ", ".join(f"{r:,.0f}" for r in runs["plain"])
+                + "; ratio: the median of the rounds'; rates: medians; load average "
+                + " → ".join(f"{x:.1f}" for x in load) + _per_request(watched, runs["ours"])])
 
 
 def _schedstat(pid: int) -> tuple[int, int]:
@@ -203,7 +253,7 @@ def _schedstat(pid: int) -> tuple[int, int]:
 
 
 def _per_request(watched: list[int], rates: list[float]) -> str:
-    requests = sum(rates) * DURATION
+    requests = sum(rates) * SLICE
     if not any(watched) or not requests:
         return ""
     return (f"; the pooler per request: {watched[0] / requests / 1000:.0f} µs on a CPU, "

@@ -84,13 +84,32 @@ class Pooler:
     port: int
     directory: Path
 
-    def url(self, db: str) -> str:
+    def url(self, db: str, *, unix: bool = False) -> str:
+        """The pooler's URL for ``db``: by TCP on 127.0.0.1, or (``unix``) by its socket
+        in ``directory`` (cheaper: no TCP stack on either side)."""
+        if unix:
+            return (f"postgresql://{pgcluster.SUPERUSER}@/{db}"
+                    f"?host={self.directory}&port={self.port}")
         return pgcluster.url(self.port, db)
+
+
+def socket_dir(db_port: int) -> str:
+    """The unix socket directory of the cluster on ``db_port`` (its first), asked with psql."""
+    out = subprocess.run(
+        [str(pgcluster.bindir() / "psql"), "-h", "127.0.0.1", "-p", str(db_port), "-U",
+         pgcluster.SUPERUSER, "-d", "postgres", "-XAtc", "SHOW unix_socket_directories"],
+        capture_output=True, text=True, check=True)
+    return out.stdout.split(",")[0].strip()
 
 
 def start_pgbouncer(db_port: int, *, pool_size: int = 20, round_robin: bool = False) -> Pooler:
     """PgBouncer in transaction pooling mode in front of the cluster on ``db_port`` (every
-    database; the superuser through auth_type=trust, as the cluster itself trusts).
+    database; the superuser through auth_type=trust, as the cluster itself trusts),
+    configured as docs/scaling.md tells an operator: it listens on 127.0.0.1 and on a
+    unix socket in its directory (:meth:`Pooler.url`), reaches PostgreSQL by the
+    cluster's unix socket (PgBouncer beside the database), logs no connection or
+    disconnection, and resets nothing between clients (transaction mode: nothing of a
+    session survives a transaction to reset).
     ``round_robin``: each transaction on the next server connection (tests: what one
     connection remembers between transactions is then sure to be missed)."""
     directory = _own_dir("gridmap-pgbouncer-")
@@ -99,12 +118,13 @@ def start_pgbouncer(db_port: int, *, pool_size: int = 20, round_robin: bool = Fa
     files = {
         "userlist.txt": f'"{user}" ""\n',
         "pgbouncer.ini": "\n".join([
-            "[databases]", f"* = host=127.0.0.1 port={db_port}", "",
+            "[databases]", f"* = host={socket_dir(db_port)} port={db_port}", "",
             "[pgbouncer]", "listen_addr = 127.0.0.1", f"listen_port = {port}",
-            "unix_socket_dir =", "auth_type = trust",
+            f"unix_socket_dir = {directory}", "auth_type = trust",
             f"auth_file = {directory / 'userlist.txt'}", "pool_mode = transaction",
             "max_client_conn = 500", f"default_pool_size = {pool_size}",
-            f"server_round_robin = {int(round_robin)}",
+            f"server_round_robin = {int(round_robin)}", "server_reset_query =",
+            "log_connections = 0", "log_disconnections = 0",
             f"admin_users = {user}", f"logfile = {directory / 'pgbouncer.log'}",
             f"pidfile = {directory / 'pgbouncer.pid'}", ""]),
     }

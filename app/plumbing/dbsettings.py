@@ -33,6 +33,19 @@ def settings(config: Mapping) -> dict[str, str]:
     return {"statement_timeout": str(int(config["STATEMENT_TIMEOUT_MS"])), "timezone": "UTC"}
 
 
+def engine_options(config: Mapping) -> dict:
+    """The ORM engine's options: the settings in ``connect_args``; behind a pooler, no
+    pre-ping. A pre-ping (``SELECT 1`` at each checkout, a round trip per request) there
+    would test only the hop to PgBouncer, whose client connections outlive a database
+    restart: PgBouncer tests its own server connections (``server_check_query``). If the
+    pooler itself restarts, the first statement on each stale connection fails and
+    SQLAlchemy discards that process's pool (one error per worker)."""
+    options = {**config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": connect_args(config)}
+    if config["DATABASE_POOLED"]:
+        options["pool_pre_ping"] = False
+    return options
+
+
 def connect_args(config: Mapping) -> dict:
     """The driver's connect arguments: the settings as startup options, unless pooled."""
     args = dict(config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {}))

@@ -54,6 +54,9 @@ def test_the_role_settings_reach_connections_through_the_pooler(pooled):
         zone = conn.execute(text("SHOW timezone")).scalar()
     assert (timeout, zone) == ("15s", "UTC")
     assert "options" not in pooled.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    # No SELECT 1 at each checkout behind the pooler (it checks its server connections).
+    with pooled.app_context():
+        assert db.engine.pool._pre_ping is False
 
 
 def test_direct_connections_carry_the_settings_as_startup_options(app):
@@ -61,5 +64,6 @@ def test_direct_connections_carry_the_settings_as_startup_options(app):
 
     assert "statement_timeout=15000" in (
         app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"])
+    assert db.engine.pool._pre_ping  # connected directly: a restart is found at checkout
     with db.engine.connect() as conn:
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "15s"
