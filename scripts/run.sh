@@ -33,12 +33,15 @@ fi
 # now for anything that fell due while the server was down, then every
 # GRIDMAP_SCHEDULER_SECONDS (default 300); it stops with the server. The same loop tells
 # grid workers of their tasks due within 2 hours (flask field due-soon; once per deadline),
-# and once a day removes reporters' data past RETENTION_YEARS (flask incidents anonymise).
+# and once a day removes reporters' data past RETENTION_YEARS (flask incidents anonymise);
+# it brings the statistics' facts and the evaluation's monthly roll-up up to date (flask
+# stats refresh): requests never wait for the roll-up, they count live while it is behind.
 $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
 (while sleep "${GRIDMAP_SCHEDULER_SECONDS:-300}"; do
     $BIN/flask --app wsgi boundaries apply-due --quiet || echo "gridmap: apply-due failed" >&2
     $BIN/flask --app wsgi field due-soon --quiet || echo "gridmap: due-soon failed" >&2
     $BIN/flask --app wsgi incidents anonymise --daily --quiet || echo "gridmap: anonymise failed" >&2
+    $BIN/flask --app wsgi stats refresh > /dev/null || echo "gridmap: stats refresh failed" >&2
 done) &
 SCHEDULER=$!
 # The outbox's delivery worker (webhooks and other deliveries of incident events; leases its

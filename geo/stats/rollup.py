@@ -7,10 +7,12 @@ One definition: the rows are written by the live evaluation's own statement over
 current through the facts' refresh: triggers on ``incident_facts`` queue the (month,
 level, unit)s whose facts changed (old and new values: an incident moved from one grid or
 month to another changes both), and ``refresh`` (``catch_up``), run after
-the facts' refresh (``geo.stats.caseload.refresh``) by whatever reads the evaluation,
-rewrites those rows. A month is kept in each time zone of
-``eval_rollup_zones`` (``keep``: the ``TIMEZONE`` setting, by migration 0023_evalroll)
-from the first fact in it.
+the facts' refresh (``geo.stats.caseload.refresh``) by ``flask stats refresh`` (the
+scheduler loop of scripts/run.sh, every few minutes), ``flask reports monthly`` and
+``flask demo``, rewrites those rows. Requests never wait for it: while a month has
+queued units the evaluation counts it live (the same statement), as before the roll-up.
+A month is kept in each time zone of ``eval_rollup_zones`` (``keep``: the ``TIMEZONE``
+setting, by migration 0023_evalroll) from the first fact in it.
 
 ``sums`` answers only what it holds exactly: a kept month (``[t0, t1)`` its instants; a
 local month of a kept zone that is not kept has no facts, so nothing to count),
@@ -32,8 +34,8 @@ WHOLE_AT = 2_000  # more queued units of a level-month than this: rewrite it who
 
 def refresh(conn: Connection) -> int:
     """Bring the roll-up up to date with the facts (run ``geo.stats.caseload.refresh``
-    first): what the evaluation's requests, the monthly report and ``flask stats refresh``
-    run; rows written."""
+    first): what ``flask stats refresh`` (the scheduler loop), ``flask reports monthly``
+    and ``flask demo`` run; rows written."""
     return catch_up(conn)
 
 

@@ -53,7 +53,7 @@ def _write(conn, ids) -> None:
     conn.execute(text("UPDATE incidents SET department_id = :d WHERE id = :i"),
                  {"d": ids["dept_Y"], "i": ids["d1"]})
     caseload.refresh(conn)
-    rollup.refresh(conn)  # as the evaluation's requests do
+    rollup.refresh(conn)  # as flask stats refresh (the scheduler loop) does
 
 
 @pytest.mark.parametrize("level", LEVELS)

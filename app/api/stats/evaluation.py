@@ -28,7 +28,7 @@ from app.plumbing.readdb import read
 from app.security.auth import require
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
-from geo.stats import caseload, evaluation, rollup
+from geo.stats import caseload, evaluation
 
 blp = Blueprint("evaluation", __name__, url_prefix="/api/v1",
                 description="Evaluation (考评): indicators, rankings, trends, drill-down")
@@ -90,7 +90,7 @@ def _shown(q: dict) -> dict:
 @blp.fails({**FAILS, **NOT_FOUND})
 def evaluation_json(args):
     q = _context(args)
-    _refreshed(caseload, rollup)
+    _refreshed(caseload)
     body = read(lambda conn: evaluation.evaluate(
         conn, level=q["level"], t0=q["t0"], t1=q["t1"], category=q["category"],
         scope=q["scope"], now=q["now"], rule=q["rule"]))
@@ -111,7 +111,7 @@ def evaluation_json(args):
 def ranking_json(args):
     q = _context(args)
     indicator = args.get("indicator") or "satisfaction_rate"
-    _refreshed(caseload, rollup)
+    _refreshed(caseload)
     body = read(lambda conn: evaluation.ranking(
         conn, level=q["level"], indicator=indicator, start=q["start"], end=q["end"],
         timezone=q["timezone"], category=q["category"], scope=q["scope"], now=q["now"],
@@ -133,7 +133,7 @@ def trend_json(args):
     month = args.get("month") or (q["now"].astimezone(ZoneInfo(q["timezone"])).date()
                                   .replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     indicator, unit = args.get("indicator"), args.get("unit")
-    _refreshed(caseload, rollup)
+    _refreshed(caseload)
 
     def trend(conn):
         if unit is not None and not evaluation.has_unit(conn, q["level"], unit, q["scope"]):

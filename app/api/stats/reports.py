@@ -16,7 +16,7 @@ from app.api.stats.numbers import FAILS, _refreshed
 from app.plumbing.readdb import read
 from app.security.auth import require
 from geo.core.errors import NotFound
-from geo.stats import caseload, rollup
+from geo.stats import caseload
 from geo.stats.report import monthly
 
 blp = Blueprint("monthly_reports", __name__, url_prefix="/api/v1",
@@ -62,7 +62,7 @@ def monthly_report(args, month: str, ext: str):
     if ext not in monthly.FORMATS:
         raise NotFound(f"no such format {ext[:10]!r}: use .xlsx or .pdf")
     street = args.get("street")
-    _refreshed(caseload, rollup)
+    _refreshed(caseload)
     body = read(lambda conn: monthly_file(conn, month, ext, street, current_user.communities))
     name = monthly.filename(month, ext, street)
     return Response(body, mimetype=monthly.FORMATS[ext],

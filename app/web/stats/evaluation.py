@@ -22,7 +22,7 @@ from app.web.i18n import N_, lang, texts
 from app.web.incidents.words import STATUSES
 from geo.core import params
 from geo.core.errors import InvalidInput, NotFound
-from geo.stats import caseload, evaluation, indicators, rollup
+from geo.stats import caseload, evaluation, indicators
 from geo.stats.report import svgmap
 
 bp = Blueprint("evaluation_page", __name__)
@@ -88,7 +88,7 @@ def map_svg():
     _, _, t0, t1 = caseload.period(params.date(args, "from"), params.date(args, "to"),
                                    dt.datetime.now(dt.UTC).date(), cfg["TIMEZONE"])
     title = pgettext("map_title", "指标地图")
-    _refreshed(caseload, rollup)  # as the API does: the facts hold every change committed so far
+    _refreshed(caseload)  # as the API does: the facts hold every change committed so far
     svg = read(lambda conn: svgmap.indicator_map(
         conn, indicator=key, t0=t0, t1=t1, category=params.short_text(args, "category", 50),
         scope=_scope(conn, within), now=dt.datetime.now(dt.UTC),
