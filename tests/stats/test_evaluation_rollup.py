@@ -20,7 +20,7 @@ LATER = t("2100-01-01T00:00Z")
 
 @pytest.fixture(autouse=True)
 def _rolled_up(conn, history):  # noqa: F811
-    """The hand-built history's roll-up written, as the evaluation's requests do."""
+    """The hand-built history's roll-up written, as flask stats refresh does."""
     rollup.refresh(conn)
 
 
@@ -105,3 +105,19 @@ def test_emptied_facts_take_the_rollup_with_them(conn, history):  # noqa: F811
     caseload.refresh(conn, None)
     rollup.refresh(conn)
     assert _held(conn, "grid")
+
+
+def test_a_month_with_queued_rows_is_counted_live_until_the_refresh(conn, history,  # noqa: F811
+                                                                    monkeypatch):
+    """What a request sees between a write and the scheduler's ``flask stats refresh``: the
+    facts refreshed (as every statistics request does), the roll-up not yet: the month is
+    counted live, so the answer already holds the write."""
+    before, _ = _both(conn, monkeypatch, "grid")
+    with monkeypatch.context() as no_rollup:
+        no_rollup.setattr(rollup, "refresh", lambda _conn: 0)
+        _write(conn, history)  # and the facts' refresh
+    assert not _held(conn, "grid")  # queued rows: not read from the roll-up
+    stale, live = _both(conn, monkeypatch, "grid")
+    assert stale == live != before
+    rollup.refresh(conn)
+    assert _held(conn, "grid") and _both(conn, monkeypatch, "grid")[0] == live
