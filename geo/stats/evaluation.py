@@ -6,8 +6,8 @@ previous period of equal length; 12-month trends; the incidents behind a number.
 The indicators and their formulas (zh and en) are one table, ``geo.stats.indicators``;
 docs/evaluation.md says them in words. Every number is counted from ``incident_facts`` (one
 row per incident derived from its event history, ratings and extensions, kept current by
-``geo.stats.caseload.refresh``, then ``geo.stats.rollup.refresh``: call both first). A
-whole local month with nothing of it waiting for a refresh is read from the monthly
+``geo.stats.caseload.refresh``: call it first). A whole local month with nothing of it
+waiting for ``geo.stats.rollup.refresh`` (the scheduler's) is read from the monthly
 roll-up (``geo.stats.rollup``, written by the same statement); any other period is one
 pass over its facts (a trend: one per family of indicators).
 

@@ -6,7 +6,7 @@ One definition: the rows are written by the live evaluation's own statement over
 ``incident_facts`` (``evaluation_store.sums_sql``), grouped by category as well. They stay
 current through the facts' refresh: triggers on ``incident_facts`` queue the (month,
 level, unit)s whose facts changed (old and new values: an incident moved from one grid or
-month to another changes both), and ``refresh`` (``catch_up``), run after
+month to another changes both), and ``refresh``, run after
 the facts' refresh (``geo.stats.caseload.refresh``) by ``flask stats refresh`` (the
 scheduler loop of scripts/run.sh, every few minutes), ``flask reports monthly`` and
 ``flask demo``, rewrites those rows. Requests never wait for it: while a month has
@@ -35,13 +35,8 @@ WHOLE_AT = 2_000  # more queued units of a level-month than this: rewrite it who
 def refresh(conn: Connection) -> int:
     """Bring the roll-up up to date with the facts (run ``geo.stats.caseload.refresh``
     first): what ``flask stats refresh`` (the scheduler loop), ``flask reports monthly``
-    and ``flask demo`` run; rows written."""
-    return catch_up(conn)
-
-
-def catch_up(conn: Connection) -> int:
-    """Rewrite the roll-up rows queued since the last call (in the caller's transaction);
-    rows written."""
+    and ``flask demo`` run: the rows queued since the last call rewritten, in the caller's
+    transaction; rows written."""
     written = 0
     for (t0, t1, level), units in sorted(store.take_marks(conn).items()):
         whole = level == "total" or "*" in units or len(units) > WHOLE_AT
@@ -52,7 +47,7 @@ def catch_up(conn: Connection) -> int:
 
 def keep(conn: Connection, timezone: str) -> int:
     """Keep the roll-up's months in ``timezone`` (every month the facts have now, then
-    each new one); written by the next ``catch_up``. How many months were added."""
+    each new one); written by the next ``refresh``. How many months were added."""
     return store.keep(conn, timezone)
 
 

@@ -162,7 +162,7 @@ def _fill():
     conn = op.get_bind()
     conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
     rollup.keep(conn, current_app.config["TIMEZONE"])
-    rollup.catch_up(conn)
+    rollup.refresh(conn)
     conn.execute(sa.text("ANALYZE eval_rollup"))
 
 
