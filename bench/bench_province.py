@@ -1,6 +1,6 @@
 """A city of 1,000,000 incidents against a province of 10,000,000 (issue 24 part 4): the
 dispatcher's queue, counts and search (the API the console calls), a month's caseload
-(the statistics API), a month's evaluation (``geo.stats.evaluation``, issue 22), the
+(the statistics API), a month's evaluation of every grid (the evaluation API, issue 22), the
 public lookup and the intake (``POST /api/v1/incidents``). Target: each within 1.5× of
 its figure at 1M.
 
@@ -107,13 +107,6 @@ def measure(db: str) -> dict:
         for name, times in MEASURES:
             if ONLY and name not in ONLY:
                 continue
-            if name == "evaluation, a month":
-                timing = _evaluation(app, work, times)
-                if isinstance(timing, str):
-                    out["skipped"][name] = timing
-                    continue
-                out["ms"][name] = timing
-                continue
             make = requests[name]
             try:
                 make(client, 0)  # warm: plans, caches
@@ -188,36 +181,10 @@ def _requests(work: dict, auth: dict) -> dict:
         "search phone, any status": search("", lambda i: phones[i % len(phones)]),
         "search words, any status": search("", lambda i: words[i % len(words)]),
         "caseload, a month": get("/api/v1/stats/caseload", **month),
+        "evaluation, a month": get("/api/v1/stats/evaluation", level="grid", **month),
         "lookup": lookup,
         "intake": intake,
     }
-
-
-def _evaluation(app, work: dict, times: int) -> list[float] | str:
-    try:
-        from geo.stats import evaluation
-    except ImportError:
-        return "geo.stats.evaluation is not on this branch (issue 22, h-eval)"
-    from app.extensions import db
-    from geo.stats import caseload
-
-    tz = dt.timezone(dt.timedelta(hours=8))
-    t0 = dt.datetime.combine(work["month"][0], dt.time(), tz)
-    t1 = dt.datetime.combine(work["month"][1], dt.time(), tz)
-    out = []
-    with app.app_context(), db.engine.connect() as conn:
-        for i in range(times + 1):
-            started = time.perf_counter()
-            try:
-                caseload.refresh(conn, limit=None)
-                evaluation.evaluate(conn, level="grid", t0=t0, t1=t1, now=t1)
-            except Exception as err:  # the branch of issue 22 is being built meanwhile
-                return f"geo.stats.evaluation.evaluate failed: {str(err).splitlines()[0]}"
-            finally:
-                conn.rollback()
-            if i:  # the first warms
-                out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def _remove_after(engine: Engine, last: int) -> None:

@@ -174,6 +174,30 @@ def test_a_search_reads_its_newest_matches_up_to_the_cap(client, dispatcher, rep
     assert (plain["total"], plain["total_capped"]) == (3, False)
 
 
+@pytest.mark.parametrize("cap, newest", [(1, 1), (2, 2), (3, 3)])
+def test_the_newest_matches_are_asked_of_the_newest_days_first(client, dispatcher, reported,
+                                                              monkeypatch, conn, cap, newest):
+    """A search over every status asks the last 30 days, then every year
+    (reads.WINDOWS_DAYS), and stops at the first that holds more than the cap: matches 1,
+    40 and 400 days old, under a cap of 1 (found in 30 days), 2 and 3 (in every year; under
+    3, not capped) — each time the newest of all, as without the month first."""
+    from geo.incidents.store import reads
+
+    ages = dict(zip(reported, (1, 400, 40), strict=True))
+    conn.execute(text("UPDATE incidents SET description = '井盖缺失', status = 'closed',"
+                      " reported_at = now() - make_interval(days => CAST(:d AS int))"
+                      " WHERE id = :id"), [{"id": i, "d": d} for i, d in ages.items()])
+    conn.commit()
+    by_age = sorted(ages, key=ages.get)
+    monkeypatch.setattr(reads, "SEARCH_CAP", cap)
+    for status in ("", "closed"):
+        answer = page_of(client, dispatcher, q="井盖", status=status)
+        assert [i["id"] for i in answer["incidents"]] == by_age[:newest]
+        assert (answer["total"], answer["total_capped"]) == (newest, cap < 3)
+    monkeypatch.setattr(reads, "WINDOWS_DAYS", (None,))
+    assert page_of(client, dispatcher, q="井盖", status="")["incidents"] == answer["incidents"]
+
+
 def test_the_newest_matches_are_found_without_reading_every_match(conn):
     """A common word is found walking the reported_at index backwards and stops at the cap
     (rows read bounded by it, whatever the history), not by counting every match."""
