@@ -3,7 +3,7 @@
 over open work and over every status, for a rare and a common two-character word, three-
 and four-character words and a phone; and an insert of 100,000 incidents.
 
-"gridmap" is the search as it is (``reads.WORD``: the bigram index, then the exact
+"gridmap" is the search as it is (``reads.WORD``: the pieces index, then the exact
 ``ILIKE``); the plain tool, in the same run, is the same search with ``ILIKE`` alone
 (PostgreSQL with whatever other index it has for it: none once 0023_bigram replaced the
 trigram indexes, so it reads the table or walks ``ix_incidents_reported_at``). Each row's
@@ -11,8 +11,8 @@ notes carry EXPLAIN (ANALYZE, BUFFERS) of the search's capped statement (the new
 SEARCH_CAP + 1 matches): the scans of ``incidents``, the rows they read and the buffers.
 
 The word indexes: built on the 1M incidents, then 100,000 incidents (copies, no ticket, no
-client id) inserted, in one transaction rolled back: the bigram indexes against pg_trgm's
-(and neither), on the same table in the same run.
+client id) inserted, in one transaction rolled back: the pieces indexes (0024_pieces)
+against pg_trgm's (and neither), on the same table in the same run.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bench.common import Row
 CASES = (("rare 2-char word, no match", "积水"), ("rare 2-char word, ~260 addresses", "宫西"),
          ("common 2-char word", "路灯"), ("3-char word", "雨水口"), ("4-char word", "消防通道"),
          ("1-char word", "灯"), ("phone", "phone"))
-WORD_INDEXES = ("ix_incidents_description_bigram", "ix_incidents_address_bigram",
+WORD_INDEXES = ("ix_incidents_description_pieces", "ix_incidents_address_pieces",
                 "ix_incidents_description_trgm", "ix_incidents_address_trgm")
 INSERTED = 100_000
 
@@ -126,7 +126,7 @@ def _plan(conn, statement: str, parameters) -> str:
 
 def _insert(engine: Engine, reps: int) -> list[Row]:
     """The word indexes built, then 100,000 incidents inserted, each in a transaction
-    rolled back: bigram against trigram (and neither), alternating, so that each build and
+    rolled back: pieces against trigram (and neither), alternating, so that each build and
     insert starts from the same table and a fresh index."""
     with engine.connect() as conn:
         present = list(conn.execute(text(
@@ -141,19 +141,19 @@ def _insert(engine: Engine, reps: int) -> list[Row]:
     notes = [f"insert without word indexes {insert['none']:.1f} s; runs (build, insert): "
              + "; ".join(f"{k} " + ", ".join(f"({b:.1f}, {i:.1f})" for b, i in runs)
                          for k, runs in times.items())]
-    return [Row("build the word indexes of 1M incidents (bigram vs trigram)",
-                f"{build['bigram']:.1f} s", f"{build['trigram']:.1f} s (pg_trgm)",
-                f"{build['bigram'] / build['trigram']:.2f}x the time", "-", None, notes),
-            Row(f"insert {INSERTED:,} incidents with the word indexes (bigram vs trigram)",
-                f"{insert['bigram']:.1f} s", f"{insert['trigram']:.1f} s (pg_trgm)",
-                f"{insert['bigram'] / insert['trigram']:.2f}x the time", "-", None, notes)]
+    return [Row("build the word indexes of 1M incidents (pieces vs trigram)",
+                f"{build['pieces']:.1f} s", f"{build['trigram']:.1f} s (pg_trgm)",
+                f"{build['pieces'] / build['trigram']:.2f}x the time", "-", None, notes),
+            Row(f"insert {INSERTED:,} incidents with the word indexes (pieces vs trigram)",
+                f"{insert['pieces']:.1f} s", f"{insert['trigram']:.1f} s (pg_trgm)",
+                f"{insert['pieces'] / insert['trigram']:.2f}x the time", "-", None, notes)]
 
 
 BUILDS = {
     "none": [],
     "trigram": [f"CREATE INDEX bench_{c}_trgm ON incidents USING gin ({c} gin_trgm_ops)"
                 for c in ("description", "address")],
-    "bigram": [f"CREATE INDEX bench_{c}_bigram ON incidents USING gin (bigrams({c}))"
+    "pieces": [f"CREATE INDEX bench_{c}_pieces ON incidents USING gin (text_pieces({c}))"
                for c in ("description", "address")]}
 
 

@@ -95,10 +95,11 @@ class Incident(Base):
         Index("ix_incidents_reporter_digits",
               text("regexp_replace(reporter_phone, '\\D', '', 'g')"),
               postgresql_where=text("reporter_phone IS NOT NULL")),
-        # words of two characters or more: bigrams() is migration 0023_bigram's function
-        Index("ix_incidents_description_bigram", text("bigrams(description)"),
+        # words of two characters or more: text_pieces() is migration 0024_pieces' function
+        Index("ix_incidents_description_pieces", text("text_pieces(description)"),
               postgresql_using="gin"),
-        Index("ix_incidents_address_bigram", text("bigrams(address)"), postgresql_using="gin"),
+        Index("ix_incidents_address_pieces", text("text_pieces(address)"),
+              postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -144,7 +144,7 @@ _GIN = """
 @contextmanager
 def gin_merged_once(conn: Connection, table: str) -> Iterator[None]:
     """Within the block, rows written to ``table`` queue their GIN entries (trigram or
-    bigram indexes of texts) in each index's pending list, and the lists are merged into
+    word pieces indexes of texts) in each index's pending list, and the lists are merged into
     the indexes in one pass at the end of the block (``gin_clean_pending_list``).
 
     A GIN index takes a row's keys one by one; with ``fastupdate`` they first go to a

@@ -73,8 +73,8 @@ def test_every_branch_of_the_search_is_an_index_scan(conn):
     plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM incidents i WHERE {clause}"),
                                   values).scalars())
     assert "BitmapOr" in plan and "Seq Scan" not in plan, plan
-    for index in ("uq_incidents_external_id", "ix_incidents_description_bigram",
-                  "ix_incidents_address_bigram", "ix_incidents_reporter_digits", "incidents_pkey"):
+    for index in ("uq_incidents_external_id", "ix_incidents_description_pieces",
+                  "ix_incidents_address_pieces", "ix_incidents_reporter_digits", "incidents_pkey"):
         assert index in plan, plan
 
 
@@ -89,6 +89,24 @@ def test_bigrams_are_the_distinct_lower_cased_two_character_pieces(conn):
     assert bigrams(None) is None
 
 
+def test_runs_of_digits_add_their_four_digit_pieces_and_a_word_asks_those(conn):
+    """0024_pieces: a text's pieces are its bigrams and each four-digit piece of a run of
+    four digits or more; a word holding such a run asks for its four-digit pieces instead
+    of its two-digit ones (a phone's two-digit pieces are in most addresses)."""
+    def pieces(function, t):
+        return conn.execute(text(f"SELECT {function}(:t)"), {"t": t}).scalar()
+
+    assert pieces("text_pieces", "A栋12345号") == [
+        "a栋", "栋1", "12", "23", "34", "45", "5号", "1234", "2345"]
+    assert pieces("text_pieces", "3号院12室") == pieces("bigrams", "3号院12室")
+    assert pieces("text_pieces", "1212-1212") == ["12", "21", "2-", "-1", "1212"]
+    assert pieces("query_pieces", "13800001111") == [
+        "1380", "3800", "8000", "0000", "0001", "0011", "0111", "1111"]
+    assert pieces("query_pieces", "A栋12345") == ["a栋", "栋1", "1234", "2345"]
+    assert pieces("query_pieces", "12号") == pieces("bigrams", "12号") == ["12", "2号"]
+    assert pieces("text_pieces", None) is None
+
+
 @pytest.mark.parametrize("word", ["积水", "违章", "a3", "A3栋"])
 def test_a_word_of_two_characters_or_more_is_found_through_the_bigram_index(conn, word):
     """Issue 24: pg_trgm has no piece of a two-character word, so its index returned every
@@ -99,22 +117,25 @@ def test_a_word_of_two_characters_or_more_is_found_through_the_bigram_index(conn
     conn.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM incidents i WHERE {clause}"),
                                   values).scalars())
-    assert "ix_incidents_description_bigram" in plan and "Seq Scan" not in plan, plan
-    assert "ix_incidents_address_bigram" in plan, plan
+    assert "ix_incidents_description_pieces" in plan and "Seq Scan" not in plan, plan
+    assert "ix_incidents_address_pieces" in plan, plan
 
 
 TEXTS = [  # (description, address)
     ("路面积水严重", "钱粮胡同3号院A3栋"), ("违章搭建", "美术馆后街12号"),
     ("积 水", "a3栋"), ("楼道堆放杂物", "东四北大街，东侧"), ("路灯不亮_50%", "南锣鼓巷5号"),
-    ("100%满意", "北河沿大街"), ("雨水口堵塞", None), ("Noise at night", "Gulou W. St.")]
+    ("100%满意", "北河沿大街"), ("雨水口堵塞", None), ("Noise at night", "Gulou W. St."),
+    ("来电60001234567反映", "美术馆后街1234号")]
 WORDS = ["积水", "违章", "水", "积 水", "a3", "A3栋", "a3栋", "3号", "A", "，东", "街，东侧",
          "_5", "0%", "%", "_", "NOISE", "noise at", "t.", "雨水口", "钱粮胡同3号院", "号院A",
-         "没有", "x", "  积水  ", "北河沿大街"]
+         "没有", "x", "  积水  ", "北河沿大街", "60001234567", "0001234", "1234号", "后街1234",
+         "12345", "4567反映", "234", "12号"]
 
 
 def test_the_answers_are_ilikes_exactly(client, dispatcher, town, conn):
-    """The bigram index only narrows: whatever the word (two Chinese characters, Latin and
-    digits in any case, across punctuation or a space, LIKE's % and _, one character) the
+    """The pieces index only narrows: whatever the word (two Chinese characters, Latin and
+    digits in any case, across punctuation or a space, LIKE's % and _, one character, runs
+    of digits long and short) the
     search finds exactly the incidents whose description or address contains it, as ILIKE
     on the whole table does."""
     ids = []
@@ -136,6 +157,8 @@ def test_the_answers_are_ilikes_exactly(client, dispatcher, town, conn):
     assert found(client, dispatcher, "0%", status="") == [ids[4], ids[5]]
     assert found(client, dispatcher, "_5", status="") == [ids[4]]  # _ is not a wildcard
     assert found(client, dispatcher, "水", status="") == sorted([ids[0], ids[2], ids[6]])
+    assert found(client, dispatcher, "1234", status="") == [ids[8]]  # description and address
+    assert found(client, dispatcher, "12号", status="") == [ids[1]]
 
 
 def page_of(client, headers, **query) -> dict:

@@ -227,13 +227,15 @@ def _searched(conn: Connection, sql: str, values: dict, order: str, with_reporte
             "incidents": [_shown(r._mapping, with_reporter) for r in rows]}
 
 
-# A word of two characters or more in a column: its bigram index (0023_bigram: the
-# column's two-character pieces, lower-cased) finds the rows holding every piece of the
-# word, and ILIKE keeps those that hold the word itself, so the answer is ILIKE's exactly.
+# A word of two characters or more in a column: its pieces index (0024_pieces: the
+# column's two-character pieces, lower-cased, and the four-digit pieces of its runs of
+# digits) finds the rows holding every piece the word asks for (a phone: its four-digit
+# pieces, whose entries are few, not its two-digit ones, which house numbers make common),
+# and ILIKE keeps those that hold the word itself, so the answer is ILIKE's exactly.
 # pg_trgm's three-character pieces could not serve a two-character word (积水). A word of
 # one character has no piece: ILIKE alone, no index; the search's cap bounds it (the
 # newest SEARCH_CAP matches, walking ix_incidents_reported_at backwards).
-WORD = "(bigrams({col}) @> bigrams(:q) AND {col} ILIKE :q_like)"
+WORD = "(text_pieces({col}) @> query_pieces(:q) AND {col} ILIKE :q_like)"
 CHAR = "{col} ILIKE :q_like"
 
 
