@@ -83,9 +83,7 @@ def locate(grids: Grids, lon: np.ndarray, lat: np.ndarray, near_m: float) -> Loc
     if not n or not len(grids.ids):
         return Located(grid_id, community_id, settled)
     points = shapely.points(lon, lat)
-    cos = np.cos(np.radians(min(float(np.max(np.abs(lat))), 89.0)))
-    reach = 1.01 * near_m / (_M_PER_DEG_LAT * min(1.0, cos * _M_PER_DEG_LON / _M_PER_DEG_LAT))
-    point_i, grid_i = grids.tree.query(points, predicate="dwithin", distance=reach)
+    point_i, grid_i = _near(grids, points, lat, near_m)
     covers = shapely.covers(grids.shapes[grid_i], points[point_i])
     lowest = np.full(n, len(grids.ids), np.int64)
     np.minimum.at(lowest, point_i[covers], grid_i[covers])  # grids are in code order
@@ -96,3 +94,27 @@ def locate(grids: Grids, lon: np.ndarray, lat: np.ndarray, near_m: float) -> Loc
     np.logical_or.at(others, point_i, grid_i != lowest[point_i])
     settled = found & ~others
     return Located(grid_id, community_id, settled)
+
+
+def alone(grids: Grids, lon: np.ndarray, lat: np.ndarray, grid_id: np.ndarray,
+          near_m: float) -> np.ndarray:
+    """Whether no current grid but ``grid_id`` lies within ``near_m`` of each point: the
+    boundary rule then flags nothing (a row located by building takes its building's
+    grid, and the rule looks for another grid near the building's point).
+
+    The same safe test as :func:`locate`'s (a box of degrees at least ``near_m`` wide):
+    True only when PostGIS's rule finds no other grid; False sends the point to it.
+    """
+    if not len(lon):
+        return np.zeros(0, bool)
+    point_i, grid_i = _near(grids, shapely.points(lon, lat), lat, near_m)
+    other = np.zeros(len(lon), bool)
+    np.logical_or.at(other, point_i, grids.ids[grid_i] != grid_id[point_i])
+    return ~other
+
+
+def _near(grids: Grids, points: np.ndarray, lat: np.ndarray, near_m: float):
+    """(point, grid) index pairs of every grid possibly within ``near_m`` of a point."""
+    cos = np.cos(np.radians(min(float(np.max(np.abs(lat))), 89.0)))
+    reach = 1.01 * near_m / (_M_PER_DEG_LAT * min(1.0, cos * _M_PER_DEG_LON / _M_PER_DEG_LAT))
+    return grids.tree.query(points, predicate="dwithin", distance=reach)

@@ -96,6 +96,7 @@ def import_rows(conn: Connection, rows: Rows | Iterable[Rows], who: Importer, *,
         say("read", result.rows, total)
     say("route", result.rows, total)
     _resolve(conn, result)
+    _settle_buildings(context)
     store.route(conn, who.rules.params())
     if who.scope is not None:
         result.rejected += [(row, OUT_OF_SCOPE)
@@ -201,9 +202,25 @@ def _resolve(conn: Connection, result: ImportResult) -> None:
     result.duplicates = store.drop_stored(conn)
 
 
+def _settle_buildings(context: _Context) -> None:
+    """Rows located by building take their building's grid; those with no other grid
+    near their point (``covering.alone``) are settled in process, as points are, and
+    skip PostGIS's location and boundary probes."""
+    rows = store.building_points(context.conn)
+    context.points.append(rows[["id", "lon", "lat", "category", "at"]])
+    rows = rows[rows["grid_id"].to_numpy() >= 0]
+    if not len(rows):
+        return
+    alone = covering.alone(context.grids, rows["lon"].to_numpy(float),
+                           rows["lat"].to_numpy(float), rows["grid_id"].to_numpy(np.int64),
+                           context.who.rules.boundary_m)
+    store.settle(context.conn, rows.loc[alone, ["id", "grid_id", "community_id"]].rename(
+        columns={"grid_id": "in_grid", "community_id": "in_community"}))
+
+
 def _suspects(conn: Connection, context: _Context, rules: Rules) -> np.ndarray:
     """The rows the duplicate rule must look at (:mod:`.suspects`)."""
-    rows = pd.concat([*context.points, store.building_points(conn)], ignore_index=True)
+    rows = pd.concat(context.points, ignore_index=True)
     if not len(rows):
         return np.empty(0, np.int64)
     window = int(rules.duplicate_hours * 3600e6)
