@@ -188,3 +188,17 @@ def gin_merged_once(conn: Connection, table: str) -> Iterator[None]:
         conn.execute(text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index})
     for name, value in saved.items():
         conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+
+
+@contextmanager
+def join_methods_off(conn: Connection, *methods: str) -> Iterator[None]:
+    """Within the block, the planner does without the named join methods (``hashjoin``,
+    ``mergejoin``, ``nestloop``), where a bulk statement's estimates would mislead it;
+    the settings are as before after the block (this transaction's)."""
+    names = [f"enable_{m}" for m in methods]
+    saved = {name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in names}
+    for name in names:
+        conn.exec_driver_sql(f"SET LOCAL {name} = off")
+    yield
+    for name, value in saved.items():
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
