@@ -51,11 +51,18 @@ def current_grids(conn: Connection) -> Grids:
                  shapes, shapely.STRtree(shapes))
 
 
+# Degrees (about a centimetre): a point at least this far from every grid but the one
+# covering it is covered by that grid alone however the predicate is computed (GEOS here,
+# PostGIS's own point-in-polygon there differ only within rounding of an edge).
+CLEAR_DEG = 1e-7
+
+
 @dataclass(frozen=True)
 class Located:
     grid_id: np.ndarray  # -1: not covered
     community_id: np.ndarray  # -1: not covered, or the grid has none
     settled: np.ndarray  # True: covered, and no other grid within ``near_m``
+    clear: np.ndarray  # True: covered, and no other grid within CLEAR_DEG (settled or not)
 
 
 def locate(grids: Grids, lon: np.ndarray, lat: np.ndarray, near_m: float) -> Located:
@@ -74,14 +81,15 @@ def locate(grids: Grids, lon: np.ndarray, lat: np.ndarray, near_m: float) -> Loc
     Returns
     -------
     Located
-        Per point: the lowest-code grid covering it, its community, and whether that
-        answer is final (no other current grid within ``near_m``).
+        Per point: the lowest-code grid covering it, its community, whether that answer
+        is final (no other current grid within ``near_m``) and whether the covered step is
+        (no other grid within :data:`CLEAR_DEG`: only the boundary flag is left to PostGIS).
     """
     n = len(lon)
     grid_id, community_id = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     settled = np.zeros(n, bool)
     if not n or not len(grids.ids):
-        return Located(grid_id, community_id, settled)
+        return Located(grid_id, community_id, settled, settled.copy())
     points = shapely.points(lon, lat)
     point_i, grid_i = _near(grids, points, lat, near_m)
     covers = shapely.covers(grids.shapes[grid_i], points[point_i])
@@ -90,10 +98,12 @@ def locate(grids: Grids, lon: np.ndarray, lat: np.ndarray, near_m: float) -> Loc
     found = lowest < len(grids.ids)
     grid_id[found], community_id[found] = grids.ids[lowest[found]], grids.community_ids[
         lowest[found]]
-    others = np.zeros(n, bool)
-    np.logical_or.at(others, point_i, grid_i != lowest[point_i])
-    settled = found & ~others
-    return Located(grid_id, community_id, settled)
+    other = grid_i != lowest[point_i]
+    others, touching = np.zeros(n, bool), np.zeros(n, bool)
+    np.logical_or.at(others, point_i, other)
+    np.logical_or.at(touching, point_i[other], shapely.dwithin(
+        grids.shapes[grid_i[other]], points[point_i[other]], CLEAR_DEG))
+    return Located(grid_id, community_id, found & ~others, found & ~touching)
 
 
 def alone(grids: Grids, lon: np.ndarray, lat: np.ndarray, grid_id: np.ndarray,

@@ -47,6 +47,17 @@ def test_in_process_locating_settles_only_what_postgis_answers_the_same(app, con
             LATTICE[i]
     on_edges = [i for i, (x, y) in enumerate(LATTICE) if x in (2, 4) and 0 <= y <= 2]
     assert not found.settled[on_edges].any()  # shared edges go to PostGIS's tie-break
+    assert not found.clear[on_edges].any()
+    # Near another grid (not settled) but clear of it: the covered step is still decided.
+    near = [(1.9, 0.5), (2.1, 0.5), (3.0, 0.9), (3.0, 1.1), (3.9, 1.5), (4.1, 0.5),
+            (2.0 - 1e-3, 0.5), (2.0 - 1e-5, 0.5), (4.0, 1.0)]
+    lon, lat = np.array([xy(*p) for p in near]).T
+    found = covering.locate(covering.current_grids(conn), lon, lat, near_m=20.0)
+    assert not found.settled.any()
+    assert list(found.clear) == [True] * 7 + [False] * 2
+    expected = sql_answer(conn, [xy(*p) for p in near], 50.0)
+    for i in np.flatnonzero(found.clear):
+        assert (found.grid_id[i], found.community_id[i], "covered") == expected[i][:3], near[i]
 
 
 def test_every_imported_point_is_located_as_postgis_locates_it(app, conn, town):

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.core.statuses import OPEN_SQL
 from geo.incidents.routing import (
     assigned_set_sql,
+    boundary_probe,
     duplicate_window_sql,
     duplicates_set_sql,
     located_select,
@@ -113,19 +114,22 @@ _STORED = """
        AND i.external_id = s.external_id
 """
 # Settled rows: located in process (covered by one grid, no other within the boundary
-# distance, so no boundary flag). Others: the location and boundary rules in SQL. Then
-# the assignee rule for all rows at once, as of now (routing's ``assigned_set_sql``), in
-# the same statement (the located rows are not written to a table of their own).
-_ROUTE = """
+# distance, so no boundary flag). Rows whose grid was found in process (in_grid; points
+# clear of other grids, buildings with a grid): the boundary rule in SQL. Others: the
+# location and boundary rules in SQL. Then the assignee rule for all rows at once, as of
+# now (routing's ``assigned_set_sql``), in the same statement (no table of located rows).
+_KNOWN = "CAST(s.in_grid AS int), CAST(nullif(s.in_community, -1) AS int), 'covered', NULL::float8"
+_ROUTE = f"""
     CREATE TEMP TABLE import_routed AS
     WITH import_located AS MATERIALIZED (
-        {located}
+        {{located}}
         UNION ALL
-        SELECT s.*, CAST(s.in_grid AS int), CAST(nullif(s.in_community, -1) AS int),
-               'covered', NULL::float8, NULL::int, NULL::float8
-          FROM import_staging s
-         WHERE s.settled)
-    SELECT * FROM ({assigned}) routed;
+        SELECT s.*, {_KNOWN}, b.* FROM import_staging s
+          LEFT JOIN LATERAL ({{boundary}}) b ON TRUE
+         WHERE NOT s.settled AND s.in_grid >= 0
+        UNION ALL
+        SELECT s.*, {_KNOWN}, NULL::int, NULL::float8 FROM import_staging s WHERE s.settled)
+    SELECT * FROM ({{assigned}}) routed;
     ANALYZE import_routed (id, community_id, reported_at, external_id)
 """
 _OUTSIDE_SCOPE = """
@@ -231,9 +235,10 @@ def drop_stored(conn: Connection) -> int:
 
 def route(conn: Connection, rules: dict) -> None:
     """Route every staged row (``geo.incidents.routing``) into ``import_routed``."""
-    hard = "(SELECT * FROM import_staging WHERE NOT settled) s"
-    conn.execute(text(_ROUTE.format(located=located_select(hard),
-                                    assigned=assigned_set_sql("import_located"))), rules)
+    hard = "(SELECT * FROM import_staging WHERE NOT settled AND in_grid < 0) s"
+    conn.execute(text(_ROUTE.format(
+        located=located_select(hard), assigned=assigned_set_sql("import_located"),
+        boundary=boundary_probe("CAST(s.in_grid AS int)"))), rules)
 
 
 def drop_outside_scope(conn: Connection, scope: frozenset[int]) -> list[int]:
@@ -335,16 +340,17 @@ def building_points(conn: Connection) -> pd.DataFrame:
 
 
 def settle(conn: Connection, frame: pd.DataFrame) -> None:
-    """Mark staged rows (``id``, ``grid_id``, ``community_id``: -1 none) located in
-    process, so that routing takes them as they are (``_ROUTE``'s settled rows)."""
+    """Give staged rows (``id``) the grid and community (``in_grid``, ``in_community``:
+    -1 none) found in process and whether that settles them (``settled``: the boundary
+    flag too), as the chunks' points have them (``_ROUTE``)."""
     if not len(frame):
         return
     conn.exec_driver_sql("CREATE TEMP TABLE import_settled (id bigint, in_grid bigint,"
-                         " in_community bigint)")
-    copy_frame(conn, "import_settled", frame.astype(np.int64))
-    conn.exec_driver_sql("UPDATE import_staging s SET settled = TRUE, in_grid = x.in_grid,"
-                         " in_community = x.in_community FROM import_settled x"
-                         " WHERE x.id = s.id; DROP TABLE import_settled")
+                         " in_community bigint, settled boolean)")
+    copy_frame(conn, "import_settled", frame)
+    conn.exec_driver_sql("UPDATE import_staging s SET settled = x.settled,"
+                         " in_grid = x.in_grid, in_community = x.in_community"
+                         " FROM import_settled x WHERE x.id = s.id; DROP TABLE import_settled")
 
 
 def open_incidents(conn: Connection, first_us: int, last_us: int) -> pd.DataFrame:
