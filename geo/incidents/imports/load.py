@@ -202,7 +202,7 @@ def _resolve(conn: Connection, result: ImportResult) -> None:
         result.rejected.append((row, f"no building with code {code}" if by == "building"
                                 else "address matches several buildings; give a building "
                                 "code or coordinates" if matches > 1 else "address not found"))
-    result.duplicates = store.drop_stored(conn)
+    result.duplicates = store.drop_stored(conn, result.rows)
 
 
 def _settle_buildings(context: _Context) -> None:
