@@ -11,8 +11,11 @@ What this module does **not** decide is left to the SQL rule (``locate_sql``), w
 remains the definition: points no grid covers (snapping on the spheroid, out of area,
 the covering community) and points that have another grid near them (whose boundary
 flag and, on a shared edge, whose grid PostGIS must settle). :func:`locate` marks the
-points it settles as ``settled``; a test compares its answer with PostGIS's on the same
-points, including points on shared edges and vertices and points just outside.
+points it settles as ``settled``, and as ``clear`` those whose grid it settles although
+another grid is near (none within :data:`CLEAR_DEG`: only the boundary flag is left);
+a test compares its answer with PostGIS's on the same points, including points on shared
+edges and vertices, a hair off them, and points just outside. :func:`alone` tells which
+building points have no grid near but their building's.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 The checked rows of each chunk go into a TEMP table by binary COPY (``geo.pg.copyio``)
 with ids already taken from the incidents' sequence and, for rows given by coordinates,
-the grid the in-process rule (``geo.places.covering``) settled. Rows given by building
-code or address are matched to buildings here. Then one statement routes them all: the
-rows covered by one grid with no other grid near get the assignee rule
-(``geo.incidents.routing.assignee_rule``) alone; the rest go through the whole rule
-(``routed_select``: locating by PostGIS, assignee, boundary). They are inserted with
+the grid the in-process rule (``geo.places.covering``) found. Rows given by building
+code or address are matched to buildings here (a building with a grid gives its grid).
+Then one statement routes them all: the rows covered by one grid with no other grid
+near get the assignee rule (``geo.incidents.routing.assigned_set_sql``) alone; rows
+whose grid is known but with another grid near, the boundary rule too; the rest the
+whole rule (``located_select``: locating by PostGIS, boundary). They are inserted with
 their locations, their possible-duplicate flags (the rule's set-based shape over the
 rows and the open incidents of their time window, before the insert) and ``report``
 events. Raw SQL because each step is one statement over the whole file: UPDATE ... FROM
