@@ -77,9 +77,9 @@ def main(rows: int) -> None:
     print(f"loaded {result.loaded}, rejected {len(result.rejected)}, flagged {result.flagged}")
     for label, spent in sorted(TIMES.items(), key=lambda kv: -kv[1]):
         print(f"{spent:8.2f} s  {label}")
-    print("statements over 0.2 s:")
+    print("statements over 0.1 s:")
     for words, spent in sorted(STATEMENTS.items(), key=lambda kv: -kv[1]):
-        if spent >= 0.2:
+        if spent >= 0.1:
             print(f"{spent:8.2f} s  {words}")
 
 

@@ -165,7 +165,7 @@ _BOUNDARY = """
     SELECT g.id AS boundary_grid_id,
            ST_Distance(g.geom::geography, s.geom::geography) AS boundary_distance_m
       FROM grids g
-     WHERE loc.grid_id IS NOT NULL AND g.valid_to IS NULL AND g.id <> loc.grid_id
+     WHERE {grid} IS NOT NULL AND g.valid_to IS NULL AND g.id <> {grid}
        AND g.geom && {box} AND ST_DWithin(g.geom::geography, s.geom::geography, :boundary)
      ORDER BY boundary_distance_m, g.code
      LIMIT 1
@@ -280,10 +280,17 @@ def routed_select(source: str, *, duplicates: bool = True, at: str = "s.reported
           FROM {source}
          CROSS JOIN LATERAL ({locate}) loc
           LEFT JOIN LATERAL ({_assignee(at, _OFF_HOURS, overlays=True)}) a ON TRUE
-          LEFT JOIN LATERAL ({_BOUNDARY.format(box=_BOX.format(p="s.geom", m=":boundary"))}) b
+          LEFT JOIN LATERAL ({boundary_probe()}) b
                  ON TRUE
           LEFT JOIN LATERAL ({duplicate}) d ON TRUE
     """
+
+
+def boundary_probe(grid: str = "loc.grid_id") -> str:
+    """The boundary rule per row: a LATERAL subquery over ``s.geom`` and the row's grid
+    (the SQL expression ``grid``) yielding (boundary_grid_id, boundary_distance_m) or
+    no row. Binds ``:boundary``."""
+    return _BOUNDARY.format(grid=grid, box=_BOX.format(p="s.geom", m=":boundary"))
 
 
 def located_select(source: str) -> str:
@@ -296,7 +303,7 @@ def located_select(source: str) -> str:
                b.boundary_grid_id, b.boundary_distance_m
           FROM {source}
          CROSS JOIN LATERAL ({locate}) loc
-          LEFT JOIN LATERAL ({_BOUNDARY.format(box=_BOX.format(p="s.geom", m=":boundary"))}) b
+          LEFT JOIN LATERAL ({boundary_probe()}) b
                  ON TRUE
     """
 

@@ -47,6 +47,17 @@ def test_in_process_locating_settles_only_what_postgis_answers_the_same(app, con
             LATTICE[i]
     on_edges = [i for i, (x, y) in enumerate(LATTICE) if x in (2, 4) and 0 <= y <= 2]
     assert not found.settled[on_edges].any()  # shared edges go to PostGIS's tie-break
+    assert not found.clear[on_edges].any()
+    # Near another grid (not settled) but clear of it: the covered step is still decided.
+    near = [(1.9, 0.5), (2.1, 0.5), (3.0, 0.9), (3.0, 1.1), (3.9, 1.5), (4.1, 0.5),
+            (2.0 - 1e-3, 0.5), (2.0 - 1e-5, 0.5), (4.0, 1.0)]
+    lon, lat = np.array([xy(*p) for p in near]).T
+    found = covering.locate(covering.current_grids(conn), lon, lat, near_m=20.0)
+    assert not found.settled.any()
+    assert list(found.clear) == [True] * 7 + [False] * 2
+    expected = sql_answer(conn, [xy(*p) for p in near], 50.0)
+    for i in np.flatnonzero(found.clear):
+        assert (found.grid_id[i], found.community_id[i], "covered") == expected[i][:3], near[i]
 
 
 def test_every_imported_point_is_located_as_postgis_locates_it(app, conn, town):
@@ -71,6 +82,47 @@ def test_every_imported_point_is_located_as_postgis_locates_it(app, conn, town):
         assert got == want, LATTICE[i]
         states.add(want[2])
     assert states == {"covered", "snapped", "out_of_area"}
+
+
+# Buildings (unit boxes) and the grid given to each: inside A; near A's edge with B; across
+# it (given to B); given to D but standing in A; near D's edge with the gap (no other
+# grid); near B's edge with C; in the gap (no grid: the rule locates its point).
+BUILDINGS = [((0.5, 0.5, 0.6, 0.6), "A"), ((1.8, 0.4, 1.9, 0.5), "A"),
+             ((1.95, 0.4, 2.15, 0.5), "B"), ((1.0, 1.0, 1.1, 1.1), "D"),
+             ((5.8, 0.5, 5.9, 0.6), "D"), ((3.0, 0.85, 3.1, 0.95), "B"),
+             ((6.5, 0.5, 6.6, 0.6), None)]
+
+
+def test_rows_located_by_building_are_routed_as_postgis_routes_them(app, conn, town):
+    from app.extensions import db
+    from geo.incidents.routing import located_select
+    from tests.support.towns import add_building
+
+    codes = [f"110101001009{i:07d}" for i in range(len(BUILDINGS))]
+    for code, (box, grid) in zip(codes, BUILDINGS, strict=True):
+        community = town["C2"] if grid == "D" else town["C1"] if grid else None
+        add_building(conn, code, f"测试楼{code[-2:]}", box, town.get(grid), community)
+    data = csv_bytes(*[line(code, building=code) for code in codes])
+    opts = imports.options("b.csv", mapping=COLUMNS, strict=True)
+    who = imports.Importer("test", Rules.from_config(app.config), (73.0, 3.0, 136.0, 54.0))
+    assert imports.import_file(db.session.connection(), data, opts, "b.csv", who).loaded == 7
+    cols = ("grid_id, community_id, state, boundary_grid_id,"
+            " round(CAST(boundary_distance_m AS numeric), 6)")
+    got = conn.execute(text(
+        f"SELECT i.external_id, {cols.replace('grid_id,', 'l.grid_id,', 1)} FROM incidents i"
+        " JOIN incident_locations l ON l.incident_id = i.id ORDER BY 1")).all()
+    source = ("(SELECT code, id AS building_id, ST_PointOnSurface(geom) AS geom"
+              " FROM buildings WHERE code LIKE '110101001009%') s")
+    want = conn.execute(text(f"SELECT code, {cols} FROM ({located_select(source)}) r"
+                             " ORDER BY 1"), {"snap": 50.0, "boundary": 20.0}).all()
+    assert got == want
+    assert {row[4] for row in want} == {None, town["A"], town["B"], town["C"]}
+    points = conn.execute(text("SELECT ST_X(p), ST_Y(p), coalesce(grid_id, -1) FROM buildings,"
+                               " ST_PointOnSurface(geom) p WHERE code = ANY(:c) ORDER BY code"),
+                          {"c": codes}).all()
+    lon, lat, grid = (np.array(v) for v in zip(*points, strict=True))
+    alone = covering.alone(covering.current_grids(conn), lon, lat, grid, 20.0)
+    assert list(alone[:6]) == [True, False, False, False, True, False]  # settled in process
 
 
 GIN_PENDING = """

@@ -81,8 +81,12 @@ def check(rows: Rows, cats: Mapping, area: Box | None, now: dt.datetime,
         "source": source[good].to_numpy(object),
         "priority": priority[good].to_numpy(object).astype(np.int32),
         "reported_at": reported[good], "lon": x, "lat": y})
-    key = valid["address"].fillna("").str.normalize("NFKC").str.replace(r"\s+", " ", regex=True)
-    valid["address_key"] = key.str.strip().where(valid["locate_by"] == "address")
+    # The address as looked up (rows located by address only: a few per cent of a file).
+    by_address = (valid["locate_by"] == "address").to_numpy()
+    key = np.full(len(valid), None, object)
+    key[by_address] = (valid["address"][by_address].fillna("").str.normalize("NFKC")
+                       .str.replace(r"\s+", " ", regex=True).str.strip().to_numpy(object))
+    valid["address_key"] = key
     return valid.reset_index(drop=True), rejected
 
 

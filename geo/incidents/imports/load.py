@@ -96,6 +96,7 @@ def import_rows(conn: Connection, rows: Rows | Iterable[Rows], who: Importer, *,
         say("read", result.rows, total)
     say("route", result.rows, total)
     _resolve(conn, result)
+    _settle_buildings(context)
     store.route(conn, who.rules.params())
     if who.scope is not None:
         result.rejected += [(row, OUT_OF_SCOPE)
@@ -167,9 +168,12 @@ def _staged_frame(context: _Context, valid: pd.DataFrame) -> pd.DataFrame:
     lon, lat = valid["lon"].to_numpy(float), valid["lat"].to_numpy(float)
     located = covering.locate(context.grids, lon[point], lat[point],
                               context.who.rules.boundary_m) if point.any() else None
+    # in_grid: the covering grid where the covered step is settled in process (-1: left
+    # to PostGIS); settled: the boundary flag too (no other grid near).
     in_grid, in_community, settled = np.full(n, -1), np.full(n, -1), np.zeros(n, bool)
     if located is not None:
-        in_grid[point], in_community[point] = located.grid_id, located.community_id
+        in_grid[point] = np.where(located.clear, located.grid_id, -1)
+        in_community[point] = np.where(located.clear, located.community_id, -1)
         settled[point] = located.settled
     geom = np.full(n, None, object)
     geom[point] = shapely.points(lon[point], lat[point])
@@ -198,12 +202,29 @@ def _resolve(conn: Connection, result: ImportResult) -> None:
         result.rejected.append((row, f"no building with code {code}" if by == "building"
                                 else "address matches several buildings; give a building "
                                 "code or coordinates" if matches > 1 else "address not found"))
-    result.duplicates = store.drop_stored(conn)
+    result.duplicates = store.drop_stored(conn, result.rows)
+
+
+def _settle_buildings(context: _Context) -> None:
+    """Rows located by a building with a grid take that grid (the rule's first branch,
+    no PostGIS probe); those with no other grid near their point (``covering.alone``)
+    are settled, as points are, and skip the boundary probe too."""
+    rows = store.building_points(context.conn)
+    context.points.append(rows[["id", "lon", "lat", "category", "at"]])
+    rows = rows[rows["grid_id"].to_numpy() >= 0]
+    if not len(rows):
+        return
+    alone = covering.alone(context.grids, rows["lon"].to_numpy(float),
+                           rows["lat"].to_numpy(float), rows["grid_id"].to_numpy(np.int64),
+                           context.who.rules.boundary_m)
+    store.settle(context.conn, pd.DataFrame({
+        "id": rows["id"], "in_grid": rows["grid_id"], "in_community": rows["community_id"],
+        "settled": alone}))
 
 
 def _suspects(conn: Connection, context: _Context, rules: Rules) -> np.ndarray:
     """The rows the duplicate rule must look at (:mod:`.suspects`)."""
-    rows = pd.concat([*context.points, store.building_points(conn)], ignore_index=True)
+    rows = pd.concat(context.points, ignore_index=True)
     if not len(rows):
         return np.empty(0, np.int64)
     window = int(rules.duplicate_hours * 3600e6)
