@@ -100,6 +100,8 @@ class Incident(Base):
               postgresql_using="gin"),
         Index("ix_incidents_address_pieces", text("text_pieces(address)"),
               postgresql_using="gin"),
+        # (and st_incidents_reporter_digits, 0024_pieces: statistics of the phone digits,
+        # which the partial index above does not give the planner)
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -10,6 +10,12 @@ run asks its four-digit pieces and none of its two-digit ones (any subset of a t
 pieces is a sound question: ILIKE still decides), else its bigrams. The word indexes of the
 description and the address are rebuilt on ``text_pieces``.
 
+And the phone digits' index is partial, and PostgreSQL takes no statistics from a partial
+index's expression: the planner guessed a phone's rows as 0.5 % of the table (50,000 at
+10M, 5,000 at 1M). Extended statistics on the expression give it the real figure (one or
+two rows), and with it the cheaper plans (a phone over every status 55 → 10 ms at both
+sizes).
+
 Revision ID: 0024_pieces
 Revises: 0023_evalroll
 Create Date: 2026-12-07
@@ -57,6 +63,8 @@ def upgrade():
         op.drop_index(f'ix_incidents_{column}_bigram', table_name='incidents')
         op.create_index(f'ix_incidents_{column}_pieces', 'incidents',
                         [sa.text(f'text_pieces({column})')], postgresql_using='gin')
+    op.execute(r"CREATE STATISTICS st_incidents_reporter_digits"
+               r" ON (regexp_replace(reporter_phone, '\D', '', 'g')) FROM incidents")
     # the planner's estimate of a word's matches comes from the indexed expressions'
     # statistics, which only ANALYZE gathers
     op.execute("ANALYZE incidents")
@@ -64,6 +72,7 @@ def upgrade():
 
 def downgrade():
     op.execute("SET LOCAL statement_timeout = 0")
+    op.execute("DROP STATISTICS st_incidents_reporter_digits")
     for column in COLUMNS:
         op.drop_index(f'ix_incidents_{column}_pieces', table_name='incidents')
         op.create_index(f'ix_incidents_{column}_bigram', 'incidents',
