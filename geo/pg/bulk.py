@@ -177,17 +177,15 @@ def gin_merged_once(conn: Connection, table: str) -> Iterator[None]:
     if not indexes:
         yield
         return
-    saved = {name: conn.exec_driver_sql(f"SHOW {name}").scalar()
-             for name in ("gin_pending_list_limit", "maintenance_work_mem")}
-    conn.exec_driver_sql("SET LOCAL gin_pending_list_limit = 2097151")  # kB: 2 GB
-    yield
-    conn.exec_driver_sql("SELECT set_config('maintenance_work_mem', greatest(setting::bigint,"
-                         " 262144) || 'kB', true) FROM pg_settings"
-                         " WHERE name = 'maintenance_work_mem'")  # at least 256 MB
-    for index in indexes:
-        conn.execute(text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index})
-    for name, value in saved.items():
-        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    with _settings_kept(conn, "gin_pending_list_limit", "maintenance_work_mem"):
+        conn.exec_driver_sql("SET LOCAL gin_pending_list_limit = 2097151")  # kB: 2 GB
+        yield
+        conn.exec_driver_sql("SELECT set_config('maintenance_work_mem',"
+                             " greatest(setting::bigint, 262144) || 'kB', true)"
+                             " FROM pg_settings WHERE name = 'maintenance_work_mem'")  # ≥ 256 MB
+        for index in indexes:
+            conn.execute(text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"),
+                         {"i": index})
 
 
 @contextmanager
@@ -196,9 +194,17 @@ def join_methods_off(conn: Connection, *methods: str) -> Iterator[None]:
     ``mergejoin``, ``nestloop``), where a bulk statement's estimates would mislead it;
     the settings are as before after the block (this transaction's)."""
     names = [f"enable_{m}" for m in methods]
+    with _settings_kept(conn, *names):
+        for name in names:
+            conn.exec_driver_sql(f"SET LOCAL {name} = off")
+        yield
+
+
+@contextmanager
+def _settings_kept(conn: Connection, *names: str) -> Iterator[None]:
+    """The named settings as they were before the block, after it (for the rest of this
+    transaction: what the block set with SET LOCAL does not outlive it)."""
     saved = {name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in names}
-    for name in names:
-        conn.exec_driver_sql(f"SET LOCAL {name} = off")
     yield
     for name, value in saved.items():
         conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
